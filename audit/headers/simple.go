@@ -1,0 +1,81 @@
+package headers
+
+import (
+	"context"
+	"regexp"
+	"strings"
+
+	"github.com/launchready/launchready/audit"
+)
+
+// Nosniff checks X-Content-Type-Options: nosniff.
+func Nosniff(ctx context.Context, t *audit.Target) audit.Result {
+	page, undecided := mainDocument(ctx, t)
+	if undecided != nil {
+		return *undecided
+	}
+	ev := audit.Exchange("app page", page, "X-Content-Type-Options")
+	if strings.EqualFold(strings.TrimSpace(page.Header.Get("X-Content-Type-Options")), "nosniff") {
+		return audit.Passed("X-Content-Type-Options: nosniff", ev)
+	}
+	return audit.Failed(0, "X-Content-Type-Options: nosniff is missing: browsers may run an upload as script", ev)
+}
+
+// goodReferrer are the policies that never send a full URL to another origin.
+var goodReferrer = map[string]bool{
+	"no-referrer": true, "same-origin": true, "strict-origin": true, "strict-origin-when-cross-origin": true,
+	"origin": true, "origin-when-cross-origin": true,
+}
+
+// ReferrerPolicy checks that full URLs (with reset tokens, IDs) are not sent to other sites.
+func ReferrerPolicy(ctx context.Context, t *audit.Target) audit.Result {
+	page, undecided := mainDocument(ctx, t)
+	if undecided != nil {
+		return *undecided
+	}
+	ev := audit.Exchange("app page", page, "Referrer-Policy")
+	// The last policy the browser understands wins (Referrer Policy §8.1), across repeated headers and commas.
+	var effective string
+	for _, v := range page.Header.Values("Referrer-Policy") {
+		for _, tok := range strings.Split(v, ",") {
+			tok = strings.ToLower(strings.TrimSpace(tok))
+			if goodReferrer[tok] || tok == "unsafe-url" || tok == "no-referrer-when-downgrade" {
+				effective = tok
+			}
+		}
+	}
+	switch {
+	case effective == "":
+		return audit.Warned(audit.Low, "no Referrer-Policy: the browser default (strict-origin-when-cross-origin) applies, but older browsers send full URLs; set it explicitly", ev)
+	case goodReferrer[effective]:
+		return audit.Passed("Referrer-Policy: "+effective, ev)
+	default:
+		return audit.Failed(audit.Medium, "Referrer-Policy "+effective+" sends full URLs, tokens in them included, to other sites", ev)
+	}
+}
+
+// versioned matches a product token with a version number: "nginx/1.18.0", "PHP/8.1", "Express 4.17".
+var versioned = regexp.MustCompile(`[A-Za-z][\w.\-]*[/ ]v?\d+(\.\d+)+`)
+
+var leakHeaders = []string{"Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version", "X-Generator"}
+
+// ServerLeak checks that server headers reveal no version numbers.
+func ServerLeak(ctx context.Context, t *audit.Target) audit.Result {
+	page, undecided := mainDocument(ctx, t)
+	if undecided != nil {
+		return *undecided
+	}
+	ev := audit.Exchange("app page", page, leakHeaders...)
+	var leaks []string
+	for _, h := range leakHeaders {
+		for _, v := range page.Header.Values(h) {
+			if versioned.MatchString(v) || (h == "X-AspNet-Version" || h == "X-AspNetMvc-Version") {
+				leaks = append(leaks, h+": "+v)
+			}
+		}
+	}
+	if len(leaks) > 0 {
+		return audit.Warned(0, "version numbers in response headers tell attackers which exploits to try: "+strings.Join(leaks, ", "), ev)
+	}
+	return audit.Passed("no version numbers in Server / X-Powered-By", ev)
+}

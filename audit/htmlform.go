@@ -1,0 +1,150 @@
+package audit
+
+import (
+	"bytes"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+// htmlForm is a form found in a page, with the fields a login needs.
+type htmlForm struct {
+	Action   string // resolved against the page URL
+	Method   string
+	Values   url.Values // every field with its default value (hidden CSRF tokens included)
+	User     string     // name of the email/username field
+	Password string     // name of the password field
+}
+
+var userField = regexp.MustCompile(`(?i)e-?mail|user|login|identifier|account`)
+
+// findPasswordForm parses a page and returns its first form with a password field.
+func findPasswordForm(page []byte, base *url.URL) (*htmlForm, bool) {
+	doc, err := html.Parse(bytes.NewReader(page))
+	if err != nil {
+		return nil, false
+	}
+	for _, form := range elements(doc, "form") {
+		f := &htmlForm{Method: strings.ToUpper(attr(form, "method")), Values: url.Values{}}
+		if f.Method == "" {
+			f.Method = "GET"
+		}
+		action, err := base.Parse(attr(form, "action"))
+		if err != nil {
+			continue
+		}
+		f.Action = action.String()
+		var textFields []string
+		for _, in := range elements(form, "input") {
+			name, typ := attr(in, "name"), strings.ToLower(attr(in, "type"))
+			if name == "" {
+				continue
+			}
+			switch typ {
+			case "password":
+				if f.Password == "" {
+					f.Password = name
+				}
+			case "email":
+				if f.User == "" {
+					f.User = name
+				}
+			case "", "text", "tel":
+				textFields = append(textFields, name)
+			case "checkbox", "radio":
+				if !hasAttr(in, "checked") {
+					continue
+				}
+			case "submit", "button", "image", "reset", "file":
+				continue
+			}
+			f.Values.Set(name, attr(in, "value"))
+		}
+		if f.Password == "" {
+			continue
+		}
+		if f.User == "" {
+			for _, name := range textFields {
+				if userField.MatchString(name) {
+					f.User = name
+					break
+				}
+			}
+			if f.User == "" && len(textFields) > 0 {
+				f.User = textFields[0]
+			}
+		}
+		return f, true
+	}
+	return nil, false
+}
+
+// loginLinks returns the hrefs of links that look like they lead to a sign-in page.
+func loginLinks(page []byte, base *url.URL) []string {
+	doc, err := html.Parse(bytes.NewReader(page))
+	if err != nil {
+		return nil
+	}
+	signIn := regexp.MustCompile(`(?i)\b(log ?in|sign ?in|signin|login)\b`)
+	var out []string
+	for _, a := range elements(doc, "a") {
+		href := attr(a, "href")
+		if href == "" || !(signIn.MatchString(href) || signIn.MatchString(text(a))) {
+			continue
+		}
+		if u, err := base.Parse(href); err == nil {
+			out = appendUnique(out, u.String())
+		}
+	}
+	return out
+}
+
+func elements(n *html.Node, tag string) []*html.Node {
+	var out []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == tag {
+			out = append(out, n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if strings.EqualFold(a.Key, key) {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func hasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if strings.EqualFold(a.Key, key) {
+			return true
+		}
+	}
+	return false
+}
+
+func text(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return strings.TrimSpace(b.String())
+}

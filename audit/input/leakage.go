@@ -1,0 +1,117 @@
+package input
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/probe"
+)
+
+// maxProvocations bounds the extra requests error-leakage sends to make errors happen.
+const maxProvocations = 6
+
+// idSegment is a path segment that names an object: a number, a UUID, or a long hex/base62 token.
+var idSegment = regexp.MustCompile(`^(?:\d+|[0-9a-fA-F-]{32,36}|[A-Za-z0-9_-]{20,})$`)
+
+// ErrorLeakage judges every error answer the audit has seen, after provoking a few of its own (read-only GETs:
+// an unknown page, an unknown API route, malformed IDs on the API routes the app's scripts name).
+func ErrorLeakage(ctx context.Context, t *audit.Target) audit.Result {
+	jar := sessionJar(ctx, t)
+	for _, u := range provocations(ctx, t) {
+		t.Probe.Do(ctx, &probe.Request{URL: u, Jar: jar}) // recorded in the probe's journal if it errors
+	}
+	errs := t.Probe.Errors()
+	if len(errs) == 0 {
+		return audit.Undecided("the audit saw no error answer to judge (the app answered every request with success)")
+	}
+	var leaks []audit.Result
+	seen := map[string]bool{}
+	for _, ex := range errs {
+		for _, sig := range signatures {
+			loc := sig.Re.FindIndex(ex.Body)
+			if loc == nil || seen[sig.Name+" "+route(ex.URL)] {
+				continue
+			}
+			seen[sig.Name+" "+route(ex.URL)] = true
+			ev := audit.Evidence{Label: sig.Name, Request: ex.Method + " " + ex.URL, Status: ex.Status,
+				Excerpt: audit.Excerpt(ex.Body, string(ex.Body[loc[0]:loc[1]]))}
+			leaks = append(leaks, audit.Failed(0, fmt.Sprintf("%s in a %d answer of %s %s", sig.Name, ex.Status, ex.Method, route(ex.URL)), ev))
+		}
+	}
+	if len(leaks) > 0 {
+		return audit.Combine(leaks...)
+	}
+	return audit.Passed(fmt.Sprintf("%d error answers seen, none shows a stack trace, SQL error, debug page or internal path", len(errs)),
+		audit.Note("signatures", signatureNames()))
+}
+
+// sessionJar is account A's session when the login works: private routes then show their real errors.
+func sessionJar(ctx context.Context, t *audit.Target) http.CookieJar {
+	if s, err := t.Login(ctx, "a"); err == nil {
+		return s.Jar
+	}
+	return nil
+}
+
+// provocations lists the read-only requests that make a typical app answer with an error.
+func provocations(ctx context.Context, t *audit.Target) []string {
+	out := []string{t.App.JoinPath("launchready-no-such-page").String()}
+	base := t.App
+	if t.API != nil {
+		base = t.API
+	}
+	out = append(out, base.JoinPath("api", "launchready-no-such-route").String())
+	for _, p := range t.Surface(ctx).APIPaths {
+		if len(out) >= maxProvocations {
+			break
+		}
+		if u := malformID(p); u != "" {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// malformID puts a quote-laden value where an object ID goes: in place of an ID segment, or after a path that
+// ends in "/" (a prefix the script completes with an ID).
+func malformID(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	const bad = "lr'\"x"
+	segs := strings.Split(u.Path, "/")
+	for i, s := range segs {
+		if i > 1 && idSegment.MatchString(s) {
+			segs[i] = bad
+			u.Path = strings.Join(segs, "/")
+			return u.String()
+		}
+	}
+	if strings.HasSuffix(u.Path, "/") {
+		u.Path += bad
+		return u.String()
+	}
+	return ""
+}
+
+// route is the URL without its query, for grouping findings.
+func route(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Path
+	}
+	return raw
+}
+
+func signatureNames() string {
+	var names []string
+	for _, s := range signatures {
+		names = append(names, s.Name)
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,74 @@
+package perf
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/probe"
+)
+
+// healthSlow is how long a monitor will wait before it counts the app as down.
+const healthSlow = time.Second
+
+// wellKnownHealth are the paths frameworks and platforms use for health endpoints.
+var wellKnownHealth = []string{"/healthz", "/health", "/api/health", "/api/healthz", "/status", "/_health", "/livez", "/readyz", "/ping", "/up"}
+
+// Health finds the health endpoint (the plan's, or a well-known path whose answer is not the app shell) and
+// checks it answers 200 quickly.
+func Health(ctx context.Context, t *audit.Target) audit.Result {
+	if t.Plan.Paths.Health != "" {
+		return judgeHealth(ctx, t, t.Resolve(t.Plan.Paths.Health).String())
+	}
+	// What the app answers for a path that cannot exist: a single-page app answers every path with its shell,
+	// which is not a health endpoint.
+	shell, err := t.Probe.Do(ctx, &probe.Request{URL: t.App.JoinPath("launchready-no-such-page").String()})
+	if err != nil {
+		return audit.Undecided("could not reach the app: " + err.Error())
+	}
+	var tried []string
+	for _, p := range wellKnownHealth {
+		u := t.App.JoinPath(p).String()
+		resp, err := t.Probe.Do(ctx, &probe.Request{URL: u})
+		if err != nil {
+			return audit.Undecided("could not finish probing for a health endpoint: " + err.Error())
+		}
+		tried = append(tried, p)
+		if resp.Status == 200 && !looksLikeShell(resp.Body, shell.Body) {
+			return judgeResponse(resp, u)
+		}
+	}
+	return audit.Warned(audit.Medium, "no health endpoint found: give uptime monitoring a cheap GET /healthz that checks the database, or name yours in paths.health",
+		audit.Note("paths tried", strings.Join(tried, " ")))
+}
+
+func looksLikeShell(body, shell []byte) bool {
+	if bytes.Equal(body, shell) {
+		return true
+	}
+	head := bytes.ToLower(bytes.TrimSpace(body[:min(len(body), 256)]))
+	return bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html"))
+}
+
+func judgeHealth(ctx context.Context, t *audit.Target, u string) audit.Result {
+	resp, err := t.Probe.Do(ctx, &probe.Request{URL: u})
+	if err != nil {
+		return audit.Undecided("the health endpoint did not answer: " + err.Error())
+	}
+	return judgeResponse(resp, u)
+}
+
+func judgeResponse(resp *probe.Response, u string) audit.Result {
+	ev := audit.Exchange("health endpoint", resp, "Content-Type")
+	ev.Excerpt = audit.Excerpt(resp.Body, "")
+	switch {
+	case resp.Status != 200:
+		return audit.Failed(0, fmt.Sprintf("the health endpoint %s answers %d: monitoring will page for nothing or miss real outages", u, resp.Status), ev)
+	case resp.Duration > healthSlow:
+		return audit.Warned(audit.Low, fmt.Sprintf("the health endpoint answers 200 but took %s (monitors time out around 1 s)", resp.Duration.Round(time.Millisecond)), ev)
+	}
+	return audit.Passed(fmt.Sprintf("%s answers 200 in %s", u, resp.Duration.Round(time.Millisecond)), ev)
+}

@@ -1,0 +1,291 @@
+package audit
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"reflect"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Plan is what to audit and how, as saved in YAML (design.md). Passwords never sit in it: PasswordEnv names an
+// environment variable.
+type Plan struct {
+	Name     string   `yaml:"name,omitempty" json:"name,omitempty"`
+	App      string   `yaml:"app" json:"app"`
+	API      string   `yaml:"api,omitempty" json:"api,omitempty"`
+	HTTPURL  string   `yaml:"http_url,omitempty" json:"http_url,omitempty"`
+	Scope    []string `yaml:"scope,omitempty" json:"scope,omitempty"`
+	Paths    Paths    `yaml:"paths,omitempty" json:"paths,omitempty"`
+	Accounts Accounts `yaml:"accounts,omitempty" json:"accounts,omitempty"`
+	Email    Email    `yaml:"email,omitempty" json:"email,omitempty"`
+	Inbox    Inbox    `yaml:"inbox,omitempty" json:"inbox,omitempty"`
+	Repo     string   `yaml:"repo,omitempty" json:"repo,omitempty"`
+	Logs     []string `yaml:"logs,omitempty" json:"logs,omitempty"`
+	Active   bool     `yaml:"active,omitempty" json:"active"`
+	Skip     []string `yaml:"skip,omitempty" json:"skip,omitempty"`
+	Resolve  []string `yaml:"resolve,omitempty" json:"resolve,omitempty"`
+	TLS      TLS      `yaml:"tls,omitempty" json:"tls,omitempty"`
+	Limits   Limits   `yaml:"limits,omitempty" json:"limits,omitempty"`
+	Ops      Ops      `yaml:"ops,omitempty" json:"ops,omitempty"`
+}
+
+type Paths struct {
+	Login  string `yaml:"login,omitempty" json:"login,omitempty"`
+	Signup string `yaml:"signup,omitempty" json:"signup,omitempty"`
+	Reset  string `yaml:"reset,omitempty" json:"reset,omitempty"`
+	Invite string `yaml:"invite,omitempty" json:"invite,omitempty"`
+	Health string `yaml:"health,omitempty" json:"health,omitempty"`
+}
+
+type Accounts struct {
+	A *Account `yaml:"a,omitempty" json:"a,omitempty"`
+	B *Account `yaml:"b,omitempty" json:"b,omitempty"`
+}
+
+type Account struct {
+	Email       string `yaml:"email" json:"email"`
+	PasswordEnv string `yaml:"password_env" json:"password_env"`
+}
+
+type Email struct {
+	Domain        string   `yaml:"domain,omitempty" json:"domain,omitempty"`
+	DKIMSelectors []string `yaml:"dkim_selectors,omitempty" json:"dkim_selectors,omitempty"`
+}
+
+type Inbox struct {
+	Kind        string `yaml:"kind,omitempty" json:"kind,omitempty"` // smtp, imap or paste
+	Listen      string `yaml:"listen,omitempty" json:"listen,omitempty"`
+	Address     string `yaml:"address,omitempty" json:"address,omitempty"`
+	User        string `yaml:"user,omitempty" json:"user,omitempty"`
+	PasswordEnv string `yaml:"password_env,omitempty" json:"password_env,omitempty"`
+}
+
+// TLS tells the audit how to trust a staging certificate. transport.tls-cert still reports what it sees.
+type TLS struct {
+	CAFile   string `yaml:"ca_file,omitempty" json:"ca_file,omitempty"`
+	Insecure bool   `yaml:"insecure,omitempty" json:"insecure,omitempty"`
+}
+
+// Limits tighten the audit's own traffic.
+type Limits struct {
+	Requests    int      `yaml:"requests,omitempty" json:"requests,omitempty"`           // request budget for the whole audit
+	Timeout     Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`             // per request
+	CheckTime   Duration `yaml:"check_timeout,omitempty" json:"check_timeout,omitempty"` // per check
+	Concurrency int      `yaml:"concurrency,omitempty" json:"concurrency,omitempty"`     // checks at once
+}
+
+// Ops are the self-reported answers of the ops area.
+type Ops struct {
+	Monitoring        string   `yaml:"monitoring,omitempty" json:"monitoring,omitempty"`
+	RollbackMinutes   int      `yaml:"rollback_minutes,omitempty" json:"rollback_minutes,omitempty"`
+	MFA               []string `yaml:"mfa,omitempty" json:"mfa,omitempty"`
+	SecretsSeparation string   `yaml:"secrets_separation,omitempty" json:"secrets_separation,omitempty"`
+	Backups           string   `yaml:"backups,omitempty" json:"backups,omitempty"`
+}
+
+// Duration is a time.Duration written as "10s" in YAML and JSON.
+type Duration time.Duration
+
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil || v < 0 {
+		return fmt.Errorf("line %d: %q is not a duration like 10s or 2m", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+func (d Duration) MarshalText() ([]byte, error) {
+	return []byte(time.Duration(d).String()), nil
+}
+
+// PlanError is a problem with a plan file, with the line it is on.
+type PlanError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *PlanError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// LoadPlan reads and validates a plan file.
+func LoadPlan(path string) (*Plan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &PlanError{File: path, Msg: fmt.Sprintf("cannot read the plan: %v", err)}
+	}
+	return ParsePlan(path, data)
+}
+
+// ParsePlan parses a plan strictly: an unknown key or a missing required one is an error naming the key and line.
+func ParsePlan(name string, data []byte) (*Plan, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, &PlanError{File: name, Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	if len(root.Content) == 0 {
+		return nil, &PlanError{File: name, Msg: "the plan is empty: it needs at least app: https://your-app.example/"}
+	}
+	doc := root.Content[0]
+	if doc.Kind != yaml.MappingNode {
+		return nil, &PlanError{File: name, Line: doc.Line, Msg: "the plan must be a mapping of keys (app:, accounts:, ...)"}
+	}
+	if err := checkKeys(name, doc, reflect.TypeOf(Plan{}), ""); err != nil {
+		return nil, err
+	}
+	var p Plan
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&p); err != nil {
+		return nil, &PlanError{File: name, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	if err := p.validate(name, doc); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// checkKeys walks the YAML mapping beside the Go type and names the first key the type does not have.
+func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || n.Kind != yaml.MappingNode || t == reflect.TypeOf(Duration(0)) {
+		return nil
+	}
+	fields := map[string]reflect.Type{}
+	var known []string
+	for i := 0; i < t.NumField(); i++ {
+		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if tag != "" && tag != "-" {
+			fields[tag] = t.Field(i).Type
+			known = append(known, tag)
+		}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		ft, ok := fields[k.Value]
+		if !ok {
+			where := "at the top level"
+			if path != "" {
+				where = "in " + path
+			}
+			return &PlanError{File: file, Line: k.Line, Msg: fmt.Sprintf("unknown key %q %s (known keys: %s)", k.Value, where, strings.Join(known, ", "))}
+		}
+		if err := checkKeys(file, v, ft, strings.TrimPrefix(path+"."+k.Value, ".")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lineOf finds the line of a dotted key path in the document, or of its nearest existing parent.
+func lineOf(doc *yaml.Node, path string) int {
+	n, line := doc, doc.Line
+	for _, part := range strings.Split(path, ".") {
+		found := false
+		for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == part {
+				line, n, found = n.Content[i].Line, n.Content[i+1], true
+				break
+			}
+		}
+		if !found {
+			break
+		}
+	}
+	return line
+}
+
+func (p *Plan) validate(file string, doc *yaml.Node) error {
+	bad := func(path, msg string) error { return &PlanError{File: file, Line: lineOf(doc, path), Msg: msg} }
+	if strings.TrimSpace(p.App) == "" {
+		return bad("app", `missing required key "app": the URL where users sign in, e.g. app: https://app.example.com/`)
+	}
+	for _, k := range []struct{ key, val string }{{"app", p.App}, {"api", p.API}, {"http_url", p.HTTPURL}} {
+		if k.val == "" {
+			continue
+		}
+		if err := checkURL(k.val); err != nil {
+			return bad(k.key, fmt.Sprintf("%s: %v", k.key, err))
+		}
+	}
+	for _, acc := range []struct {
+		key string
+		a   *Account
+	}{{"accounts.a", p.Accounts.A}, {"accounts.b", p.Accounts.B}} {
+		if acc.a == nil {
+			continue
+		}
+		if acc.a.Email == "" {
+			return bad(acc.key, fmt.Sprintf("missing required key \"email\" in %s", acc.key))
+		}
+		if acc.a.PasswordEnv == "" {
+			return bad(acc.key, fmt.Sprintf("missing required key \"password_env\" in %s: name the environment variable that holds the password (passwords never go in the plan)", acc.key))
+		}
+	}
+	for _, id := range p.Skip {
+		if _, ok := Lookup(id); !ok && AreaTitle(id) == id {
+			return bad("skip", fmt.Sprintf("skip: %q is neither a check ID (like headers.csp) nor an area (like headers)", id))
+		}
+	}
+	switch p.Inbox.Kind {
+	case "", "smtp", "imap", "paste":
+	default:
+		return bad("inbox.kind", fmt.Sprintf("inbox.kind: %q is not one of smtp, imap, paste", p.Inbox.Kind))
+	}
+	if p.Limits.Requests < 0 || p.Limits.Concurrency < 0 {
+		return bad("limits", "limits: requests and concurrency must be positive")
+	}
+	return nil
+}
+
+func checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return errors.New("must start with https:// (or http://)")
+	}
+	if u.Hostname() == "" {
+		return errors.New("has no host")
+	}
+	return nil
+}
+
+// Skips reports whether the plan leaves check e out, by its ID or its area.
+func (p *Plan) Skips(e Entry) bool {
+	for _, s := range p.Skip {
+		if s == e.ID || s == e.Area {
+			return true
+		}
+	}
+	return false
+}
+
+// Hosts are the host names the audit may contact: the plan's scope, or the hosts of app, api and http_url.
+func (p *Plan) Hosts() []string {
+	if len(p.Scope) > 0 {
+		return p.Scope
+	}
+	var hosts []string
+	for _, raw := range []string{p.App, p.API, p.HTTPURL} {
+		if u, err := url.Parse(raw); err == nil && u.Hostname() != "" {
+			hosts = appendUnique(hosts, strings.ToLower(u.Hostname()))
+		}
+	}
+	return hosts
+}

@@ -1,0 +1,107 @@
+package audit
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Evidence is one observation that backs a result: a request and what came back, a certificate, a file, a note.
+// It is stored already redacted; the TUI and the reports decide how it looks.
+type Evidence struct {
+	Label   string   `json:"label,omitempty"`   // what this shows, in a few words
+	Request string   `json:"request,omitempty"` // "GET https://app.example.com/.env"
+	Status  int      `json:"status,omitempty"`  // HTTP status, when there is one
+	Headers []string `json:"headers,omitempty"` // the header lines that matter: "Server: nginx/1.18.0"
+	Excerpt string   `json:"excerpt,omitempty"` // the part of the body or record that proves it
+}
+
+// Result is what one check concluded.
+type Result struct {
+	ID       string        `json:"id"`
+	Area     string        `json:"area"`
+	Title    string        `json:"title"`
+	Status   Status        `json:"status"`
+	Severity Severity      `json:"severity"`
+	Summary  string        `json:"summary"`
+	Evidence []Evidence    `json:"evidence"`
+	Fix      string        `json:"fix,omitempty"`
+	Refs     []string      `json:"references,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// Check is a catalog entry with the function that runs it.
+type Check struct {
+	Entry
+	// Late checks run after all others, because they judge what the audit saw (every error response, ...).
+	Late bool
+	Run  func(ctx context.Context, t *Target) Result
+}
+
+// Passed, Failed, Warned, Informed, Undecided and NotRun build results; the Runner fills in ID, area, title,
+// the fix and the references from the catalog. A zero severity on a fail or warn takes the catalog's.
+func Passed(summary string, ev ...Evidence) Result {
+	return Result{Status: Pass, Summary: summary, Evidence: ev}
+}
+
+func Failed(sev Severity, summary string, ev ...Evidence) Result {
+	return Result{Status: Fail, Severity: sev, Summary: summary, Evidence: ev}
+}
+
+func Warned(sev Severity, summary string, ev ...Evidence) Result {
+	return Result{Status: Warn, Severity: sev, Summary: summary, Evidence: ev}
+}
+
+func Informed(summary string, ev ...Evidence) Result {
+	return Result{Status: Info, Summary: summary, Evidence: ev}
+}
+
+// Undecided is an inconclusive result: why says what stopped the check from deciding.
+func Undecided(why string, ev ...Evidence) Result {
+	return Result{Status: Inconclusive, Summary: why, Evidence: ev}
+}
+
+// NotRun is a skipped result: why says what would enable the check.
+func NotRun(why string) Result { return Result{Status: Skipped, Summary: why} }
+
+// rank orders statuses when several parts of one check are combined: what needs attention first.
+var rank = map[Status]int{Fail: 7, Warn: 6, Error: 5, Pass: 4, Info: 3, Inconclusive: 2, Skipped: 1}
+
+// Combine merges the parts of a check that looked at several things (endpoints, headers, files) into one result:
+// the most pressing status wins, its highest severity is kept, every part's evidence is kept, and the summary
+// leads with the parts that decided the status.
+func Combine(parts ...Result) Result {
+	if len(parts) == 0 {
+		return Undecided("nothing was examined")
+	}
+	out := Result{Status: Skipped}
+	for _, p := range parts {
+		if rank[p.Status] > rank[out.Status] {
+			out.Status = p.Status
+		}
+	}
+	var lead, rest []string
+	for _, p := range parts {
+		out.Evidence = append(out.Evidence, p.Evidence...)
+		if p.Status == out.Status {
+			out.Severity = max(out.Severity, p.Severity)
+			lead = appendUnique(lead, p.Summary)
+		} else if p.Status != Pass && p.Status != Skipped {
+			rest = appendUnique(rest, p.Summary)
+		}
+	}
+	out.Summary = strings.Join(append(lead, rest...), "; ")
+	return out
+}
+
+func appendUnique(list []string, s string) []string {
+	if s == "" {
+		return list
+	}
+	for _, v := range list {
+		if v == s {
+			return list
+		}
+	}
+	return append(list, s)
+}

@@ -1,0 +1,183 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+)
+
+// Defaults for the Runner.
+const (
+	DefaultConcurrency  = 6
+	DefaultCheckTimeout = 2 * time.Minute
+)
+
+// EventKind says what an Event reports.
+type EventKind int
+
+const (
+	CheckStarted EventKind = iota
+	CheckFinished
+)
+
+// Event is one step of a running audit, streamed to the TUI or the line printer.
+type Event struct {
+	Kind   EventKind
+	Entry  Entry
+	Result Result // set for CheckFinished
+	Sent   int    // requests sent so far
+	Budget int    // requests left
+}
+
+// Runner runs checks against a Target, concurrently within a bound, each with a timeout.
+type Runner struct {
+	Checks       []Check
+	Concurrency  int
+	CheckTimeout time.Duration
+	Version      string
+}
+
+// Run runs every check, sends an event as each starts and finishes, closes events, and returns the report.
+// A panicking check becomes an error result; a check past its timeout is inconclusive; cancelling ctx ends the
+// audit with what was found so far.
+func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Report {
+	defer close(events)
+	start := time.Now()
+	limit := firstPositive(t.Plan.Limits.Concurrency, r.Concurrency, DefaultConcurrency)
+	timeout := firstPositive(time.Duration(t.Plan.Limits.CheckTime), r.CheckTimeout, DefaultCheckTimeout)
+
+	results := make([]Result, len(r.Checks))
+	runPhase := func(late bool) {
+		sem := make(chan struct{}, limit)
+		var wg sync.WaitGroup
+		for i, c := range r.Checks {
+			if c.Late != late {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				select {
+				case sem <- struct{}{}:
+					defer func() { <-sem }()
+				case <-ctx.Done(): // runOne reports the cancellation
+				}
+				events <- Event{Kind: CheckStarted, Entry: c.Entry, Sent: t.Probe.Sent(), Budget: t.Probe.Remaining()}
+				res := r.runOne(ctx, t, c, timeout)
+				results[i] = res
+				events <- Event{Kind: CheckFinished, Entry: c.Entry, Result: res, Sent: t.Probe.Sent(), Budget: t.Probe.Remaining()}
+			}()
+		}
+		wg.Wait()
+	}
+	runPhase(false)
+	runPhase(true)
+
+	return &Report{
+		Tool:     "launchready",
+		Version:  r.Version,
+		Name:     t.Plan.Name,
+		Target:   t.App.String(),
+		Plan:     t.Plan,
+		Started:  start.UTC(),
+		Duration: time.Since(start),
+		Requests: t.Probe.Sent(),
+		Refused:  t.Probe.Refused(),
+		Results:  results,
+		Areas:    Scorecard(results),
+	}
+}
+
+// runOne runs a single check with its timeout, turns a panic into an error result, and completes and redacts
+// what the check returned.
+func (r *Runner) runOne(ctx context.Context, t *Target, c Check, timeout time.Duration) (res Result) {
+	began := time.Now()
+	defer func() { res = finish(t, c.Entry, res, time.Since(began)) }()
+	if t.Plan.Skips(c.Entry) {
+		return NotRun("left out by the plan's skip: list (remove it there to run this check)")
+	}
+	if ctx.Err() != nil {
+		return Undecided("the audit was cancelled before this check ran")
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	done := make(chan Result, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- Result{Status: Error, Summary: fmt.Sprintf("the check crashed (%v): this is a bug in launchready, please report it with this report", p),
+					Evidence: []Evidence{{Label: "stack", Excerpt: firstLines(string(debug.Stack()), 12)}}}
+			}
+		}()
+		done <- c.Run(cctx, t)
+	}()
+	select {
+	case res := <-done:
+		return res
+	case <-cctx.Done():
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return Undecided("the audit was cancelled while this check ran")
+		}
+		return Undecided(fmt.Sprintf("the check did not finish within %s (is the target slow? raise limits.check_timeout)", timeout))
+	}
+}
+
+// finish fills the catalog's fields into a result and redacts every string in it.
+func finish(t *Target, e Entry, res Result, took time.Duration) Result {
+	res.ID, res.Area, res.Title, res.Duration = e.ID, e.Area, e.Title, took
+	if !res.Status.Valid() {
+		res = Result{ID: e.ID, Area: e.Area, Title: e.Title, Status: Error, Summary: fmt.Sprintf("the check returned no valid status (%q): a bug in launchready", res.Status)}
+	}
+	switch res.Status {
+	case Fail, Warn:
+		if res.Severity == SeverityNone {
+			res.Severity = max(e.Severity, Low)
+		}
+		res.Fix, res.Refs = e.Fix, e.Refs
+	default:
+		res.Severity = SeverityNone
+	}
+	red := t.Probe.Redactor()
+	res.Summary = red.String(res.Summary)
+	if res.Evidence == nil {
+		res.Evidence = []Evidence{}
+	}
+	for i, ev := range res.Evidence {
+		ev.Label, ev.Request, ev.Excerpt = red.String(ev.Label), red.String(ev.Request), red.String(ev.Excerpt)
+		headers := make([]string, len(ev.Headers))
+		for j, h := range ev.Headers {
+			headers[j] = red.String(h)
+		}
+		if ev.Headers == nil {
+			headers = nil
+		}
+		ev.Headers = headers
+		res.Evidence[i] = ev
+	}
+	return res
+}
+
+func firstPositive[T int | time.Duration](vs ...T) T {
+	for _, v := range vs {
+		if v > 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+func firstLines(s string, n int) string {
+	lines := 0
+	for i, c := range s {
+		if c == '\n' {
+			lines++
+			if lines == n {
+				return s[:i]
+			}
+		}
+	}
+	return s
+}

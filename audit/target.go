@@ -1,0 +1,105 @@
+package audit
+
+import (
+	"crypto/x509"
+	"fmt"
+	"net/url"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/launchready/launchready/audit/probe"
+)
+
+// Target is everything the checks share about the app under audit, built once per audit: the parsed URLs, the
+// probe, the trust roots, and the logged-in sessions (made on first use, then shared).
+type Target struct {
+	Plan  *Plan
+	App   *url.URL
+	API   *url.URL // nil when the plan names no separate API origin
+	HTTP  *url.URL // the plain-HTTP address of the app; nil when it cannot be derived (non-default port, no http_url)
+	Probe *probe.Client
+	// Roots verifies certificates: the system roots plus the plan's tls.ca_file.
+	Roots *x509.CertPool
+
+	getenv   func(string) string
+	mu       sync.Mutex
+	sessions map[string]*sessionOnce
+
+	surfaceOnce sync.Once
+	surface     *Surface
+}
+
+type sessionOnce struct {
+	once sync.Once
+	s    *Session
+	err  error
+}
+
+// NewTarget prepares a Target from a validated plan. getenv reads the account passwords (os.Getenv in the CLI).
+func NewTarget(plan *Plan, getenv func(string) string) (*Target, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	t := &Target{Plan: plan, getenv: getenv, sessions: map[string]*sessionOnce{}}
+	var err error
+	if t.App, err = url.Parse(plan.App); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	if plan.API != "" {
+		if t.API, err = url.Parse(plan.API); err != nil {
+			return nil, fmt.Errorf("api: %w", err)
+		}
+	}
+	switch {
+	case plan.HTTPURL != "":
+		t.HTTP, _ = url.Parse(plan.HTTPURL)
+	case t.App.Scheme == "http":
+		t.HTTP = t.App
+	case t.App.Port() == "" || t.App.Port() == "443":
+		t.HTTP = &url.URL{Scheme: "http", Host: t.App.Hostname(), Path: t.App.Path}
+	}
+	if t.Roots, err = x509.SystemCertPool(); err != nil || t.Roots == nil {
+		t.Roots = x509.NewCertPool()
+	}
+	if plan.TLS.CAFile != "" {
+		pem, err := os.ReadFile(plan.TLS.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls.ca_file: %w", err)
+		}
+		if !t.Roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls.ca_file %s: no PEM certificate in it", plan.TLS.CAFile)
+		}
+	}
+	red := probe.NewRedactor()
+	for _, acc := range []*Account{plan.Accounts.A, plan.Accounts.B} {
+		if acc != nil {
+			red.Add(getenv(acc.PasswordEnv))
+		}
+	}
+	t.Probe = probe.New(probe.Config{
+		Scope:       plan.Hosts(),
+		Budget:      plan.Limits.Requests,
+		Timeout:     time.Duration(plan.Limits.Timeout),
+		RootCAs:     t.Roots,
+		InsecureTLS: plan.TLS.Insecure,
+	}, red)
+	return t, nil
+}
+
+// Origins are the app and (if separate) the API origin, the places most checks look at.
+func (t *Target) Origins() []*url.URL {
+	if t.API == nil || t.API.Host == t.App.Host {
+		return []*url.URL{t.App}
+	}
+	return []*url.URL{t.App, t.API}
+}
+
+// Resolve makes a path of the plan absolute against the app.
+func (t *Target) Resolve(path string) *url.URL {
+	u, err := t.App.Parse(path)
+	if err != nil {
+		return t.App
+	}
+	return u
+}

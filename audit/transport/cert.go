@@ -1,0 +1,138 @@
+package transport
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/launchready/launchready/audit"
+)
+
+// Expiry thresholds of the checklist: fail within 14 days, warn within 30.
+const (
+	failDays = 14
+	warnDays = 30
+)
+
+// TLSCert reads the certificate each HTTPS origin of the plan serves and judges its chain, name and expiry.
+func TLSCert(ctx context.Context, t *audit.Target) audit.Result {
+	var parts []audit.Result
+	for _, origin := range t.Origins() {
+		if origin.Scheme != "https" {
+			parts = append(parts, audit.Failed(0, origin.Host+" is served over plain HTTP: there is no certificate"))
+			continue
+		}
+		parts = append(parts, judgeCert(ctx, t, origin, time.Now()))
+	}
+	return audit.Combine(parts...)
+}
+
+func judgeCert(ctx context.Context, t *audit.Target, origin *url.URL, now time.Time) audit.Result {
+	if !t.Probe.InScope(origin) {
+		return audit.Undecided(origin.Host + " is outside the plan's scope")
+	}
+	addr := origin.Host
+	if origin.Port() == "" {
+		addr = net.JoinHostPort(origin.Hostname(), "443")
+	}
+	chain, err := peerChain(ctx, addr, origin.Hostname())
+	if err != nil {
+		return audit.Undecided("could not read the certificate of " + addr + ": " + err.Error())
+	}
+	leaf := chain[0]
+	days := int(math.Floor(leaf.NotAfter.Sub(now).Hours() / 24))
+	ev := audit.Evidence{Label: "certificate of " + addr, Excerpt: describe(leaf, days)}
+
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		inter.AddCert(c)
+	}
+	_, verr := leaf.Verify(x509.VerifyOptions{DNSName: origin.Hostname(), Roots: t.Roots, Intermediates: inter, CurrentTime: now})
+	var hostErr x509.HostnameError
+	var authErr x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	switch {
+	case errors.As(verr, &hostErr):
+		return audit.Failed(0, fmt.Sprintf("the certificate of %s does not name %s (it names %s)", addr, origin.Hostname(), names(leaf)), ev)
+	case errors.As(verr, &invalid) && invalid.Reason == x509.Expired:
+		return audit.Failed(audit.Critical, fmt.Sprintf("the certificate of %s is expired or not yet valid (valid %s to %s)", addr, leaf.NotBefore.Format(time.DateOnly), leaf.NotAfter.Format(time.DateOnly)), ev)
+	case errors.As(verr, &authErr):
+		kind := "issued by an authority browsers do not trust (" + leaf.Issuer.CommonName + ")"
+		if isSelfSigned(leaf) {
+			kind = "self-signed"
+		}
+		return audit.Failed(0, fmt.Sprintf("the certificate of %s is %s: browsers will show a warning; use a public CA (or set tls.ca_file for a staging CA)", addr, kind), ev)
+	case verr != nil:
+		return audit.Failed(0, fmt.Sprintf("the certificate of %s does not verify: %v", addr, verr), ev)
+	case days <= failDays:
+		return audit.Failed(0, fmt.Sprintf("the certificate of %s expires in %d days (%s): renew it now and automate renewal", addr, days, leaf.NotAfter.Format(time.DateOnly)), ev)
+	case days <= warnDays:
+		return audit.Warned(audit.Medium, fmt.Sprintf("the certificate of %s expires in %d days (%s)", addr, days, leaf.NotAfter.Format(time.DateOnly)), ev)
+	}
+	return audit.Passed(fmt.Sprintf("certificate of %s valid for %s, %d days left", addr, origin.Hostname(), days), ev)
+}
+
+// peerChain completes a handshake without judging the certificate (that is this check's job) and returns what
+// the server sent.
+func peerChain(ctx context.Context, addr, serverName string) ([]*x509.Certificate, error) {
+	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second}, Config: &tls.Config{
+		ServerName:         serverName,
+		InsecureSkipVerify: true, //nolint:gosec // we only read the chain here; it is verified by judgeCert
+	}}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	chain := conn.(*tls.Conn).ConnectionState().PeerCertificates
+	if len(chain) == 0 {
+		return nil, errors.New("the server sent no certificate")
+	}
+	return chain, nil
+}
+
+func isSelfSigned(c *x509.Certificate) bool {
+	return c.Issuer.String() == c.Subject.String() && c.CheckSignatureFrom(c) == nil
+}
+
+func names(c *x509.Certificate) string {
+	var n []string
+	n = append(n, c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		n = append(n, ip.String())
+	}
+	if len(n) == 0 {
+		return c.Subject.CommonName
+	}
+	return strings.Join(n, ", ")
+}
+
+func describe(c *x509.Certificate, days int) string {
+	return fmt.Sprintf("subject: %s\nissuer: %s\nnames: %s\nvalid: %s to %s (%d days left)\nkey: %s, signature: %s",
+		c.Subject.CommonName, c.Issuer.CommonName, names(c), c.NotBefore.Format(time.DateOnly), c.NotAfter.Format(time.DateOnly), days,
+		keyDesc(c), c.SignatureAlgorithm)
+}
+
+func keyDesc(c *x509.Certificate) string {
+	switch k := c.PublicKey.(type) {
+	case *rsa.PublicKey:
+		return fmt.Sprintf("RSA %d bits", k.N.BitLen())
+	case *ecdsa.PublicKey:
+		return "ECDSA " + k.Curve.Params().Name
+	case ed25519.PublicKey:
+		return "Ed25519"
+	}
+	return c.PublicKeyAlgorithm.String()
+}

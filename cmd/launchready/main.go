@@ -1,0 +1,82 @@
+// Command launchready audits a web app before its first 100 users. This package only parses flags and wires
+// the parts together; exit codes are decided here and nowhere else.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitFindings    = 1   // a fail at or above --fail-on
+	exitUsage       = 2   // bad flags or a bad plan
+	exitInterrupted = 130 // Ctrl-C
+)
+
+// usageError marks errors that are the user's input, not the app's findings.
+type usageError struct{ error }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `launchready — a launch-readiness audit for web apps
+
+Usage:
+  launchready demo [--hardened] [--no-tui] [--json F] [--md F] [--fail-on SEVERITY]
+      audit the embedded demo app (flawed; --hardened has every flaw fixed)
+  launchready run --plan PLAN.yaml [--no-tui] [--json F] [--md F] [--fail-on SEVERITY]
+      audit the app a saved plan describes (passwords come from the variables it names)
+  launchready version
+
+Exit codes: 0 ok, 1 a fail at or above --fail-on, 2 usage or plan error, 130 interrupted.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		fmt.Fprintln(stderr, "\nThe interactive wizard is not built yet: start with `launchready demo`, or `launchready run --plan FILE`.")
+		return exitUsage
+	}
+	var err error
+	var code int
+	switch args[0] {
+	case "demo":
+		code, err = demoCmd(ctx, args[1:], stdout, stderr)
+	case "run":
+		code, err = runCmd(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "launchready", version)
+		return exitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		err = usageError{fmt.Errorf("unknown command %q", args[0])}
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "launchready:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintln(stderr, "Run `launchready help` for usage.")
+			return exitUsage
+		}
+		if code == exitOK {
+			code = exitFindings
+		}
+	}
+	return code
+}

@@ -1,0 +1,366 @@
+package demo
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+//go:embed static/app.js
+var appJS []byte
+
+type user struct {
+	ID        int
+	Email     string
+	Name      string
+	pwHash    [32]byte
+	Community int
+	Admin     bool
+}
+
+type community struct {
+	ID   int
+	Slug string
+	Name string
+}
+
+type post struct {
+	ID        int    `json:"id"`
+	Community int    `json:"community_id"`
+	Title     string `json:"title"`
+	Body      string `json:"body"`
+	Author    string `json:"author"`
+}
+
+// app is the community platform. Its state lives in memory for the life of the process.
+type app struct {
+	flaws  Flaws
+	origin string // https origin, the only one the hardened CORS policy allows
+
+	mu          sync.Mutex
+	users       []*user
+	communities []community
+	posts       []post
+	sessions    map[string]int // session token -> user ID
+}
+
+func newApp(flaws Flaws, accounts []DemoAccount) *app {
+	a := &app{flaws: flaws, sessions: map[string]int{}}
+	a.communities = []community{{1, "acme", "Acme Builders"}, {2, "globex", "Globex Guild"}}
+	a.users = []*user{
+		{ID: 1, Email: accounts[0].Email, Name: "Alice Example", pwHash: hashPassword(accounts[0].Password), Community: 1, Admin: true},
+		{ID: 2, Email: accounts[1].Email, Name: "Bob Sample", pwHash: hashPassword(accounts[1].Password), Community: 2},
+	}
+	a.posts = []post{
+		{1, 1, "Acme roadmap Q3", "Private plans of the Acme community.", "Alice Example"},
+		{2, 1, "Welcome to Acme", "Rules and introductions.", "Alice Example"},
+		{3, 2, "Globex pricing draft", "Private pricing notes of Globex.", "Bob Sample"},
+	}
+	return a
+}
+
+func hashPassword(p string) [32]byte { return sha256.Sum256([]byte("demo-salt:" + p)) }
+
+func (a *app) has(f Flaw) bool { return a.flaws[f] }
+
+func (a *app) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", a.home)
+	mux.HandleFunc("GET /login", a.loginPage)
+	mux.HandleFunc("POST /login", a.login)
+	mux.HandleFunc("POST /logout", a.logout)
+	mux.HandleFunc("GET /c/{slug}", a.communityPage)
+	mux.HandleFunc("GET /static/app.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Write(appJS)
+	})
+	mux.HandleFunc("GET /api/me", a.apiMe)
+	mux.HandleFunc("GET /api/communities/{id}/posts", a.apiPosts)
+	mux.HandleFunc("GET /api/posts/{id}", a.apiPost)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		a.apiError(w, http.StatusNotFound, "no such endpoint", fmt.Errorf("route %s not registered in /srv/demo/internal/api/router.go:88", r.URL.Path))
+	})
+	if !a.has(FlawNoHealth) {
+		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"status":"ok"}`))
+		})
+	}
+	if a.has(FlawExposedEnv) {
+		mux.HandleFunc("GET /.env", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			fmt.Fprint(w, "NODE_ENV=production\nDATABASE_URL=postgres://demo:demo-db-password@db.internal:5432/community\nSMTP_PASSWORD=demo-smtp-password\nSESSION_SECRET=demo-session-secret\n")
+		})
+	}
+	if a.has(FlawExposedGit) {
+		mux.HandleFunc("GET /.git/config", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n[remote \"origin\"]\n\turl = git@github.com:acme/community.git\n")
+		})
+		mux.HandleFunc("GET /.git/HEAD", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, "ref: refs/heads/main\n")
+		})
+	}
+	// Like most single-page apps, every other path answers with the app shell.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		a.home(w, r)
+	})
+	return a.withHeaders(mux)
+}
+
+// withHeaders sets the security headers (or not, per flaw) and the CORS policy on every answer.
+func (a *app) withHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		if r.TLS != nil && !a.has(FlawNoHSTS) {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		if !a.has(FlawNoCSP) {
+			csp := "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
+			if !a.has(FlawNoFrameGuard) {
+				csp += "; frame-ancestors 'none'"
+			}
+			h.Set("Content-Security-Policy", csp)
+		}
+		if !a.has(FlawNoFrameGuard) {
+			h.Set("X-Frame-Options", "DENY")
+		}
+		if !a.has(FlawNoNosniff) {
+			h.Set("X-Content-Type-Options", "nosniff")
+		}
+		if a.has(FlawLeakyReferrer) {
+			h.Set("Referrer-Policy", "unsafe-url")
+		} else {
+			h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		}
+		if a.has(FlawServerVersion) {
+			h.Set("Server", "nginx/1.18.0 (Ubuntu)")
+			h.Set("X-Powered-By", "Express 4.17.1")
+		}
+		if strings.HasPrefix(r.URL.Path, "/api/") && a.cors(w, r) {
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cors applies the API's CORS policy; it reports true when it answered a preflight itself.
+func (a *app) cors(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	h := w.Header()
+	h.Add("Vary", "Origin")
+	allowed := origin != "" && (origin == a.origin || a.has(FlawCORSReflect))
+	if allowed {
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Set("Access-Control-Allow-Credentials", "true")
+	}
+	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+		if allowed {
+			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE")
+			h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization")
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return true
+	}
+	return false
+}
+
+// apiError answers an API error; with verbose errors on, it leaks what a debug build would.
+func (a *app) apiError(w http.ResponseWriter, status int, msg string, cause error) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	body := map[string]any{"error": msg}
+	if a.has(FlawVerboseErrors) && cause != nil {
+		body["detail"] = cause.Error()
+		body["stack"] = string(debug.Stack())
+	}
+	json.NewEncoder(w).Encode(body)
+}
+
+func (a *app) currentUser(r *http.Request) *user {
+	ck, err := r.Cookie("sid")
+	if err != nil {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	id, ok := a.sessions[ck.Value]
+	if !ok {
+		return nil
+	}
+	for _, u := range a.users {
+		if u.ID == id {
+			return u
+		}
+	}
+	return nil
+}
+
+var page = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Title}} · Community</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body{{if .Community}} data-community="{{.Community}}"{{end}}>
+<header><a href="/">Community</a> · {{if .User}}<span id="me">{{.User}}</span> <form method="post" action="/logout" style="display:inline"><button>Log out</button></form>{{else}}<a href="/login">Log in</a> · <a href="/signup">Sign up</a>{{end}}</header>
+<main><h1>{{.Title}}</h1>
+{{if .Error}}<p role="alert">{{.Error}}</p>{{end}}
+{{if .Login}}<form method="post" action="/login">
+<input type="hidden" name="csrf" value="{{.CSRF}}">
+<label>Email <input type="email" name="email" autocomplete="username" required></label>
+<label>Password <input type="password" name="password" autocomplete="current-password" required></label>
+<button type="submit">Log in</button></form>
+<p><a href="/forgot-password">Forgot your password?</a></p>{{end}}
+{{if .Community}}<ul id="feed"></ul>{{end}}
+</main><script src="/static/app.js"></script></body></html>`))
+
+type pageData struct {
+	Title, User, Error, CSRF string
+	Login                    bool
+	Community                int
+}
+
+func (a *app) render(w http.ResponseWriter, status int, d pageData) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	page.Execute(w, d)
+}
+
+func (a *app) home(w http.ResponseWriter, r *http.Request) {
+	d := pageData{Title: "Welcome"}
+	if u := a.currentUser(r); u != nil {
+		d.User, d.Community = u.Email, u.Community
+	}
+	a.render(w, http.StatusOK, d)
+}
+
+func (a *app) loginPage(w http.ResponseWriter, r *http.Request) {
+	a.render(w, http.StatusOK, pageData{Title: "Log in", Login: true, CSRF: randomSecret()})
+}
+
+func (a *app) login(w http.ResponseWriter, r *http.Request) {
+	email, password := r.PostFormValue("email"), r.PostFormValue("password")
+	var found *user
+	a.mu.Lock()
+	for _, u := range a.users {
+		h := hashPassword(password)
+		if strings.EqualFold(u.Email, email) && subtle.ConstantTimeCompare(u.pwHash[:], h[:]) == 1 {
+			found = u
+		}
+	}
+	a.mu.Unlock()
+	if found == nil {
+		a.render(w, http.StatusUnauthorized, pageData{Title: "Log in", Login: true, Error: "Wrong email or password.", CSRF: randomSecret()})
+		return
+	}
+	token := randomSecret() + randomSecret()
+	a.mu.Lock()
+	a.sessions[token] = found.ID
+	a.mu.Unlock()
+	ck := &http.Cookie{Name: "sid", Value: token, Path: "/", MaxAge: 7 * 24 * 3600}
+	if !a.has(FlawCookieFlags) {
+		ck.HttpOnly, ck.Secure, ck.SameSite = true, true, http.SameSiteLaxMode
+	}
+	http.SetCookie(w, ck)
+	http.Redirect(w, r, "/c/"+a.communities[found.Community-1].Slug, http.StatusSeeOther)
+}
+
+func (a *app) logout(w http.ResponseWriter, r *http.Request) {
+	if ck, err := r.Cookie("sid"); err == nil {
+		a.mu.Lock()
+		delete(a.sessions, ck.Value)
+		a.mu.Unlock()
+	}
+	http.SetCookie(w, &http.Cookie{Name: "sid", Path: "/", MaxAge: -1})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (a *app) communityPage(w http.ResponseWriter, r *http.Request) {
+	u := a.currentUser(r)
+	if u == nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	a.render(w, http.StatusOK, pageData{Title: a.communities[u.Community-1].Name, User: u.Email, Community: u.Community})
+}
+
+func (a *app) apiMe(w http.ResponseWriter, r *http.Request) {
+	u := a.currentUser(r)
+	if u == nil {
+		a.apiError(w, http.StatusUnauthorized, "log in first", nil)
+		return
+	}
+	writeJSON(w, map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "community_id": u.Community})
+}
+
+// parseID reads a numeric path value; verbose errors show what a SQL-backed app would leak.
+func (a *app) parseID(w http.ResponseWriter, r *http.Request) (int, bool) {
+	raw := r.PathValue("id")
+	id, err := strconv.Atoi(raw)
+	if err != nil {
+		a.apiError(w, http.StatusInternalServerError, "internal error",
+			fmt.Errorf("pq: invalid input syntax for type integer: %q (SELECT * FROM posts WHERE community_id = $1)", raw))
+		return 0, false
+	}
+	return id, true
+}
+
+func (a *app) apiPosts(w http.ResponseWriter, r *http.Request) {
+	u := a.currentUser(r)
+	if u == nil {
+		a.apiError(w, http.StatusUnauthorized, "log in first", nil)
+		return
+	}
+	id, ok := a.parseID(w, r)
+	if !ok {
+		return
+	}
+	if id != u.Community {
+		a.apiError(w, http.StatusNotFound, "not found", nil)
+		return
+	}
+	out := []post{}
+	a.mu.Lock()
+	for _, p := range a.posts {
+		if p.Community == id {
+			out = append(out, p)
+		}
+	}
+	a.mu.Unlock()
+	writeJSON(w, out)
+}
+
+func (a *app) apiPost(w http.ResponseWriter, r *http.Request) {
+	u := a.currentUser(r)
+	if u == nil {
+		a.apiError(w, http.StatusUnauthorized, "log in first", nil)
+		return
+	}
+	id, ok := a.parseID(w, r)
+	if !ok {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, p := range a.posts {
+		if p.ID == id && p.Community == u.Community {
+			writeJSON(w, p)
+			return
+		}
+	}
+	a.apiError(w, http.StatusNotFound, "not found", nil)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,81 @@
+package demo
+
+import "sort"
+
+// Flaw is one switchable weakness of the demo app. Adding a flaw is one line in flawText and one `if
+// s.has(FlawX)` where the app behaves differently.
+type Flaw string
+
+const (
+	FlawNoHSTS        Flaw = "no-hsts"
+	FlawNoCSP         Flaw = "no-csp"
+	FlawNoFrameGuard  Flaw = "no-frame-guard"
+	FlawNoNosniff     Flaw = "no-nosniff"
+	FlawLeakyReferrer Flaw = "leaky-referrer"
+	FlawServerVersion Flaw = "server-version"
+	FlawCORSReflect   Flaw = "cors-reflect"
+	FlawNoHTTPSRedir  Flaw = "no-https-redirect"
+	FlawCertExpiring  Flaw = "cert-expiring"
+	FlawCookieFlags   Flaw = "cookie-flags"
+	FlawVerboseErrors Flaw = "verbose-errors"
+	FlawExposedEnv    Flaw = "exposed-env"
+	FlawExposedGit    Flaw = "exposed-git"
+	FlawNoHealth      Flaw = "no-health"
+)
+
+// flawText says what each flaw does, for `launchready demo --list-flaws` and the tests.
+var flawText = map[Flaw]string{
+	FlawNoHSTS:        "no Strict-Transport-Security header",
+	FlawNoCSP:         "no Content-Security-Policy",
+	FlawNoFrameGuard:  "no X-Frame-Options and no frame-ancestors",
+	FlawNoNosniff:     "no X-Content-Type-Options",
+	FlawLeakyReferrer: "Referrer-Policy: unsafe-url",
+	FlawServerVersion: "Server and X-Powered-By carry version numbers",
+	FlawCORSReflect:   "the API reflects any Origin with credentials and allows any preflight",
+	FlawNoHTTPSRedir:  "http:// serves the app instead of redirecting to https://",
+	FlawCertExpiring:  "the certificate expires in 10 days",
+	FlawCookieFlags:   "the session cookie has no HttpOnly, Secure or SameSite",
+	FlawVerboseErrors: "API errors include a stack trace, the SQL error and source paths",
+	FlawExposedEnv:    "/.env is served with the app's secrets",
+	FlawExposedGit:    "/.git/config and /.git/HEAD are served",
+	FlawNoHealth:      "no health endpoint",
+}
+
+// Flaws is a set of switched-on flaws.
+type Flaws map[Flaw]bool
+
+// AllFlaws lists every flaw, sorted.
+func AllFlaws() []Flaw {
+	out := make([]Flaw, 0, len(flawText))
+	for f := range flawText {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// Describe says what a flaw does.
+func Describe(f Flaw) string { return flawText[f] }
+
+// Flawed has every flaw on; Hardened has none.
+func Flawed() Flaws {
+	fs := Flaws{}
+	for f := range flawText {
+		fs[f] = true
+	}
+	return fs
+}
+
+func Hardened() Flaws { return Flaws{} }
+
+// Without returns a copy of fs with the given flaws off.
+func (fs Flaws) Without(off ...Flaw) Flaws {
+	out := Flaws{}
+	for f, on := range fs {
+		out[f] = on
+	}
+	for _, f := range off {
+		delete(out, f)
+	}
+	return out
+}
