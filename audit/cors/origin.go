@@ -27,11 +27,34 @@ func Origin(ctx context.Context, t *audit.Target) audit.Result {
 		}
 	}
 	res := audit.Combine(parts...)
+	if allowed := allowedOrigins(parts); res.Status == audit.Fail {
+		res.Summary = fmt.Sprintf("the API lets %d untrusted origins read answers with the user's cookies (%s): any site a user visits can read their data",
+			len(allowed), strings.Join(allowed, ", "))
+	}
 	if res.Status == audit.Pass {
 		res.Summary = fmt.Sprintf("no untrusted origin was allowed (%d requests with evil, null and look-alike origins)", len(parts))
 		res.Evidence = res.Evidence[:1]
 	}
 	return res
+}
+
+// allowedOrigins lists, once each, the origins that a failing part allowed.
+func allowedOrigins(parts []audit.Result) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range parts {
+		if p.Status != audit.Fail {
+			continue
+		}
+		for _, ev := range p.Evidence {
+			o := strings.TrimPrefix(ev.Label, "Origin: ")
+			if !seen[o] {
+				seen[o] = true
+				out = append(out, o)
+			}
+		}
+	}
+	return out
 }
 
 func judgeOrigin(origin string, resp *probe.Response) audit.Result {

@@ -31,6 +31,7 @@ func ErrorLeakage(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	var leaks []audit.Result
 	seen := map[string]bool{}
+	routes := map[string][]string{} // signature -> routes that showed it
 	for _, ex := range errs {
 		for _, sig := range signatures {
 			loc := sig.Re.FindIndex(ex.Body)
@@ -38,13 +39,22 @@ func ErrorLeakage(ctx context.Context, t *audit.Target) audit.Result {
 				continue
 			}
 			seen[sig.Name+" "+route(ex.URL)] = true
+			routes[sig.Name] = append(routes[sig.Name], ex.Method+" "+route(ex.URL))
 			ev := audit.Evidence{Label: sig.Name, Request: ex.Method + " " + ex.URL, Status: ex.Status,
 				Excerpt: audit.Excerpt(ex.Body, string(ex.Body[loc[0]:loc[1]]))}
 			leaks = append(leaks, audit.Failed(0, fmt.Sprintf("%s in a %d answer of %s %s", sig.Name, ex.Status, ex.Method, route(ex.URL)), ev))
 		}
 	}
+	var kinds []string
+	for _, sig := range signatures {
+		if rs := routes[sig.Name]; len(rs) > 0 {
+			kinds = append(kinds, fmt.Sprintf("%s (%s)", sig.Name, strings.Join(firstN(rs, 3), ", ")+more(len(rs)-3)))
+		}
+	}
 	if len(leaks) > 0 {
-		return audit.Combine(leaks...)
+		res := audit.Combine(leaks...)
+		res.Summary = "error answers give away internals: " + strings.Join(kinds, "; ")
+		return res
 	}
 	return audit.Passed(fmt.Sprintf("%d error answers seen, none shows a stack trace, SQL error, debug page or internal path", len(errs)),
 		audit.Note("signatures", signatureNames()))
@@ -114,4 +124,13 @@ func signatureNames() string {
 		names = append(names, s.Name)
 	}
 	return strings.Join(names, ", ")
+}
+
+func firstN(s []string, n int) []string { return s[:min(n, len(s))] }
+
+func more(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and %d more", n)
 }

@@ -40,6 +40,9 @@ func ExposedFiles(ctx context.Context, t *audit.Target) audit.Result {
 			if resp.Status == 200 && !bytes.Equal(resp.Body, nothing.Body) && rule.Match(resp.Body) {
 				ev := audit.Exchange(rule.What, resp, "Content-Type")
 				ev.Excerpt = audit.Excerpt(resp.Body, "")
+				if rule.Secret {
+					ev.Excerpt = mask(ev.Excerpt)
+				}
 				found = append(found, audit.Failed(rule.Severity, fmt.Sprintf("%s is served: %s", u.Path, rule.What), ev))
 			}
 		}

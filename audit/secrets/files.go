@@ -14,6 +14,7 @@ type fileRule struct {
 	What     string
 	Severity audit.Severity
 	Match    func(body []byte) bool
+	Secret   bool // the content holds secrets: evidence shows it masked
 	// True and False are samples the rule's test runs: real content it must catch, look-alikes it must not.
 	True, False []string
 }
@@ -42,10 +43,10 @@ var envSamples = []string{"NODE_ENV=production\nDATABASE_URL=postgres://u:p@h/db
 var htmlSamples = []string{"<!doctype html><html><body>App</body></html>", "<html><head><title>Not found</title></head></html>"}
 
 var fileRules = []fileRule{
-	{Path: "/.env", What: "dotenv file with the app's configuration and secrets", Severity: audit.Critical, Match: envMatch,
+	{Path: "/.env", Secret: true, What: "dotenv file with the app's configuration and secrets", Severity: audit.Critical, Match: envMatch,
 		True: envSamples, False: append([]string{"Not found", "KEY=1"}, htmlSamples...)},
-	{Path: "/.env.local", What: "dotenv file", Severity: audit.Critical, Match: envMatch, True: envSamples, False: htmlSamples},
-	{Path: "/.env.production", What: "dotenv file", Severity: audit.Critical, Match: envMatch, True: envSamples, False: htmlSamples},
+	{Path: "/.env.local", Secret: true, What: "dotenv file", Severity: audit.Critical, Match: envMatch, True: envSamples, False: htmlSamples},
+	{Path: "/.env.production", Secret: true, What: "dotenv file", Severity: audit.Critical, Match: envMatch, True: envSamples, False: htmlSamples},
 	{Path: "/.git/config", What: "git repository configuration (the whole source history can be downloaded)", Severity: audit.Critical,
 		Match: re(`(?m)^\[core\]\s*$[\s\S]*repositoryformatversion`),
 		True:  []string{"[core]\n\trepositoryformatversion = 0\n\tbare = false\n"}, False: append([]string{"[core] section documentation"}, htmlSamples...)},
@@ -70,22 +71,38 @@ var fileRules = []fileRule{
 	{Path: "/debug/pprof/", What: "Go pprof profiling endpoint", Severity: audit.High,
 		Match: re(`Types of profiles available|/debug/pprof/goroutine`),
 		True:  []string{"<html><body>/debug/pprof/<br>Types of profiles available:"}, False: htmlSamples},
-	{Path: "/actuator/env", What: "Spring Boot actuator environment", Severity: audit.Critical,
+	{Path: "/actuator/env", Secret: true, What: "Spring Boot actuator environment", Severity: audit.Critical,
 		Match: notHTML(re(`"(?:activeProfiles|propertySources)"\s*:`)),
 		True:  []string{`{"activeProfiles":[],"propertySources":[]}`}, False: append([]string{`{"status":"UP"}`}, htmlSamples...)},
 	{Path: "/server-status", What: "Apache server-status (live requests and client addresses)", Severity: audit.Medium,
 		Match: re(`Apache Server Status for`),
 		True:  []string{"<h1>Apache Server Status for example.com"}, False: htmlSamples},
-	{Path: "/.aws/credentials", What: "AWS credentials", Severity: audit.Critical,
+	{Path: "/.aws/credentials", Secret: true, What: "AWS credentials", Severity: audit.Critical,
 		Match: notHTML(re(`(?i)aws_secret_access_key\s*=`)),
 		True:  []string{"[default]\naws_access_key_id = AKIA...\naws_secret_access_key = abc\n"}, False: htmlSamples},
-	{Path: "/.npmrc", What: "npm configuration with a registry token", Severity: audit.Critical,
+	{Path: "/.npmrc", Secret: true, What: "npm configuration with a registry token", Severity: audit.Critical,
 		Match: notHTML(re(`_authToken\s*=`)),
 		True:  []string{"//registry.npmjs.org/:_authToken=npm_abc\n"}, False: htmlSamples},
-	{Path: "/.htpasswd", What: "password hashes", Severity: audit.High,
+	{Path: "/.htpasswd", Secret: true, What: "password hashes", Severity: audit.High,
 		Match: notHTML(re(`(?m)^[\w.@-]+:(?:\$apr1\$|\$2[aby]\$|\{SHA\})`)),
 		True:  []string{"admin:$apr1$abc$def\n"}, False: htmlSamples},
-	{Path: "/docker-compose.yml", What: "deployment file (services, often with passwords)", Severity: audit.Medium,
+	{Path: "/docker-compose.yml", Secret: true, What: "deployment file (services, often with passwords)", Severity: audit.Medium,
 		Match: notHTML(re(`(?m)^services:\s*$[\s\S]*^\s+image:`)),
 		True:  []string{"version: '3'\nservices:\n  db:\n    image: postgres\n"}, False: htmlSamples},
+}
+
+// assignment is a "key = value" or "key: value" line; mask keeps only enough of each value to recognise it.
+var assignment = regexp.MustCompile(`(?m)^(\s*(?:export\s+)?[\w.\-/:@"]+\s*[=:]\s*)(\S.*?)\s*$`)
+
+// mask shows at most the first 4 and last 2 characters of every assigned value: the client sees which secret
+// leaked without the report becoming a second copy of it.
+func mask(s string) string {
+	return assignment.ReplaceAllStringFunc(s, func(line string) string {
+		m := assignment.FindStringSubmatch(line)
+		v := m[2]
+		if len(v) <= 8 {
+			return m[1] + "****"
+		}
+		return m[1] + v[:4] + "…" + v[len(v)-2:]
+	})
 }

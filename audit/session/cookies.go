@@ -56,7 +56,7 @@ func judgeCookie(ck *http.Cookie, https bool, sc audit.SetCookie) audit.Result {
 		if !ck.Secure {
 			missing = append(missing, "Secure, which SameSite=None requires")
 		}
-	case http.SameSiteDefaultMode:
+	case 0, http.SameSiteDefaultMode: // absent, or a value browsers do not understand
 		if len(missing) == 0 {
 			return audit.Warned(audit.Low, fmt.Sprintf("cookie %s has no SameSite attribute: set SameSite=Lax explicitly (not every browser defaults to Lax)", ck.Name), ev)
 		}

@@ -1,0 +1,82 @@
+package input
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/demo"
+	"github.com/launchready/launchready/demo/demotest"
+)
+
+func TestSignatureSamples(t *testing.T) {
+	for _, s := range signatures {
+		t.Run(s.Name, func(t *testing.T) {
+			if len(s.True) == 0 || len(s.False) == 0 {
+				t.Fatal("a signature needs true and false samples")
+			}
+			for _, v := range s.True {
+				if !s.Re.MatchString(v) {
+					t.Errorf("missed %q", v)
+				}
+			}
+			for _, v := range s.False {
+				if s.Re.MatchString(v) {
+					t.Errorf("matched look-alike %q", v)
+				}
+			}
+		})
+	}
+}
+
+func TestErrorLeakageOnDemo(t *testing.T) {
+	got := ErrorLeakage(t.Context(), demotest.Target(t, demotest.Only(demo.FlawVerboseErrors)))
+	if got.Status != audit.Fail || !strings.Contains(got.Summary, "SQL error") {
+		t.Errorf("flawed: %s %q, want fail naming the SQL error", got.Status, got.Summary)
+	}
+	if got := ErrorLeakage(t.Context(), demotest.Target(t, demo.Hardened())); got.Status != audit.Pass {
+		t.Errorf("hardened: %s %q, want pass", got.Status, got.Summary)
+	}
+}
+
+// Another stack: a Python API that leaks a traceback only when an ID is malformed.
+func TestErrorLeakageOtherStack(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`<script>fetch('/v1/projects/12345/tasks')</script>`))
+	})
+	mux.HandleFunc("/v1/projects/{id}/tasks", func(w http.ResponseWriter, r *http.Request) {
+		if strings.Trim(r.PathValue("id"), "0123456789") != "" {
+			w.WriteHeader(500)
+			w.Write([]byte("Traceback (most recent call last):\n  File \"/srv/api/views.py\", line 12, in tasks\nValueError"))
+			return
+		}
+		w.Write([]byte(`[]`))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	target, err := audit.NewTarget(&audit.Plan{App: srv.URL + "/"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ErrorLeakage(t.Context(), target)
+	if got.Status != audit.Fail || !strings.Contains(got.Summary, "Python traceback") {
+		t.Errorf("got %s %q, want a fail for the Python traceback", got.Status, got.Summary)
+	}
+}
+
+func TestMalformID(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://a.test/api/posts/42", "https://a.test/api/posts/lr%27%22x"},
+		{"https://a.test/api/orgs/3fa85f64-5717-4562-b3fc-2c963f66afa6/members", "https://a.test/api/orgs/lr%27%22x/members"},
+		{"https://a.test/api/posts/", "https://a.test/api/posts/lr%27%22x"},
+		{"https://a.test/api/me", ""},
+	}
+	for _, tt := range tests {
+		if got := malformID(tt.in); got != tt.want {
+			t.Errorf("malformID(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package secrets
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/demo"
+	"github.com/launchready/launchready/demo/demotest"
+)
+
+// Every rule catches its true samples and none of its false ones (gitleaks-style rule tests).
+func TestFileRuleSamples(t *testing.T) {
+	for _, r := range fileRules {
+		t.Run(r.Path, func(t *testing.T) {
+			if len(r.True) == 0 || len(r.False) == 0 {
+				t.Fatal("a rule needs true and false samples")
+			}
+			for _, s := range r.True {
+				if !r.Match([]byte(s)) {
+					t.Errorf("missed true sample %q", s)
+				}
+			}
+			for _, s := range r.False {
+				if r.Match([]byte(s)) {
+					t.Errorf("matched false sample %q", s)
+				}
+			}
+		})
+	}
+}
+
+func TestExposedFilesOnDemo(t *testing.T) {
+	tests := []struct {
+		name  string
+		flaws demo.Flaws
+		want  audit.Status
+		shows string
+	}{
+		{"env served", demotest.Only(demo.FlawExposedEnv), audit.Fail, "/.env"},
+		{"git served", demotest.Only(demo.FlawExposedGit), audit.Fail, "/.git/config"},
+		// The hardened demo answers every unknown path with its HTML shell and a 200: not a finding.
+		{"spa shell is not a finding", demo.Hardened(), audit.Pass, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ExposedFiles(t.Context(), demotest.Target(t, tt.flaws))
+			if got.Status != tt.want || !strings.Contains(got.Summary, tt.shows) {
+				t.Errorf("got %s %q, want %s mentioning %q", got.Status, got.Summary, tt.want, tt.shows)
+			}
+		})
+	}
+}
+
+func TestExposedEnvIsMaskedInEvidence(t *testing.T) {
+	got := ExposedFiles(t.Context(), demotest.Target(t, demotest.Only(demo.FlawExposedEnv)))
+	for _, ev := range got.Evidence {
+		if strings.Contains(ev.Excerpt, "demo-db-password") || strings.Contains(ev.Excerpt, "demo-session-secret") {
+			t.Errorf("evidence repeats the leaked secret: %q", ev.Excerpt)
+		}
+	}
+}
+
+// Another kind of server: dotfiles answered 403, a custom 404 page, and a real leak under a different content type.
+func TestExposedFilesOtherServer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/backup.sql":
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.Write([]byte("-- MySQL dump 10.13\nCREATE TABLE `users` (\n  `id` int\n);\n"))
+		case strings.HasPrefix(r.URL.Path, "/."):
+			http.Error(w, "Forbidden", http.StatusForbidden)
+		default:
+			http.Error(w, "<h1>Page not found</h1>", http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	target, err := audit.NewTarget(&audit.Plan{App: srv.URL + "/"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ExposedFiles(t.Context(), target)
+	if got.Status != audit.Fail || !strings.Contains(got.Summary, "/backup.sql") || strings.Contains(got.Summary, "/.env") {
+		t.Errorf("got %s %q, want a fail for /backup.sql only", got.Status, got.Summary)
+	}
+}
+
+func TestExposedFilesUnreachable(t *testing.T) {
+	target, err := audit.NewTarget(&audit.Plan{App: "http://127.0.0.1:9/"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ExposedFiles(t.Context(), target); got.Status != audit.Inconclusive {
+		t.Errorf("got %s %q, want inconclusive: absence is not proven when nothing answers", got.Status, got.Summary)
+	}
+}

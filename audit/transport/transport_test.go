@@ -1,0 +1,87 @@
+package transport
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/demo"
+	"github.com/launchready/launchready/demo/demotest"
+)
+
+func TestHTTPSRedirectOnDemo(t *testing.T) {
+	if got := HTTPSRedirect(t.Context(), demotest.Target(t, demotest.Only(demo.FlawNoHTTPSRedir))); got.Status != audit.Fail {
+		t.Errorf("flawed: %s %q, want fail", got.Status, got.Summary)
+	}
+	if got := HTTPSRedirect(t.Context(), demotest.Target(t, demo.Hardened())); got.Status != audit.Pass {
+		t.Errorf("hardened: %s %q, want pass", got.Status, got.Summary)
+	}
+}
+
+func TestHTTPSRedirectKinds(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		to     string // %s is replaced by the https origin
+		want   audit.Status
+	}{
+		{"permanent to https same host", 308, "https://127.0.0.1/", audit.Pass},
+		{"temporary redirect", 302, "https://127.0.0.1/", audit.Warn},
+		{"redirect stays on http", 301, "http://127.0.0.1/other", audit.Fail},
+		{"redirect to another host", 301, "https://localhost/", audit.Warn},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Location", tt.to)
+				w.WriteHeader(tt.status)
+			}))
+			t.Cleanup(plain.Close)
+			plan := &audit.Plan{App: "https://127.0.0.1:1/", HTTPURL: plain.URL + "/", Scope: []string{"127.0.0.1", "localhost"}}
+			target, err := audit.NewTarget(plan, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := HTTPSRedirect(t.Context(), target); got.Status != tt.want {
+				t.Errorf("got %s %q, want %s", got.Status, got.Summary, tt.want)
+			}
+		})
+	}
+}
+
+func TestTLSCertOnDemo(t *testing.T) {
+	got := TLSCert(t.Context(), demotest.Target(t, demotest.Only(demo.FlawCertExpiring)))
+	if got.Status != audit.Fail || !strings.Contains(got.Summary, "expires in") {
+		t.Errorf("flawed: %s %q, want fail for expiry", got.Status, got.Summary)
+	}
+	if got := TLSCert(t.Context(), demotest.Target(t, demo.Hardened())); got.Status != audit.Pass {
+		t.Errorf("hardened: %s %q, want pass", got.Status, got.Summary)
+	}
+}
+
+// Without the plan's CA the demo's certificate is untrusted: reported as such, not a crash.
+func TestTLSCertUntrustedAndSelfSigned(t *testing.T) {
+	srv := demotest.Start(t, demo.Hardened())
+	plan, _ := srv.Plan("t")
+	plan.TLS = audit.TLS{Insecure: true}
+	target, err := audit.NewTarget(plan, srv.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := TLSCert(t.Context(), target)
+	if got.Status != audit.Fail || !strings.Contains(got.Summary, "do not trust") {
+		t.Errorf("private CA: %s %q, want fail naming the untrusted issuer", got.Status, got.Summary)
+	}
+
+	self := httptest.NewTLSServer(http.NotFoundHandler()) // httptest's certificate is self-signed for 127.0.0.1
+	t.Cleanup(self.Close)
+	target, err = audit.NewTarget(&audit.Plan{App: self.URL + "/", TLS: audit.TLS{Insecure: true}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := TLSCert(t.Context(), target); got.Status != audit.Fail {
+		t.Errorf("self-signed: %s %q, want fail", got.Status, got.Summary)
+	}
+}

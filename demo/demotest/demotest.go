@@ -1,0 +1,44 @@
+// Package demotest starts the demo app for tests and hands back a Target audited the way the CLI audits it.
+package demotest
+
+import (
+	"testing"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/demo"
+)
+
+// Start serves the demo with flaws on 127.0.0.1 until the test ends.
+func Start(t testing.TB, flaws demo.Flaws) *demo.Server {
+	t.Helper()
+	srv, err := demo.Start(flaws)
+	if err != nil {
+		t.Fatalf("starting the demo: %v", err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// Target starts the demo with flaws and returns a fresh Target for its plan.
+func Target(t testing.TB, flaws demo.Flaws) *audit.Target {
+	t.Helper()
+	srv := Start(t, flaws)
+	plan, err := srv.Plan("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := audit.NewTarget(plan, srv.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return target
+}
+
+// Only returns the hardened demo with just the given flaws switched on.
+func Only(flaws ...demo.Flaw) demo.Flaws {
+	fs := demo.Hardened()
+	for _, f := range flaws {
+		fs[f] = true
+	}
+	return fs
+}
