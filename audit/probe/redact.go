@@ -51,7 +51,8 @@ func (r *Redactor) Add(secret string) {
 // shapes catch credentials by their form, whatever their value: the first group is kept, the rest replaced.
 var shapes = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)((?:^|\n|\s)(?:authorization|proxy-authorization)\s*:\s*(?:[a-z]+\s+)?)[^\s\r\n]+`),
-	regexp.MustCompile(`(?i)((?:^|\n|\s)(?:cookie|set-cookie)\s*:\s*[^=;\s]+=)[^;\r\n]*`),
+	regexp.MustCompile(`(?i)((?:^|\n|\s)cookie\s*:\s*)[^\r\n]+`),
+	regexp.MustCompile(`(?i)((?:^|\n|\s)set-cookie\s*:\s*[^=;\s]+=)[^;\r\n]*`),
 	regexp.MustCompile(`(?i)((?:^|[?&\s])(?:password|passwd|pass|pwd|token|access_token|refresh_token|id_token|code|secret|api_key|apikey|key|sig|signature)=)[^&\s#"']+`),
 	regexp.MustCompile(`(?i)("(?:password|passwd|new_password|current_password|token|access_token|refresh_token|id_token|secret|api_key|apikey)"\s*:\s*")[^"]*`),
 }

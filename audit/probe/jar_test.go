@@ -1,0 +1,5 @@
+package probe
+
+import "net/http/cookiejar"
+
+func newJar() *cookiejar.Jar { j, _ := cookiejar.New(nil); return j }

@@ -1,0 +1,166 @@
+package audit
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func testTarget(t *testing.T, plan *Plan) *Target {
+	t.Helper()
+	if plan.App == "" {
+		plan.App = "https://127.0.0.1/"
+	}
+	target, err := NewTarget(plan, func(string) string { return "hunter2-password" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return target
+}
+
+func check(id string, run func(context.Context, *Target) Result) Check {
+	e, ok := Lookup(id)
+	if !ok {
+		panic(id)
+	}
+	return Check{Entry: e, Run: run}
+}
+
+func runAll(t *testing.T, target *Target, r *Runner) *Report {
+	t.Helper()
+	events := make(chan Event, 100)
+	var started, finished int
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range events {
+			if ev.Kind == CheckStarted {
+				started++
+			} else {
+				finished++
+			}
+		}
+	}()
+	rep := r.Run(t.Context(), target, events)
+	<-done
+	if started != len(r.Checks) || finished != len(r.Checks) {
+		t.Errorf("events: %d started, %d finished, want %d each", started, finished, len(r.Checks))
+	}
+	return rep
+}
+
+func TestRunnerTurnsFaultsIntoResults(t *testing.T) {
+	target := testTarget(t, &Plan{Skip: []string{"headers.nosniff"},
+		Accounts: Accounts{A: &Account{Email: "a@x", PasswordEnv: "A"}}})
+	r := &Runner{CheckTimeout: 100 * time.Millisecond, Checks: []Check{
+		check("headers.hsts", func(context.Context, *Target) Result { panic("boom") }),
+		check("headers.csp", func(ctx context.Context, _ *Target) Result { <-ctx.Done(); time.Sleep(10 * time.Millisecond); return Passed("late") }),
+		check("headers.nosniff", func(context.Context, *Target) Result { t.Error("a skipped check ran"); return Passed("x") }),
+		check("headers.frame", func(context.Context, *Target) Result { return Result{Status: "maybe"} }),
+		check("cors.origin", func(context.Context, *Target) Result {
+			return Failed(0, "leaked hunter2-password", Evidence{Headers: []string{"Cookie: sid=abc"}, Excerpt: `{"password":"x"}`})
+		}),
+	}}
+	rep := runAll(t, target, r)
+	want := map[string]Status{"headers.hsts": Error, "headers.csp": Inconclusive, "headers.nosniff": Skipped, "headers.frame": Error, "cors.origin": Fail}
+	for _, res := range rep.Results {
+		if res.Status != want[res.ID] {
+			t.Errorf("%s: %s %q, want %s", res.ID, res.Status, res.Summary, want[res.ID])
+		}
+	}
+	failed := rep.Results[4]
+	if failed.Severity != High || failed.Fix == "" {
+		t.Errorf("a fail takes the catalog's severity and fix: %+v", failed)
+	}
+	for _, s := range []string{failed.Summary, failed.Evidence[0].Headers[0], failed.Evidence[0].Excerpt} {
+		if strings.Contains(s, "hunter2") || strings.Contains(s, "abc") || strings.Contains(s, `"x"`) {
+			t.Errorf("secret not redacted: %q", s)
+		}
+	}
+}
+
+func TestRunnerBoundsConcurrency(t *testing.T) {
+	target := testTarget(t, &Plan{Limits: Limits{Concurrency: 2}})
+	var running, peak atomic.Int32
+	var ids []Check
+	for _, e := range Catalog[:8] {
+		ids = append(ids, Check{Entry: e, Run: func(context.Context, *Target) Result {
+			n := running.Add(1)
+			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+			}
+			time.Sleep(5 * time.Millisecond)
+			running.Add(-1)
+			return Informed("ok")
+		}})
+	}
+	runAll(t, target, &Runner{Checks: ids})
+	if peak := peak.Load(); peak > 2 || peak == 0 {
+		t.Errorf("%d checks ran at once, limit 2", peak)
+	}
+}
+
+func TestRunnerLateChecksRunLast(t *testing.T) {
+	target := testTarget(t, &Plan{})
+	var order []string
+	late := check("input.error-leakage", func(context.Context, *Target) Result { order = append(order, "late"); return Informed("") })
+	late.Late = true
+	runAll(t, target, &Runner{Concurrency: 1, Checks: []Check{late,
+		check("headers.hsts", func(context.Context, *Target) Result { order = append(order, "early"); return Informed("") })}})
+	if strings.Join(order, ",") != "early,late" {
+		t.Errorf("order %v", order)
+	}
+}
+
+func TestScorecardRollup(t *testing.T) {
+	res := func(area string, ss ...Status) []Result {
+		var out []Result
+		for _, s := range ss {
+			out = append(out, Result{Area: area, Status: s})
+		}
+		return out
+	}
+	var all []Result
+	all = append(all, res("headers", Pass, Warn, Pass)...)
+	all = append(all, res("cors", Pass, Fail)...)
+	all = append(all, res("transport", Pass, Inconclusive, Skipped)...)
+	all = append(all, res("email", Inconclusive, Skipped)...)
+	all = append(all, res("ops", Info, Skipped)...)
+	all = append(all, res("authz", Skipped, Skipped)...)
+	want := map[string]Status{"headers": Warn, "cors": Fail, "transport": Pass, "email": Inconclusive, "ops": Info, "authz": Skipped}
+	for _, row := range Scorecard(all) {
+		if row.Status != want[row.ID] {
+			t.Errorf("%s: %s, want %s", row.ID, row.Status, want[row.ID])
+		}
+	}
+}
+
+func TestVerdictNeverGreenWithoutEvidence(t *testing.T) {
+	tests := []struct {
+		name    string
+		results []Result
+		want    string
+	}{
+		{"critical fail", []Result{{Status: Fail, Severity: Critical}, {Status: Warn}}, "Not ready for launch: 1 critical failing, and 1 warning"},
+		{"nothing decided", []Result{{Status: Inconclusive}, {Status: Skipped}}, "No verdict"},
+		{"partial coverage", []Result{{Status: Pass}, {Status: Skipped}}, "not a full launch verdict"},
+		{"everything passed", []Result{{Status: Pass}, {Status: Warn}}, "Ready, with 1 warning"},
+	}
+	for _, tt := range tests {
+		r := &Report{Results: tt.results}
+		if got := r.Verdict(); !strings.Contains(got, tt.want) {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestCombine(t *testing.T) {
+	got := Combine(Passed("a", Evidence{Label: "1"}), Failed(Medium, "b"), Failed(High, "c"), Undecided("d"))
+	if got.Status != Fail || got.Severity != High || got.Summary != "b; c; d" || len(got.Evidence) != 1 {
+		t.Errorf("got %+v", got)
+	}
+	if got := Combine(); got.Status != Inconclusive {
+		t.Errorf("empty combine: %s", got.Status)
+	}
+}
