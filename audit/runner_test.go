@@ -56,7 +56,11 @@ func TestRunnerTurnsFaultsIntoResults(t *testing.T) {
 		Accounts: Accounts{A: &Account{Email: "a@x", PasswordEnv: "A"}}})
 	r := &Runner{CheckTimeout: 100 * time.Millisecond, Checks: []Check{
 		check("headers.hsts", func(context.Context, *Target) Result { panic("boom") }),
-		check("headers.csp", func(ctx context.Context, _ *Target) Result { <-ctx.Done(); time.Sleep(10 * time.Millisecond); return Passed("late") }),
+		check("headers.csp", func(ctx context.Context, _ *Target) Result {
+			<-ctx.Done()
+			time.Sleep(10 * time.Millisecond)
+			return Passed("late")
+		}),
 		check("headers.nosniff", func(context.Context, *Target) Result { t.Error("a skipped check ran"); return Passed("x") }),
 		check("headers.frame", func(context.Context, *Target) Result { return Result{Status: "maybe"} }),
 		check("cors.origin", func(context.Context, *Target) Result {

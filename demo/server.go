@@ -106,6 +106,17 @@ func (s *Server) Env() map[string]string {
 	return env
 }
 
+// IssuedSessions returns every session token the app has handed out, so tests can prove none leaks into output.
+func (s *Server) IssuedSessions() []string {
+	s.app.mu.Lock()
+	defer s.app.mu.Unlock()
+	out := make([]string, 0, len(s.app.sessions))
+	for tok := range s.app.sessions {
+		out = append(out, tok)
+	}
+	return out
+}
+
 // Getenv reads Env, for audit.NewTarget.
 func (s *Server) Getenv(name string) string { return s.Env()[name] }
 

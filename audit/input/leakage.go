@@ -22,11 +22,21 @@ var idSegment = regexp.MustCompile(`^(?:\d+|[0-9a-fA-F-]{32,36}|[A-Za-z0-9_-]{20
 // an unknown page, an unknown API route, malformed IDs on the API routes the app's scripts name).
 func ErrorLeakage(ctx context.Context, t *audit.Target) audit.Result {
 	jar := sessionJar(ctx, t)
+	var answered int
+	var lastErr error
 	for _, u := range provocations(ctx, t) {
-		t.Probe.Do(ctx, &probe.Request{URL: u, Jar: jar}) // recorded in the probe's journal if it errors
+		// The answer is recorded in the probe's journal when it is an error.
+		if _, err := t.Probe.Do(ctx, &probe.Request{URL: u, Jar: jar}); err != nil {
+			lastErr = err
+		} else {
+			answered++
+		}
 	}
 	errs := t.Probe.Errors()
-	if len(errs) == 0 {
+	switch {
+	case len(errs) == 0 && answered == 0:
+		return audit.Undecided(fmt.Sprintf("could not reach the app to see its errors: %v", lastErr))
+	case len(errs) == 0:
 		return audit.Undecided("the audit saw no error answer to judge (the app answered every request with success)")
 	}
 	var leaks []audit.Result

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -291,24 +292,45 @@ func (c *Client) learnSent(h http.Header) {
 	}
 }
 
-// explain turns transport errors into messages a person can act on.
+// explain turns transport errors into messages a person can act on. The cause stays reachable with errors.Is/As
+// but is not repeated in the message.
 func explain(method, target string, err error) error {
 	var hint string
 	var dnsErr *net.DNSError
 	var certErr *tls.CertificateVerificationError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		hint = "no answer in time: is the app up, or is it very slow?"
+		hint = "no answer in time (is the app up, or very slow?)"
 	case errors.Is(err, context.Canceled):
 		hint = "audit cancelled"
 	case errors.As(err, &dnsErr):
-		hint = "the name does not resolve: check the URL, or add a resolve: entry to the plan for staging"
+		hint = "the name does not resolve (check the URL, or add a resolve: entry to the plan for staging)"
 	case errors.As(err, &certErr):
-		hint = "the certificate is not trusted: set tls.ca_file in the plan for a private CA, or tls.insecure: true for a throwaway staging cert"
-	case strings.Contains(err.Error(), "connection refused"):
-		hint = "connection refused: is the app running, and are the host and port right?"
+		hint = "the certificate is not trusted (" + certErr.Err.Error() + "): set tls.ca_file in the plan for a private CA, or tls.insecure: true for a throwaway staging certificate"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		hint = "connection refused (is the app running, and are the host and port right?)"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		hint = "the connection was cut before a full answer (" + rootCause(err).Error() + ")"
 	default:
-		hint = "network error"
+		hint = rootCause(err).Error()
 	}
-	return fmt.Errorf("%s %s: %s: %w", method, target, hint, err)
+	return &netError{msg: method + " " + target + ": " + hint, cause: err}
+}
+
+type netError struct {
+	msg   string
+	cause error
+}
+
+func (e *netError) Error() string { return e.msg }
+func (e *netError) Unwrap() error { return e.cause }
+
+func rootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }

@@ -2,9 +2,11 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+	"syscall"
 
 	"github.com/launchready/launchready/audit"
 	"github.com/launchready/launchready/audit/probe"
@@ -12,15 +14,12 @@ import (
 
 // HTTPSRedirect checks that http:// answers with a permanent redirect to https:// on the same host, in one hop.
 func HTTPSRedirect(ctx context.Context, t *audit.Target) audit.Result {
-	if t.App.Scheme == "http" && t.Plan.HTTPURL == "" {
-		return audit.Failed(0, "the plan's app URL is http://: the app is served without TLS")
-	}
 	if t.HTTP == nil {
 		return audit.NotRun(fmt.Sprintf("the app is on port %s, so its plain-HTTP address cannot be guessed: set http_url in the plan", t.App.Port()))
 	}
 	resp, err := t.Probe.Do(ctx, &probe.Request{URL: t.HTTP.String()})
 	if err != nil {
-		if strings.Contains(err.Error(), "connection refused") {
+		if errors.Is(err, syscall.ECONNREFUSED) && t.App.Scheme == "https" {
 			return audit.Warned(audit.Low, "nothing answers on "+t.HTTP.String()+": visitors who type the bare domain get an error instead of the app; answer port 80 with a 301 to https://",
 				audit.Note("plain HTTP", err.Error()))
 		}
@@ -35,7 +34,7 @@ func HTTPSRedirect(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	switch {
 	case resp.Status < 300 || resp.Status >= 400:
-		return audit.Failed(0, fmt.Sprintf("http:// answers %d instead of redirecting: passwords and session cookies can travel unencrypted", resp.Status), ev)
+		return audit.Failed(0, fmt.Sprintf("http:// answers %d instead of redirecting to https://: passwords and session cookies can travel unencrypted", resp.Status), ev)
 	case loc == "" || perr != nil:
 		return audit.Failed(0, fmt.Sprintf("http:// answers %d without a usable Location", resp.Status), ev)
 	case to.Scheme != "https":

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/checks"
+	"github.com/launchready/launchready/demo"
+	"github.com/launchready/launchready/demo/demotest"
+)
+
+type jsonReport struct {
+	Results []struct {
+		ID       string `json:"id"`
+		Area     string `json:"area"`
+		Status   string `json:"status"`
+		Severity string `json:"severity"`
+		Summary  string `json:"summary"`
+		Evidence []any  `json:"evidence"`
+		Fix      string `json:"fix"`
+	} `json:"results"`
+}
+
+func readReport(t *testing.T, path string) jsonReport {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r jsonReport
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestDemoCommand(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		// judge is called for every implemented check's status.
+		judge func(id, status string) bool
+	}{
+		{"flawed fails on high", []string{"demo", "--no-tui", "--fail-on", "high"}, exitFindings,
+			func(id, s string) bool { return s == "fail" || s == "warn" || strings.HasPrefix(id, "ops.") }},
+		{"hardened passes", []string{"demo", "--hardened", "--no-tui", "--fail-on", "high"}, exitOK,
+			func(id, s string) bool { return s != "fail" && (s == "pass" || strings.HasPrefix(id, "ops.")) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			jsonPath, mdPath := filepath.Join(dir, "out.json"), filepath.Join(dir, "out.md")
+			var stdout, stderr bytes.Buffer
+			code := run(t.Context(), append(tt.args, "--json", jsonPath, "--md", mdPath), &stdout, &stderr)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, stdout.String(), stderr.String())
+			}
+			rep := readReport(t, jsonPath)
+			seen := map[string]int{}
+			for _, r := range rep.Results {
+				seen[r.ID]++
+				if checks.Implemented(r.ID) && !tt.judge(r.ID, r.Status) {
+					t.Errorf("%s: %s %q", r.ID, r.Status, r.Summary)
+				}
+				if !checks.Implemented(r.ID) && r.Status != "skipped" && r.Status != "inconclusive" {
+					t.Errorf("%s is not built yet but reports %s", r.ID, r.Status)
+				}
+			}
+			for _, e := range audit.Catalog {
+				if seen[e.ID] != 1 {
+					t.Errorf("%s appears %d times in the JSON report, want once", e.ID, seen[e.ID])
+				}
+			}
+			if lines := strings.Count(stdout.String(), "\n"); lines < len(audit.Catalog) {
+				t.Errorf("%d output lines, want one per check at least", lines)
+			}
+			for _, p := range []string{jsonPath, mdPath} {
+				if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o600 {
+					t.Errorf("%s: %v mode %v, want 0600", p, err, st.Mode().Perm())
+				}
+			}
+		})
+	}
+}
+
+// Neither the accounts' passwords nor any session the app issued appears in the reports or the terminal.
+func TestNoAuditSecretsInOutput(t *testing.T) {
+	srv := demotest.Start(t, demo.Flawed())
+	plan, err := srv.Plan("secrets test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	o := &outputOptions{json: filepath.Join(dir, "r.json"), md: filepath.Join(dir, "r.md")}
+	var stdout, stderr bytes.Buffer
+	if _, err := runAudit(t.Context(), plan, srv.Getenv, o, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	secrets := srv.IssuedSessions()
+	if len(secrets) == 0 {
+		t.Fatal("the audit never logged in, so this test proves nothing")
+	}
+	for _, a := range srv.Accounts {
+		secrets = append(secrets, a.Password)
+	}
+	jsonOut, _ := os.ReadFile(o.json)
+	mdOut, _ := os.ReadFile(o.md)
+	for name, out := range map[string]string{"json": string(jsonOut), "md": string(mdOut), "stdout": stdout.String(), "stderr": stderr.String()} {
+		for _, s := range secrets {
+			if strings.Contains(out, s) {
+				t.Errorf("%s output contains an audit secret", name)
+			}
+		}
+	}
+}
+
+func TestPlanErrorsExit2(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "plan.yaml")
+	os.WriteFile(bad, []byte("app: https://127.0.0.1/\nscope: [127.0.0.1]\npasswords: {a: x}\n"), 0o600)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown key", []string{"run", "--plan", bad}, `plan.yaml:3: unknown key "passwords"`},
+		{"missing plan file", []string{"run", "--plan", filepath.Join(dir, "nope.yaml")}, "cannot read the plan"},
+		{"no plan flag", []string{"run"}, "run needs --plan"},
+		{"bad fail-on", []string{"demo", "--fail-on", "urgent"}, "--fail-on"},
+		{"unknown command", []string{"frobnicate"}, "unknown command"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(t.Context(), tt.args, &stdout, &stderr); code != exitUsage {
+				t.Errorf("exit %d, want 2", code)
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("stderr %q, want it to contain %q", stderr.String(), tt.want)
+			}
+		})
+	}
+}
+
+// An app that is down still gets a full report: network checks inconclusive with the reason, nothing passes.
+func TestDownHostStillReports(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	down := srv.URL
+	srv.Close()
+	dir := t.TempDir()
+	plan := filepath.Join(dir, "plan.yaml")
+	os.WriteFile(plan, []byte("app: "+down+"/\naccounts:\n  a: {email: a@example.com, password_env: LR_TEST_A}\n"), 0o600)
+	t.Setenv("LR_TEST_A", "irrelevant-password")
+	out := filepath.Join(dir, "r.json")
+	var stdout, stderr bytes.Buffer
+	if code := run(t.Context(), []string{"run", "--plan", plan, "--json", out, "--fail-on", "low"}, &stdout, &stderr); code == exitUsage {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	rep := readReport(t, out)
+	if len(rep.Results) != len(audit.Catalog) {
+		t.Fatalf("%d results, want the whole catalog", len(rep.Results))
+	}
+	for _, r := range rep.Results {
+		if r.Status == "pass" {
+			t.Errorf("%s passed against a host that is down: %q", r.ID, r.Summary)
+		}
+		if checks.Implemented(r.ID) && !strings.HasPrefix(r.ID, "ops.") && r.ID != "transport.https-redirect" && r.Status != "inconclusive" {
+			t.Errorf("%s: %s %q, want inconclusive", r.ID, r.Status, r.Summary)
+		}
+		if r.Status == "inconclusive" && r.Summary == "" {
+			t.Errorf("%s is inconclusive without saying why", r.ID)
+		}
+	}
+	if !strings.Contains(stdout.String(), "No verdict") {
+		t.Errorf("verdict should refuse to judge: %s", stdout.String())
+	}
+}
