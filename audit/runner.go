@@ -75,6 +75,7 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 	}
 	runPhase(false)
 	runPhase(true)
+	t.Probe.Close()
 
 	return &Report{
 		Tool:     "launchready",

@@ -105,6 +105,9 @@ func normalizeHost(h string) string {
 	return strings.Trim(h, "[].")
 }
 
+// Close lets go of idle connections to the target; the audit is over.
+func (c *Client) Close() { c.hc.CloseIdleConnections() }
+
 // Redactor returns the redactor every piece of evidence goes through.
 func (c *Client) Redactor() *Redactor { return c.redactor }
 
