@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -241,6 +243,9 @@ func (p *Plan) validate(file string, doc *yaml.Node) error {
 			return bad("skip", fmt.Sprintf("skip: %q is neither a check ID (like headers.csp) nor an area (like headers)", id))
 		}
 	}
+	if _, err := p.ResolveMap(); err != nil {
+		return bad("resolve", err.Error())
+	}
 	switch p.Inbox.Kind {
 	case "", "smtp", "imap", "paste":
 	default:
@@ -288,4 +293,23 @@ func (p *Plan) Hosts() []string {
 		}
 	}
 	return hosts
+}
+
+// ResolveMap reads the resolve entries ("host:port:addr", addr may be a bracketed IPv6 address) into the map the
+// probe dials by: "host:port" -> "addr:port".
+func (p *Plan) ResolveMap() (map[string]string, error) {
+	m := map[string]string{}
+	for _, e := range p.Resolve {
+		host, rest, ok1 := strings.Cut(e, ":")
+		port, addr, ok2 := strings.Cut(rest, ":")
+		addr = strings.Trim(addr, "[]")
+		if !ok1 || !ok2 || host == "" || addr == "" || net.ParseIP(addr) == nil {
+			return nil, fmt.Errorf("resolve: %q is not host:port:address (like app.example.com:443:203.0.113.5)", e)
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("resolve: %q has no valid port", e)
+		}
+		m[strings.ToLower(host)+":"+port] = net.JoinHostPort(addr, port)
+	}
+	return m, nil
 }

@@ -14,6 +14,7 @@ func TestParsePlan(t *testing.T) {
 		wantLine int
 	}{
 		{"minimal", "app: https://app.example.com/\n", "", 0},
+		{"resolve with ipv6", "app: https://a.example/\nresolve: ['a.example:443:[::1]']\n", "", 0},
 		{"full", `name: Acme
 app: https://app.example.com/
 api: https://api.example.com/
@@ -35,6 +36,8 @@ ops: {monitoring: "uptime", rollback_minutes: 5, mfa: [git]}
 		{"bad url", "app: ftp://a.example/\n", "must start with https://", 1},
 		{"unknown skip id", "app: https://a.example/\nskip: [headers.cps]\n", `"headers.cps" is neither`, 2},
 		{"bad duration", "app: https://a.example/\nlimits: {timeout: soon}\n", "not a duration", 0},
+		{"bad resolve entry", "app: https://a.example/\nresolve: [a.example:443]\n", "is not host:port:address", 2},
+		{"resolve to a name, not an address", "app: https://a.example/\nresolve: [a.example:443:other.example]\n", "is not host:port:address", 2},
 		{"not yaml", "app: [unclosed\n", "not valid YAML", 0},
 		{"empty", "", "the plan is empty", 0},
 		{"a list, not a mapping", "- app\n", "must be a mapping", 1},

@@ -71,6 +71,10 @@ func NewTarget(plan *Plan, getenv func(string) string) (*Target, error) {
 			return nil, fmt.Errorf("tls.ca_file %s: no PEM certificate in it", plan.TLS.CAFile)
 		}
 	}
+	resolve, err := plan.ResolveMap()
+	if err != nil {
+		return nil, err
+	}
 	red := probe.NewRedactor()
 	for _, acc := range []*Account{plan.Accounts.A, plan.Accounts.B} {
 		if acc != nil {
@@ -83,6 +87,7 @@ func NewTarget(plan *Plan, getenv func(string) string) (*Target, error) {
 		Timeout:     time.Duration(plan.Limits.Timeout),
 		RootCAs:     t.Roots,
 		InsecureTLS: plan.TLS.Insecure,
+		Resolve:     resolve,
 	}, red)
 	return t, nil
 }

@@ -44,6 +44,9 @@ type Config struct {
 	// InsecureTLS skips certificate verification (plan tls.insecure, for staging only). transport.tls-cert still
 	// judges the certificate on its own connection.
 	InsecureTLS bool
+	// Resolve maps "host:port" to the address to connect to instead ("203.0.113.5:443"), like curl --resolve:
+	// the request still carries the real name in Host and SNI.
+	Resolve map[string]string
 }
 
 // Client is the audit's HTTP client. It is safe for concurrent use.
@@ -78,15 +81,15 @@ func New(cfg Config, redactor *Redactor) *Client {
 		scope[normalizeHost(h)] = true
 	}
 	transport := &http.Transport{
-		Proxy:                 nil, // never route the audit through an environment proxy: scope is about where bytes go
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		Proxy:                 nil,                                                                    // never route the audit through an environment proxy: scope is about where bytes go
+		DialContext:           nil,                                                                    // set below: c.DialContext applies the plan's resolve entries
 		TLSClientConfig:       &tls.Config{RootCAs: cfg.RootCAs, InsecureSkipVerify: cfg.InsecureTLS}, //nolint:gosec // opt-in for staging
 		TLSHandshakeTimeout:   5 * time.Second,
 		ResponseHeaderTimeout: cfg.Timeout,
 		MaxIdleConnsPerHost:   8,
 		IdleConnTimeout:       30 * time.Second,
 	}
-	return &Client{
+	c := &Client{
 		cfg:      cfg,
 		scope:    scope,
 		redactor: redactor,
@@ -95,6 +98,16 @@ func New(cfg Config, redactor *Redactor) *Client {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}
+	transport.DialContext = c.DialContext
+	return c
+}
+
+// DialContext connects to addr ("host:port"), or to where the plan's resolve entries send that name.
+func (c *Client) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	if to, ok := c.cfg.Resolve[strings.ToLower(addr)]; ok {
+		addr = to
+	}
+	return (&net.Dialer{Timeout: 5 * time.Second}).DialContext(ctx, network, addr)
 }
 
 func normalizeHost(h string) string {

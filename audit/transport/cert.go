@@ -45,7 +45,7 @@ func judgeCert(ctx context.Context, t *audit.Target, origin *url.URL, now time.T
 	if origin.Port() == "" {
 		addr = net.JoinHostPort(origin.Hostname(), "443")
 	}
-	chain, err := peerChain(ctx, addr, origin.Hostname())
+	chain, err := peerChain(ctx, t, addr, origin.Hostname())
 	if err != nil {
 		return audit.Undecided("could not read the certificate of " + addr + ": " + err.Error())
 	}
@@ -84,19 +84,22 @@ func judgeCert(ctx context.Context, t *audit.Target, origin *url.URL, now time.T
 
 // peerChain completes a handshake without judging the certificate (that is this check's job) and returns what
 // the server sent.
-func peerChain(ctx context.Context, addr, serverName string) ([]*x509.Certificate, error) {
-	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second}, Config: &tls.Config{
-		ServerName:         serverName,
-		InsecureSkipVerify: true, //nolint:gosec // we only read the chain here; it is verified by judgeCert
-	}}
+func peerChain(ctx context.Context, t *audit.Target, addr, serverName string) ([]*x509.Certificate, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	raw, err := t.Probe.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
+	conn := tls.Client(raw, &tls.Config{
+		ServerName:         serverName,
+		InsecureSkipVerify: true, //nolint:gosec // we only read the chain here; it is verified by judgeCert
+	})
 	defer conn.Close()
-	chain := conn.(*tls.Conn).ConnectionState().PeerCertificates
+	if err := conn.HandshakeContext(ctx); err != nil {
+		return nil, err
+	}
+	chain := conn.ConnectionState().PeerCertificates
 	if len(chain) == 0 {
 		return nil, errors.New("the server sent no certificate")
 	}

@@ -85,3 +85,22 @@ func TestTLSCertUntrustedAndSelfSigned(t *testing.T) {
 		t.Errorf("self-signed: %s %q, want fail", got.Status, got.Summary)
 	}
 }
+
+// A staging app reached by its real name through the plan's resolve entry: the certificate is judged for that
+// name (the demo's names only localhost and 127.0.0.1, so it must not match app.test).
+func TestTLSCertThroughResolve(t *testing.T) {
+	srv := demotest.Start(t, demo.Hardened())
+	plan, _ := srv.Plan("t")
+	port := strings.TrimSuffix(strings.TrimPrefix(srv.HTTPSURL, "https://127.0.0.1:"), "/")
+	plan.App = "https://app.test:" + port + "/"
+	plan.HTTPURL = ""
+	plan.Resolve = []string{"app.test:" + port + ":127.0.0.1"}
+	target, err := audit.NewTarget(plan, srv.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := TLSCert(t.Context(), target)
+	if got.Status != audit.Fail || !strings.Contains(got.Summary, "does not name app.test") {
+		t.Errorf("got %s %q, want a name mismatch for app.test", got.Status, got.Summary)
+	}
+}
