@@ -50,10 +50,13 @@ type app struct {
 	communities []community
 	posts       []post
 	sessions    map[string]int // session token -> user ID
+	resets      map[string]pending
+	invites     map[string]pending
+	outbox      []Mail // mail the app would send; the SMTP sink arrives with the email flows
 }
 
 func newApp(flaws Flaws, accounts []DemoAccount) *app {
-	a := &app{flaws: flaws, sessions: map[string]int{}}
+	a := &app{flaws: flaws, sessions: map[string]int{}, resets: map[string]pending{}, invites: map[string]pending{}}
 	a.communities = []community{{1, "acme", "Acme Builders"}, {2, "globex", "Globex Guild"}}
 	a.users = []*user{
 		{ID: 1, Email: accounts[0].Email, Name: "Alice Example", pwHash: hashPassword(accounts[0].Password), Community: 1, Admin: true},
@@ -82,7 +85,18 @@ func (a *app) routes() http.Handler {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		w.Write(appJS)
 	})
+	mux.HandleFunc("GET /signup", a.signupPage)
+	mux.HandleFunc("POST /signup", a.signup)
+	mux.HandleFunc("GET /forgot-password", a.forgotPage)
+	mux.HandleFunc("POST /forgot-password", a.forgot)
+	mux.HandleFunc("GET /reset", a.resetPage)
+	mux.HandleFunc("POST /reset", a.reset)
+	mux.HandleFunc("GET /admin", a.admin)
+	mux.HandleFunc("GET /invite/{token}", a.acceptInvitePage)
+	mux.HandleFunc("POST /invite/{token}", a.acceptInvite)
 	mux.HandleFunc("GET /api/me", a.apiMe)
+	mux.HandleFunc("GET /api/communities/{id}/members", a.apiMembers)
+	mux.HandleFunc("POST /api/invites", a.apiInvite)
 	mux.HandleFunc("GET /api/communities/{id}/posts", a.apiPosts)
 	mux.HandleFunc("GET /api/posts/{id}", a.apiPost)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
@@ -214,19 +228,37 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 <header><a href="/">Community</a> · {{if .User}}<span id="me">{{.User}}</span> <form method="post" action="/logout" style="display:inline"><button>Log out</button></form>{{else}}<a href="/login">Log in</a> · <a href="/signup">Sign up</a>{{end}}</header>
 <main><h1>{{.Title}}</h1>
 {{if .Error}}<p role="alert">{{.Error}}</p>{{end}}
-{{if .Login}}<form method="post" action="/login">
-<input type="hidden" name="csrf" value="{{.CSRF}}">
-<label>Email <input type="email" name="email" autocomplete="username" required></label>
-<label>Password <input type="password" name="password" autocomplete="current-password" required></label>
-<button type="submit">Log in</button></form>
-<p><a href="/forgot-password">Forgot your password?</a></p>{{end}}
+{{if .Message}}<p role="status">{{.Message}}</p>{{end}}
+{{with .Form}}<form method="post" action="{{.Action}}">
+<input type="hidden" name="csrf" value="{{$.CSRF}}">
+{{range .Fields}}<label>{{.Label}} <input type="{{.Type}}" name="{{.Name}}" autocomplete="{{.Auto}}" required></label>
+{{end}}<button type="submit">{{.Submit}}</button></form>{{end}}
+{{if .Links}}<p>{{range .Links}}<a href="{{.Href}}">{{.Text}}</a> {{end}}</p>{{end}}
 {{if .Community}}<ul id="feed"></ul>{{end}}
 </main><script src="/static/app.js"></script></body></html>`))
 
+type field struct{ Label, Type, Name, Auto string }
+
+type form struct {
+	Action, Submit string
+	Fields         []field
+}
+
+type link struct{ Href, Text string }
+
+var (
+	loginForm = &form{Action: "/login", Submit: "Log in", Fields: []field{
+		{"Email", "email", "email", "username"}, {"Password", "password", "password", "current-password"}}}
+	signupForm = &form{Action: "/signup", Submit: "Create account", Fields: []field{
+		{"Name", "text", "name", "name"}, {"Email", "email", "email", "email"}, {"Password", "password", "password", "new-password"}}}
+	forgotForm = &form{Action: "/forgot-password", Submit: "Send reset link", Fields: []field{{"Email", "email", "email", "email"}}}
+)
+
 type pageData struct {
-	Title, User, Error, CSRF string
-	Login                    bool
-	Community                int
+	Title, User, Error, Message, CSRF string
+	Form                              *form
+	Links                             []link
+	Community                         int
 }
 
 func (a *app) render(w http.ResponseWriter, status int, d pageData) {
@@ -244,7 +276,8 @@ func (a *app) home(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) loginPage(w http.ResponseWriter, r *http.Request) {
-	a.render(w, http.StatusOK, pageData{Title: "Log in", Login: true, CSRF: randomSecret()})
+	a.render(w, http.StatusOK, pageData{Title: "Log in", Form: loginForm, CSRF: randomSecret(),
+		Links: []link{{"/forgot-password", "Forgot your password?"}, {"/signup", "Create an account"}}})
 }
 
 func (a *app) login(w http.ResponseWriter, r *http.Request) {
@@ -259,19 +292,35 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	}
 	a.mu.Unlock()
 	if found == nil {
-		a.render(w, http.StatusUnauthorized, pageData{Title: "Log in", Login: true, Error: "Wrong email or password.", CSRF: randomSecret()})
+		a.render(w, http.StatusUnauthorized, pageData{Title: "Log in", Form: loginForm, Error: "Wrong email or password.", CSRF: randomSecret()})
 		return
 	}
+	a.startSession(w, r, found)
+}
+
+// startSession issues a session cookie for u and sends them to their community.
+func (a *app) startSession(w http.ResponseWriter, r *http.Request, u *user) {
 	token := randomSecret() + randomSecret()
 	a.mu.Lock()
-	a.sessions[token] = found.ID
+	a.sessions[token] = u.ID
+	slug := a.communityOf(u).Slug
 	a.mu.Unlock()
 	ck := &http.Cookie{Name: "sid", Value: token, Path: "/", MaxAge: 7 * 24 * 3600}
 	if !a.has(FlawCookieFlags) {
 		ck.HttpOnly, ck.Secure, ck.SameSite = true, true, http.SameSiteLaxMode
 	}
 	http.SetCookie(w, ck)
-	http.Redirect(w, r, "/c/"+a.communities[found.Community-1].Slug, http.StatusSeeOther)
+	http.Redirect(w, r, "/c/"+slug, http.StatusSeeOther)
+}
+
+// communityOf returns u's community; a.mu must be held.
+func (a *app) communityOf(u *user) community {
+	for _, c := range a.communities {
+		if c.ID == u.Community {
+			return c
+		}
+	}
+	return community{}
 }
 
 func (a *app) logout(w http.ResponseWriter, r *http.Request) {
@@ -290,7 +339,14 @@ func (a *app) communityPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	a.render(w, http.StatusOK, pageData{Title: a.communities[u.Community-1].Name, User: u.Email, Community: u.Community})
+	a.mu.Lock()
+	c := a.communityOf(u)
+	a.mu.Unlock()
+	if c.Slug != r.PathValue("slug") {
+		http.Redirect(w, r, "/c/"+c.Slug, http.StatusSeeOther)
+		return
+	}
+	a.render(w, http.StatusOK, pageData{Title: c.Name, User: u.Email, Community: u.Community})
 }
 
 func (a *app) apiMe(w http.ResponseWriter, r *http.Request) {

@@ -117,6 +117,13 @@ func (s *Server) IssuedSessions() []string {
 	return out
 }
 
+// Outbox returns the mail the app has sent so far.
+func (s *Server) Outbox() []Mail {
+	s.app.mu.Lock()
+	defer s.app.mu.Unlock()
+	return append([]Mail(nil), s.app.outbox...)
+}
+
 // Getenv reads Env, for audit.NewTarget.
 func (s *Server) Getenv(name string) string { return s.Env()[name] }
 
