@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"time"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/launchready/launchready/audit"
 	"github.com/launchready/launchready/audit/checks"
@@ -17,6 +21,8 @@ func runAudit(ctx context.Context, plan *audit.Plan, getenv func(string) string,
 	if err != nil {
 		return exitUsage, usageError{fmt.Errorf("plan: %w", err)}
 	}
+	// Colour only where the terminal takes it: colorprofile strips it for pipes, files and NO_COLOR.
+	stdout = colorprofile.NewWriter(stdout, os.Environ())
 	fmt.Fprintf(stdout, "Auditing %s (%d checks, scope: %v)\n", target.App, len(audit.Catalog), plan.Hosts())
 	runner := &audit.Runner{Checks: checks.All(), Version: version}
 	events := make(chan audit.Event, 16)
@@ -61,25 +67,11 @@ func runAudit(ctx context.Context, plan *audit.Plan, getenv func(string) string,
 	return exitOK, nil
 }
 
-var label = map[audit.Status]string{
-	audit.Pass: "PASS", audit.Fail: "FAIL", audit.Warn: "WARN", audit.Info: "INFO",
-	audit.Inconclusive: "????", audit.Skipped: "SKIP", audit.Error: "ERR!",
-}
-
-// printResult prints one line per finished check; the summary is already redacted by the runner.
-func printResult(w io.Writer, r audit.Result) {
-	sev := ""
-	if r.Status == audit.Fail || r.Status == audit.Warn {
-		sev = " [" + r.Severity.String() + "]"
-	}
-	fmt.Fprintf(w, "%s  %-27s %s%s\n", label[r.Status], r.ID, r.Summary, sev)
-}
-
 func printSummary(w io.Writer, r *audit.Report) {
-	fmt.Fprintf(w, "\n%s\n\n", r.Verdict())
+	fmt.Fprintf(w, "\n%s\n\n", lipgloss.NewStyle().Bold(true).Render(r.Verdict()))
 	for _, a := range r.Areas {
 		c := a.Counts
-		fmt.Fprintf(w, "  %-22s %-13s pass %d  fail %d  warn %d\n", a.Title, a.Status, c[audit.Pass], c[audit.Fail], c[audit.Warn])
+		fmt.Fprintf(w, "  %-22s %s  pass %d  fail %d  warn %d\n", a.Title, statusStyle[a.Status].Width(13).Render(string(a.Status)), c[audit.Pass], c[audit.Fail], c[audit.Warn])
 	}
 	fmt.Fprintf(w, "\n%d requests in %s\n", r.Requests, r.Duration.Round(10*time.Millisecond))
 }
