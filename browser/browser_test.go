@@ -1,0 +1,114 @@
+package browser_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/launchready/launchready/browser"
+	"github.com/launchready/launchready/browser/browsertest"
+	"github.com/launchready/launchready/demo"
+)
+
+func launch(t testing.TB, scope ...string) *Engine {
+	t.Helper()
+	e, err := Launch(t.Context(), Options{Bin: browsertest.Bin(t), Scope: scope, IgnoreCertErrors: true, ScreenshotDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+func TestLoginWalkLogoutOnDemo(t *testing.T) {
+	srv, err := demo.Start(demo.Hardened())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	e := launch(t, "127.0.0.1")
+	c, err := e.NewContext("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	s, err := c.Login(t.Context(), "a", srv.HTTPSURL+"login", Credentials{srv.Accounts[0].Email, srv.Accounts[0].Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Walk(t.Context())
+	t.Logf("login and walk: %s", time.Since(start))
+	if !strings.Contains(s.LandingURL, "/c/acme") {
+		t.Errorf("landing %s", s.LandingURL)
+	}
+	var sid bool
+	for _, ck := range s.Cookies {
+		sid = sid || (ck.Name == "sid" && ck.HTTPOnly && ck.Secure)
+	}
+	if !sid {
+		t.Errorf("session cookie not captured with its flags: %+v", s.Cookies)
+	}
+	var api bool
+	for _, x := range s.Traffic {
+		u, _ := url.Parse(x.URL)
+		api = api || (x.IsAPI() && strings.HasPrefix(u.Path, "/api/communities/1/posts") && x.Status == 200 && strings.Contains(string(x.Body), "Acme roadmap"))
+	}
+	if !api {
+		t.Errorf("the feed's API call was not recorded with its body; %d exchanges", len(s.Traffic))
+	}
+	used, err := s.Logout(t.Context())
+	if err != nil || !strings.Contains(used, "logout") {
+		t.Errorf("logout: %q %v", used, err)
+	}
+}
+
+func TestNoLoginFormGivesScreenshot(t *testing.T) {
+	srv, err := demo.Start(demo.Hardened())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	e := launch(t, "127.0.0.1")
+	c, _ := e.NewContext("a")
+	_, err = c.Login(t.Context(), "a", srv.HTTPSURL+"healthz", Credentials{"a@x", "pw"})
+	var le *LoginError
+	if !IsLoginError(err) {
+		t.Fatalf("err %v, want a LoginError", err)
+	}
+	le = err.(*LoginError)
+	if !strings.Contains(le.Reason, "no login form") || le.Screenshot == "" {
+		t.Errorf("got %+v", le)
+	}
+}
+
+func TestWrongPasswordIsALoginError(t *testing.T) {
+	srv, err := demo.Start(demo.Hardened())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	e := launch(t, "127.0.0.1")
+	c, _ := e.NewContext("a")
+	_, err = c.Login(t.Context(), "a", srv.HTTPSURL, Credentials{srv.Accounts[0].Email, "wrong-password"})
+	if !IsLoginError(err) || !strings.Contains(err.Error(), "Wrong email or password") {
+		t.Errorf("err %v", err)
+	}
+}
+
+func TestLCP(t *testing.T) {
+	srv, err := demo.Start(demo.Hardened())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	e := launch(t, "127.0.0.1")
+	lcp, err := e.MeasureLCP(t.Context(), srv.HTTPSURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("LCP %s (%s)", lcp.Time, lcp.Element)
+	if lcp.Time <= 0 {
+		t.Errorf("LCP %v", lcp.Time)
+	}
+}

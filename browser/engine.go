@@ -1,0 +1,201 @@
+package browser
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-rod/rod"
+	"github.com/go-rod/rod/lib/launcher"
+	"github.com/go-rod/rod/lib/proto"
+)
+
+// Options configure one browser for one audit.
+type Options struct {
+	Bin     string   // the browser binary (Find)
+	Scope   []string // host names the browser may load from
+	Allow   []string // extra hosts the app's pages may load from (its CDN, fonts): allowed, listed as third-party
+	Resolve map[string]string
+	// IgnoreCertErrors accepts untrusted certificates: only when the plan trusts a staging CA or says insecure; the
+	// certificate is judged separately by transport.tls-cert.
+	IgnoreCertErrors bool
+	// ScreenshotDir is where failed logins leave a screenshot.
+	ScreenshotDir string
+}
+
+// Engine is the one Chromium of an audit.
+type Engine struct {
+	opts     Options
+	launcher *launcher.Launcher
+	rod      *rod.Browser
+	userDir  string
+
+	mu      sync.Mutex
+	blocked map[string]int // out-of-scope URLs (scheme://host/path) the browser was stopped from loading
+	allowed map[string]int // allow-listed third-party URLs it loaded
+	closed  bool
+}
+
+// Launch starts a headless Chromium in a fresh profile. Close must be called; if this process dies instead,
+// leakless takes the browser down with it.
+func Launch(ctx context.Context, opts Options) (*Engine, error) {
+	if opts.Bin == "" {
+		return nil, ErrNotFound
+	}
+	dir, err := os.MkdirTemp("", "launchready-chromium-")
+	if err != nil {
+		return nil, err
+	}
+	l := launcher.New().Context(ctx).Bin(opts.Bin).UserDataDir(dir).Headless(true).Leakless(true).
+		Set("disable-gpu").Set("disable-quic").Set("disable-component-update").Set("disable-extensions").
+		Set("no-default-browser-check").Set("mute-audio").Set("password-store", "basic").
+		Set("host-resolver-rules", resolverRules(opts))
+	// The sandbox only has to go where it cannot work: as root (typical in containers and CI).
+	l = l.NoSandbox(os.Geteuid() == 0)
+	if opts.IgnoreCertErrors {
+		l = l.Set("ignore-certificate-errors")
+	}
+	controlURL, err := l.Launch()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("starting %s: %w (is it a Chromium-family browser?)", opts.Bin, err)
+	}
+	b := rod.New().ControlURL(controlURL).Context(ctx)
+	if err := b.Connect(); err != nil {
+		l.Kill()
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("connecting to %s: %w", opts.Bin, err)
+	}
+	return &Engine{opts: opts, launcher: l, rod: b, userDir: dir, blocked: map[string]int{}, allowed: map[string]int{}}, nil
+}
+
+// resolverRules make every name outside the scope unresolvable inside Chromium (service workers, prefetches and
+// popups included), and map the plan's resolve entries. Request interception on each page also refuses IP
+// literals outside the scope.
+func resolverRules(opts Options) string {
+	var rules []string
+	for from, to := range opts.Resolve {
+		rules = append(rules, "MAP "+from+" "+to)
+	}
+	sort.Strings(rules)
+	rules = append(rules, "MAP * ~NOTFOUND")
+	for _, h := range append(append([]string{}, opts.Scope...), opts.Allow...) {
+		rules = append(rules, "EXCLUDE "+h)
+	}
+	return strings.Join(rules, ", ")
+}
+
+// PID is the browser's process ID.
+func (e *Engine) PID() int { return e.launcher.PID() }
+
+// UserDataDir is the profile folder of this browser, unique to it (tests find its processes by it).
+func (e *Engine) UserDataDir() string { return e.userDir }
+
+// Close ends the browser and every process it started, and removes its profile.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	e.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		_ = proto.BrowserClose{}.Call(e.rod)
+		e.launcher.Cleanup() // waits for the process to exit, then removes the profile
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		e.launcher.Kill()
+		<-done
+	}
+	return os.RemoveAll(e.userDir)
+}
+
+// inScope reports whether the browser may load u, and whether it is an allow-listed third party.
+func (e *Engine) inScope(u *url.URL) (ok, thirdParty bool) {
+	host := strings.ToLower(strings.Trim(u.Hostname(), "[]."))
+	switch u.Scheme {
+	case "data", "blob", "about", "chrome", "devtools":
+		return true, false
+	}
+	for _, h := range e.opts.Scope {
+		if strings.EqualFold(h, host) {
+			return true, false
+		}
+	}
+	for _, h := range e.opts.Allow {
+		if strings.EqualFold(h, host) {
+			return true, true
+		}
+	}
+	return false, true
+}
+
+func (e *Engine) note(list map[string]int, u *url.URL) {
+	key := u.Scheme + "://" + u.Host + u.Path
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(list) < 200 {
+		list[key]++
+	}
+}
+
+// ThirdParty lists what the app's pages tried to load from other hosts: blocked (outside the scope) and loaded
+// (allow-listed), each with how many times.
+func (e *Engine) ThirdParty() (blocked, allowed map[string]int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	blocked, allowed = map[string]int{}, map[string]int{}
+	for k, v := range e.blocked {
+		blocked[k] = v
+	}
+	for k, v := range e.allowed {
+		allowed[k] = v
+	}
+	return blocked, allowed
+}
+
+// Context is one incognito browser context: an account's own cookie jar and storage.
+type Context struct {
+	engine *Engine
+	rod    *rod.Browser
+	Name   string
+}
+
+// NewContext opens an isolated incognito context.
+func (e *Engine) NewContext(name string) (*Context, error) {
+	inc, err := e.rod.Incognito()
+	if err != nil {
+		return nil, e.explain(err)
+	}
+	return &Context{engine: e, rod: inc, Name: name}, nil
+}
+
+// Close disposes of the context and its pages.
+func (c *Context) Close() error { return c.rod.Close() }
+
+// explain turns the errors of a dead browser into one a person can act on.
+func (e *Engine) explain(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var ne *net.OpError
+	if errors.As(err, &ne) || strings.Contains(err.Error(), "websocket") || strings.Contains(err.Error(), "EOF") {
+		return fmt.Errorf("the browser stopped answering (crashed or was killed): %w", err)
+	}
+	return err
+}

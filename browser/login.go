@@ -1,0 +1,212 @@
+package browser
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/go-rod/rod/lib/proto"
+)
+
+// Credentials of one account.
+type Credentials struct {
+	Email, Password string
+}
+
+// Session is an account logged in through the browser, with what the login left behind.
+type Session struct {
+	Account    string
+	Context    *Context
+	Page       *Page  // the tab the account is logged in on
+	LoginPage  string // where the form was found
+	LandingURL string // where the app took the account after login
+	Before     []*proto.NetworkCookie
+	Cookies    []*proto.NetworkCookie // the jar after login, flags included
+	Local      map[string]string      // localStorage after login
+	Storage    map[string]string      // sessionStorage after login
+	// Traffic is what the app sent and received from the login on, including the walk.
+	Traffic []Exchange
+}
+
+// LoginError is a failed login, with a screenshot of how the page looked.
+type LoginError struct {
+	Reason     string
+	Screenshot string
+}
+
+func (e *LoginError) Error() string {
+	if e.Screenshot != "" {
+		return e.Reason + " (screenshot: " + e.Screenshot + ")"
+	}
+	return e.Reason
+}
+
+// markFields finds the login form's parts without per-app code and marks them with data-lr-* attributes: the
+// visible password field, the best identifier field near it, and its submit control. With no password field it
+// marks an identifier field and its "continue" button (two-step logins). It returns what it found.
+const markFields = `() => {
+  const visible = el => { const r = el.getBoundingClientRect(), s = getComputedStyle(el); return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none' && !el.disabled };
+  document.querySelectorAll('[data-lr]').forEach(el => el.removeAttribute('data-lr'));
+  const mark = (el, v) => { if (el) el.setAttribute('data-lr', v); return !!el };
+  const pw = [...document.querySelectorAll('input[type=password]')].find(visible);
+  const root = (pw && pw.form) || document;
+  const inputs = [...root.querySelectorAll('input')].filter(visible);
+  const textual = inputs.filter(i => ['email', 'text', 'tel', ''].includes((i.getAttribute('type') || '').toLowerCase()));
+  const score = i => (i.type === 'email' ? 4 : 0) + (/user|email/i.test(i.autocomplete || '') ? 3 : 0) +
+    (/e-?mail|user|login|ident|account|phone/i.test([i.name, i.id, i.placeholder, i.getAttribute('aria-label')].join(' ')) ? 2 : 0) +
+    (pw && (pw.compareDocumentPosition(i) & Node.DOCUMENT_POSITION_PRECEDING) ? 1 : 0);
+  textual.sort((a, b) => score(b) - score(a));
+  const buttons = [...root.querySelectorAll('button, input[type=submit], input[type=image], [role=button]')].filter(visible);
+  const words = /log ?in|sign ?in|continue|next|submit|enter|go/i;
+  const submit = buttons.find(b => b.type === 'submit' && b.form === (pw ? pw.form : b.form)) ||
+    buttons.find(b => words.test(b.innerText || b.value || b.getAttribute('aria-label') || '')) || null;
+  return { password: mark(pw, 'password'), user: mark(textual[0] && score(textual[0]) > 0 ? textual[0] : (pw ? textual[0] : null), 'user'), submit: mark(submit, 'submit') };
+}`
+
+// loginLinkWords find a "log in" link on a landing page (a JavaScript pattern, matched case-insensitively).
+const loginLinkWords = `\b(log ?in|sign ?in)\b`
+
+// Login opens start (the login page or the app), finds the login form, submits the credentials, waits for the
+// app to settle and checks the login took. It then walks the app a little so its API traffic is recorded.
+func (c *Context) Login(ctx context.Context, account string, start string, cred Credentials) (*Session, error) {
+	page, err := c.NewPage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{Account: account, Context: c, Page: page}
+	fail := func(reason string) (*Session, error) {
+		return nil, &LoginError{Reason: reason, Screenshot: c.engine.screenshot(page, "login-"+account)}
+	}
+	if err := page.Goto(start); err != nil {
+		return nil, fmt.Errorf("opening %s: %w", start, c.engine.explain(err))
+	}
+	found, err := page.mark()
+	if err != nil {
+		return nil, c.engine.explain(err)
+	}
+	if !found.password && !found.user {
+		// The form may be one click away: follow a "log in" link.
+		if link := page.linkMatching(loginLinkWords); link != "" {
+			if err := page.Goto(link); err == nil {
+				found, _ = page.mark()
+			}
+		}
+	}
+	if !found.password && !found.user {
+		return fail(fmt.Sprintf("no login form found on %s: set paths.login in the plan to the page with the form", page.URL()))
+	}
+	s.LoginPage = page.URL()
+	s.Before, _ = page.Cookies(s.LoginPage)
+
+	if !found.password { // two-step: identifier first, then the password on the next step
+		if err := page.fill("user", cred.Email); err != nil {
+			return fail("could not type into the identifier field: " + err.Error())
+		}
+		page.submit(found.submit)
+		if found, _ = page.mark(); !found.password {
+			return fail("after entering the email no password field appeared (magic-link or SSO logins are not supported)")
+		}
+	} else if found.user {
+		if err := page.fill("user", cred.Email); err != nil {
+			return fail("could not type into the identifier field: " + err.Error())
+		}
+	}
+	if err := page.fill("password", cred.Password); err != nil {
+		return fail("could not type into the password field: " + err.Error())
+	}
+	page.submit(found.submit)
+
+	if again, _ := page.mark(); again.password && page.URL() == s.LoginPage {
+		return fail(fmt.Sprintf("the login form is still there after submitting (wrong password, a captcha, or an error shown): %s", page.alertText()))
+	}
+	s.LandingURL = page.URL()
+	s.Cookies, _ = page.Cookies(s.LandingURL)
+	s.Local, s.Storage, _ = page.Storage()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return s, nil
+}
+
+type marks struct{ password, user, submit bool }
+
+func (p *Page) mark() (marks, error) {
+	res, err := p.rod.Timeout(5 * time.Second).Eval(markFields)
+	if err != nil {
+		return marks{}, err
+	}
+	v := res.Value
+	return marks{password: v.Get("password").Bool(), user: v.Get("user").Bool(), submit: v.Get("submit").Bool()}, nil
+}
+
+func (p *Page) fill(which, text string) error {
+	el, err := p.rod.Timeout(5 * time.Second).Element(`[data-lr="` + which + `"]`)
+	if err != nil {
+		return err
+	}
+	_ = el.SelectAllText()
+	return el.Input(text)
+}
+
+// submit clicks the marked submit control (or presses Enter in the form) and waits for the app to settle.
+func (p *Page) submit(haveButton bool) {
+	wait := p.rod.Timeout(8*time.Second).WaitRequestIdle(400*time.Millisecond, nil, nil, nil)
+	clicked := false
+	if haveButton {
+		if el, err := p.rod.Timeout(3 * time.Second).Element(`[data-lr="submit"]`); err == nil {
+			clicked = el.Click(proto.InputMouseButtonLeft, 1) == nil
+		}
+	}
+	if !clicked {
+		if el, err := p.rod.Timeout(3 * time.Second).Element(`[data-lr="password"], [data-lr="user"]`); err == nil {
+			_ = el.Type('\r')
+		}
+	}
+	wait()
+	_ = p.rod.Timeout(5 * time.Second).WaitLoad()
+}
+
+// alertText returns what the page shows as an error, if it marks one.
+func (p *Page) alertText() string {
+	res, err := p.rod.Timeout(2 * time.Second).Eval(`() => { const el = document.querySelector('[role=alert], .error, .alert-danger, [aria-live=assertive]'); return el ? el.innerText.slice(0, 200) : '' }`)
+	if err != nil || res.Value.Str() == "" {
+		return "no error text shown"
+	}
+	return "the page says: " + res.Value.Str()
+}
+
+// linkMatching returns the first visible same-origin link whose text or address matches re.
+func (p *Page) linkMatching(pattern string) string {
+	res, err := p.rod.Timeout(3 * time.Second).Eval(`(src) => { const re = new RegExp(src, 'i');
+		const a = [...document.querySelectorAll('a[href]')].find(a => a.origin === location.origin && (re.test(a.innerText) || re.test(a.pathname)));
+		return a ? a.href : '' }`, pattern)
+	if err != nil {
+		return ""
+	}
+	return res.Value.Str()
+}
+
+// screenshot saves the page as a PNG readable by its owner only, and returns the path ("" if it could not).
+func (e *Engine) screenshot(p *Page, name string) string {
+	if e.opts.ScreenshotDir == "" {
+		return ""
+	}
+	png, err := p.rod.Timeout(5*time.Second).Screenshot(false, nil)
+	if err != nil {
+		return ""
+	}
+	path := filepath.Join(e.opts.ScreenshotDir, name+".png")
+	if err := os.WriteFile(path, png, 0o600); err != nil {
+		return ""
+	}
+	return path
+}
+
+// IsLoginError reports whether err is a login that did not take (as opposed to a browser fault).
+func IsLoginError(err error) bool {
+	var le *LoginError
+	return errors.As(err, &le)
+}

@@ -1,0 +1,121 @@
+package browser
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"github.com/go-rod/rod"
+	"github.com/go-rod/rod/lib/proto"
+)
+
+// Page is a tab in a context, kept inside the scope, recording its traffic.
+type Page struct {
+	rod    *rod.Page
+	rec    *recorder
+	router *rod.HijackRouter
+}
+
+// pageTimeout bounds any single wait on a page.
+const pageTimeout = 15 * time.Second
+
+// NewPage opens a tab that refuses out-of-scope requests and records its traffic.
+func (c *Context) NewPage(ctx context.Context) (*Page, error) {
+	rp, err := c.rod.Page(proto.TargetCreateTarget{})
+	if err != nil {
+		return nil, c.engine.explain(err)
+	}
+	rp = rp.Context(ctx)
+	p := &Page{rod: rp}
+	if p.rec, err = record(rp); err != nil {
+		rp.Close()
+		return nil, c.engine.explain(err)
+	}
+	p.router = rp.HijackRequests()
+	p.router.Add("*", "", func(h *rod.Hijack) {
+		u := h.Request.URL()
+		ok, third := c.engine.inScope(u)
+		switch {
+		case !ok:
+			c.engine.note(c.engine.blocked, u)
+			h.Response.Fail(proto.NetworkErrorReasonBlockedByClient)
+		default:
+			if third {
+				c.engine.note(c.engine.allowed, u)
+			}
+			h.ContinueRequest(&proto.FetchContinueRequest{})
+		}
+	})
+	go p.router.Run()
+	return p, nil
+}
+
+// Close closes the tab.
+func (p *Page) Close() {
+	_ = p.router.Stop()
+	_ = p.rod.Close()
+}
+
+// Rod gives the underlying rod page, for the few callers that need more than this package offers.
+func (p *Page) Rod() *rod.Page { return p.rod }
+
+// Traffic returns every exchange the page has recorded.
+func (p *Page) Traffic() []Exchange { return p.rec.exchanges() }
+
+// Goto navigates and waits for the page to load and its requests to settle.
+func (p *Page) Goto(u string) error {
+	wait := p.rod.Timeout(pageTimeout).WaitRequestIdle(300*time.Millisecond, nil, nil, nil)
+	if err := p.rod.Timeout(pageTimeout).Navigate(u); err != nil {
+		return err
+	}
+	wait()
+	return p.rod.Timeout(pageTimeout).WaitLoad()
+}
+
+// URL is the page's current address.
+func (p *Page) URL() string {
+	info, err := p.rod.Info()
+	if err != nil {
+		return ""
+	}
+	return info.URL
+}
+
+// settle waits until the page's requests have been quiet for a moment, up to d.
+func (p *Page) settle(d time.Duration) {
+	wait := p.rod.Timeout(d).WaitRequestIdle(300*time.Millisecond, nil, nil, nil)
+	wait()
+	_ = p.rod.Timeout(d).WaitLoad()
+}
+
+// Storage reads localStorage and sessionStorage of the page's origin.
+func (p *Page) Storage() (local, session map[string]string, err error) {
+	res, err := p.rod.Timeout(5 * time.Second).Eval(`() => {
+		const dump = s => { const o = {}; try { for (let i = 0; i < s.length; i++) { const k = s.key(i); o[k] = s.getItem(k) } } catch (e) {} ; return o }
+		return { local: dump(window.localStorage), session: dump(window.sessionStorage) }
+	}`)
+	if err != nil {
+		return nil, nil, err
+	}
+	local, session = map[string]string{}, map[string]string{}
+	for k, v := range res.Value.Get("local").Map() {
+		local[k] = v.Str()
+	}
+	for k, v := range res.Value.Get("session").Map() {
+		session[k] = v.Str()
+	}
+	return local, session, nil
+}
+
+// Cookies returns the cookies the browser holds for the given URLs.
+func (p *Page) Cookies(urls ...string) ([]*proto.NetworkCookie, error) {
+	return p.rod.Cookies(urls)
+}
+
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Scheme + "://" + u.Host
+}

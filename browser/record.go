@@ -1,0 +1,156 @@
+package browser
+
+import (
+	"encoding/base64"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/go-rod/rod"
+	"github.com/go-rod/rod/lib/proto"
+)
+
+// bodyCap bounds each recorded body; recorded bodies are for judging, not archiving.
+const bodyCap = 512 << 10
+
+// maxExchanges bounds a page's recording.
+const maxExchanges = 500
+
+// Exchange is one request the app made and what came back, as the browser saw it. Header and body values include
+// the account's credentials: they are secrets of the audit and must be redacted before they become evidence.
+type Exchange struct {
+	Method         string
+	URL            string
+	Type           string // Document, XHR, Fetch, Script, ...
+	RequestHeader  map[string]string
+	RequestBody    string
+	Status         int
+	ResponseHeader map[string]string
+	MIME           string
+	Body           []byte
+	Failed         string // why the request did not complete (blocked, network error)
+	Initiator      string // the URL of the document that made the request
+}
+
+// IsAPI reports whether the exchange is the app talking to its API (fetch/XHR), not loading a page or asset.
+func (x *Exchange) IsAPI() bool { return x.Type == "XHR" || x.Type == "Fetch" }
+
+// recorder collects a page's network exchanges from CDP's Network domain.
+type recorder struct {
+	page   *rod.Page
+	mu     sync.Mutex
+	byID   map[proto.NetworkRequestID]*Exchange
+	order  []*Exchange
+	bodies sync.WaitGroup
+}
+
+func record(page *rod.Page) (*recorder, error) {
+	r := &recorder{page: page, byID: map[proto.NetworkRequestID]*Exchange{}}
+	resBuf, totalBuf := 8<<20, 64<<20
+	if err := (proto.NetworkEnable{MaxResourceBufferSize: &resBuf, MaxTotalBufferSize: &totalBuf}).Call(page); err != nil {
+		return nil, err
+	}
+	wait := page.EachEvent(
+		func(e *proto.NetworkRequestWillBeSent) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if len(r.order) >= maxExchanges {
+				return
+			}
+			x := &Exchange{Method: e.Request.Method, URL: e.Request.URL, Type: string(e.Type), RequestHeader: headers(e.Request.Headers),
+				RequestBody: postData(e.Request), Initiator: e.DocumentURL}
+			if old, ok := r.byID[e.RequestID]; ok && e.RedirectResponse != nil { // a redirect reuses the ID
+				old.Status = e.RedirectResponse.Status
+				old.ResponseHeader = headers(e.RedirectResponse.Headers)
+			}
+			r.byID[e.RequestID] = x
+			r.order = append(r.order, x)
+		},
+		func(e *proto.NetworkResponseReceived) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if x, ok := r.byID[e.RequestID]; ok {
+				x.Status, x.MIME, x.ResponseHeader = e.Response.Status, e.Response.MIMEType, headers(e.Response.Headers)
+			}
+		},
+		func(e *proto.NetworkLoadingFinished) {
+			r.mu.Lock()
+			x, ok := r.byID[e.RequestID]
+			r.mu.Unlock()
+			if !ok || !keepsBody(x.Type) || e.EncodedDataLength > 16*bodyCap {
+				return
+			}
+			r.bodies.Add(1)
+			go r.fetchBody(e.RequestID, x)
+		},
+		func(e *proto.NetworkLoadingFailed) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if x, ok := r.byID[e.RequestID]; ok {
+				x.Failed = e.ErrorText
+				if e.BlockedReason != "" {
+					x.Failed += " (" + string(e.BlockedReason) + ")"
+				}
+			}
+		},
+	)
+	go wait()
+	return r, nil
+}
+
+func keepsBody(t string) bool { return t == "XHR" || t == "Fetch" || t == "Document" || t == "Script" }
+
+func (r *recorder) fetchBody(id proto.NetworkRequestID, x *Exchange) {
+	defer r.bodies.Done()
+	res, err := proto.NetworkGetResponseBody{RequestID: id}.Call(r.page)
+	if err != nil {
+		return
+	}
+	body := []byte(res.Body)
+	if res.Base64Encoded {
+		if b, err := base64.StdEncoding.DecodeString(res.Body); err == nil {
+			body = b
+		}
+	}
+	if len(body) > bodyCap {
+		body = body[:bodyCap]
+	}
+	r.mu.Lock()
+	x.Body = body
+	r.mu.Unlock()
+}
+
+// exchanges returns what was recorded so far, once every started body fetch has finished.
+func (r *recorder) exchanges() []Exchange {
+	r.bodies.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Exchange, 0, len(r.order))
+	for _, x := range r.order {
+		out = append(out, *x)
+	}
+	return out
+}
+
+func headers(h proto.NetworkHeaders) map[string]string {
+	out := map[string]string{}
+	for k, v := range h {
+		out[strings.ToLower(k)] = v.String()
+	}
+	return out
+}
+
+func postData(r *proto.NetworkRequest) string {
+	var b strings.Builder
+	for _, e := range r.PostDataEntries {
+		b.Write(e.Bytes) // rod has already decoded the base64 of the protocol
+	}
+	return b.String()
+}
+
+// sameOrigin reports whether two URLs share scheme, host and port.
+func sameOrigin(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	return err1 == nil && err2 == nil && ua.Scheme == ub.Scheme && strings.EqualFold(ua.Host, ub.Host)
+}
