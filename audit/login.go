@@ -18,9 +18,12 @@ type Session struct {
 	Email     string
 	Jar       http.CookieJar
 	LoginPage string         // where the form was found
+	Header    http.Header    // headers every request of the session carries (Authorization for token apps)
 	Before    []*http.Cookie // cookies the app had set before the form was submitted
 	// SetCookies are the raw Set-Cookie lines the login answer (and its redirects) sent, with the URL that set them.
 	SetCookies []SetCookie
+	// Cookies are the cookies the login set (or changed), with their attributes: the session's identifiers.
+	Cookies []*http.Cookie
 }
 
 // SetCookie is one Set-Cookie line and the URL that sent it. The value is a secret: redact before showing.
@@ -28,6 +31,11 @@ type SetCookie struct {
 	URL  string
 	Line string
 }
+
+var (
+	errEmptyPassword = errors.New("no password")
+	errWrongPassword = errors.New("login refused")
+)
 
 // ErrNoAccount means the plan has no such account; checks that need it are skipped.
 var ErrNoAccount = errors.New("no such account in the plan")
@@ -41,8 +49,36 @@ func (t *Target) Login(ctx context.Context, who string) (*Session, error) {
 		t.sessions[who] = so
 	}
 	t.mu.Unlock()
-	so.once.Do(func() { so.s, so.err = t.formLogin(ctx, who) })
+	so.once.Do(func() { so.s, so.err = t.login(ctx, who) })
 	return so.s, so.err
+}
+
+// login tries the app's server-rendered form over HTTP first (fast, no browser), then the browser, which handles
+// JavaScript-rendered forms and token sessions.
+func (t *Target) login(ctx context.Context, who string) (*Session, error) {
+	s, err := t.formLogin(ctx, who)
+	if err == nil || errors.Is(err, ErrNoAccount) || errors.Is(err, errEmptyPassword) || errors.Is(err, errWrongPassword) {
+		return s, err
+	}
+	bs, berr := t.BrowserSession(ctx, who)
+	if berr != nil {
+		return nil, fmt.Errorf("%w; with the browser: %v", err, berr)
+	}
+	return fromBrowser(who, t.account(who).Email, bs), nil
+}
+
+// Apply makes req carry the session: its cookie jar and its headers.
+func (s *Session) Apply(req *probe.Request) *probe.Request {
+	req.Jar = s.Jar
+	if len(s.Header) > 0 {
+		if req.Header == nil {
+			req.Header = http.Header{}
+		}
+		for k, vs := range s.Header {
+			req.Header[k] = vs
+		}
+	}
+	return req
 }
 
 func (t *Target) account(who string) *Account {
@@ -64,7 +100,7 @@ func (t *Target) formLogin(ctx context.Context, who string) (*Session, error) {
 	}
 	password := t.getenv(acc.PasswordEnv)
 	if password == "" {
-		return nil, fmt.Errorf("account %s: the environment variable %s is empty: export the test account's password in it", who, acc.PasswordEnv)
+		return nil, fmt.Errorf("account %s: the environment variable %s is empty: export the test account's password in it: %w", who, acc.PasswordEnv, errEmptyPassword)
 	}
 	jar, _ := cookiejar.New(nil)
 	start := t.App
@@ -97,12 +133,15 @@ func (t *Target) formLogin(ctx context.Context, who string) (*Session, error) {
 	for _, h := range resp.Hops {
 		for _, line := range h.SetCookie {
 			s.SetCookies = append(s.SetCookies, SetCookie{URL: h.URL, Line: line})
+			if ck, err := http.ParseSetCookie(line); err == nil && ck.MaxAge >= 0 && ck.Value != "" {
+				s.Cookies = append(s.Cookies, ck)
+			}
 		}
 	}
 	final, _ := url.Parse(resp.URL)
 	if _, again := findPasswordForm(resp.Body, final); again || resp.Status >= 400 {
-		return nil, fmt.Errorf("account %s: login as %s did not succeed (answer %d at %s, the login form came back): check the password in %s, or the form needs JavaScript/a captcha",
-			who, acc.Email, resp.Status, t.Probe.Redactor().String(resp.URL), acc.PasswordEnv)
+		return nil, fmt.Errorf("account %s: login as %s did not succeed (answer %d at %s, the login form came back): check the password in %s, or the form needs JavaScript/a captcha: %w",
+			who, acc.Email, resp.Status, t.Probe.Redactor().String(resp.URL), acc.PasswordEnv, errWrongPassword)
 	}
 	if len(s.SetCookies) == 0 && len(jar.Cookies(final)) == 0 {
 		return nil, fmt.Errorf("account %s: the login form was accepted but no session cookie was set (a token-based login needs the browser engine)", who)

@@ -23,6 +23,7 @@ type Plan struct {
 	API      string   `yaml:"api,omitempty" json:"api,omitempty"`
 	HTTPURL  string   `yaml:"http_url,omitempty" json:"http_url,omitempty"`
 	Scope    []string `yaml:"scope,omitempty" json:"scope,omitempty"`
+	Allow    []string `yaml:"allow,omitempty" json:"allow,omitempty"` // third-party hosts the browser may load (CDN, fonts)
 	Paths    Paths    `yaml:"paths,omitempty" json:"paths,omitempty"`
 	Accounts Accounts `yaml:"accounts,omitempty" json:"accounts,omitempty"`
 	Email    Email    `yaml:"email,omitempty" json:"email,omitempty"`

@@ -30,12 +30,20 @@ type Result struct {
 	Duration time.Duration `json:"duration_ns"`
 }
 
+// Phase orders checks whose results depend on others.
+type Phase int
+
+const (
+	PhaseMain  Phase = iota // most checks, concurrently
+	PhaseJudge              // judge what the other checks saw (every error response, ...)
+	PhaseEnd                // end sessions (logout): nothing after them may need those sessions
+)
+
 // Check is a catalog entry with the function that runs it.
 type Check struct {
 	Entry
-	// Late checks run after all others, because they judge what the audit saw (every error response, ...).
-	Late bool
-	Run  func(ctx context.Context, t *Target) Result
+	Phase Phase
+	Run   func(ctx context.Context, t *Target) Result
 }
 
 // Passed, Failed, Warned, Informed, Undecided and NotRun build results; the Runner fills in ID, area, title,

@@ -46,15 +46,16 @@ type Runner struct {
 func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Report {
 	defer close(events)
 	start := time.Now()
+	t.Bind(ctx)
 	limit := firstPositive(t.Plan.Limits.Concurrency, r.Concurrency, DefaultConcurrency)
 	timeout := firstPositive(time.Duration(t.Plan.Limits.CheckTime), r.CheckTimeout, DefaultCheckTimeout)
 
 	results := make([]Result, len(r.Checks))
-	runPhase := func(late bool) {
+	runPhase := func(phase Phase) {
 		sem := make(chan struct{}, limit)
 		var wg sync.WaitGroup
 		for i, c := range r.Checks {
-			if c.Late != late {
+			if c.Phase != phase {
 				continue
 			}
 			wg.Add(1)
@@ -73,9 +74,10 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 		}
 		wg.Wait()
 	}
-	runPhase(false)
-	runPhase(true)
-	t.Probe.Close()
+	for _, phase := range []Phase{PhaseMain, PhaseJudge, PhaseEnd} {
+		runPhase(phase)
+	}
+	t.Close()
 
 	return &Report{
 		Tool:     "launchready",

@@ -109,7 +109,7 @@ func TestRunnerLateChecksRunLast(t *testing.T) {
 	target := testTarget(t, &Plan{})
 	var order []string
 	late := check("input.error-leakage", func(context.Context, *Target) Result { order = append(order, "late"); return Informed("") })
-	late.Late = true
+	late.Phase = PhaseJudge
 	runAll(t, target, &Runner{Concurrency: 1, Checks: []Check{late,
 		check("headers.hsts", func(context.Context, *Target) Result { order = append(order, "early"); return Informed("") })}})
 	if strings.Join(order, ",") != "early,late" {

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"crypto/x509"
 	"fmt"
 	"net/url"
@@ -28,6 +29,19 @@ type Target struct {
 
 	surfaceOnce sync.Once
 	surface     *Surface
+
+	// life is the audit's context: what outlives a single check (the browser) is bound to it.
+	life    context.Context
+	browser browserState
+}
+
+// Bind ties what the target starts (the browser) to the audit's context; the Runner calls it first.
+func (t *Target) Bind(ctx context.Context) { t.life = ctx }
+
+// Close ends what the target started: the browser and every process of it, idle connections.
+func (t *Target) Close() {
+	t.closeBrowser()
+	t.Probe.Close()
 }
 
 type sessionOnce struct {
@@ -41,7 +55,7 @@ func NewTarget(plan *Plan, getenv func(string) string) (*Target, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	t := &Target{Plan: plan, getenv: getenv, sessions: map[string]*sessionOnce{}}
+	t := &Target{Plan: plan, getenv: getenv, sessions: map[string]*sessionOnce{}, life: context.Background()}
 	var err error
 	if t.App, err = url.Parse(plan.App); err != nil {
 		return nil, fmt.Errorf("app: %w", err)

@@ -42,8 +42,9 @@ type post struct {
 
 // app is the community platform. Its state lives in memory for the life of the process.
 type app struct {
-	flaws  Flaws
-	origin string // https origin, the only one the hardened CORS policy allows
+	flaws       Flaws
+	origin      string // https origin, the only one the hardened CORS policy allows
+	plainOrigin string // http origin of the same app
 
 	mu          sync.Mutex
 	users       []*user
@@ -94,6 +95,9 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /admin", a.admin)
 	mux.HandleFunc("GET /invite/{token}", a.acceptInvitePage)
 	mux.HandleFunc("POST /invite/{token}", a.acceptInvite)
+	mux.HandleFunc("GET /static/logo.svg", a.svg(logoSVG, 0))
+	mux.HandleFunc("GET /static/hero.svg", a.svg(heroSVG, a.heroDelay()))
+	mux.HandleFunc("GET /api/token", a.apiToken)
 	mux.HandleFunc("GET /api/me", a.apiMe)
 	mux.HandleFunc("GET /api/communities/{id}/members", a.apiMembers)
 	mux.HandleFunc("POST /api/invites", a.apiInvite)
@@ -210,7 +214,7 @@ func (a *app) currentUser(r *http.Request) *user {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	id, ok := a.sessions[ck.Value]
-	if !ok {
+	if !ok || id == 0 {
 		return nil
 	}
 	for _, u := range a.users {
@@ -224,9 +228,9 @@ func (a *app) currentUser(r *http.Request) *user {
 var page = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}} · Community</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body{{if .Community}} data-community="{{.Community}}"{{end}}>
-<header><a href="/">Community</a> · {{if .User}}<span id="me">{{.User}}</span> <form method="post" action="/logout" style="display:inline"><button>Log out</button></form>{{else}}<a href="/login">Log in</a> · <a href="/signup">Sign up</a>{{end}}</header>
-<main><h1>{{.Title}}</h1>
+<body{{if .Community}} data-community="{{.Community}}"{{end}}{{if .StoreToken}} data-store-token="1"{{end}}>
+<header><a href="/"><img src="{{.Logo}}" alt="Community" width="24" height="24"></a> · {{if .User}}<span id="me">{{.User}}</span> <form method="post" action="/logout" style="display:inline"><button>Log out</button></form>{{else}}<a href="/login">Log in</a> · <a href="/signup">Sign up</a>{{end}}</header>
+<main>{{if .Hero}}<img src="/static/hero.svg" alt="" width="412" height="400" style="width:100%;height:auto;display:block">{{end}}<h1>{{.Title}}</h1>
 {{if .Error}}<p role="alert">{{.Error}}</p>{{end}}
 {{if .Message}}<p role="status">{{.Message}}</p>{{end}}
 {{with .Form}}<form method="post" action="{{.Action}}">
@@ -256,19 +260,26 @@ var (
 
 type pageData struct {
 	Title, User, Error, Message, CSRF string
+	Logo                              string
+	Hero, StoreToken                  bool
 	Form                              *form
 	Links                             []link
 	Community                         int
 }
 
 func (a *app) render(w http.ResponseWriter, status int, d pageData) {
+	d.Logo = "/static/logo.svg"
+	if a.has(FlawMixedContent) {
+		d.Logo = a.plainOrigin + "/static/logo.svg"
+	}
+	d.StoreToken = d.Community != 0 && a.has(FlawTokenInStorage)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	page.Execute(w, d)
 }
 
 func (a *app) home(w http.ResponseWriter, r *http.Request) {
-	d := pageData{Title: "Welcome"}
+	d := pageData{Title: "Welcome", Hero: r.URL.Path == "/"}
 	if u := a.currentUser(r); u != nil {
 		d.User, d.Community = u.Email, u.Community
 	}
@@ -276,6 +287,14 @@ func (a *app) home(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) loginPage(w http.ResponseWriter, r *http.Request) {
+	// Like many frameworks, the app gives every visitor an (anonymous) session before login.
+	if _, err := r.Cookie("sid"); err != nil {
+		anon := randomSecret() + randomSecret()
+		a.mu.Lock()
+		a.sessions[anon] = 0
+		a.mu.Unlock()
+		http.SetCookie(w, &http.Cookie{Name: "sid", Value: anon, Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
+	}
 	a.render(w, http.StatusOK, pageData{Title: "Log in", Form: loginForm, CSRF: randomSecret(),
 		Links: []link{{"/forgot-password", "Forgot your password?"}, {"/signup", "Create an account"}}})
 }
@@ -302,10 +321,20 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 func (a *app) startSession(w http.ResponseWriter, r *http.Request, u *user) {
 	token := randomSecret() + randomSecret()
 	a.mu.Lock()
+	if old, err := r.Cookie("sid"); err == nil {
+		if _, anon := a.sessions[old.Value]; anon && a.has(FlawFixation) {
+			token = old.Value // the visitor's pre-login ID becomes the account's session: fixation
+		} else {
+			delete(a.sessions, old.Value)
+		}
+	}
 	a.sessions[token] = u.ID
 	slug := a.communityOf(u).Slug
 	a.mu.Unlock()
 	ck := &http.Cookie{Name: "sid", Value: token, Path: "/", MaxAge: 7 * 24 * 3600}
+	if a.has(FlawLongSession) {
+		ck.MaxAge = 180 * 24 * 3600
+	}
 	if !a.has(FlawCookieFlags) {
 		ck.HttpOnly, ck.Secure, ck.SameSite = true, true, http.SameSiteLaxMode
 	}
@@ -324,7 +353,7 @@ func (a *app) communityOf(u *user) community {
 }
 
 func (a *app) logout(w http.ResponseWriter, r *http.Request) {
-	if ck, err := r.Cookie("sid"); err == nil {
+	if ck, err := r.Cookie("sid"); err == nil && !a.has(FlawLogoutKeeps) {
 		a.mu.Lock()
 		delete(a.sessions, ck.Value)
 		a.mu.Unlock()

@@ -7,38 +7,50 @@ import "sort"
 type Flaw string
 
 const (
-	FlawNoHSTS        Flaw = "no-hsts"
-	FlawNoCSP         Flaw = "no-csp"
-	FlawNoFrameGuard  Flaw = "no-frame-guard"
-	FlawNoNosniff     Flaw = "no-nosniff"
-	FlawLeakyReferrer Flaw = "leaky-referrer"
-	FlawServerVersion Flaw = "server-version"
-	FlawCORSReflect   Flaw = "cors-reflect"
-	FlawNoHTTPSRedir  Flaw = "no-https-redirect"
-	FlawCertExpiring  Flaw = "cert-expiring"
-	FlawCookieFlags   Flaw = "cookie-flags"
-	FlawVerboseErrors Flaw = "verbose-errors"
-	FlawExposedEnv    Flaw = "exposed-env"
-	FlawExposedGit    Flaw = "exposed-git"
-	FlawNoHealth      Flaw = "no-health"
+	FlawNoHSTS         Flaw = "no-hsts"
+	FlawNoCSP          Flaw = "no-csp"
+	FlawNoFrameGuard   Flaw = "no-frame-guard"
+	FlawNoNosniff      Flaw = "no-nosniff"
+	FlawLeakyReferrer  Flaw = "leaky-referrer"
+	FlawServerVersion  Flaw = "server-version"
+	FlawCORSReflect    Flaw = "cors-reflect"
+	FlawNoHTTPSRedir   Flaw = "no-https-redirect"
+	FlawCertExpiring   Flaw = "cert-expiring"
+	FlawCookieFlags    Flaw = "cookie-flags"
+	FlawVerboseErrors  Flaw = "verbose-errors"
+	FlawExposedEnv     Flaw = "exposed-env"
+	FlawExposedGit     Flaw = "exposed-git"
+	FlawNoHealth       Flaw = "no-health"
+	FlawTokenInStorage Flaw = "token-in-storage"
+	FlawLongSession    Flaw = "long-session"
+	FlawLogoutKeeps    Flaw = "logout-keeps-session"
+	FlawFixation       Flaw = "session-fixation"
+	FlawMixedContent   Flaw = "mixed-content"
+	FlawSlowHero       Flaw = "slow-hero"
 )
 
 // flawText says what each flaw does, for `launchready demo --list-flaws` and the tests.
 var flawText = map[Flaw]string{
-	FlawNoHSTS:        "no Strict-Transport-Security header",
-	FlawNoCSP:         "no Content-Security-Policy",
-	FlawNoFrameGuard:  "no X-Frame-Options and no frame-ancestors",
-	FlawNoNosniff:     "no X-Content-Type-Options",
-	FlawLeakyReferrer: "Referrer-Policy: unsafe-url",
-	FlawServerVersion: "Server and X-Powered-By carry version numbers",
-	FlawCORSReflect:   "the API reflects any Origin with credentials and allows any preflight",
-	FlawNoHTTPSRedir:  "http:// serves the app instead of redirecting to https://",
-	FlawCertExpiring:  "the certificate expires in 10 days",
-	FlawCookieFlags:   "the session cookie has no HttpOnly, Secure or SameSite",
-	FlawVerboseErrors: "API errors include a stack trace, the SQL error and source paths",
-	FlawExposedEnv:    "/.env is served with the app's secrets",
-	FlawExposedGit:    "/.git/config and /.git/HEAD are served",
-	FlawNoHealth:      "no health endpoint",
+	FlawNoHSTS:         "no Strict-Transport-Security header",
+	FlawNoCSP:          "no Content-Security-Policy",
+	FlawNoFrameGuard:   "no X-Frame-Options and no frame-ancestors",
+	FlawNoNosniff:      "no X-Content-Type-Options",
+	FlawLeakyReferrer:  "Referrer-Policy: unsafe-url",
+	FlawServerVersion:  "Server and X-Powered-By carry version numbers",
+	FlawCORSReflect:    "the API reflects any Origin with credentials and allows any preflight",
+	FlawNoHTTPSRedir:   "http:// serves the app instead of redirecting to https://",
+	FlawCertExpiring:   "the certificate expires in 10 days",
+	FlawCookieFlags:    "the session cookie has no HttpOnly, Secure or SameSite",
+	FlawVerboseErrors:  "API errors include a stack trace, the SQL error and source paths",
+	FlawExposedEnv:     "/.env is served with the app's secrets",
+	FlawExposedGit:     "/.git/config and /.git/HEAD are served",
+	FlawNoHealth:       "no health endpoint",
+	FlawTokenInStorage: "after login the page keeps a JWT, signed with the secret \"secret\" and valid for a year, in localStorage",
+	FlawLongSession:    "the session cookie lives 180 days",
+	FlawLogoutKeeps:    "logout clears the cookie but the session stays valid on the server",
+	FlawFixation:       "login keeps the session ID the visitor had before logging in",
+	FlawMixedContent:   "the landing page loads its logo over http://",
+	FlawSlowHero:       "the landing page's hero image takes 3 s to arrive",
 }
 
 // Flaws is a set of switched-on flaws.

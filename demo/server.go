@@ -65,6 +65,7 @@ func Start(flaws Flaws) (*Server, error) {
 	s.HTTPURL = fmt.Sprintf("http://%s/", plainLn.Addr())
 	s.httpsAdr = tlsLn.Addr().String()
 	s.app.origin = "https://" + s.httpsAdr
+	s.app.plainOrigin = "http://" + plainLn.Addr().String()
 
 	secure := &http.Server{Handler: s.app.routes(), ReadHeaderTimeout: 5 * time.Second,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}

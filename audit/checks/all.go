@@ -17,10 +17,10 @@ import (
 
 type runFunc = func(context.Context, *audit.Target) audit.Result
 
-// implemented maps a catalog ID to its check. late marks checks that judge what the rest of the audit saw.
+// implemented maps a catalog ID to its check and the phase it runs in.
 var implemented = map[string]struct {
-	run  runFunc
-	late bool
+	run   runFunc
+	phase audit.Phase
 }{
 	"headers.hsts":             {run: headers.HSTS},
 	"headers.csp":              {run: headers.CSP},
@@ -34,7 +34,7 @@ var implemented = map[string]struct {
 	"transport.tls-cert":       {run: transport.TLSCert},
 	"secrets.exposed-files":    {run: secrets.ExposedFiles},
 	"session.cookie-flags":     {run: session.CookieFlags},
-	"input.error-leakage":      {run: input.ErrorLeakage, late: true},
+	"input.error-leakage":      {run: input.ErrorLeakage, phase: audit.PhaseJudge},
 	"perf.health":              {run: perf.Health},
 	"ops.monitoring":           {run: ops.Monitoring},
 	"ops.rollback":             {run: ops.Rollback},
@@ -63,7 +63,7 @@ func All() []audit.Check {
 	for _, e := range audit.Catalog {
 		c := audit.Check{Entry: e}
 		if impl, ok := implemented[e.ID]; ok {
-			c.Run, c.Late = impl.run, impl.late
+			c.Run, c.Phase = impl.run, impl.phase
 		} else {
 			c.Run = notYet(e)
 		}

@@ -2,12 +2,12 @@ package cors
 
 import (
 	"context"
-	"net/http"
 	"net/url"
 	"sort"
 	"strings"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/probe"
 )
 
 // maxEndpoints bounds how many endpoints each CORS check tries.
@@ -48,11 +48,11 @@ func evilOrigins(app *url.URL) []string {
 	}
 }
 
-// jarFor returns account A's cookies when the login works, so the answer is the one a logged-in victim's browser
-// would get; the CORS decision is then judged together with Access-Control-Allow-Credentials.
-func jarFor(ctx context.Context, t *audit.Target) http.CookieJar {
+// asAccountA makes req carry account A's session when the login works, so the answer is the one a logged-in
+// victim's browser would get; the CORS decision is then judged with Access-Control-Allow-Credentials.
+func asAccountA(ctx context.Context, t *audit.Target, req *probe.Request) *probe.Request {
 	if s, err := t.Login(ctx, "a"); err == nil {
-		return s.Jar
+		return s.Apply(req)
 	}
-	return nil
+	return req
 }

@@ -14,11 +14,10 @@ var corsHeaders = []string{"Access-Control-Allow-Origin", "Access-Control-Allow-
 
 // Origin sends requests with untrusted Origin headers and fails when the answer lets that origin read it.
 func Origin(ctx context.Context, t *audit.Target) audit.Result {
-	jar := jarFor(ctx, t)
 	var parts []audit.Result
 	for _, ep := range endpoints(ctx, t) {
 		for _, origin := range evilOrigins(t.App) {
-			resp, err := t.Probe.Do(ctx, &probe.Request{URL: ep, Jar: jar, Header: http.Header{"Origin": {origin}}})
+			resp, err := t.Probe.Do(ctx, asAccountA(ctx, t, &probe.Request{URL: ep, Header: http.Header{"Origin": {origin}}}))
 			if err != nil {
 				parts = append(parts, audit.Undecided(err.Error()))
 				continue

@@ -3,7 +3,6 @@ package input
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -21,12 +20,15 @@ var idSegment = regexp.MustCompile(`^(?:\d+|[0-9a-fA-F-]{32,36}|[A-Za-z0-9_-]{20
 // ErrorLeakage judges every error answer the audit has seen, after provoking a few of its own (read-only GETs:
 // an unknown page, an unknown API route, malformed IDs on the API routes the app's scripts name).
 func ErrorLeakage(ctx context.Context, t *audit.Target) audit.Result {
-	jar := sessionJar(ctx, t)
 	var answered int
 	var lastErr error
 	for _, u := range provocations(ctx, t) {
 		// The answer is recorded in the probe's journal when it is an error.
-		if _, err := t.Probe.Do(ctx, &probe.Request{URL: u, Jar: jar}); err != nil {
+		req := &probe.Request{URL: u}
+		if s, err := t.Login(ctx, "a"); err == nil { // private routes then show their real errors
+			s.Apply(req)
+		}
+		if _, err := t.Probe.Do(ctx, req); err != nil {
 			lastErr = err
 		} else {
 			answered++
@@ -68,14 +70,6 @@ func ErrorLeakage(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	return audit.Passed(fmt.Sprintf("%d error answers seen, none shows a stack trace, SQL error, debug page or internal path", len(errs)),
 		audit.Note("signatures", signatureNames()))
-}
-
-// sessionJar is account A's session when the login works: private routes then show their real errors.
-func sessionJar(ctx context.Context, t *audit.Target) http.CookieJar {
-	if s, err := t.Login(ctx, "a"); err == nil {
-		return s.Jar
-	}
-	return nil
 }
 
 // provocations lists the read-only requests that make a typical app answer with an error.

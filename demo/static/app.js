@@ -17,6 +17,9 @@
     return fetch("/api/posts/" + id, { credentials: "include" }).then(r => r.json());
   }
   window.demo = { loadFeed, openPost };
+  if (document.body && document.body.dataset.storeToken) {
+    fetch("/api/token", { credentials: "include" }).then(r => r.json()).then(j => localStorage.setItem("auth_token", j.token));
+  }
   const c = document.body && document.body.dataset.community;
   if (c) loadFeed(c);
 })();

@@ -1,0 +1,214 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-rod/rod/lib/proto"
+
+	"github.com/launchready/launchready/browser"
+)
+
+// browserState is the audit's one Chromium and the accounts logged in with it, each made on first use.
+type browserState struct {
+	once     sync.Once
+	engine   *browser.Engine
+	err      error
+	shots    string
+	mu       sync.Mutex
+	sessions map[string]*browserOnce
+}
+
+type browserOnce struct {
+	once sync.Once
+	s    *browser.Session
+	err  error
+}
+
+// ErrNoBrowser wraps browser.ErrNotFound for checks that need the browser.
+var ErrNoBrowser = browser.ErrNotFound
+
+// Browser returns the audit's Chromium, launched on first use inside the plan's scope.
+func (t *Target) Browser() (*browser.Engine, error) {
+	b := &t.browser
+	b.once.Do(func() {
+		bin, err := browser.Find()
+		if err != nil {
+			b.err = err
+			return
+		}
+		resolve, _ := t.Plan.ResolveMap()
+		b.shots, _ = os.MkdirTemp("", "launchready-screenshots-")
+		b.engine, b.err = browser.Launch(t.life, browser.Options{
+			Bin: bin, Scope: t.Plan.Hosts(), Allow: t.Plan.Allow, Resolve: resolve,
+			IgnoreCertErrors: t.Plan.TLS.CAFile != "" || t.Plan.TLS.Insecure,
+			ScreenshotDir:    b.shots,
+		})
+	})
+	return b.engine, b.err
+}
+
+// BrowserSession logs the plan's account ("a" or "b") in through the browser and walks the app, once per audit.
+// Checks share the session and must not log it out (FreshBrowserSession is for that).
+func (t *Target) BrowserSession(ctx context.Context, who string) (*browser.Session, error) {
+	b := &t.browser
+	b.mu.Lock()
+	if b.sessions == nil {
+		b.sessions = map[string]*browserOnce{}
+	}
+	so, ok := b.sessions[who]
+	if !ok {
+		so = &browserOnce{}
+		b.sessions[who] = so
+	}
+	b.mu.Unlock()
+	so.once.Do(func() {
+		so.s, so.err = t.FreshBrowserSession(ctx, who)
+		if so.err == nil {
+			so.s.Walk(t.life)
+			t.learnBrowserSecrets(so.s)
+		}
+	})
+	return so.s, so.err
+}
+
+// FreshBrowserSession logs the account in again in a new incognito context, without the walk: for checks that
+// end the session they use (logout).
+func (t *Target) FreshBrowserSession(ctx context.Context, who string) (*browser.Session, error) {
+	acc := t.account(who)
+	if acc == nil {
+		return nil, fmt.Errorf("account %s: %w (add accounts.%s to the plan)", who, ErrNoAccount, who)
+	}
+	password := t.getenv(acc.PasswordEnv)
+	if password == "" {
+		return nil, fmt.Errorf("account %s: the environment variable %s is empty: export the test account's password in it", who, acc.PasswordEnv)
+	}
+	engine, err := t.Browser()
+	if err != nil {
+		return nil, err
+	}
+	c, err := engine.NewContext(who)
+	if err != nil {
+		return nil, err
+	}
+	start := t.App.String()
+	if t.Plan.Paths.Login != "" {
+		start = t.Resolve(t.Plan.Paths.Login).String()
+	}
+	s, err := c.Login(t.life, who, start, browser.Credentials{Email: acc.Email, Password: password})
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("account %s: logging in with the browser: %w", who, err)
+	}
+	t.learnBrowserSecrets(s)
+	return s, nil
+}
+
+// learnBrowserSecrets registers what the login handed the browser — cookie values, stored tokens, Authorization
+// headers — so none of it can come back out as evidence.
+func (t *Target) learnBrowserSecrets(s *browser.Session) {
+	red := t.Probe.Redactor()
+	for _, ck := range s.Cookies {
+		red.Add(ck.Value)
+	}
+	for _, m := range []map[string]string{s.Local, s.Storage} {
+		for _, v := range m {
+			if len(v) >= 16 {
+				red.Add(v)
+			}
+		}
+	}
+	for _, x := range s.Traffic {
+		if v := x.RequestHeader["authorization"]; v != "" {
+			_, cred, _ := strings.Cut(v, " ")
+			red.Add(cred)
+		}
+	}
+}
+
+// AuthHeader returns the Authorization header the app's own requests carried after login, if any.
+func AuthHeader(s *browser.Session) string {
+	for _, x := range s.Traffic {
+		if v := x.RequestHeader["authorization"]; v != "" && x.IsAPI() {
+			return v
+		}
+	}
+	return ""
+}
+
+// fromBrowser turns a browser session into one the probe can send: its cookies in a jar, its Authorization header.
+func fromBrowser(who, email string, s *browser.Session) *Session {
+	jar, _ := cookiejar.New(nil)
+	byURL := map[string][]*http.Cookie{}
+	for _, ck := range s.Cookies {
+		scheme := "http"
+		if ck.Secure {
+			scheme = "https"
+		}
+		u := scheme + "://" + strings.TrimPrefix(ck.Domain, ".") + ck.Path
+		byURL[u] = append(byURL[u], &http.Cookie{Name: ck.Name, Value: ck.Value, Path: ck.Path, Secure: ck.Secure, HttpOnly: ck.HTTPOnly})
+	}
+	for raw, cks := range byURL {
+		if u, err := url.Parse(raw); err == nil {
+			jar.SetCookies(u, cks)
+		}
+	}
+	out := &Session{Account: who, Email: email, Jar: jar, LoginPage: s.LoginPage, Header: http.Header{}}
+	before := map[string]string{}
+	for _, ck := range s.Before {
+		before[ck.Name] = ck.Value
+		out.Before = append(out.Before, &http.Cookie{Name: ck.Name, Value: ck.Value})
+	}
+	for _, ck := range s.Cookies {
+		if v, ok := before[ck.Name]; !ok || v != ck.Value {
+			out.Cookies = append(out.Cookies, httpCookie(ck))
+		}
+	}
+	if v := AuthHeader(s); v != "" {
+		out.Header.Set("Authorization", v)
+	}
+	return out
+}
+
+// httpCookie converts a cookie of the browser's jar, attributes included.
+func httpCookie(ck *proto.NetworkCookie) *http.Cookie {
+	c := &http.Cookie{Name: ck.Name, Value: ck.Value, Domain: ck.Domain, Path: ck.Path, Secure: ck.Secure, HttpOnly: ck.HTTPOnly}
+	if !ck.Session && ck.Expires > 0 {
+		c.Expires = time.Unix(int64(ck.Expires), 0)
+	}
+	switch ck.SameSite {
+	case proto.NetworkCookieSameSiteStrict:
+		c.SameSite = http.SameSiteStrictMode
+	case proto.NetworkCookieSameSiteLax:
+		c.SameSite = http.SameSiteLaxMode
+	case proto.NetworkCookieSameSiteNone:
+		c.SameSite = http.SameSiteNoneMode
+	}
+	return c
+}
+
+// BrowserOutcome turns a failed browser session into the result a check reports.
+func BrowserOutcome(err error) Result {
+	switch {
+	case errors.Is(err, browser.ErrNotFound):
+		return Undecided("this check needs a browser: " + err.Error())
+	case errors.Is(err, ErrNoAccount):
+		return NotRun(err.Error())
+	}
+	return Undecided(strings.TrimPrefix(err.Error(), "account "))
+}
+
+// closeBrowser ends the browser, if one was started, and every process it ran.
+func (t *Target) closeBrowser() {
+	if t.browser.engine != nil {
+		_ = t.browser.engine.Close()
+	}
+}

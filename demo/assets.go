@@ -1,0 +1,56 @@
+package demo
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+const logoSVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="10" fill="#4f46e5"/></svg>`
+
+const heroSVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 412 400"><rect width="412" height="400" fill="#eef2ff"/><text x="40" y="200" font-size="40" fill="#312e81">Build together</text></svg>`
+
+// heroDelay is how long the hero image takes: the slow-hero flaw pushes mobile LCP past 2.5 s.
+func (a *app) heroDelay() time.Duration {
+	if a.has(FlawSlowHero) {
+		return 3 * time.Second
+	}
+	return 0
+}
+
+func (a *app) svg(body string, delay time.Duration) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if delay > 0 {
+			select {
+			case <-time.After(delay):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write([]byte(body))
+	}
+}
+
+// weakJWTSecret is the kind of secret tutorials use and apps ship: the token-in-storage flaw signs with it.
+const weakJWTSecret = "secret"
+
+// apiToken hands the logged-in page an API token (only with the token-in-storage flaw: the hardened app keeps the
+// session in its HttpOnly cookie alone).
+func (a *app) apiToken(w http.ResponseWriter, r *http.Request) {
+	u := a.currentUser(r)
+	if u == nil || !a.has(FlawTokenInStorage) {
+		a.apiError(w, http.StatusNotFound, "not found", nil)
+		return
+	}
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": u.ID, "email": u.Email, "iat": time.Now().Unix(), "exp": time.Now().Add(365 * 24 * time.Hour).Unix(),
+	}).SignedString([]byte(weakJWTSecret))
+	if err != nil {
+		a.apiError(w, http.StatusInternalServerError, "internal error", err)
+		return
+	}
+	writeJSON(w, map[string]string{"token": tok})
+}
