@@ -144,7 +144,9 @@ func AuthHeader(s *browser.Session) string {
 	return ""
 }
 
-// fromBrowser turns a browser session into one the probe can send: its cookies in a jar, its Authorization header.
+// FromBrowser turns a browser session into one the probe can send: its cookies in a jar, its Authorization header.
+func FromBrowser(who string, s *browser.Session) *Session { return fromBrowser(who, "", s) }
+
 func fromBrowser(who, email string, s *browser.Session) *Session {
 	jar, _ := cookiejar.New(nil)
 	byURL := map[string][]*http.Cookie{}

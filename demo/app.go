@@ -95,8 +95,8 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /admin", a.admin)
 	mux.HandleFunc("GET /invite/{token}", a.acceptInvitePage)
 	mux.HandleFunc("POST /invite/{token}", a.acceptInvite)
-	mux.HandleFunc("GET /static/logo.svg", a.svg(logoSVG, 0))
-	mux.HandleFunc("GET /static/hero.svg", a.svg(heroSVG, a.heroDelay()))
+	mux.HandleFunc("GET /static/logo.svg", a.asset("image/svg+xml", []byte(logoSVG), 0))
+	mux.HandleFunc("GET /static/hero.png", a.asset("image/png", heroPNG, a.heroDelay()))
 	mux.HandleFunc("GET /api/token", a.apiToken)
 	mux.HandleFunc("GET /api/me", a.apiMe)
 	mux.HandleFunc("GET /api/communities/{id}/members", a.apiMembers)
@@ -230,7 +230,7 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body{{if .Community}} data-community="{{.Community}}"{{end}}{{if .StoreToken}} data-store-token="1"{{end}}>
 <header><a href="/"><img src="{{.Logo}}" alt="Community" width="24" height="24"></a> · {{if .User}}<span id="me">{{.User}}</span> <form method="post" action="/logout" style="display:inline"><button>Log out</button></form>{{else}}<a href="/login">Log in</a> · <a href="/signup">Sign up</a>{{end}}</header>
-<main>{{if .Hero}}<img src="/static/hero.svg" alt="" width="412" height="400" style="width:100%;height:auto;display:block">{{end}}<h1>{{.Title}}</h1>
+<main>{{if .Hero}}<img src="/static/hero.png" alt="" width="320" height="240" style="width:100%;height:auto;display:block">{{end}}<h1>{{.Title}}</h1>
 {{if .Error}}<p role="alert">{{.Error}}</p>{{end}}
 {{if .Message}}<p role="status">{{.Message}}</p>{{end}}
 {{with .Form}}<form method="post" action="{{.Action}}">

@@ -1,6 +1,10 @@
 package demo
 
 import (
+	"bytes"
+	"image"
+	"image/png"
+	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -9,7 +13,19 @@ import (
 
 const logoSVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="10" fill="#4f46e5"/></svg>`
 
-const heroSVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 412 400"><rect width="412" height="400" fill="#eef2ff"/><text x="40" y="200" font-size="40" fill="#312e81">Build together</text></svg>`
+// heroPNG is a photo-like hero image: noise, because browsers leave low-entropy images (a flat SVG) out of LCP.
+var heroPNG = func() []byte {
+	img := image.NewGray(image.Rect(0, 0, 320, 240))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(rng.IntN(256))
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		panic(err) // encoding an in-memory image cannot fail
+	}
+	return buf.Bytes()
+}()
 
 // heroDelay is how long the hero image takes: the slow-hero flaw pushes mobile LCP past 2.5 s.
 func (a *app) heroDelay() time.Duration {
@@ -19,7 +35,7 @@ func (a *app) heroDelay() time.Duration {
 	return 0
 }
 
-func (a *app) svg(body string, delay time.Duration) http.HandlerFunc {
+func (a *app) asset(contentType string, body []byte, delay time.Duration) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if delay > 0 {
 			select {
@@ -28,9 +44,9 @@ func (a *app) svg(body string, delay time.Duration) http.HandlerFunc {
 				return
 			}
 		}
-		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Content-Type", contentType)
 		w.Header().Set("Cache-Control", "no-store")
-		w.Write([]byte(body))
+		w.Write(body)
 	}
 }
 

@@ -80,6 +80,15 @@ func Flawed() Flaws {
 
 func Hardened() Flaws { return Flaws{} }
 
+// With returns a copy of fs with the given flaws on.
+func (fs Flaws) With(on ...Flaw) Flaws {
+	out := fs.Without()
+	for _, f := range on {
+		out[f] = true
+	}
+	return out
+}
+
 // Without returns a copy of fs with the given flaws off.
 func (fs Flaws) Without(off ...Flaw) Flaws {
 	out := Flaws{}

@@ -70,5 +70,14 @@ func judgeResponse(resp *probe.Response, u string) audit.Result {
 	case resp.Duration > healthSlow:
 		return audit.Warned(audit.Low, fmt.Sprintf("the health endpoint answers 200 but took %s (monitors time out around 1 s)", resp.Duration.Round(time.Millisecond)), ev)
 	}
-	return audit.Passed(fmt.Sprintf("%s answers 200 in %s", u, resp.Duration.Round(time.Millisecond)), ev)
+	return audit.Passed(fmt.Sprintf("%s answers 200 in %s", u, millis(resp.Duration)), ev)
+}
+
+// millis shows a duration in milliseconds, with a decimal under 10 ms.
+func millis(d time.Duration) string {
+	ms := float64(d) / float64(time.Millisecond)
+	if ms < 10 {
+		return fmt.Sprintf("%.1f ms", ms)
+	}
+	return fmt.Sprintf("%.0f ms", ms)
 }

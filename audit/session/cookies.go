@@ -27,6 +27,11 @@ func CookieFlags(ctx context.Context, t *audit.Target) audit.Result {
 		u, _ := url.Parse(sc.URL)
 		parts = append(parts, judgeCookie(ck, u.Scheme == "https", sc))
 	}
+	if len(s.SetCookies) == 0 { // logged in by the browser: judge its jar
+		for _, ck := range s.Cookies {
+			parts = append(parts, judgeCookie(ck, t.App.Scheme == "https", audit.SetCookie{URL: s.LoginPage, Line: ck.String()}))
+		}
+	}
 	if len(parts) == 0 {
 		return audit.Undecided("the login set no cookie in its answers (the session may live in a token; session.token-storage looks there)")
 	}

@@ -1,0 +1,83 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/launchready/launchready/audit"
+)
+
+// maxLifetime is the longest a session may live before the checklist wants a second look.
+const maxLifetime = 30 * 24 * time.Hour
+
+// Expiry reads the lifetime of the cookies set at login (Max-Age/Expires) and of any JWT (exp).
+func Expiry(ctx context.Context, t *audit.Target) audit.Result {
+	tokens, note, err := loginTokens(ctx, t)
+	if err != nil {
+		return audit.LoginOutcome(err)
+	}
+	now := time.Now()
+	var parts []audit.Result
+	for _, tk := range tokens {
+		switch {
+		case tk.Cookie != nil && sessionName.MatchString(tk.Cookie.Name):
+			parts = append(parts, cookieLifetime(tk, now))
+		case tk.Cookie == nil:
+			if v, ok := parseJWT(tk.Value); ok {
+				parts = append(parts, jwtLifetime(tk, v, now))
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return audit.Undecided(strings.TrimSuffix("no session cookie or JWT was found after login; "+note, "; "))
+	}
+	res := audit.Combine(parts...)
+	if note != "" {
+		res.Evidence = append(res.Evidence, audit.Note("not inspected", note))
+	}
+	return res
+}
+
+func cookieLifetime(tk token, now time.Time) audit.Result {
+	ck := tk.Cookie
+	var life time.Duration
+	switch {
+	case ck.MaxAge > 0:
+		life = time.Duration(ck.MaxAge) * time.Second
+	case !ck.Expires.IsZero():
+		life = ck.Expires.Sub(now)
+	default:
+		return audit.Passed(fmt.Sprintf("%s is a browser-session cookie (gone when the browser closes)", tk.Where),
+			audit.Note(tk.Where, "no Max-Age or Expires"))
+	}
+	ev := audit.Note(tk.Where, "lifetime "+days(life))
+	if life > maxLifetime {
+		return audit.Warned(0, fmt.Sprintf("%s lives %s: a stolen or forgotten session stays usable that long", tk.Where, days(life)), ev)
+	}
+	return audit.Passed(fmt.Sprintf("%s lives %s", tk.Where, days(life)), ev)
+}
+
+func jwtLifetime(tk token, v *jwtView, now time.Time) audit.Result {
+	ev := audit.Note(tk.Where+" (JWT claims)", v.claimsText())
+	exp, err := v.Claims.GetExpirationTime()
+	if err != nil || exp == nil {
+		return audit.Warned(audit.Medium, fmt.Sprintf("the JWT in %s has no exp claim: it never expires", tk.Where), ev)
+	}
+	life := exp.Sub(now)
+	if iat, err := v.Claims.GetIssuedAt(); err == nil && iat != nil {
+		life = exp.Sub(iat.Time)
+	}
+	if life > maxLifetime {
+		return audit.Warned(0, fmt.Sprintf("the JWT in %s is valid for %s", tk.Where, days(life)), ev)
+	}
+	return audit.Passed(fmt.Sprintf("the JWT in %s is valid for %s", tk.Where, days(life)), ev)
+}
+
+func days(d time.Duration) string {
+	if d < 48*time.Hour {
+		return d.Round(time.Minute).String()
+	}
+	return fmt.Sprintf("%.0f days", d.Hours()/24)
+}

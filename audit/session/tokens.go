@@ -1,0 +1,101 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/launchready/launchready/audit"
+)
+
+// token is one credential the app handed account A at login, and where it was found.
+type token struct {
+	Where  string // "cookie sid", "localStorage auth_token", "Authorization header"
+	Value  string
+	Cookie *http.Cookie // set for cookies
+}
+
+var (
+	jwtInText    = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*`)
+	tokenKey     = regexp.MustCompile(`(?i)token|jwt|auth|session|sess|bearer|access|refresh|credential|sid\b`)
+	sessionName  = regexp.MustCompile(`(?i)sess|sid|auth|token|jwt|login|remember|identity|connect\.sid`)
+	opaqueSecret = regexp.MustCompile(`^[A-Za-z0-9+/=_.\-%]{16,}$`)
+)
+
+// loginTokens gathers what the login gave account A: the cookies it set, and — when the browser is available —
+// the tokens in Web Storage and the Authorization header the app sends. note says what could not be looked at.
+func loginTokens(ctx context.Context, t *audit.Target) (tokens []token, note string, err error) {
+	s, err := t.Login(ctx, "a")
+	if err != nil {
+		return nil, "", err
+	}
+	for _, ck := range s.Cookies {
+		tokens = append(tokens, token{Where: "cookie " + ck.Name, Value: ck.Value, Cookie: ck})
+	}
+	bs, berr := t.BrowserSession(ctx, "a")
+	if berr != nil {
+		return tokens, "browser storage not inspected: " + berr.Error(), nil
+	}
+	for name, m := range map[string]map[string]string{"localStorage": bs.Local, "sessionStorage": bs.Storage} {
+		for k, v := range m {
+			for _, j := range jwtInText.FindAllString(v, 3) {
+				tokens = append(tokens, token{Where: name + " " + k, Value: j})
+			}
+			if !jwtInText.MatchString(v) && tokenKey.MatchString(k) && opaqueSecret.MatchString(v) {
+				tokens = append(tokens, token{Where: name + " " + k, Value: v})
+			}
+		}
+	}
+	if h := audit.AuthHeader(bs); h != "" {
+		_, cred, _ := strings.Cut(h, " ")
+		tokens = append(tokens, token{Where: "Authorization header", Value: cred})
+	}
+	return dedupe(tokens), "", nil
+}
+
+func dedupe(ts []token) []token {
+	seen := map[string]bool{}
+	var out []token
+	for _, t := range ts {
+		if !seen[t.Value] {
+			seen[t.Value] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// jwtView is what a JWT says about itself, read without verifying it.
+type jwtView struct {
+	Alg    string
+	Claims jwt.MapClaims
+}
+
+func parseJWT(s string) (*jwtView, bool) {
+	if !jwtInText.MatchString(s) {
+		return nil, false
+	}
+	claims := jwt.MapClaims{}
+	tok, _, err := jwt.NewParser().ParseUnverified(s, claims)
+	if err != nil {
+		return nil, false
+	}
+	alg, _ := tok.Header["alg"].(string)
+	return &jwtView{Alg: alg, Claims: claims}, true
+}
+
+// claimsText shows a JWT's header algorithm and its time claims for evidence (never the token itself).
+func (v *jwtView) claimsText() string {
+	show := map[string]any{"alg": v.Alg}
+	for _, k := range []string{"exp", "iat", "nbf", "iss", "aud", "role"} {
+		if c, ok := v.Claims[k]; ok {
+			show[k] = c
+		}
+	}
+	b, _ := json.Marshal(show)
+	return string(b)
+}
