@@ -180,7 +180,7 @@ func (p *Page) alertText() string {
 
 // linkMatching returns the first visible same-origin link whose text or address matches re.
 func (p *Page) linkMatching(pattern string) string {
-	res, err := p.rod.Timeout(3 * time.Second).Eval(`(src) => { const re = new RegExp(src, 'i');
+	res, err := p.rod.Timeout(3*time.Second).Eval(`(src) => { const re = new RegExp(src, 'i');
 		const a = [...document.querySelectorAll('a[href]')].find(a => a.origin === location.origin && (re.test(a.innerText) || re.test(a.pathname)));
 		return a ? a.href : '' }`, pattern)
 	if err != nil {
