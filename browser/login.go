@@ -125,6 +125,7 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 	s.LandingURL = page.URL()
 	s.Cookies, _ = page.Cookies(s.LandingURL)
 	s.Local, s.Storage, _ = page.Storage()
+	s.Traffic = page.Traffic()
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}

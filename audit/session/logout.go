@@ -22,7 +22,7 @@ func LogoutInvalidates(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	defer bs.Context.Close()
 	creds := audit.FromBrowser("a", bs)
-	target, before, why := privateRequest(ctx, t, creds, bs.Page.Traffic(), bs.LandingURL)
+	target, before, why := privateRequest(ctx, t, creds, bs.Traffic, bs.LandingURL)
 	if target == "" {
 		return audit.Undecided(why)
 	}

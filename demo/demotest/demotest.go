@@ -31,6 +31,7 @@ func Target(t testing.TB, flaws demo.Flaws) *audit.Target {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(target.Close) // the browser, if a check started one
 	return target
 }
 

@@ -1,0 +1,102 @@
+package session
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/browser/browsertest"
+)
+
+// spaApp is a second fixture, unlike the demo: a single-page app whose login form only exists once its script has
+// run (no names on the inputs, a "Continue" button), that keeps a bearer JWT in sessionStorage and sends it in
+// Authorization headers, and whose "Sign out" only forgets the token in the browser.
+func spaApp(t *testing.T) *httptest.Server {
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<!doctype html><html><head><title>Projects</title></head><body><div id="app">Loading…</div><script src="/app.js"></script></body></html>`)
+	})
+	mux.HandleFunc("GET /app.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		fmt.Fprint(w, `
+const app = document.getElementById('app');
+function loginView() {
+  app.innerHTML = '<h1>Welcome back</h1><div><input type="text" placeholder="you@company.com" autocomplete="username"><input type="password" placeholder="Password"><button>Continue</button><p class="error"></p></div>';
+  const [email, pw] = app.querySelectorAll('input');
+  app.querySelector('button').onclick = async () => {
+    const r = await fetch('/api/auth', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({email: email.value, password: pw.value})});
+    if (!r.ok) { app.querySelector('.error').textContent = 'Invalid credentials'; return }
+    sessionStorage.setItem('access_token', (await r.json()).access_token);
+    dashboard();
+  };
+}
+async function dashboard() {
+  const r = await fetch('/api/projects', {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('access_token')}});
+  const list = await r.json();
+  app.innerHTML = '<h1>Your projects</h1><ul>' + list.map(p => '<li>' + p + '</li>').join('') + '</ul><button id="out">Sign out</button>';
+  document.getElementById('out').onclick = () => { sessionStorage.clear(); loginView() };
+}
+sessionStorage.getItem('access_token') ? dashboard() : loginView();`)
+	})
+	mux.HandleFunc("POST /api/auth", func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Email, Password string }
+		json.NewDecoder(r.Body).Decode(&body)
+		if body.Email != "erin@example.test" || body.Password != "spa-password-123" {
+			http.Error(w, `{"error":"invalid"}`, http.StatusUnauthorized)
+			return
+		}
+		tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "erin", "iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()}).SignedString(secret)
+		json.NewEncoder(w).Encode(map[string]string{"access_token": tok})
+	})
+	mux.HandleFunc("GET /api/projects", func(w http.ResponseWriter, r *http.Request) {
+		raw := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if _, err := jwt.Parse(raw, func(*jwt.Token) (any, error) { return secret, nil }, jwt.WithValidMethods([]string{"HS256"})); err != nil {
+			http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
+			return
+		}
+		json.NewEncoder(w).Encode([]string{"Erin's roadmap", "Erin's budget"})
+	})
+	srv := httptest.NewTLSServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestSessionChecksOnTokenSPA(t *testing.T) {
+	browsertest.Bin(t)
+	srv := spaApp(t)
+	plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true},
+		Accounts: audit.Accounts{A: &audit.Account{Email: "erin@example.test", PasswordEnv: "SPA_PW"}}}
+	target, err := audit.NewTarget(plan, func(string) string { return "spa-password-123" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(target.Close)
+	tests := []struct {
+		name  string
+		check func() audit.Result
+		want  audit.Status
+	}{
+		{"bearer jwt in sessionStorage, no CSP", func() audit.Result { return TokenStorage(t.Context(), target) }, audit.Fail},
+		{"jwt with a strong secret", func() audit.Result { return TokenStrength(t.Context(), target) }, audit.Pass},
+		{"one-hour jwt", func() audit.Result { return Expiry(t.Context(), target) }, audit.Pass},
+		{"no cookie to judge", func() audit.Result { return CookieFlags(t.Context(), target) }, audit.Inconclusive},
+		{"stateless jwt survives sign-out", func() audit.Result { return LogoutInvalidates(t.Context(), target) }, audit.Fail},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.check(); got.Status != tt.want {
+				t.Errorf("got %s %q, want %s", got.Status, got.Summary, tt.want)
+			}
+		})
+	}
+}
