@@ -19,6 +19,9 @@ import (
 
 // browserState is the audit's one Chromium and the accounts logged in with it, each made on first use.
 type browserState struct {
+	anonOnce sync.Once
+	anon     []browser.Exchange
+	anonErr  error
 	once     sync.Once
 	engine   *browser.Engine
 	err      error
@@ -78,6 +81,27 @@ func (t *Target) BrowserSession(ctx context.Context, who string) (*browser.Sessi
 		}
 	})
 	return so.s, so.err
+}
+
+// AnonymousVisit is what the app's first page loads for a visitor who is not logged in, seen by the browser once
+// per audit.
+func (t *Target) AnonymousVisit(ctx context.Context) ([]browser.Exchange, error) {
+	b := &t.browser
+	b.anonOnce.Do(func() {
+		engine, err := t.Browser()
+		if err != nil {
+			b.anonErr = err
+			return
+		}
+		c, err := engine.NewContext("anonymous")
+		if err != nil {
+			b.anonErr = err
+			return
+		}
+		defer c.Close()
+		b.anon, b.anonErr = c.Visit(t.life, t.App.String())
+	})
+	return b.anon, b.anonErr
 }
 
 // FreshBrowserSession logs the account in again in a new incognito context, without the walk: for checks that

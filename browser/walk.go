@@ -50,3 +50,17 @@ func (p *Page) links(avoid string, n int) []string {
 	}
 	return out
 }
+
+// Visit loads u in a new tab of the context, waits for it to settle, and returns what it loaded.
+func (c *Context) Visit(ctx context.Context, u string) ([]Exchange, error) {
+	p, err := c.NewPage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	if err := p.Goto(u); err != nil {
+		return nil, c.engine.explain(err)
+	}
+	p.settle(walkSettle)
+	return p.Traffic(), nil
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/browser/browsertest"
 	"github.com/launchready/launchready/demo"
 	"github.com/launchready/launchready/demo/demotest"
 )
@@ -45,5 +46,15 @@ func TestHealthConfigured(t *testing.T) {
 				t.Errorf("got %s %q, want %s", got.Status, got.Summary, tt.want)
 			}
 		})
+	}
+}
+
+func TestLCPOnDemo(t *testing.T) {
+	browsertest.Bin(t)
+	if got := LCPMobile(t.Context(), demotest.Target(t, demotest.Only(demo.FlawSlowHero))); got.Status != audit.Warn && got.Status != audit.Fail {
+		t.Errorf("slow hero: %s %q, want warn or fail", got.Status, got.Summary)
+	}
+	if got := LCPMobile(t.Context(), demotest.Target(t, demo.Hardened())); got.Status != audit.Pass {
+		t.Errorf("hardened: %s %q, want pass", got.Status, got.Summary)
 	}
 }

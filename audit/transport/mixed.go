@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/browser"
 )
 
 // subresourceAttrs are the attributes through which a page loads something (href only on <link>).
@@ -29,16 +30,18 @@ func MixedContent(ctx context.Context, t *audit.Target) audit.Result {
 			found[u] = s.Page.URL
 		}
 	}
+	// What the browser loaded: the anonymous first page, and account A's pages when there is an account.
+	traffic, berr := t.AnonymousVisit(ctx)
+	if bs, err := t.BrowserSession(ctx, "a"); err == nil {
+		traffic = append(traffic, bs.Traffic...)
+	}
 	pages := 0
-	bs, berr := t.BrowserSession(ctx, "a")
-	if berr == nil {
-		for _, x := range bs.Traffic {
-			if x.Type == "Document" && strings.HasPrefix(x.URL, "https://") {
-				pages++
-			}
-			if strings.HasPrefix(x.URL, "http://") && strings.HasPrefix(x.Initiator, "https://") {
-				found[x.URL] = x.Initiator
-			}
+	for _, x := range traffic {
+		if x.Type == "Document" && strings.HasPrefix(x.URL, "https://") {
+			pages++
+		}
+		if strings.HasPrefix(x.URL, "http://") && strings.HasPrefix(x.Initiator, "https://") {
+			found[x.URL] = x.Initiator
 		}
 	}
 	if len(found) > 0 {
@@ -56,8 +59,8 @@ func MixedContent(ctx context.Context, t *audit.Target) audit.Result {
 	case berr != nil:
 		return audit.Undecided("the app page's HTML has no http:// subresource, but what its scripts load needs the browser: " + berr.Error())
 	}
-	return audit.Passed(fmt.Sprintf("no http:// subresource on %d HTTPS pages the browser loaded (%d requests)", pages, len(bs.Traffic)),
-		audit.Note("pages", bs.LandingURL))
+	return audit.Passed(fmt.Sprintf("no http:// subresource on %d HTTPS pages the browser loaded (%d requests)", pages, len(traffic)),
+		audit.Note("pages", documents(traffic)))
 }
 
 // staticHTTP lists the http:// subresources a page's HTML names.
@@ -97,4 +100,14 @@ func isResourceLink(n *html.Node) bool {
 		}
 	}
 	return false
+}
+
+func documents(traffic []browser.Exchange) string {
+	var out []string
+	for _, x := range traffic {
+		if x.Type == "Document" {
+			out = append(out, x.URL)
+		}
+	}
+	return strings.Join(out, "\n")
 }

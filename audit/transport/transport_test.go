@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/browser/browsertest"
 	"github.com/launchready/launchready/demo"
 	"github.com/launchready/launchready/demo/demotest"
 )
@@ -102,5 +103,36 @@ func TestTLSCertThroughResolve(t *testing.T) {
 	got := TLSCert(t.Context(), target)
 	if got.Status != audit.Fail || !strings.Contains(got.Summary, "does not name app.test") {
 		t.Errorf("got %s %q, want a name mismatch for app.test", got.Status, got.Summary)
+	}
+}
+
+func TestMixedContentOnDemo(t *testing.T) {
+	browsertest.Bin(t)
+	if got := MixedContent(t.Context(), demotest.Target(t, demotest.Only(demo.FlawMixedContent))); got.Status != audit.Fail || !strings.Contains(got.Evidence[0].Excerpt, "http://") {
+		t.Errorf("flawed: %s %q, want fail listing the http:// URL", got.Status, got.Summary)
+	}
+	if got := MixedContent(t.Context(), demotest.Target(t, demo.Hardened())); got.Status != audit.Pass {
+		t.Errorf("hardened: %s %q, want pass", got.Status, got.Summary)
+	}
+}
+
+// A script that adds an http:// image after load is only visible to the browser.
+func TestMixedContentAddedByScript(t *testing.T) {
+	browsertest.Bin(t)
+	var srv *httptest.Server
+	srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" {
+			w.Write([]byte(`<html><body><h1>Hi</h1><script>const i = new Image(); i.src = 'http://` + strings.TrimPrefix(srv.URL, "https://") + `/pixel.gif'; document.body.appendChild(i)</script></body></html>`))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	target, err := audit.NewTarget(&audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(target.Close)
+	got := MixedContent(t.Context(), target)
+	if got.Status != audit.Fail || !strings.Contains(got.Evidence[0].Excerpt, "/pixel.gif") {
+		t.Errorf("got %s %q, want fail naming the image the script added", got.Status, got.Summary)
 	}
 }
