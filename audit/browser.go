@@ -229,7 +229,7 @@ func BrowserOutcome(err error) Result {
 	case errors.Is(err, ErrNoAccount):
 		return NotRun(err.Error())
 	}
-	return Undecided(strings.TrimPrefix(err.Error(), "account "))
+	return Undecided(err.Error())
 }
 
 // closeBrowser ends the browser, if one was started, and every process it ran.

@@ -45,7 +45,7 @@ func TokenStrength(ctx context.Context, t *audit.Target) audit.Result {
 	if len(parts) == 0 {
 		return audit.Undecided(strings.TrimSuffix("no session token was found after login; "+note, "; "))
 	}
-	return audit.Combine(parts...)
+	return partial(audit.Combine(parts...), note)
 }
 
 func judgeJWT(tk token, v *jwtView) audit.Result {
