@@ -112,3 +112,27 @@ func TestLCP(t *testing.T) {
 		t.Errorf("LCP %v", lcp.Time)
 	}
 }
+
+// BenchmarkLoginAndCapture measures one account's browser login, walk and capture on the demo (the browser is
+// launched once, outside the loop, as in an audit).
+func BenchmarkLoginAndCapture(b *testing.B) {
+	srv, err := demo.Start(demo.Hardened())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { srv.Close() })
+	e := launch(b, "127.0.0.1")
+	acc := srv.Accounts[0]
+	for b.Loop() {
+		c, err := e.NewContext("a")
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := c.Login(b.Context(), "a", srv.HTTPSURL+"login", Credentials{acc.Email, acc.Password})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Walk(b.Context())
+		c.Close()
+	}
+}
