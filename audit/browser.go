@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -230,6 +231,25 @@ func BrowserOutcome(err error) Result {
 		return NotRun(err.Error())
 	}
 	return Undecided(err.Error())
+}
+
+// ThirdParty lists what the app's pages tried to load from hosts outside the plan (blocked), and from the plan's
+// allow-list (loaded), as "URL (n×)" lines: the checklist's "review third-party scripts".
+func (t *Target) ThirdParty() (blocked, allowed []string) {
+	if t.browser.engine == nil {
+		return nil, nil
+	}
+	b, a := t.browser.engine.ThirdParty()
+	return countLines(b), countLines(a)
+}
+
+func countLines(m map[string]int) []string {
+	var out []string
+	for u, n := range m {
+		out = append(out, fmt.Sprintf("%s (%d×)", u, n))
+	}
+	sort.Strings(out)
+	return out
 }
 
 // closeBrowser ends the browser, if one was started, and every process it ran.

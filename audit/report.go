@@ -17,8 +17,11 @@ type Report struct {
 	Duration time.Duration `json:"duration_ns"`
 	Requests int           `json:"requests_sent"`
 	Refused  []string      `json:"refused_out_of_scope,omitempty"`
-	Results  []Result      `json:"results"`
-	Areas    []AreaScore   `json:"scorecard"`
+	// ThirdParty are the requests the app's pages made to other hosts, as the browser saw them.
+	ThirdPartyBlocked []string    `json:"third_party_blocked,omitempty"`
+	ThirdPartyAllowed []string    `json:"third_party_allowed,omitempty"`
+	Results           []Result    `json:"results"`
+	Areas             []AreaScore `json:"scorecard"`
 }
 
 // AreaScore is one row of the scorecard.

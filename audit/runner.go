@@ -77,20 +77,23 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 	for _, phase := range []Phase{PhaseMain, PhaseJudge, PhaseEnd} {
 		runPhase(phase)
 	}
+	blocked, allowed := t.ThirdParty()
 	t.Close()
 
 	return &Report{
-		Tool:     "launchready",
-		Version:  r.Version,
-		Name:     t.Plan.Name,
-		Target:   t.App.String(),
-		Plan:     t.Plan,
-		Started:  start.UTC(),
-		Duration: time.Since(start),
-		Requests: t.Probe.Sent(),
-		Refused:  t.Probe.Refused(),
-		Results:  results,
-		Areas:    Scorecard(results),
+		Tool:              "launchready",
+		Version:           r.Version,
+		Name:              t.Plan.Name,
+		Target:            t.App.String(),
+		Plan:              t.Plan,
+		Started:           start.UTC(),
+		Duration:          time.Since(start),
+		Requests:          t.Probe.Sent(),
+		Refused:           t.Probe.Refused(),
+		ThirdPartyBlocked: blocked,
+		ThirdPartyAllowed: allowed,
+		Results:           results,
+		Areas:             Scorecard(results),
 	}
 }
 

@@ -1,7 +1,10 @@
 package browser_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"sync/atomic"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +137,39 @@ func BenchmarkLoginAndCapture(b *testing.B) {
 		}
 		s.Walk(b.Context())
 		c.Close()
+	}
+}
+
+// Requests to hosts outside the scope never leave the browser; they are listed as third-party requests.
+func TestScopeBlocksThirdParty(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Write([]byte(`<html><head><script src="https://cdn.thirdparty.test/tracker.js"></script></head><body><img src="https://fonts.allowed.test/logo.png">hi</body></html>`))
+	}))
+	t.Cleanup(srv.Close)
+	// The allow-listed host is mapped to a closed loopback port, so nothing is looked up or sent off this machine.
+	e, err := Launch(t.Context(), Options{Bin: browsertest.Bin(t), Scope: []string{"127.0.0.1"}, Allow: []string{"fonts.allowed.test"},
+		Resolve: map[string]string{"fonts.allowed.test:443": "127.0.0.1:1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	c, _ := e.NewContext("anon")
+	traffic, err := c.Visit(t.Context(), srv.URL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocked, allowed := e.ThirdParty()
+	if blocked["https://cdn.thirdparty.test/tracker.js"] == 0 {
+		t.Errorf("the tracker was not blocked and listed: %v", blocked)
+	}
+	if allowed["https://fonts.allowed.test/logo.png"] == 0 {
+		t.Errorf("the allow-listed host was not listed as loaded: %v", allowed)
+	}
+	for _, x := range traffic {
+		if strings.Contains(x.URL, "tracker.js") && x.Failed == "" {
+			t.Errorf("the tracker request completed: %+v", x)
+		}
 	}
 }

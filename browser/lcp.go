@@ -62,7 +62,7 @@ func (e *Engine) MeasureLCP(ctx context.Context, u string) (*LCP, error) {
 	if err := rp.Timeout(30 * time.Second).Navigate(u); err != nil {
 		return nil, e.explain(err)
 	}
-	_ = rp.Timeout(30 * time.Second).WaitLoad()
+	_ = rp.Timeout(30 * time.Second).WaitLoad() // LCP waits for the images, unlike the rest of the audit
 	p.settle(5 * time.Second)
 	res, err := rp.Timeout(5 * time.Second).Eval(`() => window.__lrLCP`)
 	if err != nil {

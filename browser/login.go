@@ -167,7 +167,7 @@ func (p *Page) submit(haveButton bool) {
 		}
 	}
 	wait()
-	_ = p.rod.Timeout(5 * time.Second).WaitLoad()
+	_ = p.domReady(5 * time.Second)
 }
 
 // alertText returns what the page shows as an error, if it marks one.

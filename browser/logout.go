@@ -36,6 +36,6 @@ func (s *Session) Logout(ctx context.Context) (string, error) {
 		return "", ErrNoLogout
 	}
 	wait()
-	_ = p.rod.Timeout(5 * time.Second).WaitLoad()
+	_ = p.domReady(5 * time.Second)
 	return used, ctx.Err()
 }

@@ -62,14 +62,20 @@ func (p *Page) Rod() *rod.Page { return p.rod }
 // Traffic returns every exchange the page has recorded.
 func (p *Page) Traffic() []Exchange { return p.rec.exchanges() }
 
-// Goto navigates and waits for the page to load and its requests to settle.
+// Goto navigates and waits for the document to be parsed and the app's requests to settle. It does not wait for
+// images: a slow hero image must not slow the audit (LCP measures that separately).
 func (p *Page) Goto(u string) error {
 	wait := p.rod.Timeout(pageTimeout).WaitRequestIdle(300*time.Millisecond, nil, nil, nil)
 	if err := p.rod.Timeout(pageTimeout).Navigate(u); err != nil {
 		return err
 	}
 	wait()
-	return p.rod.Timeout(pageTimeout).WaitLoad()
+	return p.domReady(pageTimeout)
+}
+
+// domReady waits until the document is parsed (DOMContentLoaded), not for every image.
+func (p *Page) domReady(d time.Duration) error {
+	return p.rod.Timeout(d).Wait(rod.Eval(`() => document.readyState !== 'loading'`))
 }
 
 // URL is the page's current address.
@@ -85,7 +91,7 @@ func (p *Page) URL() string {
 func (p *Page) settle(d time.Duration) {
 	wait := p.rod.Timeout(d).WaitRequestIdle(300*time.Millisecond, nil, nil, nil)
 	wait()
-	_ = p.rod.Timeout(d).WaitLoad()
+	_ = p.domReady(d)
 }
 
 // Storage reads localStorage and sessionStorage of the page's origin.

@@ -84,6 +84,16 @@ func (Markdown) Write(w io.Writer, r *audit.Report) error {
 		}
 	}
 
+	if len(r.ThirdPartyBlocked)+len(r.ThirdPartyAllowed) > 0 {
+		b.WriteString("\n## Third-party requests\n\nWhat the app's pages load from other hosts: review each (who runs it, what it can read).\n\n")
+		for _, u := range r.ThirdPartyBlocked {
+			fmt.Fprintf(b, "- blocked (outside the audit's scope): `%s`\n", strings.ReplaceAll(u, "`", "'"))
+		}
+		for _, u := range r.ThirdPartyAllowed {
+			fmt.Fprintf(b, "- loaded (allowed by the plan): `%s`\n", strings.ReplaceAll(u, "`", "'"))
+		}
+	}
+
 	b.WriteString("\n## Method\n\n")
 	if r.Plan != nil {
 		fmt.Fprintf(b, "- Scope: %s (no request left these hosts)\n", inline(strings.Join(r.Plan.Hosts(), ", ")))

@@ -35,8 +35,9 @@ func fixture() *audit.Report {
 		Tool: "launchready", Version: "test", Name: "Acme portal", Target: "https://app.example/",
 		Plan:    &audit.Plan{App: "https://app.example/", Accounts: audit.Accounts{A: &audit.Account{Email: "a@app.example", PasswordEnv: "LR_A"}}},
 		Started: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), Duration: 4200 * time.Millisecond, Requests: 57,
-		Refused: []string{"https://cdn.other.example/x.js"},
-		Results: results, Areas: audit.Scorecard(results),
+		Refused:           []string{"https://cdn.other.example/x.js"},
+		ThirdPartyBlocked: []string{"https://www.googletagmanager.com/gtag/js (2×)"},
+		Results:           results, Areas: audit.Scorecard(results),
 	}
 }
 
