@@ -257,4 +257,7 @@ func (t *Target) closeBrowser() {
 	if t.browser.engine != nil {
 		_ = t.browser.engine.Close()
 	}
+	if t.browser.shots != "" {
+		_ = os.Remove(t.browser.shots) // only if no screenshot was left there for the user
+	}
 }
