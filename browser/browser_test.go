@@ -1,11 +1,11 @@
 package browser_test
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,12 +24,19 @@ func launch(t testing.TB, scope ...string) *Engine {
 	return e
 }
 
-func TestLoginWalkLogoutOnDemo(t *testing.T) {
+// startDemo serves the hardened demo until the test ends.
+func startDemo(t testing.TB) *demo.Server {
+	t.Helper()
 	srv, err := demo.Start(demo.Hardened())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+func TestLoginWalkLogoutOnDemo(t *testing.T) {
+	srv := startDemo(t)
 	e := launch(t, "127.0.0.1")
 	c, err := e.NewContext("a")
 	if err != nil {
@@ -67,44 +74,31 @@ func TestLoginWalkLogoutOnDemo(t *testing.T) {
 }
 
 func TestNoLoginFormGivesScreenshot(t *testing.T) {
-	srv, err := demo.Start(demo.Hardened())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := startDemo(t)
 	e := launch(t, "127.0.0.1")
 	c, _ := e.NewContext("a")
-	_, err = c.Login(t.Context(), "a", srv.HTTPSURL+"healthz", Credentials{"a@x", "pw"})
+	_, err := c.Login(t.Context(), "a", srv.HTTPSURL+"healthz", Credentials{"a@x", "pw"})
 	var le *LoginError
-	if !IsLoginError(err) {
+	if !errors.As(err, &le) {
 		t.Fatalf("err %v, want a LoginError", err)
 	}
-	le = err.(*LoginError)
 	if !strings.Contains(le.Reason, "no login form") || le.Screenshot == "" {
 		t.Errorf("got %+v", le)
 	}
 }
 
 func TestWrongPasswordIsALoginError(t *testing.T) {
-	srv, err := demo.Start(demo.Hardened())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := startDemo(t)
 	e := launch(t, "127.0.0.1")
 	c, _ := e.NewContext("a")
-	_, err = c.Login(t.Context(), "a", srv.HTTPSURL, Credentials{srv.Accounts[0].Email, "wrong-password"})
+	_, err := c.Login(t.Context(), "a", srv.HTTPSURL, Credentials{srv.Accounts[0].Email, "wrong-password"})
 	if !IsLoginError(err) || !strings.Contains(err.Error(), "Wrong email or password") {
 		t.Errorf("err %v", err)
 	}
 }
 
 func TestLCP(t *testing.T) {
-	srv, err := demo.Start(demo.Hardened())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := startDemo(t)
 	e := launch(t, "127.0.0.1")
 	lcp, err := e.MeasureLCP(t.Context(), srv.HTTPSURL)
 	if err != nil {
@@ -119,11 +113,7 @@ func TestLCP(t *testing.T) {
 // BenchmarkLoginAndCapture measures one account's browser login, walk and capture on the demo (the browser is
 // launched once, outside the loop, as in an audit).
 func BenchmarkLoginAndCapture(b *testing.B) {
-	srv, err := demo.Start(demo.Hardened())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { srv.Close() })
+	srv := startDemo(b)
 	e := launch(b, "127.0.0.1")
 	acc := srv.Accounts[0]
 	for b.Loop() {
@@ -142,9 +132,7 @@ func BenchmarkLoginAndCapture(b *testing.B) {
 
 // Requests to hosts outside the scope never leave the browser; they are listed as third-party requests.
 func TestScopeBlocksThirdParty(t *testing.T) {
-	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
 		w.Write([]byte(`<html><head><script src="https://cdn.thirdparty.test/tracker.js"></script></head><body><img src="https://fonts.allowed.test/logo.png">hi</body></html>`))
 	}))
 	t.Cleanup(srv.Close)

@@ -379,9 +379,8 @@ func (a *app) communityPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) apiMe(w http.ResponseWriter, r *http.Request) {
-	u := a.currentUser(r)
+	u := a.apiUser(w, r)
 	if u == nil {
-		a.apiError(w, http.StatusUnauthorized, "log in first", nil)
 		return
 	}
 	writeJSON(w, map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "community_id": u.Community})
@@ -399,18 +398,35 @@ func (a *app) parseID(w http.ResponseWriter, r *http.Request) (int, bool) {
 	return id, true
 }
 
-func (a *app) apiPosts(w http.ResponseWriter, r *http.Request) {
+// apiUser returns the logged-in user of an API request, or answers 401 and returns nil.
+func (a *app) apiUser(w http.ResponseWriter, r *http.Request) *user {
 	u := a.currentUser(r)
 	if u == nil {
 		a.apiError(w, http.StatusUnauthorized, "log in first", nil)
-		return
+	}
+	return u
+}
+
+// ownCommunity reads the community ID of the path and checks the caller belongs to it: the app's one tenant check.
+func (a *app) ownCommunity(w http.ResponseWriter, r *http.Request) (int, bool) {
+	u := a.apiUser(w, r)
+	if u == nil {
+		return 0, false
 	}
 	id, ok := a.parseID(w, r)
 	if !ok {
-		return
+		return 0, false
 	}
 	if id != u.Community {
 		a.apiError(w, http.StatusNotFound, "not found", nil)
+		return 0, false
+	}
+	return id, true
+}
+
+func (a *app) apiPosts(w http.ResponseWriter, r *http.Request) {
+	id, ok := a.ownCommunity(w, r)
+	if !ok {
 		return
 	}
 	out := []post{}
@@ -425,9 +441,8 @@ func (a *app) apiPosts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) apiPost(w http.ResponseWriter, r *http.Request) {
-	u := a.currentUser(r)
+	u := a.apiUser(w, r)
 	if u == nil {
-		a.apiError(w, http.StatusUnauthorized, "log in first", nil)
 		return
 	}
 	id, ok := a.parseID(w, r)

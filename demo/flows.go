@@ -119,17 +119,8 @@ func (a *app) admin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) apiMembers(w http.ResponseWriter, r *http.Request) {
-	u := a.currentUser(r)
-	if u == nil {
-		a.apiError(w, http.StatusUnauthorized, "log in first", nil)
-		return
-	}
-	id, ok := a.parseID(w, r)
+	id, ok := a.ownCommunity(w, r)
 	if !ok {
-		return
-	}
-	if id != u.Community {
-		a.apiError(w, http.StatusNotFound, "not found", nil)
 		return
 	}
 	type member struct {
@@ -150,9 +141,8 @@ func (a *app) apiMembers(w http.ResponseWriter, r *http.Request) {
 
 // apiInvite creates a single-use, seven-day invite to the caller's community and mails it.
 func (a *app) apiInvite(w http.ResponseWriter, r *http.Request) {
-	u := a.currentUser(r)
+	u := a.apiUser(w, r)
 	if u == nil {
-		a.apiError(w, http.StatusUnauthorized, "log in first", nil)
 		return
 	}
 	var body struct {
