@@ -33,6 +33,7 @@ type Plan struct {
 	Active   bool     `yaml:"active,omitempty" json:"active"`
 	Skip     []string `yaml:"skip,omitempty" json:"skip,omitempty"`
 	Resolve  []string `yaml:"resolve,omitempty" json:"resolve,omitempty"`
+	Resolver string   `yaml:"resolver,omitempty" json:"resolver,omitempty"` // DNS server host:port (default: /etc/resolv.conf)
 	TLS      TLS      `yaml:"tls,omitempty" json:"tls,omitempty"`
 	Limits   Limits   `yaml:"limits,omitempty" json:"limits,omitempty"`
 	Ops      Ops      `yaml:"ops,omitempty" json:"ops,omitempty"`
@@ -80,6 +81,7 @@ type Limits struct {
 	Requests    int      `yaml:"requests,omitempty" json:"requests,omitempty"`           // request budget for the whole audit
 	Timeout     Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`             // per request
 	CheckTime   Duration `yaml:"check_timeout,omitempty" json:"check_timeout,omitempty"` // per check
+	DNSTimeout  Duration `yaml:"dns_timeout,omitempty" json:"dns_timeout,omitempty"`     // per DNS attempt (one retry follows)
 	Concurrency int      `yaml:"concurrency,omitempty" json:"concurrency,omitempty"`     // checks at once
 }
 
@@ -243,6 +245,14 @@ func (p *Plan) validate(file string, doc *yaml.Node) error {
 		if _, ok := Lookup(id); !ok && AreaTitle(id) == id {
 			return bad("skip", fmt.Sprintf("skip: %q is neither a check ID (like headers.csp) nor an area (like headers)", id))
 		}
+	}
+	if p.Resolver != "" {
+		if _, _, err := net.SplitHostPort(p.Resolver); err != nil && net.ParseIP(p.Resolver) == nil {
+			return bad("resolver", fmt.Sprintf("resolver: %q is not host:port (like 1.1.1.1:53)", p.Resolver))
+		}
+	}
+	if p.Email.Domain != "" && !strings.Contains(strings.Trim(p.Email.Domain, "."), ".") {
+		return bad("email.domain", fmt.Sprintf("email.domain: %q is not a domain name (like example.com)", p.Email.Domain))
 	}
 	if _, err := p.ResolveMap(); err != nil {
 		return bad("resolve", err.Error())

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/launchready/launchready/audit/dnsq"
 	"github.com/launchready/launchready/audit/probe"
 )
 
@@ -30,9 +31,21 @@ type Target struct {
 	surfaceOnce sync.Once
 	surface     *Surface
 
+	dnsOnce sync.Once
+	dns     *dnsq.Resolver
+	dnsErr  error
+
 	// life is the audit's context: what outlives a single check (the browser) is bound to it.
 	life    context.Context
 	browser browserState
+}
+
+// DNS returns the audit's resolver: the plan's, or the system's (/etc/resolv.conf); one cache for the audit.
+func (t *Target) DNS() (*dnsq.Resolver, error) {
+	t.dnsOnce.Do(func() {
+		t.dns, t.dnsErr = dnsq.New(dnsq.Options{Server: t.Plan.Resolver, Timeout: time.Duration(t.Plan.Limits.DNSTimeout)})
+	})
+	return t.dns, t.dnsErr
 }
 
 // Bind ties what the target starts (the browser) to the audit's context; the Runner calls it first.

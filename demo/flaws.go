@@ -27,6 +27,9 @@ const (
 	FlawFixation       Flaw = "session-fixation"
 	FlawMixedContent   Flaw = "mixed-content"
 	FlawSlowHero       Flaw = "slow-hero"
+	FlawSPFTooMany     Flaw = "spf-too-many-lookups"
+	FlawDMARCNone      Flaw = "dmarc-none"
+	FlawWeakDKIM       Flaw = "weak-dkim"
 )
 
 // flawText says what each flaw does, for `launchready demo --list-flaws` and the tests.
@@ -51,6 +54,9 @@ var flawText = map[Flaw]string{
 	FlawFixation:       "login keeps the session ID the visitor had before logging in",
 	FlawMixedContent:   "the landing page loads its logo over http://",
 	FlawSlowHero:       "the landing page's hero image takes 3 s to arrive",
+	FlawSPFTooMany:     "the sending domain's SPF needs 11 DNS lookups and ends in +all",
+	FlawDMARCNone:      "DMARC p=none without a rua report address",
+	FlawWeakDKIM:       "the DKIM key is RSA 512 bits",
 }
 
 // Flaws is a set of switched-on flaws.

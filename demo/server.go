@@ -14,17 +14,20 @@ import (
 	"time"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/dnsq/dnsserve"
 )
 
 // Server is a running demo app.
 type Server struct {
 	HTTPSURL string // https://127.0.0.1:port/
 	HTTPURL  string // http://127.0.0.1:port/
+	DNSAddr  string // 127.0.0.1:port of the DNS server holding the sending domain's zone
 	CAPEM    []byte // the throwaway CA that signed the certificate
 	Accounts []DemoAccount
 
 	flaws    Flaws
 	app      *app
+	dns      *dnsserve.Server
 	servers  []*http.Server
 	tmpDir   string
 	httpsAdr string
@@ -51,6 +54,11 @@ func Start(flaws Flaws) (*Server, error) {
 		{Email: "bob@globex.demo.test", Password: randomSecret(), Env: "LR_DEMO_B_PASSWORD"},
 	}
 	s.app = newApp(flaws, s.Accounts)
+
+	if s.dns, err = dnsserve.Start(dnsserve.Zone{Origin: SendingDomain, Text: flaws.zone()}); err != nil {
+		return nil, fmt.Errorf("demo DNS: %w", err)
+	}
+	s.DNSAddr = s.dns.Addr
 
 	tlsLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -91,6 +99,9 @@ func (s *Server) Close() error {
 	var errs []error
 	for _, srv := range s.servers {
 		errs = append(errs, srv.Shutdown(ctx))
+	}
+	if s.dns != nil {
+		s.dns.Close()
 	}
 	if s.tmpDir != "" {
 		errs = append(errs, os.RemoveAll(s.tmpDir))
@@ -150,7 +161,9 @@ func (s *Server) Plan(name string) (*audit.Plan, error) {
 			A: &audit.Account{Email: s.Accounts[0].Email, PasswordEnv: s.Accounts[0].Env},
 			B: &audit.Account{Email: s.Accounts[1].Email, PasswordEnv: s.Accounts[1].Env},
 		},
-		TLS: audit.TLS{CAFile: filepath.Join(s.tmpDir, "demo-ca.pem")},
+		TLS:      audit.TLS{CAFile: filepath.Join(s.tmpDir, "demo-ca.pem")},
+		Email:    audit.Email{Domain: SendingDomain, DKIMSelectors: []string{DKIMSelector}},
+		Resolver: s.DNSAddr,
 	}, nil
 }
 

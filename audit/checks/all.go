@@ -6,6 +6,7 @@ import (
 
 	"github.com/launchready/launchready/audit"
 	"github.com/launchready/launchready/audit/cors"
+	"github.com/launchready/launchready/audit/email"
 	"github.com/launchready/launchready/audit/headers"
 	"github.com/launchready/launchready/audit/input"
 	"github.com/launchready/launchready/audit/ops"
@@ -43,6 +44,11 @@ var implemented = map[string]struct {
 	"perf.lcp-mobile":            {run: perf.LCPMobile},
 	"input.error-leakage":        {run: input.ErrorLeakage, phase: audit.PhaseJudge},
 	"perf.health":                {run: perf.Health},
+	"email.spf":                  {run: email.SPF},
+	"email.dkim":                 {run: email.DKIM},
+	"email.dmarc":                {run: email.DMARC},
+	"email.mx":                   {run: email.MX},
+	"email.mta-sts":              {run: email.MTASTS},
 	"ops.monitoring":             {run: ops.Monitoring},
 	"ops.rollback":               {run: ops.Rollback},
 	"ops.mfa":                    {run: ops.MFA},
@@ -50,17 +56,18 @@ var implemented = map[string]struct {
 	"ops.backups":                {run: ops.Backups},
 }
 
-// comingWith names, per area, what brings its remaining checks, so a skipped result says what would enable it.
+// comingWith names, per check ID or area, what brings the checks not built yet, so a skipped result says what
+// would enable it.
 var comingWith = map[string]string{
-	"authz":     "the two-account ID-swap replay",
-	"session":   "the browser engine",
-	"auth":      "the sign-up/reset/invite flows with a real inbox",
-	"input":     "the input-handling checks",
-	"ratelimit": "the bounded-burst rate-limit checks",
-	"secrets":   "the secrets scanner",
-	"transport": "the deployment-hygiene checks",
-	"email":     "the DNS email-authentication checks",
-	"perf":      "the performance baseline",
+	"email.delivery": "the inbox of the sign-up/reset flows",
+	"authz":          "the two-account ID-swap replay",
+	"session":        "the browser engine",
+	"auth":           "the sign-up/reset/invite flows with a real inbox",
+	"input":          "the input-handling checks",
+	"ratelimit":      "the bounded-burst rate-limit checks",
+	"secrets":        "the secrets scanner",
+	"transport":      "the deployment-hygiene checks",
+	"perf":           "the performance baseline",
 }
 
 // All returns every check of the catalog, in catalog order. A check not built yet is present and reports
@@ -83,6 +90,10 @@ func All() []audit.Check {
 func Implemented(id string) bool { _, ok := implemented[id]; return ok }
 
 func notYet(e audit.Entry) runFunc {
-	why := fmt.Sprintf("not automated in this version of launchready (it arrives with %s): check it by hand — %s", comingWith[e.Area], e.Title)
+	with, ok := comingWith[e.ID]
+	if !ok {
+		with = comingWith[e.Area]
+	}
+	why := fmt.Sprintf("not automated in this version of launchready (it arrives with %s): check it by hand — %s", with, e.Title)
 	return func(context.Context, *audit.Target) audit.Result { return audit.NotRun(why) }
 }
