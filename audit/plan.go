@@ -162,6 +162,15 @@ func ParsePlan(name string, data []byte) (*Plan, error) {
 	return &p, nil
 }
 
+// ParsePlanValue validates a plan built in code (the CLI's check command, the wizard) by the rules of a plan file.
+func ParsePlanValue(p *Plan) (*Plan, error) {
+	data, err := yaml.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePlan("plan", data)
+}
+
 // checkKeys walks the YAML mapping beside the Go type and names the first key the type does not have.
 func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
 	for t.Kind() == reflect.Pointer {

@@ -16,6 +16,7 @@ type Report struct {
 	Started  time.Time     `json:"started"`
 	Duration time.Duration `json:"duration_ns"`
 	Requests int           `json:"requests_sent"`
+	Queries  int           `json:"dns_queries"`
 	Refused  []string      `json:"refused_out_of_scope,omitempty"`
 	// ThirdParty are the requests the app's pages made to other hosts, as the browser saw them.
 	ThirdPartyBlocked []string    `json:"third_party_blocked,omitempty"`
@@ -106,7 +107,7 @@ func (r *Report) Verdict() string {
 	case len(parts) > 0:
 		return "Not ready for launch: " + strings.Join(parts, ", ") + " failing" + strings.Replace(withWarns, ", with", ", and", 1)
 	case passes == 0:
-		return "No verdict: no check could look at the app; see below why each one could not"
+		return "No verdict: no check could decide; see below why each one could not"
 	case notDecided > 0:
 		// Never a green light the audit did not earn: say how much is still unexamined.
 		return fmt.Sprintf("No failures in the %d checks that decided%s; %d %s not run or undecided, so this is not a full launch verdict",

@@ -48,6 +48,14 @@ func (t *Target) DNS() (*dnsq.Resolver, error) {
 	return t.dns, t.dnsErr
 }
 
+// DNSQueries is how many DNS queries the audit sent.
+func (t *Target) DNSQueries() int {
+	if t.dns == nil {
+		return 0
+	}
+	return t.dns.Queries()
+}
+
 // Bind ties what the target starts (the browser) to the audit's context; the Runner calls it first.
 func (t *Target) Bind(ctx context.Context) { t.life = ctx }
 

@@ -99,7 +99,7 @@ func (Markdown) Write(w io.Writer, r *audit.Report) error {
 		fmt.Fprintf(b, "- Scope: %s (no request left these hosts)\n", inline(strings.Join(r.Plan.Hosts(), ", ")))
 		fmt.Fprintf(b, "- Active tests (writes to the app): %s\n", yesNo(r.Plan.Active))
 	}
-	fmt.Fprintf(b, "- Requests sent: %d; duration %s\n", r.Requests, r.Duration.Round(100*time.Millisecond))
+	fmt.Fprintf(b, "- HTTP requests sent: %d; DNS queries: %d; duration %s\n", r.Requests, r.Queries, r.Duration.Round(100*time.Millisecond))
 	if len(r.Refused) > 0 {
 		fmt.Fprintf(b, "- Refused as out of scope: %s\n", inline(strings.Join(r.Refused, ", ")))
 	}

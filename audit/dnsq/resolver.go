@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
@@ -179,6 +180,9 @@ func (r *Resolver) ask(ctx context.Context, name string, qtype uint16) *Answer {
 	case err != nil && (isTimeout(err) || ctx.Err() != nil):
 		r.misses.Add(1)
 		ans.Kind, ans.Err = Timeout, fmt.Errorf("no answer from %s for %s %s within %s (tried twice)", r.server, dns.TypeToString[qtype], ans.Name, r.timeout)
+		return ans
+	case errors.Is(err, syscall.ECONNREFUSED):
+		ans.Kind, ans.Err = ServFail, fmt.Errorf("nothing answers DNS at %s (connection refused): check --resolver or the plan's resolver: %w", r.server, err)
 		return ans
 	case err != nil:
 		ans.Kind, ans.Err = ServFail, fmt.Errorf("asking %s for %s %s: %w", r.server, dns.TypeToString[qtype], ans.Name, err)

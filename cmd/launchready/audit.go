@@ -17,14 +17,23 @@ import (
 
 // audit runs the plan, streams results as plain lines, writes the reports, and returns the exit code.
 func runAudit(ctx context.Context, plan *audit.Plan, getenv func(string) string, o *outputOptions, stdout, stderr io.Writer) (int, error) {
+	return runChecks(ctx, plan, checks.All(), getenv, o, stdout, stderr)
+}
+
+// runChecks runs the given checks of the catalog against the plan's target.
+func runChecks(ctx context.Context, plan *audit.Plan, list []audit.Check, getenv func(string) string, o *outputOptions, stdout, stderr io.Writer) (int, error) {
 	target, err := audit.NewTarget(plan, getenv)
 	if err != nil {
 		return exitUsage, usageError{fmt.Errorf("plan: %w", err)}
 	}
 	// Colour only where the terminal takes it: colorprofile strips it for pipes, files and NO_COLOR.
 	stdout = colorprofile.NewWriter(stdout, os.Environ())
-	fmt.Fprintf(stdout, "Auditing %s (%d checks, scope: %v)\n", target.App, len(audit.Catalog), plan.Hosts())
-	runner := &audit.Runner{Checks: checks.All(), Version: version}
+	if plan.Email.Domain != "" && len(list) < len(audit.Catalog) {
+		fmt.Fprintf(stdout, "Checking %s (%d checks)\n", plan.Email.Domain, len(list))
+	} else {
+		fmt.Fprintf(stdout, "Auditing %s (%d checks, scope: %v)\n", target.App, len(list), plan.Hosts())
+	}
+	runner := &audit.Runner{Checks: list, Version: version}
 	events := make(chan audit.Event, 16)
 	printed := make(chan struct{})
 	go func() {
@@ -73,5 +82,5 @@ func printSummary(w io.Writer, r *audit.Report) {
 		c := a.Counts
 		fmt.Fprintf(w, "  %-22s %s  pass %d  fail %d  warn %d\n", a.Title, statusStyle[a.Status].Width(13).Render(string(a.Status)), c[audit.Pass], c[audit.Fail], c[audit.Warn])
 	}
-	fmt.Fprintf(w, "\n%d requests in %s\n", r.Requests, r.Duration.Round(10*time.Millisecond))
+	fmt.Fprintf(w, "\n%d HTTP requests, %d DNS queries, in %s\n", r.Requests, r.Queries, r.Duration.Round(10*time.Millisecond))
 }

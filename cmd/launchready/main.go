@@ -40,6 +40,8 @@ Usage:
       audit the embedded demo app (flawed; --hardened has every flaw fixed)
   launchready run --plan PLAN.yaml [--no-tui] [--json F] [--md F] [--fail-on SEVERITY]
       audit the app a saved plan describes (passwords come from the variables it names)
+  launchready check email DOMAIN [--resolver host:port] [--selector S]... [--json F] [--md F]
+      only the sending domain's SPF, DKIM, DMARC, MX and MTA-STS, over DNS
   launchready version
 
 Exit codes: 0 ok, 1 a fail at or above --fail-on, 2 usage or plan error, 130 interrupted.
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = demoCmd(ctx, args[1:], stdout, stderr)
 	case "run":
 		code, err = runCmd(ctx, args[1:], stdout, stderr)
+	case "check":
+		code, err = checkCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "launchready", version)
 		return exitOK

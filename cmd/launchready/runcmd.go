@@ -14,6 +14,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	var o outputOptions
 	o.register(fs)
 	planPath := fs.String("plan", "", "the saved plan `FILE` (YAML)")
+	resolver := fs.String("resolver", "", "DNS server `host:port` for the email checks (overrides the plan's resolver)")
 	if err := parse(fs, args, stderr); err != nil {
 		return exitUsage, err
 	}
@@ -26,6 +27,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	plan, err := audit.LoadPlan(*planPath)
 	if err != nil {
 		return exitUsage, usageError{err}
+	}
+	if *resolver != "" {
+		plan.Resolver = *resolver
 	}
 	return runAudit(ctx, plan, os.Getenv, &o, stdout, stderr)
 }
