@@ -24,7 +24,9 @@ func (fs Flaws) zone() string {
 	rr("@", "SOA", "ns.demo.test. hostmaster.demo.test. 1 3600 600 86400 300")
 	rr("@", "NS", "ns.demo.test.")
 	rr("@", "A", "127.0.0.1")
-	rr("@", "MX", "10 mx.demo.test.")
+	if !fs[FlawNoMX] {
+		rr("@", "MX", "10 mx.demo.test.")
+	}
 	rr("mx", "A", "127.0.0.1")
 	if fs[FlawSPFTooMany] {
 		// Eleven lookups through nested includes, and +all at the end: both break SPF.

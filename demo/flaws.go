@@ -30,6 +30,7 @@ const (
 	FlawSPFTooMany     Flaw = "spf-too-many-lookups"
 	FlawDMARCNone      Flaw = "dmarc-none"
 	FlawWeakDKIM       Flaw = "weak-dkim"
+	FlawNoMX           Flaw = "no-mx"
 )
 
 // flawText says what each flaw does, for `launchready demo --list-flaws` and the tests.
@@ -57,6 +58,7 @@ var flawText = map[Flaw]string{
 	FlawSPFTooMany:     "the sending domain's SPF needs 11 DNS lookups and ends in +all",
 	FlawDMARCNone:      "DMARC p=none without a rua report address",
 	FlawWeakDKIM:       "the DKIM key is RSA 512 bits",
+	FlawNoMX:           "the sending domain has no MX record: replies and bounces are lost",
 }
 
 // Flaws is a set of switched-on flaws.

@@ -67,7 +67,8 @@ func TestDemoCommand(t *testing.T) {
 			seen := map[string]int{}
 			for _, r := range rep.Results {
 				seen[r.ID]++
-				if checks.Implemented(r.ID) && !tt.judge(r.ID, r.Status) {
+				e, _ := audit.Lookup(r.ID)
+				if checks.Implemented(r.ID) && !tt.judge(r.ID, r.Status) && !(e.Severity == audit.SeverityNone && r.Status == "info") {
 					t.Errorf("%s: %s %q", r.ID, r.Status, r.Summary)
 				}
 				if !checks.Implemented(r.ID) && r.Status != "skipped" && r.Status != "inconclusive" {
