@@ -103,6 +103,9 @@ type Resolver struct {
 	// misses counts consecutive timeouts: past deadAfter the server is taken as down and later queries fail at once.
 	misses  atomic.Int32
 	queries atomic.Int64
+	// down is cancelled once the server is taken as down, ending the queries still waiting on it.
+	down     context.Context
+	markDown context.CancelFunc
 }
 
 const deadAfter = 3
@@ -130,7 +133,8 @@ func New(opts Options) (*Resolver, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 2 * time.Second
 	}
-	return &Resolver{server: server, timeout: opts.Timeout, cache: map[string]*entry{}}, nil
+	down, markDown := context.WithCancel(context.Background())
+	return &Resolver{server: server, timeout: opts.Timeout, cache: map[string]*entry{}, down: down, markDown: markDown}, nil
 }
 
 // Server is the address queries go to.
@@ -155,10 +159,17 @@ func (r *Resolver) Lookup(ctx context.Context, name string, qtype uint16) *Answe
 
 func (r *Resolver) ask(ctx context.Context, name string, qtype uint16) *Answer {
 	ans := &Answer{Name: strings.TrimSuffix(name, "."), Type: qtype}
-	if int(r.misses.Load()) >= deadAfter {
-		ans.Kind, ans.Err = Timeout, fmt.Errorf("the resolver %s stopped answering (%d timeouts in a row)", r.server, deadAfter)
+	stopped := func() *Answer {
+		ans.Kind, ans.Err = Timeout, fmt.Errorf("the resolver %s stopped answering (%d queries in a row got no answer)", r.server, deadAfter)
 		return ans
 	}
+	if r.down.Err() != nil {
+		return stopped()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(r.down, cancel)
+	defer stop()
 	m := new(dns.Msg)
 	m.SetQuestion(dns.Fqdn(name), qtype)
 	m.SetEdns0(1232, false)
@@ -167,18 +178,22 @@ func (r *Resolver) ask(ctx context.Context, name string, qtype uint16) *Answer {
 	var err error
 	for attempt := 0; attempt < 2; attempt++ { // one retry after a timeout
 		r.queries.Add(1)
-		resp, _, err = udp.ExchangeContext(ctx, m, r.server)
+		resp, err = exchange(ctx, udp, m, r.server)
 		if err == nil || !isTimeout(err) || ctx.Err() != nil {
 			break
 		}
 	}
 	if err == nil && resp.Truncated { // too big for UDP: ask again over TCP
 		r.queries.Add(1)
-		resp, _, err = (&dns.Client{Net: "tcp", Timeout: r.timeout}).ExchangeContext(ctx, m, r.server)
+		resp, err = exchange(ctx, &dns.Client{Net: "tcp", Timeout: r.timeout}, m, r.server)
 	}
 	switch {
+	case err != nil && r.down.Err() != nil:
+		return stopped()
 	case err != nil && (isTimeout(err) || ctx.Err() != nil):
-		r.misses.Add(1)
+		if r.misses.Add(1) >= deadAfter {
+			r.markDown()
+		}
 		ans.Kind, ans.Err = Timeout, fmt.Errorf("no answer from %s for %s %s within %s (tried twice)", r.server, dns.TypeToString[qtype], ans.Name, r.timeout)
 		return ans
 	case errors.Is(err, syscall.ECONNREFUSED):
@@ -205,6 +220,26 @@ func (r *Resolver) ask(ctx context.Context, name string, qtype uint16) *Answer {
 		ans.Kind, ans.Err = ServFail, fmt.Errorf("%s answered %s for %s %s", r.server, dns.RcodeToString[resp.Rcode], dns.TypeToString[qtype], ans.Name)
 	}
 	return ans
+}
+
+// exchange sends one query and returns as soon as ctx ends: miekg/dns only reads ctx's deadline, not its
+// cancellation, and a resolver taken as down must not hold the audit for another timeout.
+func exchange(ctx context.Context, c *dns.Client, m *dns.Msg, server string) (*dns.Msg, error) {
+	type result struct {
+		msg *dns.Msg
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		msg, _, err := c.ExchangeContext(ctx, m, server)
+		done <- result{msg, err}
+	}()
+	select {
+	case res := <-done:
+		return res.msg, res.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func isTimeout(err error) bool {
