@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 //go:embed static/app.js
@@ -54,14 +55,17 @@ type app struct {
 	resets      map[string]pending
 	invites     map[string]pending
 	outbox      []Mail // mail the app would send; the SMTP sink arrives with the email flows
+	writes      atomic.Int64
 }
 
 func newApp(flaws Flaws, accounts []DemoAccount) *app {
 	a := &app{flaws: flaws, sessions: map[string]int{}, resets: map[string]pending{}, invites: map[string]pending{}}
 	a.communities = []community{{1, "acme", "Acme Builders"}, {2, "globex", "Globex Guild"}}
 	a.users = []*user{
-		{ID: 1, Email: accounts[0].Email, Name: "Alice Example", pwHash: hashPassword(accounts[0].Password), Community: 1, Admin: true},
+		{ID: 1, Email: accounts[0].Email, Name: "Alice Example", pwHash: hashPassword(accounts[0].Password), Community: 1},
 		{ID: 2, Email: accounts[1].Email, Name: "Bob Sample", pwHash: hashPassword(accounts[1].Password), Community: 2},
+		// The platform's owner: an admin whose password nobody has, so both audited accounts are normal users.
+		{ID: 3, Email: "owner@demo.test", Name: "Olive Owner", pwHash: hashPassword(randomSecret()), Community: 1, Admin: true},
 	}
 	a.posts = []post{
 		{1, 1, "Acme roadmap Q3", "Private plans of the Acme community.", "Alice Example"},
@@ -101,6 +105,8 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /api/me", a.apiMe)
 	mux.HandleFunc("GET /api/communities/{id}/members", a.apiMembers)
 	mux.HandleFunc("POST /api/invites", a.apiInvite)
+	mux.HandleFunc("GET /api/communities/{id}/export", a.apiExport)
+	mux.HandleFunc("GET /api/admin/users", a.apiAdminUsers)
 	mux.HandleFunc("GET /api/communities/{id}/posts", a.apiPosts)
 	mux.HandleFunc("GET /api/posts/{id}", a.apiPost)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
@@ -168,6 +174,9 @@ func (a *app) withHeaders(next http.Handler) http.Handler {
 		}
 		if strings.HasPrefix(r.URL.Path, "/api/") && a.cors(w, r) {
 			return
+		}
+		if isWrite(r) {
+			a.writes.Add(1)
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -238,7 +247,7 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 {{range .Fields}}<label>{{.Label}} <input type="{{.Type}}" name="{{.Name}}" autocomplete="{{.Auto}}" required></label>
 {{end}}<button type="submit">{{.Submit}}</button></form>{{end}}
 {{if .Links}}<p>{{range .Links}}<a href="{{.Href}}">{{.Text}}</a> {{end}}</p>{{end}}
-{{if .Community}}<ul id="feed"></ul>{{end}}
+{{if .Community}}<p id="members"></p><ul id="feed"></ul><p><a href="/api/communities/{{.Community}}/export">Export members</a></p>{{end}}
 </main><script src="/static/app.js"></script></body></html>`))
 
 type field struct{ Label, Type, Name, Auto string }
@@ -383,7 +392,7 @@ func (a *app) apiMe(w http.ResponseWriter, r *http.Request) {
 	if u == nil {
 		return
 	}
-	writeJSON(w, map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "community_id": u.Community})
+	writeJSON(w, map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "community_id": u.Community, "admin": u.Admin})
 }
 
 // parseID reads a numeric path value; verbose errors show what a SQL-backed app would leak.
@@ -408,7 +417,8 @@ func (a *app) apiUser(w http.ResponseWriter, r *http.Request) *user {
 }
 
 // ownCommunity reads the community ID of the path and checks the caller belongs to it: the app's one tenant check.
-func (a *app) ownCommunity(w http.ResponseWriter, r *http.Request) (int, bool) {
+// A flaw that skips the check for one endpoint passes skip.
+func (a *app) ownCommunity(w http.ResponseWriter, r *http.Request, skip ...Flaw) (int, bool) {
 	u := a.apiUser(w, r)
 	if u == nil {
 		return 0, false
@@ -416,6 +426,11 @@ func (a *app) ownCommunity(w http.ResponseWriter, r *http.Request) (int, bool) {
 	id, ok := a.parseID(w, r)
 	if !ok {
 		return 0, false
+	}
+	for _, f := range skip {
+		if a.has(f) {
+			return id, true
+		}
 	}
 	if id != u.Community {
 		a.apiError(w, http.StatusNotFound, "not found", nil)
@@ -452,7 +467,7 @@ func (a *app) apiPost(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, p := range a.posts {
-		if p.ID == id && p.Community == u.Community {
+		if p.ID == id && (p.Community == u.Community || a.has(FlawIDORPost)) {
 			writeJSON(w, p)
 			return
 		}

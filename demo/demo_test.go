@@ -68,14 +68,20 @@ func TestFlowsWork(t *testing.T) {
 	if code, _ := c.do("GET", "/api/communities/2/posts", nil); code != 404 {
 		t.Errorf("another community's posts: %d, want 404 on the hardened demo", code)
 	}
-	if code, _ := c.do("GET", "/admin", nil); code != 200 {
-		t.Errorf("admin as an admin: %d", code)
+	if code, _ := c.do("GET", "/admin", nil); code != 403 {
+		t.Errorf("admin page as a member: %d, want 403", code)
+	}
+	if code, _ := c.do("GET", "/api/admin/users", nil); code != 403 {
+		t.Errorf("admin API as a member: %d, want 403 on the hardened demo", code)
+	}
+	if code, _ := newClient(t, s).do("GET", "/api/communities/1/export", nil); code != 401 {
+		t.Errorf("export without login: %d, want 401 on the hardened demo", code)
 	}
 
 	b := newClient(t, s)
 	b.do("POST", "/login", url.Values{"email": {bob.Email}, "password": {bob.Password}})
-	if code, _ := b.do("GET", "/admin", nil); code != 403 {
-		t.Errorf("admin as a member: %d, want 403", code)
+	if code, _ := b.do("GET", "/api/communities/1/members", nil); code != 404 {
+		t.Errorf("another community's members: %d, want 404 on the hardened demo", code)
 	}
 
 	// Reset: the link works once, the new password logs in, the old one does not.

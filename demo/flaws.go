@@ -31,6 +31,10 @@ const (
 	FlawDMARCNone      Flaw = "dmarc-none"
 	FlawWeakDKIM       Flaw = "weak-dkim"
 	FlawNoMX           Flaw = "no-mx"
+	FlawIDORMembers    Flaw = "idor-members"
+	FlawIDORPost       Flaw = "idor-post"
+	FlawOpenExport     Flaw = "open-export"
+	FlawAdminHidden    Flaw = "admin-api-hidden-only"
 )
 
 // flawText says what each flaw does, for `launchready demo --list-flaws` and the tests.
@@ -59,6 +63,10 @@ var flawText = map[Flaw]string{
 	FlawDMARCNone:      "DMARC p=none without a rua report address",
 	FlawWeakDKIM:       "the DKIM key is RSA 512 bits",
 	FlawNoMX:           "the sending domain has no MX record: replies and bounces are lost",
+	FlawIDORMembers:    "any logged-in user can read the member list of any community",
+	FlawIDORPost:       "any logged-in user can read any post by its ID",
+	FlawOpenExport:     "a community's member export needs no login at all",
+	FlawAdminHidden:    "the admin API only hides its button: any logged-in user can call it",
 }
 
 // Flaws is a set of switched-on flaws.

@@ -119,23 +119,11 @@ func (a *app) admin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) apiMembers(w http.ResponseWriter, r *http.Request) {
-	id, ok := a.ownCommunity(w, r)
+	id, ok := a.ownCommunity(w, r, FlawIDORMembers)
 	if !ok {
 		return
 	}
-	type member struct {
-		ID    int    `json:"id"`
-		Name  string `json:"name"`
-		Email string `json:"email"`
-	}
-	out := []member{}
-	a.mu.Lock()
-	for _, m := range a.users {
-		if m.Community == id {
-			out = append(out, member{m.ID, m.Name, m.Email})
-		}
-	}
-	a.mu.Unlock()
+	out := a.membersOf(id)
 	writeJSON(w, out)
 }
 
@@ -182,4 +170,71 @@ func (a *app) acceptInvite(w http.ResponseWriter, r *http.Request) {
 	a.users = append(a.users, u)
 	a.mu.Unlock()
 	a.startSession(w, r, u)
+}
+
+// isWrite reports a request that changes the app's data (login and logout only change the caller's session).
+func isWrite(r *http.Request) bool {
+	switch {
+	case r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions:
+		return false
+	case r.URL.Path == "/login" || r.URL.Path == "/logout":
+		return false
+	}
+	return true
+}
+
+type member struct {
+	ID    int    `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// membersOf lists a community's members; a.mu must not be held.
+func (a *app) membersOf(community int) []member {
+	out := []member{}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, m := range a.users {
+		if m.Community == community {
+			out = append(out, member{m.ID, m.Name, m.Email})
+		}
+	}
+	return out
+}
+
+// apiExport downloads a community's members; with the open-export flaw it forgets to ask who is calling.
+func (a *app) apiExport(w http.ResponseWriter, r *http.Request) {
+	var id int
+	if a.has(FlawOpenExport) {
+		var ok bool
+		if id, ok = a.parseID(w, r); !ok {
+			return
+		}
+	} else {
+		var ok bool
+		if id, ok = a.ownCommunity(w, r); !ok {
+			return
+		}
+	}
+	w.Header().Set("Content-Disposition", "inline")
+	writeJSON(w, map[string]any{"community_id": id, "members": a.membersOf(id)})
+}
+
+// apiAdminUsers lists every user of the platform: administrators only (unless the button is merely hidden).
+func (a *app) apiAdminUsers(w http.ResponseWriter, r *http.Request) {
+	u := a.apiUser(w, r)
+	if u == nil {
+		return
+	}
+	if !u.Admin && !a.has(FlawAdminHidden) {
+		a.apiError(w, http.StatusForbidden, "administrators only", nil)
+		return
+	}
+	var all []member
+	a.mu.Lock()
+	for _, m := range a.users {
+		all = append(all, member{m.ID, m.Name, m.Email})
+	}
+	a.mu.Unlock()
+	writeJSON(w, map[string]any{"users": all, "admin": true})
 }

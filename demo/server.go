@@ -129,6 +129,9 @@ func (s *Server) IssuedSessions() []string {
 	return out
 }
 
+// Writes counts the requests that changed the app's data (anything but GET/HEAD/OPTIONS, login and logout).
+func (s *Server) Writes() int64 { return s.app.writes.Load() }
+
 // Outbox returns the mail the app has sent so far.
 func (s *Server) Outbox() []Mail {
 	s.app.mu.Lock()

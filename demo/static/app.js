@@ -12,6 +12,15 @@
       el.appendChild(li);
     }
     document.getElementById("me").textContent = me.email;
+    const members = await fetch("/api/communities/" + communityId + "/members", { credentials: "include" }).then(r => r.json());
+    const m = document.getElementById("members");
+    if (m) m.textContent = members.length + " members";
+    if (posts.length) await openPost(posts[0].id);
+    if (me.admin) {
+      // The admin console: only shown to administrators.
+      const users = await fetch("/api/admin/users", { credentials: "include" }).then(r => r.json());
+      console.log(users);
+    }
   }
   async function openPost(id) {
     return fetch("/api/posts/" + id, { credentials: "include" }).then(r => r.json());
