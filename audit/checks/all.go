@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/authz"
 	"github.com/launchready/launchready/audit/cors"
 	"github.com/launchready/launchready/audit/email"
 	"github.com/launchready/launchready/audit/headers"
@@ -23,6 +24,12 @@ var implemented = map[string]struct {
 	run   runFunc
 	phase audit.Phase
 }{
+	"authz.idor-read":            {run: authz.IDORRead},
+	"authz.idor-write":           {run: authz.IDORWrite},
+	"authz.unauthenticated":      {run: authz.Unauthenticated},
+	"authz.id-swap-params":       {run: authz.IDSwapParams},
+	"authz.admin-routes":         {run: authz.AdminRoutes},
+	"authz.predictable-ids":      {run: authz.PredictableIDs},
 	"headers.hsts":               {run: headers.HSTS},
 	"headers.csp":                {run: headers.CSP},
 	"headers.frame":              {run: headers.Frame},

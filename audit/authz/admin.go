@@ -1,0 +1,167 @@
+package authz
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/probe"
+)
+
+// commonAdmin are the places apps put their admin pages and APIs.
+var commonAdmin = []string{"/admin", "/admin/users", "/api/admin", "/api/admin/users", "/api/admin/stats",
+	"/api/v1/admin/users", "/api/users", "/dashboard/admin", "/internal", "/staff", "/manage"}
+
+// maxAdminRoutes bounds the routes tried (each twice: as A and anonymously).
+const maxAdminRoutes = 20
+
+var (
+	adminInCode  = regexp.MustCompile(`["'\x60](/(?:[A-Za-z0-9_\-]+/)*[A-Za-z0-9_\-]*admin[A-Za-z0-9_\-/]*)["'\x60]`)
+	adminContent = regexp.MustCompile(`(?i)\b(admin|users|all members|roles?|permissions|impersonate|delete user|billing|settings)\b`)
+)
+
+// AdminRoutes requests admin pages and APIs (common ones, and those the app's own code names) as account A and
+// anonymously: each must be refused by the server, whatever the interface hides.
+func AdminRoutes(ctx context.Context, t *audit.Target) audit.Result {
+	s := t.Surface(ctx)
+	if s.Err != nil {
+		return audit.Undecided("could not load the app: " + s.Err.Error())
+	}
+	shell, _ := t.Probe.Do(ctx, &probe.Request{URL: t.App.JoinPath("launchready-no-such-page").String()})
+	var shellBody []byte
+	if shell != nil {
+		shellBody = shell.Body
+	}
+	routes := adminRoutes(ctx, t, s)
+	sessA, loginErr := t.Login(ctx, "a")
+	start := time.Now()
+	var parts []audit.Result
+	var tried []string
+	for _, u := range routes {
+		for _, who := range []string{"anonymous", "A"} {
+			req := &probe.Request{URL: u}
+			if who == "A" {
+				if loginErr != nil {
+					continue
+				}
+				sessA.Apply(req)
+			}
+			resp, err := t.Probe.Do(ctx, req)
+			if err != nil {
+				parts = append(parts, audit.Undecided(err.Error()))
+				continue
+			}
+			tried = append(tried, fmt.Sprintf("%s as %s → %d", resp.URL, who, resp.Status))
+			if adminAnswer(resp, shellBody) {
+				ev := audit.Exchange("admin route as "+who, resp, "Content-Type")
+				ev.Excerpt = audit.Excerpt(resp.Body, "")
+				parts = append(parts, audit.Failed(0, fmt.Sprintf("%s answers %s with admin content (%d): the server does not check the role", routePath(u), who, resp.Status), ev))
+			}
+		}
+	}
+	ev := audit.Note("admin routes tried", strings.Join(tried, "\n")+fmt.Sprintf("\n(%d requests in %s)", len(tried), time.Since(start).Round(time.Millisecond)))
+	var failed []audit.Result
+	for _, p := range parts {
+		if p.Status == audit.Fail {
+			failed = append(failed, p)
+		}
+	}
+	switch {
+	case len(failed) > 0:
+		res := audit.Combine(failed...)
+		res.Evidence = append(res.Evidence, ev)
+		return res
+	case len(tried) == 0:
+		return audit.Undecided("no admin route could be requested", ev)
+	case loginErr != nil:
+		return audit.Undecided("admin routes are refused anonymously, but as a logged-in member they could not be tried: "+loginErr.Error(), ev)
+	}
+	return audit.Passed(fmt.Sprintf("%d admin routes refused to a member and to anonymous visitors", len(routes)), ev)
+}
+
+// adminRoutes lists the routes to try: the app's own code first (its page, scripts and API paths), then the common.
+func adminRoutes(ctx context.Context, t *audit.Target, s *audit.Surface) []string {
+	var found []string
+	add := func(p string) {
+		u, err := t.App.Parse(p)
+		if err != nil || !t.Probe.InScope(u) || len(found) >= maxAdminRoutes {
+			return
+		}
+		for _, f := range found {
+			if f == u.String() {
+				return
+			}
+		}
+		found = append(found, u.String())
+	}
+	bodies := [][]byte{s.Page.Body}
+	for _, js := range s.Scripts {
+		bodies = append(bodies, js.Body)
+	}
+	if bs, err := t.BrowserSession(ctx, "a"); err == nil {
+		for _, x := range bs.Traffic {
+			if x.Type == "Script" || x.IsAPI() {
+				bodies = append(bodies, x.Body)
+			}
+		}
+	}
+	var inCode []string
+	for _, b := range bodies {
+		for _, m := range adminInCode.FindAllSubmatch(b, -1) {
+			inCode = append(inCode, string(m[1]))
+		}
+	}
+	sort.Strings(inCode)
+	for _, p := range inCode {
+		add(p)
+	}
+	for _, p := range commonAdmin {
+		add(p)
+	}
+	return found
+}
+
+// adminAnswer reports a success that is really admin content: not the app shell every path gets, not a login
+// page, and either data (JSON) or a page that talks like an admin console.
+func adminAnswer(resp *probe.Response, shell []byte) bool {
+	if resp.Status < 200 || resp.Status >= 300 || len(bytes.TrimSpace(resp.Body)) == 0 {
+		return false
+	}
+	if len(shell) > 0 && similar(resp.Body, shell) {
+		return false
+	}
+	body := bytes.TrimSpace(resp.Body)
+	if body[0] == '{' || body[0] == '[' {
+		var doc any
+		if json.Unmarshal(body, &doc) != nil {
+			return false
+		}
+		switch d := doc.(type) {
+		case []any:
+			return len(d) > 0
+		case map[string]any:
+			_, isErr := d["error"]
+			return len(d) > 0 && !isErr
+		}
+		return false
+	}
+	lower := bytes.ToLower(body)
+	if bytes.Contains(lower, []byte(`type="password"`)) || bytes.Contains(lower, []byte(`type=password`)) {
+		return false // the login page
+	}
+	return adminContent.Match(body)
+}
+
+func routePath(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Path
+	}
+	return raw
+}
