@@ -158,7 +158,7 @@ func collectionName(segs []string, i int) string {
 // normalize turns "communityId", "community_id", "communities" and "Community" into "community".
 func normalize(s string) string {
 	s = strings.ToLower(s)
-	for _, suf := range []string{"_id", "-id", "id", "_uuid", "uuid", "_slug", "slug"} {
+	for _, suf := range []string{"_uuid", "-uuid", "uuid", "_slug", "-slug", "slug", "_id", "-id", "id"} {
 		if strings.HasSuffix(s, suf) && len(s) > len(suf) {
 			s = strings.TrimSuffix(s, suf)
 			break

@@ -1,0 +1,163 @@
+package authz
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/browser/browsertest"
+)
+
+// orgApp is a second fixture, unlike the demo: a single-page app with a bearer JWT in localStorage, UUIDs
+// everywhere and the organization in the path (/api/orgs/{org}/projects/{project}). With broken set, the
+// project endpoints forget to check that the caller belongs to the org.
+func orgApp(t *testing.T, broken bool) (*httptest.Server, map[string]string) {
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	type user struct{ ID, Email, Org string }
+	type project struct{ ID, Org, Name, Budget string }
+	users := map[string]user{
+		"erin@one.test":  {uuid.NewString(), "erin@one.test", uuid.NewString()},
+		"frank@two.test": {uuid.NewString(), "frank@two.test", uuid.NewString()},
+	}
+	passwords := map[string]string{"erin@one.test": "erin-pass-123", "frank@two.test": "frank-pass-456"}
+	var projects []project
+	for _, u := range users {
+		projects = append(projects, project{uuid.NewString(), u.Org, "Roadmap of " + u.Email, fmt.Sprintf("budget-%s", u.ID[:8])})
+	}
+	caller := func(r *http.Request) (user, bool) {
+		tok, err := jwt.Parse(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), func(*jwt.Token) (any, error) { return secret, nil }, jwt.WithValidMethods([]string{"HS256"}))
+		if err != nil {
+			return user{}, false
+		}
+		sub, _ := tok.Claims.GetSubject()
+		u, ok := users[sub]
+		return u, ok
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<!doctype html><html><body><main id="root"></main><script src="/bundle.js"></script></body></html>`)
+	})
+	mux.HandleFunc("GET /bundle.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		fmt.Fprint(w, `
+const root = document.getElementById('root');
+const api = (p) => fetch(p, {headers: {Authorization: 'Bearer ' + localStorage.getItem('token')}}).then(r => r.json());
+function login() {
+  root.innerHTML = '<form><label>Work email <input type="email" id="e"></label><label>Password <input type="password" id="p"></label><button type="submit">Sign in</button></form>';
+  root.querySelector('form').onsubmit = async (ev) => {
+    ev.preventDefault();
+    const r = await fetch('/api/session', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({email: e.value, password: p.value})});
+    if (r.ok) { localStorage.setItem('token', (await r.json()).token); app(); }
+  };
+}
+async function app() {
+  const me = await api('/api/me');
+  const projects = await api('/api/orgs/' + me.org_id + '/projects');
+  const first = projects.length ? await api('/api/orgs/' + me.org_id + '/projects/' + projects[0].id) : null;
+  root.innerHTML = '<h1>' + me.email + '</h1><ul>' + projects.map(p => '<li>' + p.name + '</li>').join('') + '</ul>' + (first ? '<p>' + first.budget + '</p>' : '');
+}
+localStorage.getItem('token') ? app() : login();`)
+	})
+	mux.HandleFunc("POST /api/session", func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Email, Password string }
+		json.NewDecoder(r.Body).Decode(&body)
+		if passwords[body.Email] == "" || passwords[body.Email] != body.Password {
+			http.Error(w, `{"error":"invalid"}`, http.StatusUnauthorized)
+			return
+		}
+		tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": body.Email}).SignedString(secret)
+		json.NewEncoder(w).Encode(map[string]string{"token": tok})
+	})
+	mux.HandleFunc("GET /api/me", func(w http.ResponseWriter, r *http.Request) {
+		u, ok := caller(r)
+		if !ok {
+			http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]string{"id": u.ID, "email": u.Email, "org_id": u.Org})
+	})
+	list := func(org string) []map[string]string {
+		out := []map[string]string{}
+		for _, p := range projects {
+			if p.Org == org {
+				out = append(out, map[string]string{"id": p.ID, "name": p.Name, "budget": p.Budget})
+			}
+		}
+		return out
+	}
+	member := func(w http.ResponseWriter, r *http.Request) bool {
+		u, ok := caller(r)
+		if !ok {
+			http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
+			return false
+		}
+		if !broken && u.Org != r.PathValue("org") {
+			http.Error(w, `{"error":"not found"}`, http.StatusNotFound)
+			return false
+		}
+		return true
+	}
+	mux.HandleFunc("GET /api/orgs/{org}/projects", func(w http.ResponseWriter, r *http.Request) {
+		if member(w, r) {
+			json.NewEncoder(w).Encode(list(r.PathValue("org")))
+		}
+	})
+	mux.HandleFunc("GET /api/orgs/{org}/projects/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if !member(w, r) {
+			return
+		}
+		for _, p := range list(r.PathValue("org")) {
+			if p["id"] == r.PathValue("id") {
+				json.NewEncoder(w).Encode(p)
+				return
+			}
+		}
+		http.Error(w, `{"error":"not found"}`, http.StatusNotFound)
+	})
+	srv := httptest.NewTLSServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, passwords
+}
+
+func TestAuthzOnTokenSPAWithUUIDs(t *testing.T) {
+	browsertest.Bin(t)
+	for _, broken := range []bool{true, false} {
+		t.Run(fmt.Sprintf("broken=%v", broken), func(t *testing.T) {
+			srv, pw := orgApp(t, broken)
+			plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true}, Accounts: audit.Accounts{
+				A: &audit.Account{Email: "erin@one.test", PasswordEnv: "A"}, B: &audit.Account{Email: "frank@two.test", PasswordEnv: "B"}}}
+			target, err := audit.NewTarget(plan, func(k string) string {
+				return map[string]string{"A": pw["erin@one.test"], "B": pw["frank@two.test"]}[k]
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(target.Close)
+			want := audit.Pass
+			if broken {
+				want = audit.Fail
+			}
+			for name, check := range map[string]checkFunc{"idor-read": IDORRead, "id-swap-params": IDSwapParams} {
+				got := check(t.Context(), target)
+				if got.Status != want || (broken && !strings.Contains(got.Summary, "GET /api/orgs/{id}/projects")) {
+					t.Errorf("%s: %s %q, want %s", name, got.Status, got.Summary, want)
+				}
+			}
+			if got := Unauthenticated(t.Context(), target); got.Status != audit.Pass {
+				t.Errorf("unauthenticated: %s %q, want pass (every call needs the bearer token)", got.Status, got.Summary)
+			}
+			if got := PredictableIDs(t.Context(), target); got.Status != audit.Pass {
+				t.Errorf("predictable-ids: %s %q, want pass (UUIDs)", got.Status, got.Summary)
+			}
+		})
+	}
+}
