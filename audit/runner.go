@@ -89,6 +89,7 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 		Started:           start.UTC(),
 		Duration:          time.Since(start),
 		Requests:          t.Probe.Sent(),
+		Queries:           t.DNSQueries(),
 		Refused:           t.Probe.Refused(),
 		ThirdPartyBlocked: blocked,
 		ThirdPartyAllowed: allowed,

@@ -23,13 +23,21 @@ type account struct {
 
 // sides logs both accounts in through the browser and prepares them for replays.
 func sides(ctx context.Context, t *audit.Target) (a, b *account, res *audit.Result) {
+	// Both accounts log in at once: the browser has a context for each.
+	var bs *browser.Session
+	var berr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		bs, berr = t.BrowserSession(ctx, "b")
+	}()
 	as, err := t.BrowserSession(ctx, "a")
+	<-done
 	if err != nil {
 		r := audit.BrowserOutcome(err)
 		return nil, nil, &r
 	}
-	bs, err := t.BrowserSession(ctx, "b")
-	if err != nil {
+	if err := berr; err != nil {
 		r := audit.BrowserOutcome(err)
 		if r.Status == audit.Skipped {
 			r.Summary = "the ID swap needs two accounts in two different orgs/communities: add accounts.b to the plan"
