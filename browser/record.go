@@ -10,8 +10,19 @@ import (
 	"github.com/go-rod/rod/lib/proto"
 )
 
-// bodyCap bounds each recorded body; recorded bodies are for judging, not archiving.
-const bodyCap = 512 << 10
+// Recorded bodies are for judging, not archiving: API answers are kept up to 512 KiB, pages and scripts (which
+// the secret scanner reads whole) up to 8 MiB.
+const (
+	bodyCap   = 512 << 10
+	scriptCap = 8 << 20
+)
+
+func capFor(typ string) int {
+	if typ == "Script" || typ == "Document" {
+		return scriptCap
+	}
+	return bodyCap
+}
 
 // maxExchanges bounds a page's recording.
 const maxExchanges = 500
@@ -77,7 +88,7 @@ func record(page *rod.Page) (*recorder, error) {
 			r.mu.Lock()
 			x, ok := r.byID[e.RequestID]
 			r.mu.Unlock()
-			if !ok || !keepsBody(x.Type) || e.EncodedDataLength > 16*bodyCap {
+			if !ok || !keepsBody(x.Type) || e.EncodedDataLength > 4*float64(capFor(x.Type)) {
 				return
 			}
 			r.bodies.Add(1)
@@ -112,8 +123,8 @@ func (r *recorder) fetchBody(id proto.NetworkRequestID, x *Exchange) {
 			body = b
 		}
 	}
-	if len(body) > bodyCap {
-		body = body[:bodyCap]
+	if c := capFor(x.Type); len(body) > c {
+		body = body[:c]
 	}
 	r.mu.Lock()
 	x.Body = body

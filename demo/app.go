@@ -56,10 +56,11 @@ type app struct {
 	invites     map[string]pending
 	outbox      []Mail // mail the app would send; the SMTP sink arrives with the email flows
 	writes      atomic.Int64
+	planted     plantedSecrets
 }
 
 func newApp(flaws Flaws, accounts []DemoAccount) *app {
-	a := &app{flaws: flaws, sessions: map[string]int{}, resets: map[string]pending{}, invites: map[string]pending{}}
+	a := &app{flaws: flaws, sessions: map[string]int{}, resets: map[string]pending{}, invites: map[string]pending{}, planted: plant()}
 	a.communities = []community{{1, "acme", "Acme Builders"}, {2, "globex", "Globex Guild"}}
 	a.users = []*user{
 		{ID: 1, Email: accounts[0].Email, Name: "Alice Example", pwHash: hashPassword(accounts[0].Password), Community: 1},
@@ -89,7 +90,17 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /static/app.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		w.Write(appJS)
+		if a.has(FlawSourceMap) {
+			w.Write([]byte("\n//# sourceMappingURL=app.js.map\n"))
+		}
 	})
+	mux.HandleFunc("GET /static/config.js", a.configJS)
+	if a.has(FlawSourceMap) {
+		mux.HandleFunc("GET /static/app.js.map", a.sourceMap)
+	}
+	if a.has(FlawDebugEndpoint) {
+		mux.HandleFunc("GET /debug", a.debugDump)
+	}
 	mux.HandleFunc("GET /signup", a.signupPage)
 	mux.HandleFunc("POST /signup", a.signup)
 	mux.HandleFunc("GET /forgot-password", a.forgotPage)
@@ -248,7 +259,7 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 {{end}}<button type="submit">{{.Submit}}</button></form>{{end}}
 {{if .Links}}<p>{{range .Links}}<a href="{{.Href}}">{{.Text}}</a> {{end}}</p>{{end}}
 {{if .Community}}<p id="members"></p><ul id="feed"></ul><p><a href="/api/communities/{{.Community}}/export">Export members</a></p>{{end}}
-</main><script src="/static/app.js"></script></body></html>`))
+</main><script src="/static/config.js"></script><script src="/static/app.js"></script></body></html>`))
 
 type field struct{ Label, Type, Name, Auto string }
 

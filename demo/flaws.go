@@ -35,6 +35,9 @@ const (
 	FlawIDORPost       Flaw = "idor-post"
 	FlawOpenExport     Flaw = "open-export"
 	FlawAdminHidden    Flaw = "admin-api-hidden-only"
+	FlawBundleSecret   Flaw = "bundle-secret"
+	FlawSourceMap      Flaw = "public-source-map"
+	FlawDebugEndpoint  Flaw = "debug-endpoint"
 )
 
 // flawText says what each flaw does, for `launchready demo --list-flaws` and the tests.
@@ -67,6 +70,9 @@ var flawText = map[Flaw]string{
 	FlawIDORPost:       "any logged-in user can read any post by its ID",
 	FlawOpenExport:     "a community's member export needs no login at all",
 	FlawAdminHidden:    "the admin API only hides its button: any logged-in user can call it",
+	FlawBundleSecret:   "the JavaScript config carries a Stripe secret key and a Supabase service_role key",
+	FlawSourceMap:      "app.js.map is public and its sourcesContent holds a GitHub token",
+	FlawDebugEndpoint:  "/debug dumps the environment variables",
 }
 
 // Flaws is a set of switched-on flaws.

@@ -132,6 +132,12 @@ func (s *Server) IssuedSessions() []string {
 // Writes counts the requests that changed the app's data (anything but GET/HEAD/OPTIONS, login and logout).
 func (s *Server) Writes() int64 { return s.app.writes.Load() }
 
+// PlantedSecrets are the full values of the secrets the demo can leak, so tests can prove none reaches a report.
+func (s *Server) PlantedSecrets() []string {
+	p := s.app.planted
+	return []string{p.StripeSecret, p.ServiceRole, p.GitHubToken}
+}
+
 // Outbox returns the mail the app has sent so far.
 func (s *Server) Outbox() []Mail {
 	s.app.mu.Lock()

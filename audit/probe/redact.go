@@ -48,6 +48,19 @@ func (r *Redactor) Add(secret string) {
 	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
 }
 
+// Known reports whether s is one of the audit's own secrets (or contains one): a session token the app handed the
+// audit is not a finding about the app.
+func (r *Redactor) Known(s string) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, secret := range r.secrets {
+		if strings.Contains(s, secret) || strings.Contains(secret, s) && len(s) >= minSecretLen {
+			return true
+		}
+	}
+	return false
+}
+
 // shapes catch credentials by their form, whatever their value: the first group is kept, the rest replaced.
 var shapes = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)((?:^|\n|\s)(?:authorization|proxy-authorization)\s*:\s*(?:[a-z]+\s+)?)[^\s\r\n]+`),

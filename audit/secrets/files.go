@@ -39,6 +39,14 @@ var envMatch = notHTML(func(b []byte) bool {
 	return len(regexp.MustCompile(`(?m)^\s*(?:export\s+)?[A-Z][A-Z0-9_]{1,63}\s*=\s*\S`).FindAll(b, 2)) >= 2
 })
 
+// debugDump wants an environment dump: several UPPER_CASE keys with values, as text or JSON.
+var debugDump = func(b []byte) bool {
+	if envMatch(b) {
+		return true
+	}
+	return len(regexp.MustCompile(`"[A-Z][A-Z0-9_]{2,}"\s*:\s*"`).FindAll(b, 2)) >= 2
+}
+
 var envSamples = []string{"NODE_ENV=production\nDATABASE_URL=postgres://u:p@h/db\n", "export API_KEY=abc\nSECRET=1\n"}
 var htmlSamples = []string{"<!doctype html><html><body>App</body></html>", "<html><head><title>Not found</title></head></html>"}
 
@@ -47,6 +55,18 @@ var fileRules = []fileRule{
 		True: envSamples, False: append([]string{"Not found", "KEY=1"}, htmlSamples...)},
 	{Path: "/.env.local", Secret: true, What: "dotenv file", Severity: audit.Critical, Match: envMatch, True: envSamples, False: htmlSamples},
 	{Path: "/.env.production", Secret: true, What: "dotenv file", Severity: audit.Critical, Match: envMatch, True: envSamples, False: htmlSamples},
+	{Path: "/.env.bak", Secret: true, What: "backup of a dotenv file", Severity: audit.Critical, Match: envMatch, True: envSamples, False: htmlSamples},
+	{Path: "/.env.backup", Secret: true, What: "backup of a dotenv file", Severity: audit.Critical, Match: envMatch, True: envSamples, False: htmlSamples},
+	{Path: "/debug", Secret: true, What: "debug endpoint dumping the environment", Severity: audit.Critical, Match: debugDump,
+		True: []string{`{"env":{"NODE_ENV":"production","DATABASE_URL":"postgres://u:p@h/db"}}`, "NODE_ENV=production\nSECRET_KEY=abc\n"}, False: append([]string{`{"status":"ok"}`}, htmlSamples...)},
+	{Path: "/api/debug", Secret: true, What: "debug endpoint dumping the environment", Severity: audit.Critical, Match: debugDump,
+		True: []string{`{"environment":{"SECRET_KEY":"x","API_TOKEN":"y"}}`}, False: append([]string{`{"debug":false}`}, htmlSamples...)},
+	{Path: "/console", What: "Werkzeug interactive debugger console (remote code execution)", Severity: audit.Critical,
+		Match: re(`(?s)Werkzeug.*[Cc]onsole|[Cc]onsole.*Werkzeug|Interactive Console`), True: []string{"<title>Console // Werkzeug Debugger</title>"}, False: htmlSamples},
+	{Path: "/_profiler", What: "Symfony profiler (requests, sessions, configuration)", Severity: audit.High,
+		Match: re(`Symfony Profiler`), True: []string{"<title>Symfony Profiler</title>"}, False: htmlSamples},
+	{Path: "/telescope", What: "Laravel Telescope (requests, queries, mail, exceptions)", Severity: audit.High,
+		Match: re(`Laravel Telescope|telescope-app`), True: []string{"<title>Telescope</title><div id=\"telescope-app\">"}, False: htmlSamples},
 	{Path: "/.git/config", What: "git repository configuration (the whole source history can be downloaded)", Severity: audit.Critical,
 		Match: re(`(?m)^\[core\]\s*$[\s\S]*repositoryformatversion`),
 		True:  []string{"[core]\n\trepositoryformatversion = 0\n\tbare = false\n"}, False: append([]string{"[core] section documentation"}, htmlSamples...)},

@@ -1,0 +1,171 @@
+package secrets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/zricethezav/gitleaks/v8/report"
+	"github.com/zricethezav/gitleaks/v8/sources"
+
+	"github.com/launchready/launchready/audit"
+)
+
+// Repo scans the plan's repository: its working tree and its whole git history (a key deleted in a later commit
+// is still in the history, and still valid until rotated).
+func Repo(ctx context.Context, t *audit.Target) audit.Result {
+	if t.Plan.Repo == "" {
+		return audit.NotRun("no repository: set repo: in the plan to the app's git checkout to scan it and its history")
+	}
+	det, err := gitleaks()
+	if err != nil {
+		return audit.Result{Status: audit.Error, Summary: "the secret scanner failed to start: " + err.Error()}
+	}
+	root, err := filepath.Abs(t.Plan.Repo)
+	if err != nil {
+		return audit.Undecided(err.Error())
+	}
+	if st, err := os.Stat(root); err != nil || !st.IsDir() {
+		return audit.Undecided(fmt.Sprintf("repo: %s is not a folder on this machine", t.Plan.Repo))
+	}
+	var findings []Finding
+	known := t.Probe.Redactor().Known
+	collect := func(gs []report.Finding) {
+		for _, g := range gs {
+			f := classify(g)
+			if f.Secret == "" || known(f.Secret) {
+				continue
+			}
+			f.Where = g.File
+			if g.Commit != "" {
+				f.Where = fmt.Sprintf("commit %.10s %s", g.Commit, g.File)
+			}
+			f.Redacted = Redact(f.Secret)
+			f.Excerpt = shorten(strings.ReplaceAll(f.Excerpt, f.Secret, f.Redacted), f.Redacted)
+			findings = append(findings, f)
+		}
+	}
+	tree, err := det.DetectSource(ctx, &sources.Files{Config: &det.Config, Path: root, Sema: det.Sema, MaxFileSize: 10 << 20})
+	if err != nil {
+		return audit.Undecided("scanning the working tree: " + err.Error())
+	}
+	collect(tree)
+	scanned := "the working tree of " + root
+	var why []string
+	if _, err := os.Stat(filepath.Join(root, ".git")); err == nil {
+		if _, err := exec.LookPath("git"); err != nil {
+			why = append(why, "git is not installed, so the history was not scanned")
+		} else {
+			cmd, err := sources.NewGitLogCmdContext(ctx, root, "--all")
+			if err == nil {
+				var hist []report.Finding
+				hist, err = det.DetectSource(ctx, &sources.Git{Cmd: cmd, Config: &det.Config, Sema: det.Sema})
+				collect(hist)
+			}
+			if err != nil {
+				why = append(why, "the git history could not be read: "+err.Error())
+			} else {
+				scanned += " and its whole git history"
+			}
+		}
+	} else {
+		why = append(why, "not a git checkout, so there is no history to scan")
+	}
+	return judgeFindings(dedupe(findings), scanned, why)
+}
+
+// dedupe keeps one finding per secret, preferring the one that names a commit.
+func dedupe(fs []Finding) []Finding {
+	best := map[string]int{}
+	var out []Finding
+	for _, f := range fs {
+		if i, ok := best[f.Secret]; ok {
+			if strings.HasPrefix(f.Where, "commit ") && !strings.HasPrefix(out[i].Where, "commit ") {
+				out[i] = f
+			}
+			continue
+		}
+		best[f.Secret] = len(out)
+		out = append(out, f)
+	}
+	return out
+}
+
+// logPatterns catch what logs leak besides keys: reset and invite links, credentials in headers and URLs.
+var logPatterns = []ourRule{
+	{"reset-link", "password reset, invite or magic link with its token", regexp.MustCompile(`(?i)https?://\S*(?:reset|password|invite|verify|magic|confirm)\S*[?&/](?:token|code|key|t)[=/]([A-Za-z0-9._\-]{16,})`), audit.High,
+		[]string{"sent https://app.test/reset?token=abcdefghijklmnop1234 to a@b"}, []string{"GET /reset 200"}},
+	{"authorization-header", "Authorization header", regexp.MustCompile(`(?i)authorization["']?\s*[:=]\s*["']?(?:bearer|basic|token)\s+([A-Za-z0-9._~+/=\-]{8,})`), audit.High,
+		[]string{`headers: {"authorization": "Bearer abcdef123456"}`}, []string{"authorization failed for user"}},
+	{"password-in-url", "password in a URL or form body", regexp.MustCompile(`(?i)[?&](?:password|passwd|pwd|pass)=([^&\s"']{3,})`), audit.High,
+		[]string{"POST /login?email=a@b&password=hunter22"}, []string{"GET /password-reset"}},
+	{"password-field", "password logged as a field", regexp.MustCompile(`(?i)["']?password["']?\s*[:=]\s*["']([^"']{3,})["']`), audit.High,
+		[]string{`{"email":"a@b","password":"hunter22"}`}, []string{`"password": ""`}},
+}
+
+// Logs scans the plan's log files for secrets, tokens, reset links and credentials.
+func Logs(ctx context.Context, t *audit.Target) audit.Result {
+	if len(t.Plan.Logs) == 0 {
+		return audit.NotRun("no log files: list them under logs: in the plan to scan them")
+	}
+	var findings []Finding
+	var why []string
+	known := t.Probe.Redactor().Known
+	for _, path := range t.Plan.Logs {
+		data, err := readCapped(path, 64<<20)
+		if err != nil {
+			why = append(why, err.Error())
+			continue
+		}
+		fs, err := Scan(path, data, known)
+		if err != nil {
+			return audit.Result{Status: audit.Error, Summary: "the secret scanner failed to start: " + err.Error()}
+		}
+		findings = append(findings, fs...)
+		for _, r := range logPatterns {
+			for _, m := range r.Re.FindAllSubmatchIndex(data, 20) {
+				secret := firstGroup(data, m)
+				if known(secret) {
+					continue
+				}
+				line := 1 + strings.Count(string(data[:m[0]]), "\n")
+				text := lineAt(data, m[0])
+				findings = append(findings, Finding{Rule: r.ID, What: r.What, Where: path, Line: line, Secret: secret, Redacted: Redact(secret),
+					Excerpt: shorten(strings.ReplaceAll(text, secret, Redact(secret)), Redact(secret)), Severity: r.Severity})
+			}
+		}
+	}
+	if len(findings) == 0 && len(why) == len(t.Plan.Logs) {
+		return audit.Undecided("no log file could be read: " + strings.Join(why, "; "))
+	}
+	return judgeFindings(dedupe(findings), fmt.Sprintf("%d log file(s)", len(t.Plan.Logs)-len(why)), why)
+}
+
+func lineAt(data []byte, off int) string {
+	start := strings.LastIndexByte(string(data[:off]), '\n') + 1
+	end := off + strings.IndexByte(string(data[off:]), '\n')
+	if end < off {
+		end = len(data)
+	}
+	return string(data[start:end])
+}
+
+// readCapped reads at most n bytes of a file: a log can be huge.
+func readCapped(path string, n int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("log %s: %w", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, n))
+	if err != nil {
+		return nil, fmt.Errorf("log %s: %w", path, err)
+	}
+	return data, nil
+}

@@ -1,0 +1,133 @@
+package secrets
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/probe"
+)
+
+// maxMaps bounds how many scripts have their source map looked for.
+const maxMaps = 12
+
+var mappingURL = regexp.MustCompile(`//[#@]\s*sourceMappingURL=(\S+)\s*$`)
+
+// sourceMap is the part of a source map (revision 3) that matters here.
+type sourceMap struct {
+	Version        int       `json:"version"`
+	Sources        []string  `json:"sources"`
+	SourcesContent []*string `json:"sourcesContent"`
+	Mappings       *string   `json:"mappings"`
+}
+
+// SourceMaps requests the source map of every script the app serves: a public map publishes the original source
+// (warn), and a secret in its sourcesContent is as public as one in the bundle (fail).
+func SourceMaps(ctx context.Context, t *audit.Target) audit.Result {
+	assets, why := downloaded(ctx, t)
+	var scripts []asset
+	for _, a := range assets {
+		if a.Kind == "Script" && len(scripts) < maxMaps {
+			scripts = append(scripts, a)
+		}
+	}
+	if len(scripts) == 0 {
+		if len(why) > 0 {
+			return audit.Undecided("no script could be loaded: " + strings.Join(why, "; "))
+		}
+		return audit.Passed("the app serves no script of its own, so there is no source map to publish")
+	}
+	var parts []audit.Result
+	checked := 0
+	for _, s := range scripts {
+		mapURL := mapLocation(s)
+		if mapURL == "" {
+			continue
+		}
+		resp, err := t.Probe.Do(ctx, &probe.Request{URL: mapURL})
+		if err != nil {
+			parts = append(parts, audit.Undecided(err.Error()))
+			continue
+		}
+		checked++
+		sm, ok := parseMap(resp.Body)
+		if resp.Status != 200 || !ok {
+			continue
+		}
+		ev := audit.Exchange("source map of "+short(s.URL), resp, "Content-Type")
+		ev.Excerpt = fmt.Sprintf("%d original files: %s", len(sm.Sources), strings.Join(first(sm.Sources, 6), ", "))
+		parts = append(parts, audit.Warned(audit.Low, fmt.Sprintf("%s is public: it publishes the original source of %s", short(mapURL), short(s.URL)), ev))
+		var content bytes.Buffer
+		for i, c := range sm.SourcesContent {
+			if c != nil {
+				fmt.Fprintf(&content, "// %s\n%s\n", at(sm.Sources, i), *c)
+			}
+		}
+		findings, err := Scan(mapURL, content.Bytes(), t.Probe.Redactor().Known)
+		if err != nil {
+			return audit.Result{Status: audit.Error, Summary: "the secret scanner failed to start: " + err.Error()}
+		}
+		for _, f := range findings {
+			if !f.Public {
+				e := f.evidence()
+				parts = append(parts, audit.Failed(audit.Critical, fmt.Sprintf("%s in the sourcesContent of %s (%s)", f.What, short(mapURL), f.Redacted), e))
+			}
+		}
+	}
+	if len(parts) > 0 {
+		return audit.Combine(parts...)
+	}
+	if checked == 0 {
+		return audit.Undecided("no source map location could be requested")
+	}
+	return audit.Passed(fmt.Sprintf("no public source map for the %d scripts the app serves", len(scripts)),
+		audit.Note("scripts", scriptList(scripts)))
+}
+
+// mapLocation is where a script's source map would be: its sourceMappingURL comment, or the script's URL + ".map".
+func mapLocation(s asset) string {
+	base, err := url.Parse(s.URL)
+	if err != nil {
+		return ""
+	}
+	tail := s.Body[max(0, len(s.Body)-512):]
+	if m := mappingURL.FindSubmatch(bytes.TrimSpace(tail)); m != nil && !bytes.HasPrefix(m[1], []byte("data:")) {
+		if u, err := base.Parse(string(m[1])); err == nil {
+			return u.String()
+		}
+	}
+	u := *base
+	u.RawQuery = ""
+	u.Path += ".map"
+	return u.String()
+}
+
+func parseMap(body []byte) (*sourceMap, bool) {
+	var sm sourceMap
+	if json.Unmarshal(body, &sm) != nil || sm.Version != 3 || sm.Mappings == nil {
+		return nil, false
+	}
+	return &sm, true
+}
+
+func at(s []string, i int) string {
+	if i < len(s) {
+		return s[i]
+	}
+	return fmt.Sprint("source ", i)
+}
+
+func first(s []string, n int) []string { return s[:min(n, len(s))] }
+
+func scriptList(scripts []asset) string {
+	var out []string
+	for _, s := range scripts {
+		out = append(out, s.URL)
+	}
+	return strings.Join(out, "\n")
+}
