@@ -41,7 +41,7 @@ func ExposedFiles(ctx context.Context, t *audit.Target) audit.Result {
 				ev := audit.Exchange(rule.What, resp, "Content-Type")
 				ev.Excerpt = audit.Excerpt(resp.Body, "")
 				if rule.Secret {
-					ev.Excerpt = mask(ev.Excerpt)
+					ev.Excerpt = mask(Scrub(ev.Excerpt))
 				}
 				found = append(found, audit.Failed(rule.Severity, fmt.Sprintf("%s is served: %s", u.Path, rule.What), ev))
 			}

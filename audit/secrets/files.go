@@ -114,9 +114,16 @@ var fileRules = []fileRule{
 // assignment is a "key = value" or "key: value" line; mask keeps only enough of each value to recognise it.
 var assignment = regexp.MustCompile(`(?m)^(\s*(?:export\s+)?[\w.\-/:@"]+\s*[=:]\s*)(\S.*?)\s*$`)
 
-// mask shows at most the first 4 and last 2 characters of every assigned value: the client sees which secret
-// leaked without the report becoming a second copy of it.
+// jsonSecretField is a JSON string field whose name says it holds a secret.
+var jsonSecretField = regexp.MustCompile(`("[A-Za-z0-9_\-]*(?i:key|secret|token|password|passwd|pass|dsn|url|credential)[A-Za-z0-9_\-]*"\s*:\s*")([^"]{6,})"`)
+
+// mask shows at most the first 4 and last 2 characters of every assigned value (KEY=value lines and JSON fields
+// named like secrets): the client sees which secret leaked without the report becoming a second copy of it.
 func mask(s string) string {
+	s = jsonSecretField.ReplaceAllStringFunc(s, func(m string) string {
+		p := jsonSecretField.FindStringSubmatch(m)
+		return p[1] + Redact(p[2]) + `"`
+	})
 	return assignment.ReplaceAllStringFunc(s, func(line string) string {
 		m := assignment.FindStringSubmatch(line)
 		v := m[2]

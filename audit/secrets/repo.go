@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/zricethezav/gitleaks/v8/cmd/scm"
 	"github.com/zricethezav/gitleaks/v8/report"
 	"github.com/zricethezav/gitleaks/v8/sources"
 
@@ -65,7 +66,9 @@ func Repo(ctx context.Context, t *audit.Target) audit.Result {
 			cmd, err := sources.NewGitLogCmdContext(ctx, root, "--all")
 			if err == nil {
 				var hist []report.Finding
-				hist, err = det.DetectSource(ctx, &sources.Git{Cmd: cmd, Config: &det.Config, Sema: det.Sema})
+				// NoPlatform: findings are not turned into links to a code host (that would need the network).
+				hist, err = det.DetectSource(ctx, &sources.Git{Cmd: cmd, Config: &det.Config, Sema: det.Sema,
+					Remote: &sources.RemoteInfo{Platform: scm.NoPlatform}})
 				collect(hist)
 			}
 			if err != nil {
@@ -99,13 +102,13 @@ func dedupe(fs []Finding) []Finding {
 
 // logPatterns catch what logs leak besides keys: reset and invite links, credentials in headers and URLs.
 var logPatterns = []ourRule{
-	{"reset-link", "password reset, invite or magic link with its token", regexp.MustCompile(`(?i)https?://\S*(?:reset|password|invite|verify|magic|confirm)\S*[?&/](?:token|code|key|t)[=/]([A-Za-z0-9._\-]{16,})`), audit.High,
+	{"reset-link", "password reset, invite or magic link with its token", regexp.MustCompile(`(?i)https?://\S*(?:reset|password|invite|verify|magic|confirm)\S*[?&/](?:token|code|key|t)[=/]([A-Za-z0-9._\-]{16,})`), nil, audit.High,
 		[]string{"sent https://app.test/reset?token=abcdefghijklmnop1234 to a@b"}, []string{"GET /reset 200"}},
-	{"authorization-header", "Authorization header", regexp.MustCompile(`(?i)authorization["']?\s*[:=]\s*["']?(?:bearer|basic|token)\s+([A-Za-z0-9._~+/=\-]{8,})`), audit.High,
+	{"authorization-header", "Authorization header", regexp.MustCompile(`(?i)authorization["']?\s*[:=]\s*["']?(?:bearer|basic|token)\s+([A-Za-z0-9._~+/=\-]{8,})`), nil, audit.High,
 		[]string{`headers: {"authorization": "Bearer abcdef123456"}`}, []string{"authorization failed for user"}},
-	{"password-in-url", "password in a URL or form body", regexp.MustCompile(`(?i)[?&](?:password|passwd|pwd|pass)=([^&\s"']{3,})`), audit.High,
+	{"password-in-url", "password in a URL or form body", regexp.MustCompile(`(?i)[?&](?:password|passwd|pwd|pass)=([^&\s"']{3,})`), nil, audit.High,
 		[]string{"POST /login?email=a@b&password=hunter22"}, []string{"GET /password-reset"}},
-	{"password-field", "password logged as a field", regexp.MustCompile(`(?i)["']?password["']?\s*[:=]\s*["']([^"']{3,})["']`), audit.High,
+	{"password-field", "password logged as a field", regexp.MustCompile(`(?i)["']?password["']?\s*[:=]\s*["']([^"']{3,})["']`), nil, audit.High,
 		[]string{`{"email":"a@b","password":"hunter22"}`}, []string{`"password": ""`}},
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -36,16 +37,19 @@ type Finding struct {
 type ourRule struct {
 	ID, What string
 	Re       *regexp.Regexp // the first group is the secret
+	Keywords []string       // lower-case words the content must contain for the rule to run (a cheap prefilter, as gitleaks does)
 	Severity audit.Severity
 	True     []string
 	False    []string
 }
 
 var ourRules = []ourRule{
-	{"database-url", "database URL with a password", regexp.MustCompile(`(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql)://[^:\s/'"@]+:([^@\s'"/]{3,})@[^\s'"]+`), audit.Critical,
+	{"database-url", "database URL with a password", regexp.MustCompile(`(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql)://[^:\s/'"@]+:([^@\s'"/]{3,})@[^\s'"]+`),
+		[]string{"postgres", "mysql", "mariadb", "mongodb", "redis", "amqp", "mssql"}, audit.Critical,
 		[]string{`DATABASE_URL=postgres://app:s3cr3tPass@db.internal:5432/app`, `"mongodb+srv://user:hunter22@cluster0.mongodb.net/db"`},
 		[]string{`postgres://localhost:5432/app`, `https://user@example.com`}},
-	{"smtp-credentials", "SMTP credentials", regexp.MustCompile(`(?i)(?:smtps?://[^:\s/'"@]+:([^@\s'"/]{3,})@|smtp[_-]?pass(?:word)?["']?\s*[:=]\s*["']?([^"'\s,;]{6,}))`), audit.High,
+	{"smtp-credentials", "SMTP credentials", regexp.MustCompile(`(?i)(?:smtps?://[^:\s/'"@]+:([^@\s'"/]{3,})@|smtp[_-]?pass(?:word)?["']?\s*[:=]\s*["']?([^"'\s,;]{6,}))`),
+		[]string{"smtp"}, audit.High,
 		[]string{`smtp://apikey:SG.abcdefgh@smtp.sendgrid.net:587`, `SMTP_PASSWORD=correct-horse-9`},
 		[]string{`smtp://smtp.example.com:587`, `smtp_password: ""`}},
 }
@@ -54,11 +58,12 @@ var ourRules = []ourRule{
 var publicKeys = []struct {
 	ID, What, Protect string
 	Re                *regexp.Regexp
+	Keyword           string
 }{
-	{"stripe-publishable-key", "Stripe publishable key", "only the secret key (sk_live_) can move money; keep it on the server", regexp.MustCompile(`\bpk_(?:live|test)_[0-9A-Za-z]{10,}`)},
-	{"google-api-key", "Google / Firebase web API key", "Firebase keys identify the project: protect data with Security Rules and restrict the key by HTTP referrer in Google Cloud", regexp.MustCompile(`\bAIza[0-9A-Za-z_\-]{35}\b`)},
-	{"sentry-dsn", "Sentry DSN", "a DSN only lets clients send events; rate-limit it and filter spam in Sentry", regexp.MustCompile(`https://[0-9a-f]{32}@[\w.\-]+\.ingest(?:\.[a-z]+)?\.sentry\.io/\d+`)},
-	{"recaptcha-site-key", "reCAPTCHA site key", "the secret key that verifies tokens must stay on the server", regexp.MustCompile(`\b6L[0-9A-Za-z_\-]{38}\b`)},
+	{"stripe-publishable-key", "Stripe publishable key", "only the secret key (sk_live_) can move money; keep it on the server", regexp.MustCompile(`\bpk_(?:live|test)_[0-9A-Za-z]{10,}`), "pk_"},
+	{"google-api-key", "Google / Firebase web API key", "Firebase keys identify the project: protect data with Security Rules and restrict the key by HTTP referrer in Google Cloud", regexp.MustCompile(`\bAIza[0-9A-Za-z_\-]{35}\b`), "aiza"},
+	{"sentry-dsn", "Sentry DSN", "a DSN only lets clients send events; rate-limit it and filter spam in Sentry", regexp.MustCompile(`https://[0-9a-f]{32}@[\w.\-]+\.ingest(?:\.[a-z]+)?\.sentry\.io/\d+`), "sentry.io"},
+	{"recaptcha-site-key", "reCAPTCHA site key", "the secret key that verifies tokens must stay on the server", regexp.MustCompile(`\b6L[0-9A-Za-z_\-]{38}\b`), "6l"},
 }
 
 var (
@@ -94,8 +99,8 @@ func Scan(where string, content []byte, known func(string) bool) ([]Finding, err
 		f.Redacted = Redact(f.Secret)
 		out = append(out, f)
 	}
-	for _, g := range det.DetectBytes(content) {
-		add(classify(g))
+	for _, f := range detectChunks(det, content) {
+		add(f)
 	}
 	lines := bytes.Split(content, []byte("\n"))
 	lineOf := func(offset int) (int, string) {
@@ -109,7 +114,19 @@ func Scan(where string, content []byte, known func(string) bool) ([]Finding, err
 		}
 		return n, ""
 	}
+	lower := bytes.ToLower(content)
+	mentions := func(words ...string) bool {
+		for _, w := range words {
+			if bytes.Contains(lower, []byte(w)) {
+				return true
+			}
+		}
+		return false
+	}
 	for _, r := range ourRules {
+		if !mentions(r.Keywords...) {
+			continue
+		}
 		for _, m := range r.Re.FindAllSubmatchIndex(content, 20) {
 			secret := firstGroup(content, m)
 			line, text := lineOf(m[0])
@@ -117,16 +134,71 @@ func Scan(where string, content []byte, known func(string) bool) ([]Finding, err
 		}
 	}
 	for _, p := range publicKeys {
+		if !mentions(p.Keyword) {
+			continue
+		}
 		for _, m := range p.Re.FindAllIndex(content, 20) {
 			line, text := lineOf(m[0])
 			add(Finding{Rule: p.ID, What: p.What, Line: line, Secret: string(content[m[0]:m[1]]), Excerpt: text, Public: true, Protect: p.Protect})
 		}
 	}
+	// Every excerpt hides every secret found in the content, not only its own: one line often holds several.
+	hide := make([]string, 0, 2*len(out))
+	for _, f := range out {
+		hide = append(hide, f.Secret, f.Redacted)
+	}
+	hider := strings.NewReplacer(hide...)
 	for i := range out {
-		out[i].Excerpt = shorten(strings.ReplaceAll(out[i].Excerpt, out[i].Secret, out[i].Redacted), out[i].Redacted)
+		out[i].Excerpt = shorten(hider.Replace(out[i].Excerpt), out[i].Redacted)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return !out[i].Public && out[j].Public })
 	return out, nil
+}
+
+// chunkSize is how much content one gitleaks pass reads, as its CLI does; chunks are scanned in parallel.
+const chunkSize = 128 << 10
+
+// detectChunks runs gitleaks over content cut into chunks at token boundaries (a newline, a space, ; , { }), in
+// parallel, with line numbers made absolute again.
+func detectChunks(det *detect.Detector, content []byte) []Finding {
+	type chunk struct {
+		data []byte
+		line int // lines before the chunk
+	}
+	var chunks []chunk
+	for start, line := 0, 0; start < len(content); {
+		end := min(len(content), start+chunkSize)
+		if end < len(content) {
+			if cut := bytes.LastIndexAny(content[start:end], "\n ;,{}"); cut > chunkSize/2 {
+				end = start + cut + 1
+			}
+		}
+		chunks = append(chunks, chunk{content[start:end], line})
+		line += bytes.Count(content[start:end], []byte("\n"))
+		start = end
+	}
+	results := make([][]Finding, len(chunks))
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	var wg sync.WaitGroup
+	for i, c := range chunks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			for _, g := range det.DetectBytes(c.data) {
+				f := classify(g)
+				f.Line += c.line
+				results[i] = append(results[i], f)
+			}
+		}()
+	}
+	wg.Wait()
+	var out []Finding
+	for _, r := range results {
+		out = append(out, r...)
+	}
+	return out
 }
 
 func firstGroup(content []byte, m []int) string {
@@ -197,6 +269,19 @@ func jwtRole(tok string) string {
 	}
 	_ = json.Unmarshal(payload, &claims)
 	return claims.Role
+}
+
+// Scrub returns text with every secret the scanner recognises in it (public keys included) cut down to Redact's
+// form: for evidence that shows content the app leaked.
+func Scrub(text string) string {
+	fs, err := Scan("", []byte(text), nil)
+	if err != nil {
+		return "(content withheld: the secret scanner failed)"
+	}
+	for _, f := range fs {
+		text = strings.ReplaceAll(text, f.Secret, f.Redacted)
+	}
+	return text
 }
 
 // Redact keeps at most the first 4 and last 2 characters of a secret: enough to recognise and rotate it.
