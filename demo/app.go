@@ -95,6 +95,8 @@ func (a *app) routes() http.Handler {
 		}
 	})
 	mux.HandleFunc("GET /static/config.js", a.configJS)
+	mux.HandleFunc("GET /rest/v1/{$}", a.restDescribe)
+	mux.HandleFunc("GET /rest/v1/{table}", a.restTable)
 	if a.has(FlawSourceMap) {
 		mux.HandleFunc("GET /static/app.js.map", a.sourceMap)
 	}

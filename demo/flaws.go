@@ -38,6 +38,7 @@ const (
 	FlawBundleSecret   Flaw = "bundle-secret"
 	FlawSourceMap      Flaw = "public-source-map"
 	FlawDebugEndpoint  Flaw = "debug-endpoint"
+	FlawOpenTables     Flaw = "open-tables"
 )
 
 // flawText says what each flaw does, for `launchready demo --list-flaws` and the tests.
@@ -73,6 +74,7 @@ var flawText = map[Flaw]string{
 	FlawBundleSecret:   "the JavaScript config carries a Stripe secret key and a Supabase service_role key",
 	FlawSourceMap:      "app.js.map is public and its sourcesContent holds a GitHub token",
 	FlawDebugEndpoint:  "/debug dumps the environment variables",
+	FlawOpenTables:     "the Supabase-style REST API serves the profiles table to the anon key (no Row Level Security)",
 }
 
 // Flaws is a set of switched-on flaws.

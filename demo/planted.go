@@ -51,7 +51,8 @@ func plant() plantedSecrets {
 
 // configJS is the app's public configuration: publishable keys when hardened, secret ones with the flaw.
 func (a *app) configJS(w http.ResponseWriter, r *http.Request) {
-	cfg := map[string]string{"stripeKey": a.planted.StripePublishable, "supabaseUrl": a.planted.SupabaseURL, "supabaseKey": a.planted.Anon}
+	// The app runs a self-hosted Supabase-style REST API on its own origin.
+	cfg := map[string]string{"stripeKey": a.planted.StripePublishable, "supabaseUrl": a.origin, "supabaseKey": a.planted.Anon}
 	if a.has(FlawBundleSecret) {
 		cfg["stripeKey"], cfg["supabaseKey"] = a.planted.StripeSecret, a.planted.ServiceRole
 	}
@@ -70,4 +71,36 @@ func (a *app) sourceMap(w http.ResponseWriter, r *http.Request) {
 func (a *app) debugDump(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"env": map[string]string{"NODE_ENV": "production", "STRIPE_SECRET_KEY": a.planted.StripeSecret,
 		"SUPABASE_SERVICE_ROLE_KEY": a.planted.ServiceRole}})
+}
+
+// restDescribe is the PostgREST-style description of the tables, as Supabase serves it to any key.
+func (a *app) restDescribe(w http.ResponseWriter, r *http.Request) {
+	if !a.restKey(w, r) {
+		return
+	}
+	writeJSON(w, map[string]any{"swagger": "2.0", "paths": map[string]any{"/": map[string]any{}, "/profiles": map[string]any{}, "/posts": map[string]any{}, "/rpc/search": map[string]any{}}})
+}
+
+// restTable answers a select: with Row Level Security (hardened) the anon key sees no row.
+func (a *app) restTable(w http.ResponseWriter, r *http.Request) {
+	if !a.restKey(w, r) {
+		return
+	}
+	rows := []map[string]any{}
+	if a.has(FlawOpenTables) && r.PathValue("table") == "profiles" {
+		a.mu.Lock()
+		for _, u := range a.users {
+			rows = append(rows, map[string]any{"id": u.ID, "email": u.Email, "full_name": u.Name})
+		}
+		a.mu.Unlock()
+	}
+	writeJSON(w, rows)
+}
+
+func (a *app) restKey(w http.ResponseWriter, r *http.Request) bool {
+	if k := r.Header.Get("apikey"); k != a.planted.Anon && k != a.planted.ServiceRole {
+		a.apiError(w, http.StatusUnauthorized, "No API key found in request", nil)
+		return false
+	}
+	return true
 }

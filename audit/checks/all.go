@@ -45,6 +45,7 @@ var implemented = map[string]struct {
 	"secrets.source-maps":        {run: secrets.SourceMaps},
 	"secrets.repo":               {run: secrets.Repo},
 	"secrets.logs":               {run: secrets.Logs},
+	"secrets.baas-exposure":      {run: secrets.BaaSExposure},
 	"session.cookie-flags":       {run: session.CookieFlags},
 	"session.token-storage":      {run: session.TokenStorage},
 	"session.expiry":             {run: session.Expiry},
@@ -70,16 +71,15 @@ var implemented = map[string]struct {
 // comingWith names, per check ID or area, what brings the checks not built yet, so a skipped result says what
 // would enable it.
 var comingWith = map[string]string{
-	"email.delivery":        "the inbox of the sign-up/reset flows",
-	"secrets.baas-exposure": "the Supabase/Firebase anonymous-access probes",
-	"authz":                 "the two-account ID-swap replay",
-	"session":               "the browser engine",
-	"auth":                  "the sign-up/reset/invite flows with a real inbox",
-	"input":                 "the input-handling checks",
-	"ratelimit":             "the bounded-burst rate-limit checks",
-	"secrets":               "the secrets scanner",
-	"transport":             "the deployment-hygiene checks",
-	"perf":                  "the performance baseline",
+	"email.delivery": "the inbox of the sign-up/reset flows",
+	"authz":          "the two-account ID-swap replay",
+	"session":        "the browser engine",
+	"auth":           "the sign-up/reset/invite flows with a real inbox",
+	"input":          "the input-handling checks",
+	"ratelimit":      "the bounded-burst rate-limit checks",
+	"secrets":        "the secrets scanner",
+	"transport":      "the deployment-hygiene checks",
+	"perf":           "the performance baseline",
 }
 
 // All returns every check of the catalog, in catalog order. A check not built yet is present and reports
