@@ -39,6 +39,8 @@ const (
 	FlawSourceMap      Flaw = "public-source-map"
 	FlawDebugEndpoint  Flaw = "debug-endpoint"
 	FlawOpenTables     Flaw = "open-tables"
+	FlawLoggedSecrets  Flaw = "logged-secrets"
+	FlawCommittedKey   Flaw = "committed-key"
 )
 
 // flawText says what each flaw does, for `launchready demo --list-flaws` and the tests.
@@ -75,6 +77,8 @@ var flawText = map[Flaw]string{
 	FlawSourceMap:      "app.js.map is public and its sourcesContent holds a GitHub token",
 	FlawDebugEndpoint:  "/debug dumps the environment variables",
 	FlawOpenTables:     "the Supabase-style REST API serves the profiles table to the anon key (no Row Level Security)",
+	FlawLoggedSecrets:  "the app log holds reset links with their tokens and Authorization headers",
+	FlawCommittedKey:   "the app's git history holds a Stripe secret key, committed and deleted later",
 }
 
 // Flaws is a set of switched-on flaws.

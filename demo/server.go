@@ -31,6 +31,9 @@ type Server struct {
 	servers  []*http.Server
 	tmpDir   string
 	httpsAdr string
+
+	logSecrets []string // secrets the seeded log holds (flawed)
+	repoSecret string   // the key in the repository's history (flawed)
 }
 
 // DemoAccount is a seeded user; the password is random per start and is a secret of the audit.
@@ -135,7 +138,11 @@ func (s *Server) Writes() int64 { return s.app.writes.Load() }
 // PlantedSecrets are the full values of the secrets the demo can leak, so tests can prove none reaches a report.
 func (s *Server) PlantedSecrets() []string {
 	p := s.app.planted
-	return []string{p.StripeSecret, p.ServiceRole, p.GitHubToken}
+	out := []string{p.StripeSecret, p.ServiceRole, p.GitHubToken}
+	if s.repoSecret != "" {
+		out = append(out, s.repoSecret)
+	}
+	return append(out, s.logSecrets...)
 }
 
 // Outbox returns the mail the app has sent so far.
@@ -160,6 +167,12 @@ func (s *Server) Plan(name string) (*audit.Plan, error) {
 		if err := os.WriteFile(filepath.Join(dir, "demo-ca.pem"), s.CAPEM, 0o600); err != nil {
 			return nil, err
 		}
+		if err := s.writeLog(filepath.Join(dir, "app.log")); err != nil {
+			return nil, err
+		}
+		if err := s.writeRepo(filepath.Join(dir, "repo")); err != nil {
+			return nil, err
+		}
 	}
 	return &audit.Plan{
 		Name:    name,
@@ -172,6 +185,8 @@ func (s *Server) Plan(name string) (*audit.Plan, error) {
 		},
 		TLS:      audit.TLS{CAFile: filepath.Join(s.tmpDir, "demo-ca.pem")},
 		Email:    audit.Email{Domain: SendingDomain, DKIMSelectors: []string{DKIMSelector}},
+		Repo:     filepath.Join(s.tmpDir, "repo"),
+		Logs:     []string{filepath.Join(s.tmpDir, "app.log")},
 		Resolver: s.DNSAddr,
 	}, nil
 }

@@ -125,11 +125,11 @@ func ClientBundle(ctx context.Context, t *audit.Target) audit.Result {
 		kept = append(kept, f)
 	}
 	findings = kept
-	return judgeFindings(findings, fmt.Sprintf("%d pages, scripts and JSON documents (%s)", len(assets), kB(assets)), why)
+	return judgeFindings(findings, fmt.Sprintf("%d pages, scripts and JSON documents (%s)", len(assets), kB(assets)), why, "rotate it, it is public")
 }
 
 // judgeFindings turns findings into a result: any secret fails, public keys alone are info.
-func judgeFindings(findings []Finding, scanned string, why []string) audit.Result {
+func judgeFindings(findings []Finding, scanned string, why []string, advice string) audit.Result {
 	var secrets, public []Finding
 	for _, f := range findings {
 		if f.Public {
@@ -147,7 +147,7 @@ func judgeFindings(findings []Finding, scanned string, why []string) audit.Resul
 	case len(secrets) > 0:
 		var parts []audit.Result
 		for _, f := range secrets {
-			parts = append(parts, audit.Failed(f.Severity, fmt.Sprintf("%s in %s (%s): rotate it, it is public", f.What, short(f.Where), f.Redacted)))
+			parts = append(parts, audit.Failed(f.Severity, fmt.Sprintf("%s in %s (%s): %s", f.What, short(f.Where), f.Redacted, advice)))
 		}
 		res := audit.Combine(parts...)
 		res.Evidence = append(evs, scannedEv)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/zricethezav/gitleaks/v8/cmd/scm"
+	"github.com/zricethezav/gitleaks/v8/detect"
 	"github.com/zricethezav/gitleaks/v8/report"
 	"github.com/zricethezav/gitleaks/v8/sources"
 
@@ -24,10 +25,12 @@ func Repo(ctx context.Context, t *audit.Target) audit.Result {
 	if t.Plan.Repo == "" {
 		return audit.NotRun("no repository: set repo: in the plan to the app's git checkout to scan it and its history")
 	}
-	det, err := gitleaks()
+	shared, err := gitleaks()
 	if err != nil {
 		return audit.Result{Status: audit.Error, Summary: "the secret scanner failed to start: " + err.Error()}
 	}
+	// A detector of its own: DetectSource returns every finding the detector ever made, not this scan's alone.
+	det := detect.NewDetectorContext(ctx, shared.Config)
 	root, err := filepath.Abs(t.Plan.Repo)
 	if err != nil {
 		return audit.Undecided(err.Error())
@@ -80,7 +83,7 @@ func Repo(ctx context.Context, t *audit.Target) audit.Result {
 	} else {
 		why = append(why, "not a git checkout, so there is no history to scan")
 	}
-	return judgeFindings(dedupe(findings), scanned, why)
+	return judgeFindings(dedupe(findings), scanned, why, "rotate it, then purge it from the history (git filter-repo)")
 }
 
 // dedupe keeps one finding per secret, preferring the one that names a commit.
@@ -126,11 +129,6 @@ func Logs(ctx context.Context, t *audit.Target) audit.Result {
 			why = append(why, err.Error())
 			continue
 		}
-		fs, err := Scan(path, data, known)
-		if err != nil {
-			return audit.Result{Status: audit.Error, Summary: "the secret scanner failed to start: " + err.Error()}
-		}
-		findings = append(findings, fs...)
 		for _, r := range logPatterns {
 			for _, m := range r.Re.FindAllSubmatchIndex(data, 20) {
 				secret := firstGroup(data, m)
@@ -143,11 +141,17 @@ func Logs(ctx context.Context, t *audit.Target) audit.Result {
 					Excerpt: shorten(strings.ReplaceAll(text, secret, Redact(secret)), Redact(secret)), Severity: r.Severity})
 			}
 		}
+		// Then every other kind of secret; dedupe keeps the log rule's name for a secret both found.
+		fs, err := Scan(path, data, known)
+		if err != nil {
+			return audit.Result{Status: audit.Error, Summary: "the secret scanner failed to start: " + err.Error()}
+		}
+		findings = append(findings, fs...)
 	}
 	if len(findings) == 0 && len(why) == len(t.Plan.Logs) {
 		return audit.Undecided("no log file could be read: " + strings.Join(why, "; "))
 	}
-	return judgeFindings(dedupe(findings), fmt.Sprintf("%d log file(s)", len(t.Plan.Logs)-len(why)), why)
+	return judgeFindings(dedupe(findings), fmt.Sprintf("%d log file(s)", len(t.Plan.Logs)-len(why)), why, "expire or rotate it, and stop the logger from writing it")
 }
 
 func lineAt(data []byte, off int) string {

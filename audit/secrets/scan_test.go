@@ -191,3 +191,22 @@ func BenchmarkScanBundle(b *testing.B) {
 		}
 	}
 }
+
+// A scan of a clean repository after a dirty one reports nothing: findings never carry over between scans.
+func TestRepoScansDoNotLeakIntoEachOther(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dirty := demotest.Start(t, demotest.Only(demo.FlawCommittedKey))
+	clean := demotest.Start(t, demo.Hardened())
+	for _, tt := range []struct {
+		srv  *demo.Server
+		want audit.Status
+	}{{dirty, audit.Fail}, {clean, audit.Pass}} {
+		plan, _ := tt.srv.Plan("repo")
+		target, _ := audit.NewTarget(&audit.Plan{App: "https://127.0.0.1/", Repo: plan.Repo}, nil)
+		if got := Repo(t.Context(), target); got.Status != tt.want {
+			t.Errorf("got %s %q, want %s", got.Status, got.Summary, tt.want)
+		}
+	}
+}
