@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/net/publicsuffix"
 )
 
 // Plan is what to audit and how, as saved in YAML (design.md). Passwords never sit in it: PasswordEnv names an
@@ -301,7 +302,8 @@ func (p *Plan) Skips(e Entry) bool {
 	return false
 }
 
-// Hosts are the host names the audit may contact: the plan's scope, or the hosts of app, api and http_url.
+// Hosts are the host names the audit may contact: the plan's scope, or else the hosts of app, api and http_url
+// plus the apex and www. names of the app's host (the same site; transport.canonical-host checks them).
 func (p *Plan) Hosts() []string {
 	if len(p.Scope) > 0 {
 		return p.Scope
@@ -312,7 +314,25 @@ func (p *Plan) Hosts() []string {
 			hosts = appendUnique(hosts, strings.ToLower(u.Hostname()))
 		}
 	}
+	for _, v := range SiteVariants(p.App) {
+		hosts = appendUnique(hosts, v)
+	}
 	return hosts
+}
+
+// SiteVariants are the apex and www. names of an app URL's host ("app.example.com" has none of its own: only
+// "example.com" and "www.example.com" are variants when the app is on one of them). IP addresses have none.
+func SiteVariants(app string) []string {
+	u, err := url.Parse(app)
+	if err != nil || u.Hostname() == "" || net.ParseIP(u.Hostname()) != nil {
+		return nil
+	}
+	host := strings.ToLower(u.Hostname())
+	apex, err := publicsuffix.EffectiveTLDPlusOne(host)
+	if err != nil || (host != apex && host != "www."+apex) {
+		return nil
+	}
+	return []string{apex, "www." + apex}
 }
 
 // ResolveMap reads the resolve entries ("host:port:addr", addr may be a bracketed IPv6 address) into the map the

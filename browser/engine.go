@@ -80,14 +80,25 @@ func Launch(ctx context.Context, opts Options) (*Engine, error) {
 // popups included), and map the plan's resolve entries. Request interception on each page also refuses IP
 // literals outside the scope.
 func resolverRules(opts Options) string {
+	// A plan's resolve entry maps host:port; Chromium's rule maps the name (the port stays the URL's).
+	seen := map[string]bool{}
 	var rules []string
 	for from, to := range opts.Resolve {
-		rules = append(rules, "MAP "+from+" "+to)
+		host, _, err := net.SplitHostPort(from)
+		addr, _, err2 := net.SplitHostPort(to)
+		if err != nil || err2 != nil || seen[host] {
+			continue
+		}
+		seen[host] = true
+		rules = append(rules, "MAP "+host+" "+addr)
 	}
 	sort.Strings(rules)
 	rules = append(rules, "MAP * ~NOTFOUND")
+	// EXCLUDE exempts a name from every MAP rule, the ones above included: only unmapped in-scope names get one.
 	for _, h := range append(append([]string{}, opts.Scope...), opts.Allow...) {
-		rules = append(rules, "EXCLUDE "+h)
+		if !seen[h] {
+			rules = append(rules, "EXCLUDE "+h)
+		}
 	}
 	return strings.Join(rules, ", ")
 }

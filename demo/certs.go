@@ -42,8 +42,8 @@ func throwawayPKI(validFor time.Duration) (leaf tls.Certificate, caPEM []byte, e
 	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: "localhost"},
-		DNSNames:     []string{"localhost"},
+		Subject:      pkix.Name{CommonName: SendingDomain},
+		DNSNames:     []string{SendingDomain, "www." + SendingDomain, "api." + SendingDomain, "localhost"},
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 		NotBefore:    now.Add(-time.Hour),
 		NotAfter:     now.Add(validFor),

@@ -41,6 +41,8 @@ const (
 	FlawOpenTables     Flaw = "open-tables"
 	FlawLoggedSecrets  Flaw = "logged-secrets"
 	FlawCommittedKey   Flaw = "committed-key"
+	FlawWWWChain       Flaw = "www-chain"
+	FlawOldTLS         Flaw = "old-tls"
 )
 
 // flawText says what each flaw does, for `launchready demo --list-flaws` and the tests.
@@ -53,7 +55,7 @@ var flawText = map[Flaw]string{
 	FlawServerVersion:  "Server and X-Powered-By carry version numbers",
 	FlawCORSReflect:    "the API reflects any Origin with credentials and allows any preflight",
 	FlawNoHTTPSRedir:   "http:// serves the app instead of redirecting to https://",
-	FlawCertExpiring:   "the certificate expires in 10 days",
+	FlawCertExpiring:   "the certificate expires in 7 days",
 	FlawCookieFlags:    "the session cookie has no HttpOnly, Secure or SameSite",
 	FlawVerboseErrors:  "API errors include a stack trace, the SQL error and source paths",
 	FlawExposedEnv:     "/.env is served with the app's secrets",
@@ -79,6 +81,8 @@ var flawText = map[Flaw]string{
 	FlawOpenTables:     "the Supabase-style REST API serves the profiles table to the anon key (no Row Level Security)",
 	FlawLoggedSecrets:  "the app log holds reset links with their tokens and Authorization headers",
 	FlawCommittedKey:   "the app's git history holds a Stripe secret key, committed and deleted later",
+	FlawWWWChain:       "www.demo.test redirects down to http:// before reaching the canonical host",
+	FlawOldTLS:         "TLS 1.0 and 1.1 are accepted, with CBC cipher suites",
 }
 
 // Flaws is a set of switched-on flaws.

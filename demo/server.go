@@ -19,18 +19,23 @@ import (
 
 // Server is a running demo app.
 type Server struct {
-	HTTPSURL string // https://127.0.0.1:port/
+	HTTPSURL string // https://127.0.0.1:port/ (by address)
 	HTTPURL  string // http://127.0.0.1:port/
+	// AppURL and PlainURL are the same app by its real names (demo.test, www.demo.test, api.demo.test), reached
+	// through the plan's resolve entries with the right Host and SNI.
+	AppURL   string // https://demo.test:port/
+	PlainURL string // http://demo.test:port/
 	DNSAddr  string // 127.0.0.1:port of the DNS server holding the sending domain's zone
 	CAPEM    []byte // the throwaway CA that signed the certificate
 	Accounts []DemoAccount
 
-	flaws    Flaws
-	app      *app
-	dns      *dnsserve.Server
-	servers  []*http.Server
-	tmpDir   string
-	httpsAdr string
+	flaws               Flaws
+	app                 *app
+	dns                 *dnsserve.Server
+	servers             []*http.Server
+	tmpDir              string
+	httpsAdr            string // demo.test:port, the canonical origin's host
+	httpsPort, httpPort string
 
 	logSecrets []string // secrets the seeded log holds (flawed)
 	repoSecret string   // the key in the repository's history (flawed)
@@ -45,7 +50,7 @@ type DemoAccount struct {
 func Start(flaws Flaws) (*Server, error) {
 	certLife := 90 * 24 * time.Hour
 	if flaws[FlawCertExpiring] {
-		certLife = 10 * 24 * time.Hour
+		certLife = 7 * 24 * time.Hour
 	}
 	cert, caPEM, err := throwawayPKI(certLife)
 	if err != nil {
@@ -74,15 +79,17 @@ func Start(flaws Flaws) (*Server, error) {
 	}
 	s.HTTPSURL = fmt.Sprintf("https://%s/", tlsLn.Addr())
 	s.HTTPURL = fmt.Sprintf("http://%s/", plainLn.Addr())
-	s.httpsAdr = tlsLn.Addr().String()
+	s.httpsPort, s.httpPort = port(tlsLn.Addr()), port(plainLn.Addr())
+	s.AppURL = fmt.Sprintf("https://%s:%s/", SendingDomain, s.httpsPort)
+	s.PlainURL = fmt.Sprintf("http://%s:%s/", SendingDomain, s.httpPort)
+	s.httpsAdr = SendingDomain + ":" + s.httpsPort
 	s.app.origin = "https://" + s.httpsAdr
-	s.app.plainOrigin = "http://" + plainLn.Addr().String()
+	s.app.plainOrigin = "http://" + SendingDomain + ":" + s.httpPort
 
-	secure := &http.Server{Handler: s.app.routes(), ReadHeaderTimeout: 5 * time.Second,
-		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
+	secure := &http.Server{Handler: s.canonical(s.app.routes()), ReadHeaderTimeout: 5 * time.Second, TLSConfig: tlsConfig(cert, flaws)}
 	plainHandler := http.Handler(http.HandlerFunc(s.redirectToHTTPS))
 	if flaws[FlawNoHTTPSRedir] {
-		plainHandler = s.app.routes()
+		plainHandler = s.canonical(s.app.routes())
 	}
 	plain := &http.Server{Handler: plainHandler, ReadHeaderTimeout: 5 * time.Second}
 	s.servers = []*http.Server{secure, plain}
@@ -91,8 +98,42 @@ func Start(flaws Flaws) (*Server, error) {
 	return s, nil
 }
 
+// redirectToHTTPS sends every plain-HTTP request, whatever the name, to the canonical HTTPS origin in one hop.
 func (s *Server) redirectToHTTPS(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "https://"+s.httpsAdr+r.URL.RequestURI(), http.StatusMovedPermanently)
+}
+
+// canonical sends the www. name to the apex: in one permanent hop, or (flawed) down to http:// first.
+func (s *Server) canonical(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.Host)
+		if host != "www."+SendingDomain {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if s.flaws[FlawWWWChain] {
+			http.Redirect(w, r, s.app.plainOrigin+r.URL.RequestURI(), http.StatusFound)
+			return
+		}
+		http.Redirect(w, r, "https://"+s.httpsAdr+r.URL.RequestURI(), http.StatusMovedPermanently)
+	})
+}
+
+// tlsConfig offers TLS 1.2 and 1.3 with AEAD suites only, or (flawed) TLS 1.0 up with the CBC suites of old.
+func tlsConfig(cert tls.Certificate, flaws Flaws) *tls.Config {
+	c := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, CipherSuites: []uint16{
+		tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	}}
+	if flaws[FlawOldTLS] {
+		c.MinVersion = tls.VersionTLS10
+		c.CipherSuites = append(c.CipherSuites, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA)
+	}
+	return c
+}
+
+func port(a net.Addr) string {
+	_, p, _ := net.SplitHostPort(a.String())
+	return p
 }
 
 // Close stops the servers and removes the temporary CA file, if one was written.
@@ -174,10 +215,17 @@ func (s *Server) Plan(name string) (*audit.Plan, error) {
 			return nil, err
 		}
 	}
+	var resolve []string
+	for _, h := range []string{SendingDomain, "www." + SendingDomain, "api." + SendingDomain} {
+		for _, p := range []string{s.httpsPort, s.httpPort} {
+			resolve = append(resolve, h+":"+p+":127.0.0.1")
+		}
+	}
 	return &audit.Plan{
 		Name:    name,
-		App:     s.HTTPSURL,
-		HTTPURL: s.HTTPURL,
+		App:     s.AppURL,
+		HTTPURL: s.PlainURL,
+		Resolve: resolve,
 		Paths:   audit.Paths{Login: "/login"},
 		Accounts: audit.Accounts{
 			A: &audit.Account{Email: s.Accounts[0].Email, PasswordEnv: s.Accounts[0].Env},
