@@ -272,6 +272,14 @@ func (p *Plan) validate(file string, doc *yaml.Node) error {
 	default:
 		return bad("inbox.kind", fmt.Sprintf("inbox.kind: %q is not one of smtp, imap, paste", p.Inbox.Kind))
 	}
+	for _, m := range p.Ops.MFA {
+		if !contains(MFAPlaces, strings.ToLower(strings.TrimSpace(m))) {
+			return bad("ops.mfa", fmt.Sprintf("ops.mfa: %q is not one of %s", m, strings.Join(MFAPlaces, ", ")))
+		}
+	}
+	if p.Ops.RollbackMinutes < 0 {
+		return bad("ops.rollback_minutes", "ops.rollback_minutes must be a number of minutes")
+	}
 	if p.Limits.Requests < 0 || p.Limits.Concurrency < 0 {
 		return bad("limits", "limits: requests and concurrency must be positive")
 	}
@@ -352,4 +360,16 @@ func (p *Plan) ResolveMap() (map[string]string, error) {
 		m[strings.ToLower(host)+":"+port] = net.JoinHostPort(addr, port)
 	}
 	return m, nil
+}
+
+// MFAPlaces are the accounts the checklist wants behind MFA, as ops.mfa names them.
+var MFAPlaces = []string{"hosting", "dns", "git", "email", "database", "admin"}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -86,12 +88,13 @@ func Start(flaws Flaws) (*Server, error) {
 	s.app.origin = "https://" + s.httpsAdr
 	s.app.plainOrigin = "http://" + SendingDomain + ":" + s.httpPort
 
-	secure := &http.Server{Handler: s.canonical(s.app.routes()), ReadHeaderTimeout: 5 * time.Second, TLSConfig: tlsConfig(cert, flaws)}
+	quiet := log.New(io.Discard, "", 0) // refused handshakes of the TLS probes are expected, not news
+	secure := &http.Server{Handler: s.canonical(s.app.routes()), ReadHeaderTimeout: 5 * time.Second, TLSConfig: tlsConfig(cert, flaws), ErrorLog: quiet}
 	plainHandler := http.Handler(http.HandlerFunc(s.redirectToHTTPS))
 	if flaws[FlawNoHTTPSRedir] {
 		plainHandler = s.canonical(s.app.routes())
 	}
-	plain := &http.Server{Handler: plainHandler, ReadHeaderTimeout: 5 * time.Second}
+	plain := &http.Server{Handler: plainHandler, ReadHeaderTimeout: 5 * time.Second, ErrorLog: quiet}
 	s.servers = []*http.Server{secure, plain}
 	go secure.ServeTLS(tlsLn, "", "")
 	go plain.Serve(plainLn)

@@ -12,7 +12,7 @@ const selfReported = "self-reported: "
 
 // notAnswered is the result when the plan holds no answer.
 func notAnswered(key string) audit.Result {
-	return audit.NotRun("not answered: add ops." + key + " to the plan (or answer it in the wizard)")
+	return audit.NotRun("not answered: answer in the wizard or the plan's ops: section (ops." + key + ")")
 }
 
 // text reports a free-text answer as self-reported info.
@@ -48,9 +48,6 @@ func Rollback(_ context.Context, t *audit.Target) audit.Result {
 	return audit.Informed(fmt.Sprintf(selfReported+"a rollback takes %d minutes", m), ev)
 }
 
-// mfaPlaces are the accounts the checklist wants behind MFA.
-var mfaPlaces = []string{"hosting", "dns", "git", "email", "database", "admin"}
-
 // MFA lists which of the checklist's accounts the team says have MFA, and which are missing.
 func MFA(_ context.Context, t *audit.Target) audit.Result {
 	have := map[string]bool{}
@@ -61,7 +58,7 @@ func MFA(_ context.Context, t *audit.Target) audit.Result {
 		return notAnswered("mfa")
 	}
 	var missing []string
-	for _, p := range mfaPlaces {
+	for _, p := range audit.MFAPlaces {
 		if !have[p] {
 			missing = append(missing, p)
 		}

@@ -45,13 +45,17 @@ func judgeCert(ctx context.Context, t *audit.Target, origin *url.URL, now time.T
 	if origin.Port() == "" {
 		addr = net.JoinHostPort(origin.Hostname(), "443")
 	}
-	chain, err := peerChain(ctx, t, addr, origin.Hostname())
+	chain, stapled, err := peerChain(ctx, t, addr, origin.Hostname())
 	if err != nil {
 		return audit.Undecided("could not read the certificate of " + addr + ": " + err.Error())
 	}
 	leaf := chain[0]
 	days := int(math.Floor(leaf.NotAfter.Sub(now).Hours() / 24))
-	ev := audit.Evidence{Label: "certificate of " + addr, Excerpt: describe(leaf, days)}
+	ocsp := "OCSP stapling: no (info: stapling spares visitors a lookup to the CA)"
+	if stapled {
+		ocsp = "OCSP stapling: yes"
+	}
+	ev := audit.Evidence{Label: "certificate of " + addr, Excerpt: describe(leaf, days) + "\n" + ocsp}
 
 	inter := x509.NewCertPool()
 	for _, c := range chain[1:] {
@@ -76,20 +80,24 @@ func judgeCert(ctx context.Context, t *audit.Target, origin *url.URL, now time.T
 		return audit.Failed(0, fmt.Sprintf("the certificate of %s does not verify: %v", addr, verr), ev)
 	case days <= failDays:
 		return audit.Failed(0, fmt.Sprintf("the certificate of %s expires in %d days (%s): renew it now and automate renewal", addr, days, leaf.NotAfter.Format(time.DateOnly)), ev)
+	case weakSignature(leaf.SignatureAlgorithm):
+		return audit.Failed(audit.High, fmt.Sprintf("the certificate of %s is signed with %s, which browsers reject: reissue it", addr, leaf.SignatureAlgorithm), ev)
 	case days <= warnDays:
 		return audit.Warned(audit.Medium, fmt.Sprintf("the certificate of %s expires in %d days (%s)", addr, days, leaf.NotAfter.Format(time.DateOnly)), ev)
+	case rsaBits(leaf) > 0 && rsaBits(leaf) < 2048:
+		return audit.Warned(audit.Medium, fmt.Sprintf("the certificate of %s has an RSA %d-bit key: reissue it with 2048 bits or ECDSA", addr, rsaBits(leaf)), ev)
 	}
 	return audit.Passed(fmt.Sprintf("certificate of %s valid for %s, %d days left", addr, origin.Hostname(), days), ev)
 }
 
 // peerChain completes a handshake without judging the certificate (that is this check's job) and returns what
 // the server sent.
-func peerChain(ctx context.Context, t *audit.Target, addr, serverName string) ([]*x509.Certificate, error) {
+func peerChain(ctx context.Context, t *audit.Target, addr, serverName string) ([]*x509.Certificate, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	raw, err := t.Probe.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	conn := tls.Client(raw, &tls.Config{
 		ServerName:         serverName,
@@ -97,13 +105,28 @@ func peerChain(ctx context.Context, t *audit.Target, addr, serverName string) ([
 	})
 	defer conn.Close()
 	if err := conn.HandshakeContext(ctx); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	chain := conn.ConnectionState().PeerCertificates
-	if len(chain) == 0 {
-		return nil, errors.New("the server sent no certificate")
+	state := conn.ConnectionState()
+	if len(state.PeerCertificates) == 0 {
+		return nil, false, errors.New("the server sent no certificate")
 	}
-	return chain, nil
+	return state.PeerCertificates, len(state.OCSPResponse) > 0, nil
+}
+
+func weakSignature(a x509.SignatureAlgorithm) bool {
+	switch a {
+	case x509.MD2WithRSA, x509.MD5WithRSA, x509.SHA1WithRSA, x509.DSAWithSHA1, x509.ECDSAWithSHA1:
+		return true
+	}
+	return false
+}
+
+func rsaBits(c *x509.Certificate) int {
+	if k, ok := c.PublicKey.(*rsa.PublicKey); ok {
+		return k.N.BitLen()
+	}
+	return 0
 }
 
 func isSelfSigned(c *x509.Certificate) bool {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 
@@ -15,6 +16,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	o.register(fs)
 	planPath := fs.String("plan", "", "the saved plan `FILE` (YAML)")
 	resolver := fs.String("resolver", "", "DNS server `host:port` for the email checks (overrides the plan's resolver)")
+	var resolve stringList
+	fs.Var(&resolve, "resolve", "curl-style `host:port:addr`: reach host:port at addr, with the real name in Host and SNI (repeatable; adds to the plan's resolve)")
 	if err := parse(fs, args, stderr); err != nil {
 		return exitUsage, err
 	}
@@ -30,6 +33,12 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	}
 	if *resolver != "" {
 		plan.Resolver = *resolver
+	}
+	if len(resolve) > 0 {
+		plan.Resolve = append(plan.Resolve, resolve...)
+		if _, err := plan.ResolveMap(); err != nil {
+			return exitUsage, usageError{fmt.Errorf("--resolve: %w", err)}
+		}
 	}
 	return runAudit(ctx, plan, os.Getenv, &o, stdout, stderr)
 }
