@@ -148,3 +148,59 @@ func text(n *html.Node) string {
 	walk(n)
 	return strings.TrimSpace(b.String())
 }
+
+// findEmailForm returns the first form with an email field and no password field (a reset or invite request).
+func findEmailForm(page []byte, base *url.URL) (*htmlForm, bool) {
+	doc, err := html.Parse(bytes.NewReader(page))
+	if err != nil {
+		return nil, false
+	}
+	for _, form := range elements(doc, "form") {
+		f := &htmlForm{Method: strings.ToUpper(attr(form, "method")), Values: url.Values{}}
+		if f.Method == "" {
+			f.Method = "GET"
+		}
+		action, err := base.Parse(attr(form, "action"))
+		if err != nil {
+			continue
+		}
+		f.Action = action.String()
+		hasPassword := false
+		for _, in := range elements(form, "input") {
+			name, typ := attr(in, "name"), strings.ToLower(attr(in, "type"))
+			switch {
+			case typ == "password":
+				hasPassword = true
+			case name == "":
+			case typ == "email" || (f.User == "" && (typ == "" || typ == "text") && userField.MatchString(name)):
+				f.User = name
+				f.Values.Set(name, "")
+			case typ == "hidden":
+				f.Values.Set(name, attr(in, "value"))
+			}
+		}
+		if f.User != "" && !hasPassword {
+			return f, true
+		}
+	}
+	return nil, false
+}
+
+// linksMatching returns the hrefs of links whose text or address matches re.
+func linksMatching(page []byte, base *url.URL, re *regexp.Regexp) []string {
+	doc, err := html.Parse(bytes.NewReader(page))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, a := range elements(doc, "a") {
+		href := attr(a, "href")
+		if href == "" || !(re.MatchString(href) || re.MatchString(text(a))) {
+			continue
+		}
+		if u, err := base.Parse(href); err == nil {
+			out = appendUnique(out, u.String())
+		}
+	}
+	return out
+}

@@ -184,3 +184,17 @@ func LoginOutcome(err error) Result {
 	}
 	return Undecided("could not log in: " + strings.TrimPrefix(err.Error(), "account "))
 }
+
+// FreshLogin logs the account in again, sharing nothing with earlier logins: to see whether it still can.
+func (t *Target) FreshLogin(ctx context.Context, who string) error {
+	_, err := t.formLogin(ctx, who)
+	if err == nil || errors.Is(err, ErrNoAccount) || errors.Is(err, errEmptyPassword) || errors.Is(err, errWrongPassword) {
+		return err
+	}
+	bs, berr := t.FreshBrowserSession(ctx, who)
+	if berr != nil {
+		return berr
+	}
+	bs.Context.Close()
+	return nil
+}

@@ -83,6 +83,9 @@ type Limits struct {
 	Timeout     Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`             // per request
 	CheckTime   Duration `yaml:"check_timeout,omitempty" json:"check_timeout,omitempty"` // per check
 	DNSTimeout  Duration `yaml:"dns_timeout,omitempty" json:"dns_timeout,omitempty"`     // per DNS attempt (one retry follows)
+	Burst       int      `yaml:"burst,omitempty" json:"burst,omitempty"`                 // requests per rate-limit burst (at most 20)
+	BurstWindow Duration `yaml:"burst_window,omitempty" json:"burst_window,omitempty"`   // time per burst (at most 10s)
+	Samples     int      `yaml:"samples,omitempty" json:"samples,omitempty"`             // latency samples in all (at most 200)
 	Concurrency int      `yaml:"concurrency,omitempty" json:"concurrency,omitempty"`     // checks at once
 }
 
@@ -279,6 +282,12 @@ func (p *Plan) validate(file string, doc *yaml.Node) error {
 	}
 	if p.Ops.RollbackMinutes < 0 {
 		return bad("ops.rollback_minutes", "ops.rollback_minutes must be a number of minutes")
+	}
+	if p.Limits.Burst < 0 || p.Limits.Burst > 20 || time.Duration(p.Limits.BurstWindow) > 10*time.Second {
+		return bad("limits", "limits: burst may tighten the defaults (20 requests in 10s), not raise them")
+	}
+	if p.Limits.Samples < 0 || p.Limits.Samples > 200 {
+		return bad("limits.samples", "limits.samples: at most 200")
 	}
 	if p.Limits.Requests < 0 || p.Limits.Concurrency < 0 {
 		return bad("limits", "limits: requests and concurrency must be positive")

@@ -37,6 +37,7 @@ const (
 	PhaseMain  Phase = iota // most checks, concurrently
 	PhaseJudge              // judge what the other checks saw (every error response, ...)
 	PhaseEnd                // end sessions (logout): nothing after them may need those sessions
+	PhaseBurst              // bounded bursts (rate limits): they may lock an account or an IP out, so they come last
 )
 
 // Check is a catalog entry with the function that runs it.

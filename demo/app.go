@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 //go:embed static/app.js
@@ -56,11 +57,14 @@ type app struct {
 	invites     map[string]pending
 	outbox      []Mail // mail the app would send; the SMTP sink arrives with the email flows
 	writes      atomic.Int64
+	hits        map[string]int         // "POST /login" -> requests received
+	failures    map[string][]time.Time // rate-limit windows by key
 	planted     plantedSecrets
 }
 
 func newApp(flaws Flaws, accounts []DemoAccount) *app {
-	a := &app{flaws: flaws, sessions: map[string]int{}, resets: map[string]pending{}, invites: map[string]pending{}, planted: plant()}
+	a := &app{flaws: flaws, sessions: map[string]int{}, resets: map[string]pending{}, invites: map[string]pending{}, planted: plant(),
+		hits: map[string]int{}, failures: map[string][]time.Time{}}
 	a.communities = []community{{1, "acme", "Acme Builders"}, {2, "globex", "Globex Guild"}}
 	a.users = []*user{
 		{ID: 1, Email: accounts[0].Email, Name: "Alice Example", pwHash: hashPassword(accounts[0].Password), Community: 1},
@@ -188,12 +192,21 @@ func (a *app) withHeaders(next http.Handler) http.Handler {
 		if strings.HasPrefix(r.URL.Path, "/api/") && a.cors(w, r) {
 			return
 		}
-		if isWrite(r) {
-			a.writes.Add(1)
+		a.hit(r)
+		defer func() {
+			if p := recover(); p != nil { // a handler crashed: 500, with the stack when errors are verbose
+				a.apiError(w, http.StatusInternalServerError, "internal error", fmt.Errorf("panic: %v", p))
+			}
+		}()
+		if !a.has(FlawNoBodyLimit) {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// maxBody is the most a request body may carry (hardened).
+const maxBody = 64 << 10
 
 // cors applies the API's CORS policy; it reports true when it answered a preflight itself.
 func (a *app) cors(w http.ResponseWriter, r *http.Request) bool {
@@ -322,7 +335,13 @@ func (a *app) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) login(w http.ResponseWriter, r *http.Request) {
-	email, password := r.PostFormValue("email"), r.PostFormValue("password")
+	email, password, ok := a.credentials(w, r)
+	if !ok {
+		return
+	}
+	if !a.has(FlawNoLoginLimit) && a.limited(w, "login:"+strings.ToLower(email), "login-ip:"+clientIP(r)) {
+		return
+	}
 	var found *user
 	a.mu.Lock()
 	for _, u := range a.users {
@@ -333,6 +352,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	}
 	a.mu.Unlock()
 	if found == nil {
+		a.failed("login:"+strings.ToLower(email), "login-ip:"+clientIP(r))
 		a.render(w, http.StatusUnauthorized, pageData{Title: "Log in", Form: loginForm, Error: "Wrong email or password.", CSRF: randomSecret()})
 		return
 	}
@@ -453,6 +473,9 @@ func (a *app) ownCommunity(w http.ResponseWriter, r *http.Request, skip ...Flaw)
 }
 
 func (a *app) apiPosts(w http.ResponseWriter, r *http.Request) {
+	if a.has(FlawSlowAPI) {
+		time.Sleep(700 * time.Millisecond) // an unindexed query
+	}
 	id, ok := a.ownCommunity(w, r)
 	if !ok {
 		return

@@ -43,6 +43,11 @@ const (
 	FlawCommittedKey   Flaw = "committed-key"
 	FlawWWWChain       Flaw = "www-chain"
 	FlawOldTLS         Flaw = "old-tls"
+	FlawNoLoginLimit   Flaw = "no-login-limit"
+	FlawNoResetLimit   Flaw = "no-reset-limit"
+	FlawSlowAPI        Flaw = "slow-api"
+	FlawPanicBadJSON   Flaw = "panic-on-bad-json"
+	FlawNoBodyLimit    Flaw = "no-body-limit"
 )
 
 // flawText says what each flaw does, for `launchready demo --list-flaws` and the tests.
@@ -83,6 +88,11 @@ var flawText = map[Flaw]string{
 	FlawCommittedKey:   "the app's git history holds a Stripe secret key, committed and deleted later",
 	FlawWWWChain:       "www.demo.test redirects down to http:// before reaching the canonical host",
 	FlawOldTLS:         "TLS 1.0 and 1.1 are accepted, with CBC cipher suites",
+	FlawNoLoginLimit:   "failed logins are never limited",
+	FlawNoResetLimit:   "password reset requests are never limited",
+	FlawSlowAPI:        "the posts API takes about 700 ms",
+	FlawPanicBadJSON:   "the login handler panics on a malformed JSON body and answers 500",
+	FlawNoBodyLimit:    "request bodies have no size limit",
 }
 
 // Flaws is a set of switched-on flaws.

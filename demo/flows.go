@@ -43,6 +43,7 @@ func (a *app) signup(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	a.writes.Add(1)
 	c := community{ID: len(a.communities) + 1, Slug: fmt.Sprintf("c%d", len(a.communities)+1), Name: name + "'s community"}
 	a.communities = append(a.communities, c)
 	u := &user{ID: len(a.users) + 1, Email: email, Name: name, pwHash: hashPassword(password), Community: c.ID}
@@ -57,10 +58,15 @@ func (a *app) forgotPage(w http.ResponseWriter, r *http.Request) {
 
 // forgot answers the same whether or not the address has an account, and mails a one-hour, single-use link.
 func (a *app) forgot(w http.ResponseWriter, r *http.Request) {
+	if !a.has(FlawNoResetLimit) && a.limited(w, "reset-ip:"+clientIP(r)) {
+		return
+	}
+	a.failed("reset-ip:" + clientIP(r)) // every request counts against the window
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	a.mu.Lock()
 	for _, u := range a.users {
 		if strings.EqualFold(u.Email, email) {
+			a.writes.Add(1)
 			token := randomSecret() + randomSecret()
 			a.resets[token] = pending{UserID: u.ID, Email: u.Email, Expires: time.Now().Add(resetLifetime)}
 			a.outbox = append(a.outbox, Mail{To: u.Email, Subject: "Reset your password", Body: a.origin + "/reset?token=" + token})
@@ -83,6 +89,7 @@ func (a *app) reset(w http.ResponseWriter, r *http.Request) {
 	p, ok := a.resets[token]
 	delete(a.resets, token)
 	if ok && time.Now().Before(p.Expires) && len(password) >= 8 {
+		a.writes.Add(1)
 		for _, u := range a.users {
 			if u.ID == p.UserID {
 				u.pwHash = hashPassword(password)
@@ -141,6 +148,7 @@ func (a *app) apiInvite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := randomSecret() + randomSecret()
+	a.writes.Add(1)
 	a.mu.Lock()
 	a.invites[token] = pending{UserID: u.ID, Email: body.Email, Community: u.Community, Expires: time.Now().Add(7 * 24 * time.Hour)}
 	a.outbox = append(a.outbox, Mail{To: body.Email, Subject: "You are invited", Body: a.origin + "/invite/" + token})
@@ -166,21 +174,11 @@ func (a *app) acceptInvite(w http.ResponseWriter, r *http.Request) {
 		a.render(w, http.StatusBadRequest, pageData{Title: "Join the community", Error: "This invite is invalid or has expired."})
 		return
 	}
+	a.writes.Add(1)
 	u := &user{ID: len(a.users) + 1, Email: p.Email, Name: r.PostFormValue("name"), pwHash: hashPassword(r.PostFormValue("password")), Community: p.Community}
 	a.users = append(a.users, u)
 	a.mu.Unlock()
 	a.startSession(w, r, u)
-}
-
-// isWrite reports a request that changes the app's data (login and logout only change the caller's session).
-func isWrite(r *http.Request) bool {
-	switch {
-	case r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions:
-		return false
-	case r.URL.Path == "/login" || r.URL.Path == "/logout":
-		return false
-	}
-	return true
 }
 
 type member struct {

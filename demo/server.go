@@ -176,7 +176,25 @@ func (s *Server) IssuedSessions() []string {
 	return out
 }
 
-// Writes counts the requests that changed the app's data (anything but GET/HEAD/OPTIONS, login and logout).
+// Hits is how many requests the app received for "METHOD /path".
+func (s *Server) Hits(key string) int {
+	s.app.mu.Lock()
+	defer s.app.mu.Unlock()
+	return s.app.hits[key]
+}
+
+// TotalHits is how many requests the app received in all.
+func (s *Server) TotalHits() int {
+	s.app.mu.Lock()
+	defer s.app.mu.Unlock()
+	n := 0
+	for _, v := range s.app.hits {
+		n += v
+	}
+	return n
+}
+
+// Writes counts the requests that changed the app's data (a user, a token, a password, an invite created).
 func (s *Server) Writes() int64 { return s.app.writes.Load() }
 
 // PlantedSecrets are the full values of the secrets the demo can leak, so tests can prove none reaches a report.

@@ -12,6 +12,7 @@ import (
 	"github.com/launchready/launchready/audit/input"
 	"github.com/launchready/launchready/audit/ops"
 	"github.com/launchready/launchready/audit/perf"
+	"github.com/launchready/launchready/audit/ratelimit"
 	"github.com/launchready/launchready/audit/secrets"
 	"github.com/launchready/launchready/audit/session"
 	"github.com/launchready/launchready/audit/transport"
@@ -30,6 +31,11 @@ var implemented = map[string]struct {
 	"authz.id-swap-params":       {run: authz.IDSwapParams},
 	"authz.admin-routes":         {run: authz.AdminRoutes},
 	"authz.predictable-ids":      {run: authz.PredictableIDs},
+	"ratelimit.login":            {run: ratelimit.Login, phase: audit.PhaseBurst},
+	"ratelimit.reset":            {run: ratelimit.Reset, phase: audit.PhaseBurst},
+	"ratelimit.signup":           {run: ratelimit.Signup, phase: audit.PhaseBurst},
+	"ratelimit.invite":           {run: ratelimit.Invite, phase: audit.PhaseBurst},
+	"ratelimit.post":             {run: ratelimit.Post, phase: audit.PhaseBurst},
 	"headers.hsts":               {run: headers.HSTS},
 	"headers.csp":                {run: headers.CSP},
 	"headers.frame":              {run: headers.Frame},

@@ -1,0 +1,142 @@
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/probe"
+)
+
+// Defaults, which a plan's limits may only tighten.
+const (
+	defaultBurst  = 20
+	defaultWindow = 10 * time.Second
+)
+
+// attempt is one request of a burst and its answer.
+type attempt struct {
+	N      int
+	Status int
+	At     time.Duration
+}
+
+// burst is what a burst saw.
+type burst struct {
+	Attempts  []attempt
+	LimitedAt int // the attempt that was refused, 0 when none was
+	Elapsed   time.Duration
+	Signals   []string // the answer's Retry-After, RateLimit-* headers, or lockout text
+	Err       error
+	Last      *probe.Response
+}
+
+var lockoutText = regexp.MustCompile(`(?i)too many (attempts|requests)|try again (later|in)|temporarily locked|account (is )?locked|rate limit|captcha`)
+
+// limited reports an answer that refuses for being too many: 429, 423, a 503 with Retry-After, or a page that says
+// so (a lockout message, a captcha).
+func limited(resp *probe.Response) (bool, []string) {
+	var signals []string
+	for _, h := range []string{"Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy", "X-RateLimit-Limit", "X-RateLimit-Remaining"} {
+		if v := resp.Header.Get(h); v != "" {
+			signals = append(signals, h+": "+v)
+		}
+	}
+	switch {
+	case resp.Status == http.StatusTooManyRequests, resp.Status == http.StatusLocked:
+		return true, signals
+	case resp.Status == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "":
+		return true, signals
+	}
+	if m := lockoutText.Find(resp.Body); m != nil {
+		return true, append(signals, fmt.Sprintf("the page says %q", m))
+	}
+	return false, signals
+}
+
+// run sends at most max requests within window, one after another, and stops at the first refusal.
+func run(ctx context.Context, t *audit.Target, next func(i int) (*probe.Request, error)) burst {
+	max := defaultBurst
+	if n := t.Plan.Limits.Burst; n > 0 && n < max {
+		max = n
+	}
+	window := defaultWindow
+	if w := time.Duration(t.Plan.Limits.BurstWindow); w > 0 && w < window {
+		window = w
+	}
+	var b burst
+	start := time.Now()
+	for i := 1; i <= max && time.Since(start) < window; i++ {
+		req, err := next(i)
+		if err != nil {
+			b.Err = err
+			break
+		}
+		resp, err := t.Probe.Do(ctx, req)
+		if err != nil {
+			b.Err = err
+			break
+		}
+		b.Last = resp
+		b.Attempts = append(b.Attempts, attempt{N: i, Status: resp.Status, At: time.Since(start)})
+		if lim, signals := limited(resp); lim {
+			b.LimitedAt, b.Signals = i, signals
+			break
+		}
+	}
+	b.Elapsed = time.Since(start)
+	return b
+}
+
+// evidence shows the burst: every status in order, and what the refusal said.
+func (b burst) evidence(label string) audit.Evidence {
+	var statuses []string
+	for _, a := range b.Attempts {
+		statuses = append(statuses, fmt.Sprint(a.Status))
+	}
+	text := fmt.Sprintf("%d attempts in %s: %s", len(b.Attempts), dur(b.Elapsed), strings.Join(statuses, " "))
+	if len(b.Signals) > 0 {
+		text += "\n" + strings.Join(b.Signals, "\n")
+	}
+	ev := audit.Note(label, text)
+	if b.Last != nil {
+		ev.Request = b.Last.Method + " " + b.Last.URL
+		ev.Status = b.Last.Status
+	}
+	return ev
+}
+
+// judge turns a burst into the check's result.
+func (b burst) judge(what string, sev audit.Severity) audit.Result {
+	ev := b.evidence(what)
+	switch {
+	case b.LimitedAt > 0:
+		return audit.Passed(fmt.Sprintf("%s limited after %d attempts in %s (%d%s)", what, b.LimitedAt, dur(b.Attempts[b.LimitedAt-1].At), b.Last.Status, retry(b.Signals)), ev)
+	case len(b.Attempts) == 0:
+		return audit.Undecided(fmt.Sprintf("no %s attempt could be sent: %v", what, b.Err), ev)
+	case b.Err != nil:
+		return audit.Undecided(fmt.Sprintf("the burst stopped after %d %s attempts, none refused: %v", len(b.Attempts), what, b.Err), ev)
+	}
+	return audit.Failed(sev, fmt.Sprintf("%d %s attempts in %s, none refused: nothing slows down a script (limit to about 5 per minute per account and IP, answer 429 with Retry-After)", len(b.Attempts), what, dur(b.Elapsed)), ev)
+}
+
+func retry(signals []string) string {
+	for _, s := range signals {
+		if strings.HasPrefix(s, "Retry-After") {
+			return ", " + s
+		}
+	}
+	return ""
+}
+
+// dur shows a burst's time readably: milliseconds under a second.
+func dur(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return d.Round(100 * time.Millisecond).String()
+}

@@ -1,0 +1,105 @@
+package ratelimit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http/cookiejar"
+	"strings"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/probe"
+)
+
+// Login sends a bounded burst of failed logins for account A (never B: one account may end up locked), then
+// checks whether the limit is per account or per IP, and whether A can still log in.
+func Login(ctx context.Context, t *audit.Target) audit.Result {
+	acc := t.Plan.Accounts.A
+	if acc == nil {
+		return audit.NotRun("no account A in the plan: the login burst uses a wrong password for account A")
+	}
+	wrong := "launchready-wrong-" + random(6)
+	jar, _ := cookiejar.New(nil)
+	if _, err := t.LoginSubmission(ctx, jar, acc.Email, wrong); err != nil {
+		if errors.Is(err, audit.ErrNoForm) {
+			return audit.Undecided("the login form is not in the server's HTML (a JavaScript login): the burst needs it; " + err.Error())
+		}
+		return audit.Undecided(err.Error())
+	}
+	b := run(ctx, t, func(int) (*probe.Request, error) { return t.LoginSubmission(ctx, jar, acc.Email, wrong) })
+	res := b.judge("failed login", audit.High)
+	if b.LimitedAt > 0 {
+		// One more, for an address that has no account: refused too means the limit follows the client (IP).
+		if req, err := t.LoginSubmission(ctx, jar, "launchready-"+random(4)+"@"+domainOf(acc.Email), wrong); err == nil {
+			if resp, err := t.Probe.Do(ctx, req); err == nil {
+				scope := "per account"
+				if lim, _ := limited(resp); lim {
+					scope = "per client IP (or global)"
+				}
+				res.Summary += "; the limit looks " + scope
+			}
+		}
+	}
+	if err := t.FreshLogin(ctx, "a"); err != nil {
+		res.Evidence = append(res.Evidence, audit.Note("account A after the burst", err.Error()))
+		res.Summary += fmt.Sprintf(" — ACCOUNT A IS LOCKED OUT after the burst (%v): checks that log in as A will fail until the lock expires", short(err))
+	}
+	return res
+}
+
+// Reset sends a bounded burst of password-reset requests for an address that has no account.
+func Reset(ctx context.Context, t *audit.Target) audit.Result {
+	domain := "example.test"
+	if t.Plan.Accounts.A != nil {
+		domain = domainOf(t.Plan.Accounts.A.Email)
+	}
+	unknown := "launchready-" + random(6) + "@" + domain
+	jar, _ := cookiejar.New(nil)
+	if _, err := t.ResetSubmission(ctx, jar, unknown); err != nil {
+		if errors.Is(err, audit.ErrNoForm) {
+			return audit.Undecided(err.Error())
+		}
+		return audit.Undecided("finding the reset form: " + err.Error())
+	}
+	b := run(ctx, t, func(int) (*probe.Request, error) { return t.ResetSubmission(ctx, jar, unknown) })
+	return b.judge("password-reset request", audit.Medium)
+}
+
+// writesOnly is the result of a burst that would write to the app without active: true.
+func writesOnly(what string) func(context.Context, *audit.Target) audit.Result {
+	return func(_ context.Context, t *audit.Target) audit.Result {
+		if !t.Plan.Active {
+			return audit.NotRun(fmt.Sprintf("a burst of up to 20 %s writes to the app: set active: true in the plan to allow it", what))
+		}
+		return audit.Undecided(fmt.Sprintf("the burst of %s is not automated in this version even with active: true: check by hand that a few quick ones get 429", what))
+	}
+}
+
+var (
+	Signup = writesOnly("sign-ups")
+	Invite = writesOnly("invites")
+	Post   = writesOnly("posts")
+)
+
+func random(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func domainOf(email string) string {
+	if _, d, ok := strings.Cut(email, "@"); ok {
+		return d
+	}
+	return "example.test"
+}
+
+func short(err error) string {
+	s := err.Error()
+	if len(s) > 120 {
+		return s[:120] + "…"
+	}
+	return s
+}
