@@ -1,6 +1,7 @@
 package input
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -78,5 +79,29 @@ func TestMalformID(t *testing.T) {
 		if got := malformID(tt.in); got != tt.want {
 			t.Errorf("malformID(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestMalformedAndOversizedOnDemo(t *testing.T) {
+	tests := []struct {
+		name  string
+		check func(context.Context, *audit.Target) audit.Result
+		flaw  demo.Flaw
+		says  string
+	}{
+		{"panic on bad JSON", Malformed, demo.FlawPanicBadJSON, "answers 500"},
+		{"no body limit", Oversized, demo.FlawNoBodyLimit, "2 MiB field whole"},
+	}
+	hardened := demotest.Target(t, demo.Hardened())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.check(t.Context(), demotest.Target(t, demotest.Only(tt.flaw)))
+			if got.Status != audit.Fail || !strings.Contains(got.Summary, tt.says) {
+				t.Errorf("flawed: %s %q, want fail saying %q", got.Status, got.Summary, tt.says)
+			}
+			if got := tt.check(t.Context(), hardened); got.Status != audit.Pass {
+				t.Errorf("hardened: %s %q, want pass", got.Status, got.Summary)
+			}
+		})
 	}
 }

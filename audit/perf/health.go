@@ -21,7 +21,8 @@ var wellKnownHealth = []string{"/healthz", "/health", "/api/health", "/api/healt
 // checks it answers 200 quickly.
 func Health(ctx context.Context, t *audit.Target) audit.Result {
 	if t.Plan.Paths.Health != "" {
-		return judgeHealth(ctx, t, t.Resolve(t.Plan.Paths.Health).String())
+		u := t.Resolve(t.Plan.Paths.Health).String()
+		return cheap(ctx, t, u, judgeHealth(ctx, t, u))
 	}
 	// What the app answers for a path that cannot exist: a single-page app answers every path with its shell,
 	// which is not a health endpoint.
@@ -38,7 +39,7 @@ func Health(ctx context.Context, t *audit.Target) audit.Result {
 		}
 		tried = append(tried, p)
 		if resp.Status == 200 && !looksLikeShell(resp.Body, shell.Body) {
-			return judgeResponse(resp, u)
+			return cheap(ctx, t, u, judgeResponse(resp, u))
 		}
 	}
 	return audit.Warned(audit.Medium, "no health endpoint found: give uptime monitoring a cheap GET /healthz that checks the database, or name yours in paths.health",
@@ -61,6 +62,12 @@ func judgeHealth(ctx context.Context, t *audit.Target, u string) audit.Result {
 	return judgeResponse(resp, u)
 }
 
+// healthSamples is how many times a found health endpoint is timed, to see that it is cheap.
+const healthSamples = 5
+
+// healthCheap is the p95 a health endpoint should stay under: monitors poll it every few seconds.
+const healthCheap = 100 * time.Millisecond
+
 func judgeResponse(resp *probe.Response, u string) audit.Result {
 	ev := audit.Exchange("health endpoint", resp, "Content-Type")
 	ev.Excerpt = audit.Excerpt(resp.Body, "")
@@ -71,6 +78,31 @@ func judgeResponse(resp *probe.Response, u string) audit.Result {
 		return audit.Warned(audit.Low, fmt.Sprintf("the health endpoint answers 200 but took %s (monitors time out around 1 s)", resp.Duration.Round(time.Millisecond)), ev)
 	}
 	return audit.Passed(fmt.Sprintf("%s answers 200 in %s", u, millis(resp.Duration)), ev)
+}
+
+// cheap times the health endpoint a few more times and warns when its p95 is not small.
+func cheap(ctx context.Context, t *audit.Target, u string, res audit.Result) audit.Result {
+	if res.Status != audit.Pass {
+		return res
+	}
+	var ts []time.Duration
+	for range healthSamples {
+		resp, err := t.Probe.Do(ctx, &probe.Request{URL: u})
+		if err != nil {
+			break
+		}
+		ts = append(ts, resp.Duration)
+	}
+	if len(ts) == 0 {
+		return res
+	}
+	p95 := quantiles(ts)[1]
+	res.Evidence = append(res.Evidence, audit.Note("health endpoint timing", fmt.Sprintf("p95 %s over %d requests", millis(p95), len(ts))))
+	if p95 >= healthCheap {
+		return audit.Warned(audit.Low, fmt.Sprintf("%s answers 200 but its p95 is %s over %d requests: keep it under 100 ms (monitors poll it often)", u, millis(p95), len(ts)), res.Evidence...)
+	}
+	res.Summary += fmt.Sprintf(" (p95 %s over %d requests)", millis(p95), len(ts))
+	return res
 }
 
 // millis shows a duration in milliseconds, with a decimal under 10 ms.

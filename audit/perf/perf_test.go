@@ -3,9 +3,12 @@ package perf
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/probe"
 	"github.com/launchready/launchready/browser/browsertest"
 	"github.com/launchready/launchready/demo"
 	"github.com/launchready/launchready/demo/demotest"
@@ -56,5 +59,40 @@ func TestLCPOnDemo(t *testing.T) {
 	}
 	if got := LCPMobile(t.Context(), demotest.Target(t, demo.Hardened())); got.Status != audit.Pass {
 		t.Errorf("hardened: %s %q, want pass", got.Status, got.Summary)
+	}
+}
+
+func TestAPIP95OnDemo(t *testing.T) {
+	browsertest.Bin(t)
+	got := APIP95(t.Context(), demotest.Target(t, demotest.Only(demo.FlawSlowAPI)))
+	if got.Status != audit.Fail || !strings.Contains(got.Summary, "GET /api/communities/{id}/posts") {
+		t.Errorf("slow API: %s %q, want a fail naming the slow endpoint", got.Status, got.Summary)
+	}
+	got = APIP95(t.Context(), demotest.Target(t, demo.Hardened()))
+	if got.Status != audit.Pass || !strings.Contains(got.Summary, "samples") {
+		t.Errorf("hardened: %s %q, want pass with the sample count", got.Status, got.Summary)
+	}
+}
+
+func TestQuantilesAreExact(t *testing.T) {
+	var ts []time.Duration
+	for i := 1; i <= 100; i++ {
+		ts = append(ts, time.Duration(i)*time.Millisecond)
+	}
+	if q := quantiles(ts); q != [3]time.Duration{50 * time.Millisecond, 95 * time.Millisecond, 99 * time.Millisecond} {
+		t.Errorf("quantiles %v", q)
+	}
+}
+
+// BenchmarkSampler times the sampler's own overhead on a local endpoint.
+func BenchmarkSampler(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"ok":true}`)) }))
+	b.Cleanup(srv.Close)
+	tg, _ := audit.NewTarget(&audit.Plan{App: srv.URL + "/", Limits: audit.Limits{Requests: 1 << 30}}, nil)
+	for b.Loop() {
+		resp, err := tg.Probe.Do(b.Context(), &probe.Request{URL: srv.URL + "/api/x"})
+		if err != nil || resp.Status != 200 {
+			b.Fatal(err)
+		}
 	}
 }

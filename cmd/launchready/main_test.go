@@ -206,3 +206,29 @@ func activeOnly(id string) bool {
 	}
 	return false
 }
+
+// A whole flawed demo audit stays inside its bounds: no burst over its cap, the request budget kept, no write.
+func TestAuditTrafficIsBounded(t *testing.T) {
+	srv := demotest.Start(t, demo.Flawed())
+	plan, err := srv.Plan("bounds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if _, err := runAudit(t.Context(), plan, srv.Getenv, &outputOptions{}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	// Logins of the audit itself: a few per account (HTTP, browser, fresh), besides the 20 of the burst.
+	if n := srv.Hits("POST /login"); n > 20+12 {
+		t.Errorf("%d POST /login: the login burst went over its cap", n)
+	}
+	if n := srv.Hits("POST /forgot-password"); n > 20 {
+		t.Errorf("%d POST /forgot-password: the reset burst went over its cap", n)
+	}
+	if n := srv.TotalHits(); n > 2000 {
+		t.Errorf("%d requests: over the audit's default budget of 2000", n)
+	}
+	if n := srv.Writes(); n != 0 {
+		t.Errorf("the passive audit changed the app's data %d times", n)
+	}
+}

@@ -1,0 +1,100 @@
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/demo"
+	"github.com/launchready/launchready/demo/demotest"
+)
+
+func TestRateLimitsOnDemo(t *testing.T) {
+	tests := []struct {
+		name  string
+		check func(context.Context, *audit.Target) audit.Result
+		flaw  demo.Flaw
+		hits  string // the endpoint the burst hits
+	}{
+		{"login", Login, demo.FlawNoLoginLimit, "POST /login"},
+		{"reset", Reset, demo.FlawNoResetLimit, "POST /forgot-password"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := demotest.Start(t, demotest.Only(tt.flaw))
+			got := tt.check(t.Context(), target(t, srv))
+			if got.Status != audit.Fail || !strings.Contains(got.Summary, "20 ") {
+				t.Errorf("flawed: %s %q, want a fail after 20 attempts", got.Status, got.Summary)
+			}
+			if n := srv.Hits(tt.hits); n > 20+2 {
+				t.Errorf("the burst sent %d requests to %s: over its cap of 20", n, tt.hits)
+			}
+			hard := demotest.Start(t, demo.Hardened())
+			got = tt.check(t.Context(), target(t, hard))
+			if got.Status != audit.Pass || !strings.Contains(got.Summary, "limited after 6 attempts") || !strings.Contains(got.Summary, "Retry-After: 60") {
+				t.Errorf("hardened: %s %q, want the limit seen with Retry-After", got.Status, got.Summary)
+			}
+		})
+	}
+}
+
+func target(t *testing.T, srv *demo.Server) *audit.Target {
+	plan, err := srv.Plan("burst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := audit.NewTarget(plan, srv.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tg.Close)
+	return tg
+}
+
+// The burst respects the plan's tighter bounds, and a page that says "too many attempts" counts as a limit.
+func TestBurstBounds(t *testing.T) {
+	var n int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			fmt.Fprint(w, `<form method="post" action="/session"><input name="username"><input type="password" name="pw"></form>`)
+			return
+		}
+		n++
+		if n > 3 {
+			fmt.Fprint(w, `<p>Too many attempts. Please try again later.</p>`)
+			return
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `<form method="post" action="/session"><input name="username"><input type="password" name="pw"></form>`)
+	}))
+	t.Cleanup(srv.Close)
+	plan := &audit.Plan{App: srv.URL + "/", Accounts: audit.Accounts{A: &audit.Account{Email: "a@x.test", PasswordEnv: "P"}},
+		Limits: audit.Limits{Burst: 8, BurstWindow: audit.Duration(5 * time.Second)}}
+	tg, err := audit.NewTarget(plan, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Login(t.Context(), tg)
+	if got.Status != audit.Pass || !strings.Contains(got.Summary, "limited after 4 attempts") {
+		t.Errorf("got %s %q", got.Status, got.Summary)
+	}
+	n = -100 // never limited from now on
+	got = Login(t.Context(), tg)
+	if got.Status != audit.Fail || !strings.HasPrefix(got.Summary, "8 failed login attempts") {
+		t.Errorf("with limits.burst 8: %s %q", got.Status, got.Summary)
+	}
+}
+
+func TestWriteBurstsNeedActive(t *testing.T) {
+	tg, _ := audit.NewTarget(&audit.Plan{App: "https://127.0.0.1/"}, nil)
+	for _, check := range []func(context.Context, *audit.Target) audit.Result{Signup, Invite, Post} {
+		if got := check(t.Context(), tg); got.Status != audit.Skipped || !strings.Contains(got.Summary, "active: true") {
+			t.Errorf("got %s %q", got.Status, got.Summary)
+		}
+	}
+}
