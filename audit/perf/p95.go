@@ -65,40 +65,7 @@ func APIP95(ctx context.Context, t *audit.Target) audit.Result {
 		total = n
 	}
 	per := min(samplesPerPattern, max(1, total/len(order)))
-	type job struct{ pattern, url string }
-	jobs := make(chan job)
-	var mu sync.Mutex
-	times := map[string][]time.Duration{}
-	var errs []string
-	deadline := time.Now().Add(sampleTime)
-	var wg sync.WaitGroup
-	for range sampleConcurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				if time.Now().After(deadline) || ctx.Err() != nil {
-					continue
-				}
-				resp, err := t.Probe.Do(ctx, creds.Apply(&probe.Request{URL: j.url}))
-				mu.Lock()
-				if err != nil {
-					errs = append(errs, err.Error())
-				} else {
-					times[j.pattern] = append(times[j.pattern], resp.Duration)
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	// Interleave endpoints so a time cap cuts all of them evenly.
-	for i := 0; i < per; i++ {
-		for _, p := range order {
-			jobs <- job{p, byPattern[p]}
-		}
-	}
-	close(jobs)
-	wg.Wait()
+	times, errs := sampleAll(ctx, t, creds, order, byPattern, per)
 
 	var all []time.Duration
 	var lines []string
@@ -126,6 +93,49 @@ func APIP95(ctx context.Context, t *audit.Target) audit.Result {
 		return audit.Failed(0, summary+"; slowest: "+worst+" at p95 "+ms(worstP95), ev)
 	}
 	return audit.Passed(summary, ev)
+}
+
+// sampleAll requests each pattern's URL per times, sampleConcurrency at a time, interleaving patterns so the time
+// cap cuts all of them evenly, and returns each request's time from sending to the last body byte.
+func sampleAll(ctx context.Context, t *audit.Target, creds *audit.Session, order []string, byPattern map[string]string, per int) (map[string][]time.Duration, []string) {
+	type job struct{ pattern, url string }
+	jobs := make(chan job)
+	var mu sync.Mutex
+	times := map[string][]time.Duration{}
+	var errs []string
+	deadline := time.Now().Add(sampleTime)
+	var wg sync.WaitGroup
+	for range sampleConcurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				if time.Now().After(deadline) || ctx.Err() != nil {
+					continue
+				}
+				req := &probe.Request{URL: j.url}
+				if creds != nil {
+					creds.Apply(req)
+				}
+				resp, err := t.Probe.Do(ctx, req)
+				mu.Lock()
+				if err != nil {
+					errs = append(errs, err.Error())
+				} else {
+					times[j.pattern] = append(times[j.pattern], resp.Duration)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := 0; i < per; i++ {
+		for _, p := range order {
+			jobs <- job{p, byPattern[p]}
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return times, errs
 }
 
 // quantiles returns the exact p50, p95 and p99 of the samples (nearest rank), no histogram involved.
