@@ -46,6 +46,7 @@ type Paths struct {
 	Reset  string `yaml:"reset,omitempty" json:"reset,omitempty"`
 	Invite string `yaml:"invite,omitempty" json:"invite,omitempty"`
 	Health string `yaml:"health,omitempty" json:"health,omitempty"`
+	Admin  string `yaml:"admin,omitempty" json:"admin,omitempty"` // the app's admin page or API, tried as a member and anonymously
 }
 
 type Accounts struct {

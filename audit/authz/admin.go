@@ -112,6 +112,9 @@ func adminRoutes(ctx context.Context, t *audit.Target, s *audit.Surface) []strin
 			}
 		}
 	}
+	if t.Plan.Paths.Admin != "" {
+		add(t.Plan.Paths.Admin)
+	}
 	var inCode []string
 	for _, b := range bodies {
 		for _, m := range adminInCode.FindAllSubmatch(b, -1) {

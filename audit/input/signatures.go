@@ -23,6 +23,12 @@ var signatures = []signature{
 		[]string{`pq: invalid input syntax for type integer: "x"`, "You have an error in your SQL syntax; check the manual", "SQLSTATE[42S02]: Base table"}, []string{"no results for your query"}},
 	{"framework debug page", regexp.MustCompile(`(?i)Werkzeug Debugger|You're seeing this error because you have <code>DEBUG = True</code>|Whoops! There was an error|Action Controller: Exception caught|<title>Error</title>\s*<pre>Error:`),
 		[]string{"You're seeing this error because you have <code>DEBUG = True</code>", "Action Controller: Exception caught"}, []string{"Error: not found"}},
+	{"Spring Boot error page", regexp.MustCompile(`Whitelabel Error Page|"trace"\s*:\s*"(?:java|org\.springframework)`),
+		[]string{"<h1>Whitelabel Error Page</h1>", `{"status":500,"trace":"java.lang.IllegalStateException"}`}, []string{"Error page not found"}},
+	{"PHP error", regexp.MustCompile(`(?:Fatal error|Parse error|Warning|Notice)</b>:.+ in <b>/|PHP (?:Fatal|Parse) error:|Stack trace:\s*#0 /`),
+		[]string{"<b>Fatal error</b>:  Uncaught Exception in <b>/var/www/html/index.php", "PHP Fatal error:  Uncaught Error"}, []string{"Warning: low stock"}},
+	{"ASP.NET error page", regexp.MustCompile(`Server Error in '/' Application|\[\w+Exception: .+\]\s+System\.`),
+		[]string{"<h1>Server Error in '/' Application.</h1>"}, []string{"Server error, try again"}},
 	{"internal file path", regexp.MustCompile(`(?:/(?:home|srv|var/www|usr/src|opt|app)/[\w.\-/]+\.(?:go|py|js|ts|rb|php|java)\b(?::\d+)?|[A-Z]:\\(?:inetpub|Users)\\[\w\\. -]+)`),
 		[]string{"/srv/demo/internal/store/posts.go:42", `C:\inetpub\wwwroot\app.aspx`}, []string{"/api/posts/42", "see /docs/getting-started"}},
 }
