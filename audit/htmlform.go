@@ -27,15 +27,10 @@ func findPasswordForm(page []byte, base *url.URL) (*htmlForm, bool) {
 		return nil, false
 	}
 	for _, form := range elements(doc, "form") {
-		f := &htmlForm{Method: strings.ToUpper(attr(form, "method")), Values: url.Values{}}
-		if f.Method == "" {
-			f.Method = "GET"
-		}
-		action, err := base.Parse(attr(form, "action"))
-		if err != nil {
+		f, ok := newForm(form, base)
+		if !ok {
 			continue
 		}
-		f.Action = action.String()
 		var textFields []string
 		for _, in := range elements(form, "input") {
 			name, typ := attr(in, "name"), strings.ToLower(attr(in, "type"))
@@ -81,25 +76,25 @@ func findPasswordForm(page []byte, base *url.URL) (*htmlForm, bool) {
 	return nil, false
 }
 
-// loginLinks returns the hrefs of links that look like they lead to a sign-in page.
-func loginLinks(page []byte, base *url.URL) []string {
-	doc, err := html.Parse(bytes.NewReader(page))
+// newForm reads a form's method (GET when unset) and its action resolved against the page.
+func newForm(form *html.Node, base *url.URL) (*htmlForm, bool) {
+	f := &htmlForm{Method: strings.ToUpper(attr(form, "method")), Values: url.Values{}}
+	if f.Method == "" {
+		f.Method = "GET"
+	}
+	action, err := base.Parse(attr(form, "action"))
 	if err != nil {
-		return nil
+		return nil, false
 	}
-	signIn := regexp.MustCompile(`(?i)\b(log ?in|sign ?in|signin|login)\b`)
-	var out []string
-	for _, a := range elements(doc, "a") {
-		href := attr(a, "href")
-		if href == "" || !(signIn.MatchString(href) || signIn.MatchString(text(a))) {
-			continue
-		}
-		if u, err := base.Parse(href); err == nil {
-			out = appendUnique(out, u.String())
-		}
-	}
-	return out
+	f.Action = action.String()
+	return f, true
 }
+
+// signInWords find links that lead to a sign-in page.
+var signInWords = regexp.MustCompile(`(?i)\b(log ?in|sign ?in|signin|login)\b`)
+
+// loginLinks returns the hrefs of links that look like they lead to a sign-in page.
+func loginLinks(page []byte, base *url.URL) []string { return linksMatching(page, base, signInWords) }
 
 func elements(n *html.Node, tag string) []*html.Node {
 	var out []*html.Node
@@ -156,15 +151,10 @@ func findEmailForm(page []byte, base *url.URL) (*htmlForm, bool) {
 		return nil, false
 	}
 	for _, form := range elements(doc, "form") {
-		f := &htmlForm{Method: strings.ToUpper(attr(form, "method")), Values: url.Values{}}
-		if f.Method == "" {
-			f.Method = "GET"
-		}
-		action, err := base.Parse(attr(form, "action"))
-		if err != nil {
+		f, ok := newForm(form, base)
+		if !ok {
 			continue
 		}
-		f.Action = action.String()
 		hasPassword := false
 		for _, in := range elements(form, "input") {
 			name, typ := attr(in, "name"), strings.ToLower(attr(in, "type"))

@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/launchready/launchready/audit"
@@ -15,15 +16,7 @@ func IDORRead(ctx context.Context, t *audit.Target) audit.Result {
 		return *res
 	}
 	start := time.Now()
-	var outs []outcome
-	for _, pair := range [][2]*account{{a, b}, {b, a}} {
-		owner, other := pair[0], pair[1]
-		for _, r := range onePerPattern(objectRequests(owner.Traffic, other.Traffic, t.Probe.InScope), true) {
-			o := replay(ctx, t, r, r.X.URL, other, owner, r.X.Body)
-			o.Who = "as " + other.Name + ", " + owner.Name + "'s request"
-			outs = append(outs, o)
-		}
-	}
+	outs := replayOwn(ctx, t, a, b, true, func(other *account) *account { return other }, "as %[2]s, %[1]s's request")
 	return judgeAll(outs, "returned the owner's data", start)
 }
 
@@ -34,16 +27,24 @@ func Unauthenticated(ctx context.Context, t *audit.Target) audit.Result {
 		return *res
 	}
 	start := time.Now()
+	outs := replayOwn(ctx, t, a, b, false, func(*account) *account { return nil }, "with no login, %[1]s's request")
+	return judgeAll(outs, "returned the account's data", start)
+}
+
+// replayOwn replays each account's recorded requests (one per endpoint pattern; only those naming an object when
+// withIDs) with the credentials as picks, judging each answer against the owner's data. who formats the label
+// from the owner's and the other account's names.
+func replayOwn(ctx context.Context, t *audit.Target, a, b *account, withIDs bool, as func(other *account) *account, who string) []outcome {
 	var outs []outcome
 	for _, pair := range [][2]*account{{a, b}, {b, a}} {
 		owner, other := pair[0], pair[1]
-		for _, r := range onePerPattern(objectRequests(owner.Traffic, other.Traffic, t.Probe.InScope), false) {
-			o := replay(ctx, t, r, r.X.URL, nil, owner, r.X.Body)
-			o.Who = "with no login, " + owner.Name + "'s request"
+		for _, r := range onePerPattern(objectRequests(owner.Traffic, other.Traffic, t.Probe.InScope), withIDs) {
+			o := replay(ctx, t, r, r.X.URL, as(other), owner, r.X.Body)
+			o.Who = fmt.Sprintf(who, owner.Name, other.Name)
 			outs = append(outs, o)
 		}
 	}
-	return judgeAll(outs, "returned the account's data", start)
+	return outs
 }
 
 // IDSwapParams, as each account, puts the other account's identifiers into its own requests (path segments and
