@@ -125,3 +125,12 @@ func origin(raw string) string {
 	}
 	return u.Scheme + "://" + u.Host
 }
+
+// Eval runs a JavaScript function expression on the page and returns its result as text.
+func (p *Page) Eval(js string) (string, error) {
+	res, err := p.rod.Timeout(5 * time.Second).Eval(js)
+	if err != nil {
+		return "", err
+	}
+	return res.Value.String(), nil
+}

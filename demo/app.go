@@ -35,6 +35,7 @@ type community struct {
 }
 
 type post struct {
+	AuthorID  int    `json:"-"`
 	ID        int    `json:"id"`
 	Community int    `json:"community_id"`
 	Title     string `json:"title"`
@@ -73,9 +74,9 @@ func newApp(flaws Flaws, accounts []DemoAccount) *app {
 		{ID: 3, Email: "owner@demo.test", Name: "Olive Owner", pwHash: hashPassword(randomSecret()), Community: 1, Admin: true},
 	}
 	a.posts = []post{
-		{1, 1, "Acme roadmap Q3", "Private plans of the Acme community.", "Alice Example"},
-		{2, 1, "Welcome to Acme", "Rules and introductions.", "Alice Example"},
-		{3, 2, "Globex pricing draft", "Private pricing notes of Globex.", "Bob Sample"},
+		{1, 1, 1, "Acme roadmap Q3", "Private plans of the Acme community.", "Alice Example"},
+		{1, 2, 1, "Welcome to Acme", "Rules and introductions.", "Alice Example"},
+		{2, 3, 2, "Globex pricing draft", "Private pricing notes of Globex.", "Bob Sample"},
 	}
 	return a
 }
@@ -126,6 +127,10 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /api/admin/users", a.apiAdminUsers)
 	mux.HandleFunc("GET /api/communities/{id}/posts", a.apiPosts)
 	mux.HandleFunc("GET /api/posts/{id}", a.apiPost)
+	mux.HandleFunc("POST /api/communities/{id}/posts", a.apiCreatePost)
+	mux.HandleFunc("PUT /api/posts/{id}", a.apiUpdatePost)
+	mux.HandleFunc("PATCH /api/posts/{id}", a.apiUpdatePost)
+	mux.HandleFunc("DELETE /api/posts/{id}", a.apiDeletePost)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		a.apiError(w, http.StatusNotFound, "no such endpoint", fmt.Errorf("route %s not registered in /srv/demo/internal/api/router.go:88", r.URL.Path))
 	})
@@ -263,7 +268,7 @@ func (a *app) currentUser(r *http.Request) *user {
 var page = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}} · Community</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body{{if .Community}} data-community="{{.Community}}"{{end}}{{if .StoreToken}} data-store-token="1"{{end}}>
+<body{{if .Community}} data-community="{{.Community}}"{{end}}{{if .StoreToken}} data-store-token="1"{{end}}{{if .RenderHTML}} data-render="html"{{end}}>
 <header><a href="/"><img src="{{.Logo}}" alt="Community" width="24" height="24"></a> · {{if .User}}<span id="me">{{.User}}</span> <form method="post" action="/logout" style="display:inline"><button>Log out</button></form>{{else}}<a href="/login">Log in</a> · <a href="/signup">Sign up</a>{{end}}</header>
 <main>{{if .Hero}}<img src="/static/hero.png" alt="" width="320" height="240" style="width:100%;height:auto;display:block">{{end}}<h1>{{.Title}}</h1>
 {{if .Error}}<p role="alert">{{.Error}}</p>{{end}}
@@ -296,7 +301,7 @@ var (
 type pageData struct {
 	Title, User, Error, Message, CSRF string
 	Logo                              string
-	Hero, StoreToken                  bool
+	Hero, StoreToken, RenderHTML      bool
 	Form                              *form
 	Links                             []link
 	Community                         int
@@ -308,6 +313,7 @@ func (a *app) render(w http.ResponseWriter, status int, d pageData) {
 		d.Logo = a.plainOrigin + "/static/logo.svg"
 	}
 	d.StoreToken = d.Community != 0 && a.has(FlawTokenInStorage)
+	d.RenderHTML = a.has(FlawStoredXSS)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	page.Execute(w, d)
@@ -503,7 +509,7 @@ func (a *app) apiPost(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, p := range a.posts {
-		if p.ID == id && (p.Community == u.Community || a.has(FlawIDORPost)) {
+		if p.ID == id && p.Community != 0 && (p.Community == u.Community || a.has(FlawIDORPost)) {
 			writeJSON(w, p)
 			return
 		}

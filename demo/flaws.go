@@ -48,6 +48,9 @@ const (
 	FlawSlowAPI        Flaw = "slow-api"
 	FlawPanicBadJSON   Flaw = "panic-on-bad-json"
 	FlawNoBodyLimit    Flaw = "no-body-limit"
+	FlawIDORWrite      Flaw = "idor-write"
+	FlawNoPostLimit    Flaw = "no-post-limit"
+	FlawStoredXSS      Flaw = "stored-xss"
 )
 
 // flawText says what each flaw does, for `launchready demo --list-flaws` and the tests.
@@ -93,6 +96,9 @@ var flawText = map[Flaw]string{
 	FlawSlowAPI:        "the posts API takes about 700 ms",
 	FlawPanicBadJSON:   "the login handler panics on a malformed JSON body and answers 500",
 	FlawNoBodyLimit:    "request bodies have no size limit",
+	FlawIDORWrite:      "any logged-in user can change or delete any post",
+	FlawNoPostLimit:    "posting is never limited",
+	FlawStoredXSS:      "the feed renders post titles as HTML",
 }
 
 // Flaws is a set of switched-on flaws.

@@ -1,6 +1,8 @@
 package authz
 
 import (
+	cryptorand "crypto/rand"
+	"encoding/hex"
 	"net/url"
 	"regexp"
 	"sort"
@@ -218,4 +220,10 @@ func (r request) withValues(values map[int]string) string {
 	u.Path = "/" + strings.Join(segs, "/")
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = cryptorand.Read(b)
+	return hex.EncodeToString(b)
 }

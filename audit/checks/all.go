@@ -26,7 +26,7 @@ var implemented = map[string]struct {
 	phase audit.Phase
 }{
 	"authz.idor-read":            {run: authz.IDORRead},
-	"authz.idor-write":           {run: authz.IDORWrite},
+	"authz.idor-write":           {run: authz.IDORWrite, phase: audit.PhaseEnd},
 	"authz.unauthenticated":      {run: authz.Unauthenticated},
 	"authz.id-swap-params":       {run: authz.IDSwapParams},
 	"authz.admin-routes":         {run: authz.AdminRoutes},

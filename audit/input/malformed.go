@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/launchready/launchready/audit"
 	"github.com/launchready/launchready/audit/probe"
@@ -130,10 +131,40 @@ func errOrStatus(err error, resp *probe.Response) string {
 	return fmt.Sprintf("status %d", resp.Status)
 }
 
-// StoredXSS writes a marker post as A and renders it as B: it writes to the app, so only with active: true.
-func StoredXSS(_ context.Context, t *audit.Target) audit.Result {
+// StoredXSS, with active: true only, posts a harmless marker payload as account A through the app's own API, then
+// loads the app in a fresh browser session and checks whether the payload ran. The canary is removed afterwards.
+func StoredXSS(ctx context.Context, t *audit.Target) audit.Result {
 	if !t.Plan.Active {
 		return audit.NotRun("posts a harmless marker as account A: set active: true in the plan to allow it")
 	}
-	return audit.Undecided("the stored-XSS canary is not automated in this version even with active: true: post <img src=x onerror=alert(1)> as A and view it as B by hand")
+	bs, err := t.BrowserSession(ctx, "a")
+	if err != nil {
+		return audit.BrowserOutcome(err)
+	}
+	creds := audit.FromBrowser("a", bs)
+	marker := fmt.Sprintf("lrxss%d", time.Now().UnixNano()%1e9)
+	payload := `<img src=x onerror="window.__lrxss='` + marker + `'">` + marker
+	c, err := t.NewCanary(ctx, creds, bs.Traffic, payload)
+	if err != nil {
+		return audit.Undecided("could not post the marker as A: " + err.Error())
+	}
+	defer c.Remove(ctx, t, creds)
+	viewer, err := t.FreshBrowserSession(ctx, "a")
+	if err != nil {
+		return audit.BrowserOutcome(err)
+	}
+	defer viewer.Context.Close()
+	ran, _ := viewer.Page.Eval(`() => window.__lrxss || ""`)
+	shown, _ := viewer.Page.Eval(`() => document.body.innerText.includes("` + marker + `") ? "yes" : ""`)
+	asHTML, _ := viewer.Page.Eval(`() => document.querySelector('img[onerror*="` + marker + `"]') ? "yes" : ""`)
+	ev := audit.Note("marker posted in "+route(c.Collection), "payload: "+payload+"\nviewed at: "+viewer.LandingURL)
+	switch {
+	case ran == marker:
+		return audit.Failed(0, "the marker's script ran when the page rendered A's post: user content is inserted as HTML (stored XSS)", ev)
+	case asHTML == "yes":
+		return audit.Warned(audit.Medium, "A's post is inserted into the page as HTML; only the Content-Security-Policy stopped the marker's script: escape user content on output", ev)
+	case shown == "yes":
+		return audit.Passed("the marker was shown as text, its script did not run", ev)
+	}
+	return audit.Undecided("the marker post did not appear on the page the app opens after login, so rendering could not be judged", ev)
 }

@@ -58,8 +58,9 @@ func limited(resp *probe.Response) (bool, []string) {
 	return false, signals
 }
 
-// run sends at most max requests within window, one after another, and stops at the first refusal.
-func run(ctx context.Context, t *audit.Target, next func(i int) (*probe.Request, error)) burst {
+// run sends at most max requests within window, one after another, and stops at the first refusal. seen, when
+// given, gets every answer (to clean up what a write burst created).
+func run(ctx context.Context, t *audit.Target, next func(i int) (*probe.Request, error), seen ...func(*probe.Response)) burst {
 	max := defaultBurst
 	if n := t.Plan.Limits.Burst; n > 0 && n < max {
 		max = n
@@ -82,6 +83,9 @@ func run(ctx context.Context, t *audit.Target, next func(i int) (*probe.Request,
 			break
 		}
 		b.Last = resp
+		for _, f := range seen {
+			f(resp)
+		}
 		b.Attempts = append(b.Attempts, attempt{N: i, Status: resp.Status, At: time.Since(start)})
 		if lim, signals := limited(resp); lim {
 			b.LimitedAt, b.Signals = i, signals

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http/cookiejar"
+	"net/url"
 	"strings"
 
 	"github.com/launchready/launchready/audit"
@@ -80,8 +81,46 @@ func writesOnly(what string) func(context.Context, *audit.Target) audit.Result {
 var (
 	Signup = writesOnly("sign-ups")
 	Invite = writesOnly("invites")
-	Post   = writesOnly("posts")
 )
+
+// Post, with active: true only, creates canary posts as account A through the app's own API, in a bounded burst,
+// and removes every one it created afterwards.
+func Post(ctx context.Context, t *audit.Target) audit.Result {
+	if !t.Plan.Active {
+		return audit.NotRun("a burst of up to 20 posts writes to the app: set active: true in the plan to allow it")
+	}
+	bs, err := t.BrowserSession(ctx, "a")
+	if err != nil {
+		return audit.BrowserOutcome(err)
+	}
+	creds := audit.FromBrowser("a", bs)
+	first, err := t.NewCanary(ctx, creds, bs.Traffic, "launchready-canary-"+random(4))
+	if err != nil {
+		return audit.Undecided("could not post a canary as A: " + err.Error())
+	}
+	created := []string{first.Item}
+	defer func() {
+		for _, item := range created {
+			(&audit.Canary{Item: item}).Remove(ctx, t, creds)
+		}
+	}()
+	b := run(ctx, t, func(int) (*probe.Request, error) {
+		return creds.Apply(t.CanaryRequest(first.Collection, first.Sample, "launchready-canary-"+random(4))), nil
+	}, func(resp *probe.Response) {
+		if resp.Status >= 200 && resp.Status < 300 {
+			if loc := resp.Header.Get("Location"); loc != "" {
+				if u, err := url.Parse(first.Collection); err == nil {
+					if item, err := u.Parse(loc); err == nil {
+						created = append(created, item.String())
+					}
+				}
+			}
+		}
+	})
+	res := b.judge("post", audit.Low)
+	res.Evidence = append(res.Evidence, audit.Note("canaries", fmt.Sprintf("%d canary posts created in %s and removed afterwards", len(created), first.Collection)))
+	return res
+}
 
 func random(n int) string {
 	b := make([]byte, n)

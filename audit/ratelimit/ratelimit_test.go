@@ -98,3 +98,12 @@ func TestWriteBurstsNeedActive(t *testing.T) {
 		}
 	}
 }
+
+func TestPostBurstActive(t *testing.T) {
+	if got := Post(t.Context(), demotest.ActiveTarget(t, demotest.Only(demo.FlawNoPostLimit))); got.Status != audit.Fail {
+		t.Errorf("flawed: %s %q", got.Status, got.Summary)
+	}
+	if got := Post(t.Context(), demotest.ActiveTarget(t, demo.Hardened())); got.Status != audit.Pass || !strings.Contains(got.Summary, "limited after") {
+		t.Errorf("hardened: %s %q", got.Status, got.Summary)
+	}
+}

@@ -14,6 +14,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 	var o outputOptions
 	o.register(fs)
 	hardened := fs.Bool("hardened", false, "start the demo with every flaw fixed")
+	active := fs.Bool("active", false, "allow the audit to write canaries to the demo (active: true)")
 	listFlaws := fs.Bool("list-flaws", false, "list the demo's switchable flaws and exit")
 	if err := parse(fs, args, stderr); err != nil {
 		return exitUsage, err
@@ -40,6 +41,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 	if err != nil {
 		return exitFindings, fmt.Errorf("preparing the demo plan: %w", err)
 	}
+	plan.Active = *active
 	fmt.Fprintf(stdout, "Demo app running at %s (and %s)\n", srv.HTTPSURL, srv.HTTPURL)
 	return runAudit(ctx, plan, srv.Getenv, &o, stdout, stderr)
 }

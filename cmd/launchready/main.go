@@ -36,8 +36,8 @@ func main() {
 const usage = `launchready — a launch-readiness audit for web apps
 
 Usage:
-  launchready demo [--hardened] [--no-tui] [--json F] [--md F] [--fail-on SEVERITY]
-      audit the embedded demo app (flawed; --hardened has every flaw fixed)
+  launchready demo [--hardened] [--active] [--no-tui] [--json F] [--md F] [--fail-on SEVERITY]
+      audit the embedded demo app (flawed; --hardened has every flaw fixed; --active lets the audit write canaries)
   launchready run --plan PLAN.yaml [--no-tui] [--json F] [--md F] [--fail-on SEVERITY]
       audit the app a saved plan describes (passwords come from the variables it names)
   launchready check email DOMAIN [--resolver host:port] [--selector S]... [--json F] [--md F]

@@ -35,6 +35,23 @@ func Target(t testing.TB, flaws demo.Flaws) *audit.Target {
 	return target
 }
 
+// ActiveTarget is Target with active: true: the audit may write canaries to the demo.
+func ActiveTarget(t testing.TB, flaws demo.Flaws) *audit.Target {
+	t.Helper()
+	srv := Start(t, flaws)
+	plan, err := srv.Plan("test (active)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan.Active = true
+	target, err := audit.NewTarget(plan, srv.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(target.Close)
+	return target
+}
+
 // Only returns the hardened demo with just the given flaws switched on.
 func Only(flaws ...demo.Flaw) demo.Flaws {
 	fs := demo.Hardened()

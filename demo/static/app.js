@@ -8,7 +8,8 @@
     el.textContent = "";
     for (const p of posts) {
       const li = document.createElement("li");
-      li.textContent = p.title + " — " + p.author;
+      if (document.body.dataset.render === "html") li.innerHTML = p.title + " — " + p.author; // the flaw: user content as HTML
+      else li.textContent = p.title + " — " + p.author;
       el.appendChild(li);
     }
     document.getElementById("me").textContent = me.email;
