@@ -42,6 +42,12 @@ func collection(t *Target, traffic []browser.Exchange) (string, map[string]any, 
 	return "", nil, ErrNoCollection
 }
 
+// CanaryCollection is the JSON collection NewCanary would write to: a write endpoint of the app's own API.
+func (t *Target) CanaryCollection(traffic []browser.Exchange) (string, error) {
+	coll, _, err := collection(t, traffic)
+	return coll, err
+}
+
 // NewCanary creates an object in the first JSON collection the account's recorded traffic shows, by POSTing to
 // the collection a copy of one of its items with every text field set to text (IDs and other fields left out).
 func (t *Target) NewCanary(ctx context.Context, as *Session, traffic []browser.Exchange, text string) (*Canary, error) {

@@ -21,6 +21,9 @@ func (a *app) apiCreatePost(w http.ResponseWriter, r *http.Request) {
 	a.failed(key) // every post counts against the window
 	var body struct{ Title, Body string }
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || strings.TrimSpace(body.Title) == "" {
+		if err != nil && a.has(FlawPanicBadJSON) {
+			panic("decoding the post: " + err.Error())
+		}
 		a.apiError(w, http.StatusBadRequest, `send {"title": "…", "body": "…"}`, err)
 		return
 	}

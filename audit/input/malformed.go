@@ -33,35 +33,32 @@ func loginEndpoint(ctx context.Context, t *audit.Target) (*probe.Request, error)
 	return t.LoginSubmission(ctx, jar, "launchready@example.test", "launchready-not-a-password")
 }
 
-// Malformed sends each malformed body once to the login endpoint (and, with active: true, nothing else yet) and
-// fails on a 5xx or a hang.
+// Malformed sends each malformed body once to the login endpoint and, with active: true, to the JSON collection
+// account A writes to, and fails on a 5xx or a hang.
 func Malformed(ctx context.Context, t *audit.Target) audit.Result {
 	base, err := loginEndpoint(ctx, t)
 	if err != nil {
 		return audit.Undecided("no write endpoint to send malformed input to: " + err.Error())
 	}
-	var parts []audit.Result
-	var statuses []string
-	for _, m := range malformedBodies {
-		req := &probe.Request{Method: http.MethodPost, URL: base.URL, Jar: base.Jar, Body: []byte(m.Body),
-			Header: http.Header{"Content-Type": {m.ContentType}, "Referer": base.Header.Values("Referer")}}
-		resp, err := t.Probe.Do(ctx, req)
-		if err != nil {
-			if strings.Contains(err.Error(), "no answer in time") {
-				parts = append(parts, audit.Failed(0, fmt.Sprintf("POST %s with %s hangs: %v", route(base.URL), m.Name, err)))
-			} else {
-				parts = append(parts, audit.Undecided(err.Error()))
+	endpoints := []*probe.Request{base}
+	if t.Plan.Active {
+		if bs, err := t.BrowserSession(ctx, "a"); err == nil {
+			if coll, err := t.CanaryCollection(bs.Traffic); err == nil {
+				endpoints = append(endpoints, audit.FromBrowser("a", bs).Apply(&probe.Request{URL: coll}))
 			}
-			continue
-		}
-		statuses = append(statuses, fmt.Sprintf("%s → %d", m.Name, resp.Status))
-		if resp.Status >= 500 {
-			ev := audit.Exchange(m.Name, resp, "Content-Type")
-			ev.Excerpt = audit.Excerpt(resp.Body, "")
-			parts = append(parts, audit.Failed(0, fmt.Sprintf("POST %s with %s answers %d: the handler crashed instead of refusing the input", route(base.URL), m.Name, resp.Status), ev))
 		}
 	}
-	ev := audit.Note("malformed requests to "+route(base.URL), strings.Join(statuses, "\n"))
+	var parts []audit.Result
+	var statuses []string
+	for _, ep := range endpoints {
+		p, s := malformedTo(ctx, t, ep)
+		parts, statuses = append(parts, p...), append(statuses, s...)
+	}
+	where := route(base.URL)
+	if len(endpoints) > 1 {
+		where += " and " + route(endpoints[1].URL)
+	}
+	ev := audit.Note("malformed requests to "+where, strings.Join(statuses, "\n"))
 	for _, p := range parts {
 		if p.Status == audit.Fail {
 			res := audit.Combine(parts...)
@@ -72,7 +69,36 @@ func Malformed(ctx context.Context, t *audit.Target) audit.Result {
 	if len(statuses) == 0 {
 		return audit.Combine(parts...)
 	}
-	return audit.Passed(fmt.Sprintf("%d malformed requests to %s answered without a server error", len(statuses), route(base.URL)), ev)
+	return audit.Passed(fmt.Sprintf("%d malformed requests to %s answered without a server error", len(statuses), where), ev)
+}
+
+// malformedTo sends the malformed set to one endpoint, with the endpoint's session and referer.
+func malformedTo(ctx context.Context, t *audit.Target, base *probe.Request) (parts []audit.Result, statuses []string) {
+	for _, m := range malformedBodies {
+		req := &probe.Request{Method: http.MethodPost, URL: base.URL, Jar: base.Jar, Body: []byte(m.Body),
+			Header: http.Header{"Content-Type": {m.ContentType}}}
+		for k, vs := range base.Header {
+			if k != "Content-Type" {
+				req.Header[k] = vs
+			}
+		}
+		resp, err := t.Probe.Do(ctx, req)
+		if err != nil {
+			if strings.Contains(err.Error(), "no answer in time") {
+				parts = append(parts, audit.Failed(0, fmt.Sprintf("POST %s with %s hangs: %v", route(base.URL), m.Name, err)))
+			} else {
+				parts = append(parts, audit.Undecided(err.Error()))
+			}
+			continue
+		}
+		statuses = append(statuses, fmt.Sprintf("%s %s → %d", route(base.URL), m.Name, resp.Status))
+		if resp.Status >= 500 {
+			ev := audit.Exchange(m.Name, resp, "Content-Type")
+			ev.Excerpt = audit.Excerpt(resp.Body, "")
+			parts = append(parts, audit.Failed(0, fmt.Sprintf("POST %s with %s answers %d: the handler crashed instead of refusing the input", route(base.URL), m.Name, resp.Status), ev))
+		}
+	}
+	return parts, statuses
 }
 
 // Oversized sends one 2 MiB field and one 12 MiB body to the login endpoint, once each, then checks the app still
