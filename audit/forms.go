@@ -47,20 +47,9 @@ func (t *Target) ResetSubmission(ctx context.Context, jar http.CookieJar, email 
 		base, _ := url.Parse(resp.URL)
 		candidates = append(candidates, linksMatching(resp.Body, base, resetWords)...)
 	}
-	for i, c := range candidates {
-		u, err := url.Parse(c)
-		if i >= 3 || err != nil || !t.Probe.InScope(u) {
-			continue
-		}
-		resp, err := t.Probe.Do(ctx, &probe.Request{URL: c, Jar: jar, Follow: 5})
-		if err != nil {
-			continue
-		}
-		base, _ := url.Parse(resp.URL)
-		if form, ok := findEmailForm(resp.Body, base); ok {
-			form.Values.Set(form.User, email)
-			return submission(form, resp.URL, jar), nil
-		}
+	if form, page, ok := t.firstForm(ctx, jar, candidates, findEmailForm); ok {
+		form.Values.Set(form.User, email)
+		return submission(form, page, jar), nil
 	}
 	return nil, fmt.Errorf("%w: no password-reset form found (set paths.reset in the plan)", ErrNoForm)
 }

@@ -158,22 +158,33 @@ func (t *Target) findLoginForm(ctx context.Context, jar http.CookieJar, start *u
 	if f, ok := findPasswordForm(resp.Body, final); ok {
 		return f, resp.URL, nil
 	}
-	for i, link := range loginLinks(resp.Body, final) {
-		u, err := url.Parse(link)
-		if i >= 3 || err != nil || !t.Probe.InScope(u) {
-			continue
-		}
-		next, err := t.Probe.Do(ctx, &probe.Request{URL: link, Jar: jar, Follow: 5})
-		if err != nil {
-			continue
-		}
-		nu, _ := url.Parse(next.URL)
-		if f, ok := findPasswordForm(next.Body, nu); ok {
-			return f, next.URL, nil
-		}
+	if f, page, ok := t.firstForm(ctx, jar, loginLinks(resp.Body, final), findPasswordForm); ok {
+		return f, page, nil
 	}
 	return nil, "", fmt.Errorf("no login form with a password field in the HTML of %s: set paths.login in the plan (a login rendered by JavaScript needs the browser engine)",
 		t.Probe.Redactor().String(start.String()))
+}
+
+// maxFormPages bounds how many linked pages are opened to look for a form.
+const maxFormPages = 3
+
+// firstForm opens the first few in-scope candidate pages and returns the first form find accepts, with its page.
+func (t *Target) firstForm(ctx context.Context, jar http.CookieJar, candidates []string, find func([]byte, *url.URL) (*htmlForm, bool)) (*htmlForm, string, bool) {
+	for i, c := range candidates {
+		u, err := url.Parse(c)
+		if i >= maxFormPages || err != nil || !t.Probe.InScope(u) {
+			continue
+		}
+		resp, err := t.Probe.Do(ctx, &probe.Request{URL: c, Jar: jar, Follow: 5})
+		if err != nil {
+			continue
+		}
+		base, _ := url.Parse(resp.URL)
+		if f, ok := find(resp.Body, base); ok {
+			return f, resp.URL, true
+		}
+	}
+	return nil, "", false
 }
 
 // LoginOutcome turns a failed Login into the result a check reports: skipped when the plan has no such account,
