@@ -2,7 +2,6 @@ package browser
 
 import (
 	"context"
-	"net/url"
 	"time"
 
 	"github.com/go-rod/rod"
@@ -116,14 +115,6 @@ func (p *Page) Storage() (local, session map[string]string, err error) {
 // Cookies returns the cookies the browser holds for the given URLs.
 func (p *Page) Cookies(urls ...string) ([]*proto.NetworkCookie, error) {
 	return p.rod.Cookies(urls)
-}
-
-func origin(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Scheme + "://" + u.Host
 }
 
 // Eval runs a JavaScript function expression on the page and returns its result as text.

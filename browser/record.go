@@ -2,7 +2,6 @@ package browser
 
 import (
 	"encoding/base64"
-	"net/url"
 	"strings"
 	"sync"
 
@@ -157,11 +156,4 @@ func postData(r *proto.NetworkRequest) string {
 		b.Write(e.Bytes) // rod has already decoded the base64 of the protocol
 	}
 	return b.String()
-}
-
-// sameOrigin reports whether two URLs share scheme, host and port.
-func sameOrigin(a, b string) bool {
-	ua, err1 := url.Parse(a)
-	ub, err2 := url.Parse(b)
-	return err1 == nil && err2 == nil && ua.Scheme == ub.Scheme && strings.EqualFold(ua.Host, ub.Host)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/launchready/launchready/audit"
@@ -134,13 +135,11 @@ func scalar(v any) string {
 		return t
 	case float64:
 		if t == float64(int64(t)) {
-			return json.Number(jsonInt(int64(t))).String()
+			return strconv.FormatInt(int64(t), 10)
 		}
 	}
 	return ""
 }
-
-func jsonInt(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 // bodyOf is what the account itself got at url, if it asked for it.
 func bodyOf(acc *account, url string) []byte {
