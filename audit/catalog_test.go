@@ -2,6 +2,7 @@ package audit
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -25,5 +26,19 @@ func TestCatalogIsWellFormed(t *testing.T) {
 	}
 	if len(Catalog) != 63 {
 		t.Errorf("catalog has %d checks; checks.md lists 63", len(Catalog))
+	}
+}
+
+// Every check of the catalog says why it matters, and no reason names a check that does not exist.
+func TestEveryCheckSaysWhy(t *testing.T) {
+	for _, e := range Catalog {
+		if w := Why(e.ID); len(w) < 30 || !strings.HasSuffix(w, ".") {
+			t.Errorf("%s: why %q, want one full sentence", e.ID, w)
+		}
+	}
+	for id := range whyItMatters {
+		if _, ok := Lookup(id); !ok {
+			t.Errorf("why names %s, which is not in the catalog", id)
+		}
 	}
 }

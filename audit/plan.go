@@ -1,13 +1,14 @@
 package audit
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"os"
 	"reflect"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -102,10 +103,21 @@ type Ops struct {
 // Duration is a time.Duration written as "10s" in YAML and JSON.
 type Duration time.Duration
 
+// UnmarshalYAML returns a *yaml.TypeError so that decoding goes on and every bad value of a plan is reported.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(n.Value)
 	if err != nil || v < 0 {
-		return fmt.Errorf("line %d: %q is not a duration like 10s or 2m", n.Line, n.Value)
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is not a duration like 10s or 2m", n.Line, n.Value)}}
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// UnmarshalText reads "10s" back, so that a JSON report's plan round-trips (launchready report re-renders it).
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
 	}
 	*d = Duration(v)
 	return nil
@@ -130,6 +142,26 @@ func (e *PlanError) Error() string {
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
 
+// PlanErrors are every problem found in one plan file, in line order: `plan check` lists them all so the user
+// fixes the file in one pass. errors.As finds the first *PlanError in it.
+type PlanErrors []*PlanError
+
+func (es PlanErrors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (es PlanErrors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
 // LoadPlan reads and validates a plan file.
 func LoadPlan(path string) (*Plan, error) {
 	data, err := os.ReadFile(path)
@@ -139,11 +171,12 @@ func LoadPlan(path string) (*Plan, error) {
 	return ParsePlan(path, data)
 }
 
-// ParsePlan parses a plan strictly: an unknown key or a missing required one is an error naming the key and line.
+// ParsePlan parses a plan strictly: an unknown key, a value of the wrong type or a missing required key is an
+// error naming the key and its line. Every problem is reported, not only the first (as PlanErrors).
 func ParsePlan(name string, data []byte) (*Plan, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &PlanError{File: name, Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+		return nil, &PlanError{File: name, Line: yamlErrorLine(err), Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
 	if len(root.Content) == 0 {
 		return nil, &PlanError{File: name, Msg: "the plan is empty: it needs at least app: https://your-app.example/"}
@@ -152,19 +185,48 @@ func ParsePlan(name string, data []byte) (*Plan, error) {
 	if doc.Kind != yaml.MappingNode {
 		return nil, &PlanError{File: name, Line: doc.Line, Msg: "the plan must be a mapping of keys (app:, accounts:, ...)"}
 	}
-	if err := checkKeys(name, doc, reflect.TypeOf(Plan{}), ""); err != nil {
-		return nil, err
-	}
+	var errs PlanErrors
+	checkKeys(name, doc, reflect.TypeOf(Plan{}), "", &errs)
 	var p Plan
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&p); err != nil {
-		return nil, &PlanError{File: name, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	if err := doc.Decode(&p); err != nil {
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, &PlanError{File: name, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		}
+		for _, msg := range te.Errors {
+			errs = append(errs, &PlanError{File: name, Line: yamlErrorLine(errors.New(msg)), Msg: typeErrorText(msg)})
+		}
 	}
-	if err := p.validate(name, doc); err != nil {
-		return nil, err
+	p.validate(name, doc, &errs)
+	if len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+		if len(errs) == 1 {
+			return nil, errs[0]
+		}
+		return nil, errs
 	}
 	return &p, nil
+}
+
+var lineRE = regexp.MustCompile(`line (\d+)`)
+
+// yamlErrorLine finds the "line N" a YAML error names, or 0.
+func yamlErrorLine(err error) int {
+	m := lineRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// typeErrorText turns "line 3: cannot unmarshal !!str `abc` into int" into words a plan author reads.
+func typeErrorText(msg string) string {
+	msg = regexp.MustCompile(`^line \d+: `).ReplaceAllString(msg, "")
+	r := strings.NewReplacer("cannot unmarshal", "cannot read", "!!str", "text", "!!int", "a number", "!!bool", "true/false",
+		"!!seq", "a list", "!!map", "a mapping", " into int", " as a number", " into bool", " as true or false",
+		" into []string", " as a list", " into string", " as text")
+	return r.Replace(msg)
 }
 
 // ParsePlanValue validates a plan built in code (the CLI's check command, the wizard) by the rules of a plan file.
@@ -176,13 +238,13 @@ func ParsePlanValue(p *Plan) (*Plan, error) {
 	return ParsePlan("plan", data)
 }
 
-// checkKeys walks the YAML mapping beside the Go type and names the first key the type does not have.
-func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
+// checkKeys walks the YAML mapping beside the Go type and names every key the type does not have.
+func checkKeys(file string, n *yaml.Node, t reflect.Type, path string, errs *PlanErrors) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if t.Kind() != reflect.Struct || n.Kind != yaml.MappingNode || t == reflect.TypeOf(Duration(0)) {
-		return nil
+		return
 	}
 	fields := map[string]reflect.Type{}
 	var known []string
@@ -201,13 +263,11 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
 			if path != "" {
 				where = "in " + path
 			}
-			return &PlanError{File: file, Line: k.Line, Msg: fmt.Sprintf("unknown key %q %s (known keys: %s)", k.Value, where, strings.Join(known, ", "))}
+			*errs = append(*errs, &PlanError{File: file, Line: k.Line, Msg: fmt.Sprintf("unknown key %q %s (known keys: %s)", k.Value, where, strings.Join(known, ", "))})
+			continue
 		}
-		if err := checkKeys(file, v, ft, strings.TrimPrefix(path+"."+k.Value, ".")); err != nil {
-			return err
-		}
+		checkKeys(file, v, ft, strings.TrimPrefix(path+"."+k.Value, "."), errs)
 	}
-	return nil
 }
 
 // lineOf finds the line of a dotted key path in the document, or of its nearest existing parent.
@@ -228,17 +288,19 @@ func lineOf(doc *yaml.Node, path string) int {
 	return line
 }
 
-func (p *Plan) validate(file string, doc *yaml.Node) error {
-	bad := func(path, msg string) error { return &PlanError{File: file, Line: lineOf(doc, path), Msg: msg} }
+func (p *Plan) validate(file string, doc *yaml.Node, errs *PlanErrors) {
+	bad := func(path, msg string) {
+		*errs = append(*errs, &PlanError{File: file, Line: lineOf(doc, path), Msg: msg})
+	}
 	if strings.TrimSpace(p.App) == "" {
-		return bad("app", `missing required key "app": the URL where users sign in, e.g. app: https://app.example.com/`)
+		bad("app", `missing required key "app": the URL where users sign in, e.g. app: https://app.example.com/`)
 	}
 	for _, k := range []struct{ key, val string }{{"app", p.App}, {"api", p.API}, {"http_url", p.HTTPURL}} {
 		if k.val == "" {
 			continue
 		}
 		if err := checkURL(k.val); err != nil {
-			return bad(k.key, fmt.Sprintf("%s: %v", k.key, err))
+			bad(k.key, fmt.Sprintf("%s: %v", k.key, err))
 		}
 	}
 	for _, acc := range []struct {
@@ -249,51 +311,50 @@ func (p *Plan) validate(file string, doc *yaml.Node) error {
 			continue
 		}
 		if acc.a.Email == "" {
-			return bad(acc.key, fmt.Sprintf("missing required key \"email\" in %s", acc.key))
+			bad(acc.key, fmt.Sprintf("missing required key \"email\" in %s", acc.key))
 		}
 		if acc.a.PasswordEnv == "" {
-			return bad(acc.key, fmt.Sprintf("missing required key \"password_env\" in %s: name the environment variable that holds the password (passwords never go in the plan)", acc.key))
+			bad(acc.key, fmt.Sprintf("missing required key \"password_env\" in %s: name the environment variable that holds the password (passwords never go in the plan)", acc.key))
 		}
 	}
 	for _, id := range p.Skip {
 		if _, ok := Lookup(id); !ok && AreaTitle(id) == id {
-			return bad("skip", fmt.Sprintf("skip: %q is neither a check ID (like headers.csp) nor an area (like headers)", id))
+			bad("skip", fmt.Sprintf("skip: %q is neither a check ID (like headers.csp) nor an area (like headers)", id))
 		}
 	}
 	if p.Resolver != "" {
 		if _, _, err := net.SplitHostPort(p.Resolver); err != nil && net.ParseIP(p.Resolver) == nil {
-			return bad("resolver", fmt.Sprintf("resolver: %q is not host:port (like 1.1.1.1:53)", p.Resolver))
+			bad("resolver", fmt.Sprintf("resolver: %q is not host:port (like 1.1.1.1:53)", p.Resolver))
 		}
 	}
 	if p.Email.Domain != "" && !strings.Contains(strings.Trim(p.Email.Domain, "."), ".") {
-		return bad("email.domain", fmt.Sprintf("email.domain: %q is not a domain name (like example.com)", p.Email.Domain))
+		bad("email.domain", fmt.Sprintf("email.domain: %q is not a domain name (like example.com)", p.Email.Domain))
 	}
 	if _, err := p.ResolveMap(); err != nil {
-		return bad("resolve", err.Error())
+		bad("resolve", err.Error())
 	}
 	switch p.Inbox.Kind {
 	case "", "smtp", "imap", "paste":
 	default:
-		return bad("inbox.kind", fmt.Sprintf("inbox.kind: %q is not one of smtp, imap, paste", p.Inbox.Kind))
+		bad("inbox.kind", fmt.Sprintf("inbox.kind: %q is not one of smtp, imap, paste", p.Inbox.Kind))
 	}
 	for _, m := range p.Ops.MFA {
 		if !contains(MFAPlaces, strings.ToLower(strings.TrimSpace(m))) {
-			return bad("ops.mfa", fmt.Sprintf("ops.mfa: %q is not one of %s", m, strings.Join(MFAPlaces, ", ")))
+			bad("ops.mfa", fmt.Sprintf("ops.mfa: %q is not one of %s", m, strings.Join(MFAPlaces, ", ")))
 		}
 	}
 	if p.Ops.RollbackMinutes < 0 {
-		return bad("ops.rollback_minutes", "ops.rollback_minutes must be a number of minutes")
+		bad("ops.rollback_minutes", "ops.rollback_minutes must be a number of minutes")
 	}
 	if p.Limits.Burst < 0 || p.Limits.Burst > 20 || time.Duration(p.Limits.BurstWindow) > 10*time.Second {
-		return bad("limits", "limits: burst may tighten the defaults (20 requests in 10s), not raise them")
+		bad("limits", "limits: burst may tighten the defaults (20 requests in 10s), not raise them")
 	}
 	if p.Limits.Samples < 0 || p.Limits.Samples > 200 {
-		return bad("limits.samples", "limits.samples: at most 200")
+		bad("limits.samples", "limits.samples: at most 200")
 	}
 	if p.Limits.Requests < 0 || p.Limits.Concurrency < 0 {
-		return bad("limits", "limits: requests and concurrency must be positive")
+		bad("limits", "limits: requests and concurrency must be positive")
 	}
-	return nil
 }
 
 func checkURL(raw string) error {

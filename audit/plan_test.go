@@ -58,10 +58,57 @@ ops: {monitoring: "uptime", rollback_minutes: 5, mfa: [git]}
 			if !errors.As(err, &pe) {
 				t.Fatalf("error is %T, want *PlanError", err)
 			}
-			if tt.wantLine != 0 && pe.Line != tt.wantLine {
-				t.Errorf("line %d, want %d (%v)", pe.Line, tt.wantLine, err)
+			all := PlanErrors{pe}
+			errors.As(err, &all)
+			found := false
+			for _, e := range all {
+				found = found || (strings.Contains(e.Msg, tt.wantErr) || strings.Contains(e.Error(), tt.wantErr)) && (tt.wantLine == 0 || e.Line == tt.wantLine)
+			}
+			if !found {
+				t.Errorf("no error %q on line %d in:\n%v", tt.wantErr, tt.wantLine, err)
 			}
 		})
+	}
+}
+
+// A plan with several mistakes reports each of them, with its line, in line order.
+func TestPlanReportsEveryMistake(t *testing.T) {
+	_, err := ParsePlan("plan.yaml", []byte(`app: ftp://app.example/
+accounts:
+  a: {email: a@app.example, pasword_env: X}
+limits:
+  timeout: soon
+  samples: many
+ops:
+  mfa: [hosting, yubikey]
+`))
+	var all PlanErrors
+	if !errors.As(err, &all) {
+		t.Fatalf("error %T %v, want PlanErrors", err, err)
+	}
+	want := []struct {
+		line int
+		text string
+	}{
+		{1, "app: must start with https://"},
+		{3, `unknown key "pasword_env" in accounts.a`},
+		{5, `"soon" is not a duration`},
+		{6, "cannot read text `many` as a number"},
+		{8, `ops.mfa: "yubikey" is not one of`},
+	}
+	for _, w := range want {
+		found := false
+		for _, e := range all {
+			found = found || (e.Line == w.line && strings.Contains(e.Msg, w.text))
+		}
+		if !found {
+			t.Errorf("no error on line %d containing %q in:\n%v", w.line, w.text, err)
+		}
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i].Line < all[i-1].Line {
+			t.Errorf("errors not in line order:\n%v", err)
+		}
 	}
 }
 

@@ -23,6 +23,7 @@ type Report struct {
 	ThirdPartyAllowed []string    `json:"third_party_allowed,omitempty"`
 	Results           []Result    `json:"results"`
 	Areas             []AreaScore `json:"scorecard"`
+	Baseline          *Baseline   `json:"baseline,omitempty"` // set by CompareWith
 }
 
 // AreaScore is one row of the scorecard.
@@ -83,8 +84,16 @@ func (r *Report) Count(s Status, sev Severity) int {
 // FailsAtOrAbove reports whether a fail of at least sev exists: the --fail-on rule.
 func (r *Report) FailsAtOrAbove(sev Severity) bool { return r.Count(Fail, max(sev, Low)) > 0 }
 
-// Verdict is the one line a founder reads first. It never says ready when nothing was seen.
+// Verdict is the one line a founder reads first. It never says ready when nothing was seen. With a baseline it
+// ends with what changed since: "; 2 fixed, 1 new since the last audit (...)".
 func (r *Report) Verdict() string {
+	if r.Baseline != nil {
+		return r.verdict() + "; " + r.Baseline.Line()
+	}
+	return r.verdict()
+}
+
+func (r *Report) verdict() string {
 	var parts []string
 	for _, sev := range []Severity{Critical, High, Medium, Low} {
 		n := 0

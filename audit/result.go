@@ -25,9 +25,12 @@ type Result struct {
 	Severity Severity      `json:"severity"`
 	Summary  string        `json:"summary"`
 	Evidence []Evidence    `json:"evidence"`
+	Why      string        `json:"why,omitempty"` // why it matters, one sentence (fails and warns)
 	Fix      string        `json:"fix,omitempty"`
 	Refs     []string      `json:"references,omitempty"`
 	Duration time.Duration `json:"duration_ns"`
+	// Change is how the result compares with a baseline report (--baseline): new, fixed, still failing, ...
+	Change Change `json:"change,omitempty"`
 }
 
 // Phase orders checks whose results depend on others.

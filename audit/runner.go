@@ -143,7 +143,7 @@ func finish(t *Target, e Entry, res Result, took time.Duration) Result {
 		if res.Severity == SeverityNone {
 			res.Severity = max(e.Severity, Low)
 		}
-		res.Fix, res.Refs = e.Fix, e.Refs
+		res.Why, res.Fix, res.Refs = Why(e.ID), e.Fix, e.Refs
 	default:
 		res.Severity = SeverityNone
 	}

@@ -1,11 +1,14 @@
 package reports
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/launchready/launchready/audit"
 )
@@ -37,29 +40,34 @@ func (Markdown) Write(w io.Writer, r *audit.Report) error {
 			c[audit.Inconclusive]+c[audit.Skipped]+c[audit.Error])
 	}
 
-	findings := pick(r.Results, audit.Fail, audit.Warn)
-	sort.SliceStable(findings, func(i, j int) bool {
-		if findings[i].Status != findings[j].Status {
-			return findings[i].Status == audit.Fail
-		}
-		return findings[i].Severity > findings[j].Severity
-	})
-	fmt.Fprintf(b, "\n## Findings (%d)\n\n", len(findings))
-	if len(findings) == 0 {
-		b.WriteString("Nothing failed or warned.\n")
+	if r.Baseline != nil {
+		writeBaseline(b, r)
 	}
-	for _, res := range findings {
-		fmt.Fprintf(b, "### %s · %s · `%s`: %s\n\n%s\n\n", badge[res.Status], res.Severity, res.ID, inline(res.Title), inline(res.Summary))
-		writeEvidence(b, res.Evidence)
-		if res.Fix != "" {
-			fmt.Fprintf(b, "**Fix:** %s\n\n", inline(res.Fix))
+
+	plan := FixPlan(r.Results)
+	fmt.Fprintf(b, "\n## Fix plan (%d)\n\n", len(plan))
+	if len(plan) == 0 {
+		b.WriteString("Nothing failed or warned.\n\n")
+	} else {
+		b.WriteString("In the order launch work is done: secrets first, then auth boundaries and sessions, email and DNS, " +
+			"deployment hygiene, abuse protection, monitoring, and performance last.\n\n")
+	}
+	for i, res := range plan {
+		fmt.Fprintf(b, "### %d. %s · %s · `%s`: %s%s\n\n%s\n\n", i+1, badge[res.Status], res.Severity, res.ID, inline(res.Title), changeTag(res.Change), inline(res.Summary))
+		if len(res.Evidence) > 0 {
+			b.WriteString("**Seen:**\n\n")
+			writeEvidence(b, res.Evidence)
 		}
+		if res.Why != "" {
+			fmt.Fprintf(b, "**Why it matters:** %s\n\n", inline(res.Why))
+		}
+		writeFix(b, res.Fix)
 		if len(res.Refs) > 0 {
 			fmt.Fprintf(b, "**References:** %s\n\n", inline(strings.Join(res.Refs, "; ")))
 		}
 	}
 
-	if infos := pick(r.Results, audit.Info); len(infos) > 0 {
+	if infos := pickNot(pick(r.Results, audit.Info), "ops"); len(infos) > 0 {
 		b.WriteString("## Worth knowing\n\n")
 		for _, res := range infos {
 			fmt.Fprintf(b, "- `%s` %s: %s\n", res.ID, inline(res.Title), inline(res.Summary))
@@ -70,42 +78,189 @@ func (Markdown) Write(w io.Writer, r *audit.Report) error {
 	passes := pick(r.Results, audit.Pass)
 	fmt.Fprintf(b, "## Passed (%d)\n\n", len(passes))
 	for _, res := range passes {
-		fmt.Fprintf(b, "<details><summary><code>%s</code> %s: %s</summary>\n\n", res.ID, inline(res.Title), inline(res.Summary))
+		fmt.Fprintf(b, "<details><summary><code>%s</code> %s: %s%s</summary>\n\n", res.ID, inline(res.Title), inline(res.Summary), changeTag(res.Change))
 		writeEvidence(b, res.Evidence)
 		b.WriteString("</details>\n\n")
 	}
 
-	rest := pick(r.Results, audit.Inconclusive, audit.Error, audit.Skipped)
+	rest := pickNot(pick(r.Results, audit.Inconclusive, audit.Error, audit.Skipped), "ops")
 	fmt.Fprintf(b, "## Not checked (%d)\n\n", len(rest))
 	if len(rest) > 0 {
 		b.WriteString("| Check | Status | Why, and what would enable it |\n|---|---|---|\n")
 		for _, res := range rest {
-			fmt.Fprintf(b, "| `%s` | %s | %s |\n", res.ID, badge[res.Status], cell(res.Summary))
+			fmt.Fprintf(b, "| `%s`%s | %s | %s |\n", res.ID, changeTag(res.Change), badge[res.Status], cell(res.Summary))
 		}
+		b.WriteString("\n")
 	}
 
+	writeOps(b, r.Results)
+
 	if len(r.ThirdPartyBlocked)+len(r.ThirdPartyAllowed) > 0 {
-		b.WriteString("\n## Third-party requests\n\nWhat the app's pages load from other hosts: review each (who runs it, what it can read).\n\n")
+		b.WriteString("## Third-party requests\n\nWhat the app's pages load from other hosts: review each (who runs it, what it can read).\n\n")
 		for _, u := range r.ThirdPartyBlocked {
 			fmt.Fprintf(b, "- blocked (outside the audit's scope): `%s`\n", strings.ReplaceAll(u, "`", "'"))
 		}
 		for _, u := range r.ThirdPartyAllowed {
 			fmt.Fprintf(b, "- loaded (allowed by the plan): `%s`\n", strings.ReplaceAll(u, "`", "'"))
 		}
+		b.WriteString("\n")
 	}
 
-	b.WriteString("\n## Method\n\n")
+	writeMethod(b, r)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// riskOrder ranks areas as launch work is ordered: secrets, then auth boundaries and sessions, email and DNS,
+// deployment hygiene, abuse protection, monitoring, performance.
+var riskOrder = map[string]int{
+	"secrets": 0,
+	"authz":   1, "session": 1, "auth": 1, "cors": 1,
+	"email":     2,
+	"transport": 3, "headers": 3,
+	"ratelimit": 4, "input": 4,
+	"ops":  5,
+	"perf": 6,
+}
+
+// FixPlan is every fail and warn in the order to fix them: by the checklist's risk order of areas, then fails
+// before warns, then by severity, then in catalog order.
+func FixPlan(results []audit.Result) []audit.Result {
+	plan := pick(results, audit.Fail, audit.Warn)
+	sort.SliceStable(plan, func(i, j int) bool {
+		a, b := plan[i], plan[j]
+		if riskOrder[a.Area] != riskOrder[b.Area] {
+			return riskOrder[a.Area] < riskOrder[b.Area]
+		}
+		if a.Status != b.Status {
+			return a.Status == audit.Fail
+		}
+		return a.Severity > b.Severity
+	})
+	return plan
+}
+
+// writeFix shows the fix as numbered steps when it has several sentences.
+func writeFix(b *strings.Builder, fix string) {
+	steps := sentences(fix)
+	switch len(steps) {
+	case 0:
+	case 1:
+		fmt.Fprintf(b, "**Fix:** %s\n\n", inline(steps[0]))
+	default:
+		b.WriteString("**Fix:**\n\n")
+		for i, s := range steps {
+			fmt.Fprintf(b, "%d. %s\n", i+1, inline(s))
+		}
+		b.WriteString("\n")
+	}
+}
+
+// sentences splits prose at a full stop followed by a space and a capital letter ("e.g. Sentry" stays whole).
+func sentences(s string) []string {
+	var out []string
+	s = strings.TrimSpace(s)
+	for s != "" {
+		cut := -1
+		for i := 0; i+2 < len(s); i++ {
+			if s[i] == '.' && s[i+1] == ' ' && s[i+2] >= 'A' && s[i+2] <= 'Z' && !strings.HasSuffix(s[:i+1], "e.g.") && !strings.HasSuffix(s[:i+1], "i.e.") {
+				cut = i + 1
+				break
+			}
+		}
+		if cut < 0 {
+			out = append(out, s)
+			break
+		}
+		out = append(out, s[:cut])
+		s = strings.TrimSpace(s[cut:])
+	}
+	return out
+}
+
+func changeTag(c audit.Change) string {
+	switch c {
+	case "":
+		return ""
+	case audit.ChangeNew:
+		return " · **new**"
+	default:
+		return " · " + string(c)
+	}
+}
+
+func writeBaseline(b *strings.Builder, r *audit.Report) {
+	fmt.Fprintf(b, "\n## Since the last audit\n\nCompared with %s (audited %s).\n\n", inline(r.Baseline.File), r.Baseline.Started)
+	for _, c := range []audit.Change{audit.ChangeFixed, audit.ChangeNew, audit.ChangeStill, audit.ChangeUnchecked} {
+		var ids []string
+		for _, res := range r.Results {
+			if res.Change == c {
+				ids = append(ids, "`"+res.ID+"`")
+			}
+		}
+		if len(ids) > 0 {
+			fmt.Fprintf(b, "- %s (%d): %s\n", strings.ToUpper(string(c[:1]))+string(c[1:]), len(ids), strings.Join(ids, ", "))
+		}
+	}
+}
+
+// writeOps lists the ops answers, clearly as what the team said rather than what the audit saw.
+func writeOps(b *strings.Builder, results []audit.Result) {
+	var ops []audit.Result
+	for _, res := range results {
+		if res.Area == "ops" {
+			ops = append(ops, res)
+		}
+	}
+	if len(ops) == 0 {
+		return
+	}
+	b.WriteString("## Ops answers (self-reported)\n\n" +
+		"The team's own answers, recorded as given: launchready did not observe these.\n\n" +
+		"| Question | Answer | Status |\n|---|---|---|\n")
+	for _, res := range ops {
+		answer := strings.TrimPrefix(res.Summary, "self-reported: ")
+		if res.Status == audit.Skipped {
+			answer = "not answered"
+		}
+		fmt.Fprintf(b, "| %s | %s | %s |\n", cell(res.Title), cell(answer), badge[res.Status])
+	}
+	b.WriteString("\n")
+}
+
+// writeMethod says how the audit was run, with the plan as YAML (it holds only the names of password variables).
+func writeMethod(b *strings.Builder, r *audit.Report) {
+	b.WriteString("## Method\n\n")
+	fmt.Fprintf(b, "- Tool: %s %s; started %s; duration %s\n", r.Tool, r.Version, r.Started.UTC().Format("2006-01-02 15:04:05 MST"), r.Duration.Round(100*time.Millisecond))
+	fmt.Fprintf(b, "- HTTP requests sent: %d; DNS queries: %d\n", r.Requests, r.Queries)
 	if r.Plan != nil {
 		fmt.Fprintf(b, "- Scope: %s (no request left these hosts)\n", inline(strings.Join(r.Plan.Hosts(), ", ")))
 		fmt.Fprintf(b, "- Active tests (writes to the app): %s\n", yesNo(r.Plan.Active))
 	}
-	fmt.Fprintf(b, "- HTTP requests sent: %d; DNS queries: %d; duration %s\n", r.Requests, r.Queries, r.Duration.Round(100*time.Millisecond))
 	if len(r.Refused) > 0 {
 		fmt.Fprintf(b, "- Refused as out of scope: %s\n", inline(strings.Join(r.Refused, ", ")))
 	}
 	b.WriteString("- Secrets of the audit (passwords, session cookies, tokens) are redacted from this report.\n")
-	_, err := io.WriteString(w, b.String())
-	return err
+	if r.Plan != nil {
+		var data bytes.Buffer
+		enc := yaml.NewEncoder(&data)
+		enc.SetIndent(2)
+		if err := enc.Encode(r.Plan); err == nil {
+			body := strings.TrimRight(data.String(), "\n")
+			fence := fenceFor(body)
+			fmt.Fprintf(b, "\nThe plan (passwords are never in it, only the names of the variables that held them):\n\n%syaml\n%s\n%s\n", fence, body, fence)
+		}
+	}
+}
+
+func pickNot(results []audit.Result, area string) []audit.Result {
+	var out []audit.Result
+	for _, r := range results {
+		if r.Area != area {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func pick(results []audit.Result, statuses ...audit.Status) []audit.Result {
