@@ -22,7 +22,7 @@ func fixture() *audit.Report {
 	results := []audit.Result{
 		{ID: "secrets.exposed-files", Area: "secrets", Title: "No .env, .git, backups or debug endpoints are served", Status: audit.Fail, Severity: audit.Critical,
 			Summary: "/.env is served: dotenv file", Why: audit.Why("secrets.exposed-files"),
-			Fix:     "Remove the file from the web root (e.g. the public/ folder). Rotate every secret it held.", Refs: []string{"OWASP API8:2023 Security Misconfiguration"},
+			Fix: "Remove the file from the web root (e.g. the public/ folder). Rotate every secret it held.", Refs: []string{"OWASP API8:2023 Security Misconfiguration"},
 			Evidence: []audit.Evidence{{Label: "dotenv file", Request: "GET https://app.example/.env", Status: 200,
 				Headers: []string{"Content-Type: text/plain"}, Excerpt: "DATABASE_URL=post…db\n```\n<script>alert(1)</script>"}}},
 		{ID: "headers.server-leak", Area: "headers", Title: "Server and X-Powered-By reveal no versions", Status: audit.Warn, Severity: audit.Low,
@@ -156,7 +156,7 @@ func TestFixPlanOrder(t *testing.T) {
 
 func TestFixSteps(t *testing.T) {
 	for in, want := range map[string]int{
-		"Remove the file. Rotate the key.": 2,
+		"Remove the file. Rotate the key.":             2,
 		"Use error tracking (e.g. Sentry) and alerts.": 1,
 		"": 0,
 	} {
