@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"charm.land/lipgloss/v2"
@@ -28,10 +29,14 @@ func runChecks(ctx context.Context, plan *audit.Plan, list []audit.Check, getenv
 	}
 	// Colour only where the terminal takes it: colorprofile strips it for pipes, files and NO_COLOR.
 	stdout = colorprofile.NewWriter(stdout, os.Environ())
+	progress := stdout
+	if o.quiet {
+		progress = io.Discard
+	}
 	if plan.Email.Domain != "" && len(list) < len(audit.Catalog) {
-		fmt.Fprintf(stdout, "Checking %s (%d checks)\n", plan.Email.Domain, len(list))
+		fmt.Fprintf(progress, "Checking %s (%d checks)\n", plan.Email.Domain, len(list))
 	} else {
-		fmt.Fprintf(stdout, "Auditing %s (%d checks, scope: %v)\n", target.App, len(list), plan.Hosts())
+		fmt.Fprintf(progress, "Auditing %s (%d checks, scope: %v)\n", target.App, len(list), plan.Hosts())
 	}
 	runner := &audit.Runner{Checks: list, Version: version}
 	events := make(chan audit.Event, 16)
@@ -40,37 +45,62 @@ func runChecks(ctx context.Context, plan *audit.Plan, list []audit.Check, getenv
 		defer close(printed)
 		for ev := range events {
 			if ev.Kind == audit.CheckFinished {
-				printResult(stdout, ev.Result)
+				printResult(progress, ev.Result)
 			}
 		}
 	}()
 	report := runner.Run(ctx, target, events)
 	<-printed
+	code, err := finishReport(report, o, stdout, stderr)
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "launchready: interrupted; the report holds what was found until then")
+		return exitInterrupted, nil
+	}
+	return code, err
+}
 
-	printSummary(stdout, report)
+// finishReport compares with the baseline, prints the verdict, writes every requested report and decides the
+// exit code: the end of an audit and of `launchready report` alike.
+func finishReport(report *audit.Report, o *outputOptions, stdout, stderr io.Writer) (int, error) {
+	if o.base != nil {
+		report.CompareWith(o.base, o.baseline)
+	}
+	if o.quiet {
+		printQuiet(stdout, report)
+	} else {
+		printSummary(stdout, report)
+	}
 	var writeErr error
-	for _, out := range []struct {
-		path string
-		rep  reports.Reporter
-	}{{o.json, reports.JSON{}}, {o.md, reports.Markdown{}}} {
-		if out.path == "" {
-			continue
+	for _, out := range o.outputs(report) {
+		if dir := filepath.Dir(out.path); o.outputDir != "" && dir == filepath.Clean(o.outputDir) {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				fmt.Fprintln(stderr, "launchready:", err)
+				writeErr = err
+				continue
+			}
 		}
 		if err := reports.WriteFile(out.path, out.rep, report); err != nil {
 			fmt.Fprintln(stderr, "launchready:", err)
 			writeErr = err
 			continue
 		}
-		fmt.Fprintf(stdout, "Report written to %s\n", out.path)
+		if !o.quiet {
+			fmt.Fprintf(stdout, "Report written to %s\n", out.path)
+		}
+	}
+	failing := report.FailsAtOrAbove(o.failSev)
+	rule := fmt.Sprintf("--fail-on %s", o.failSev)
+	if o.failNew {
+		failing = report.NewFailsAtOrAbove(o.failSev)
+		rule += " --fail-on-new"
 	}
 	switch {
-	case ctx.Err() != nil:
-		fmt.Fprintln(stderr, "launchready: interrupted; the report holds what was found until then")
-		return exitInterrupted, nil
 	case writeErr != nil:
 		return exitFindings, fmt.Errorf("a report could not be written")
-	case o.failSev != audit.SeverityNone && report.FailsAtOrAbove(o.failSev):
-		fmt.Fprintf(stdout, "Exit 1: a fail of severity %s or above (--fail-on %s)\n", o.failSev, o.failSev)
+	case o.failSev != audit.SeverityNone && failing:
+		if !o.quiet {
+			fmt.Fprintf(stdout, "Exit 1: a fail of severity %s or above (%s)\n", o.failSev, rule)
+		}
 		return exitFindings, nil
 	}
 	return exitOK, nil
@@ -83,4 +113,19 @@ func printSummary(w io.Writer, r *audit.Report) {
 		fmt.Fprintf(w, "  %-22s %s  pass %d  fail %d  warn %d\n", a.Title, statusStyle[a.Status].Width(13).Render(string(a.Status)), c[audit.Pass], c[audit.Fail], c[audit.Warn])
 	}
 	fmt.Fprintf(w, "\n%d HTTP requests, %d DNS queries, in %s\n", r.Requests, r.Queries, r.Duration.Round(10*time.Millisecond))
+}
+
+// printQuiet prints the verdict and one line per failing check, for CI logs: "fail high ratelimit.login [new]".
+func printQuiet(w io.Writer, r *audit.Report) {
+	fmt.Fprintln(w, r.Verdict())
+	for _, res := range reports.FixPlan(r.Results) {
+		if res.Status != audit.Fail {
+			continue
+		}
+		line := fmt.Sprintf("fail %-8s %s", res.Severity, res.ID)
+		if res.Change != "" {
+			line += " [" + string(res.Change) + "]"
+		}
+		fmt.Fprintln(w, line)
+	}
 }

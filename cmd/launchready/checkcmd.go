@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -31,17 +30,9 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	var selectors stringList
 	fs.Var(&selectors, "selector", "a DKIM `selector` your provider signs with (repeatable)")
 	// Flags may come before or after the domain.
-	var positional []string
-	rest := args[1:]
-	for {
-		if err := parseSome(fs, rest, stderr); err != nil {
-			return exitUsage, err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		rest = fs.Args()[1:]
+	positional, err := parseWithArgs(fs, args[1:], stderr)
+	if err != nil {
+		return exitUsage, err
 	}
 	if err := o.validate(); err != nil {
 		return exitUsage, err
@@ -64,11 +55,3 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	return runChecks(ctx, plan, list, os.Getenv, &o, stdout, stderr)
 }
 
-// parseSome parses flags up to the first positional argument.
-func parseSome(fs *flag.FlagSet, args []string, stderr io.Writer) error {
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		return usageError{fmt.Errorf("%w", err)}
-	}
-	return nil
-}

@@ -36,13 +36,26 @@ func main() {
 const usage = `launchready — a launch-readiness audit for web apps
 
 Usage:
-  launchready demo [--hardened] [--active] [--no-tui] [--json F] [--md F] [--fail-on SEVERITY]
+  launchready demo [--hardened] [--active] [OUTPUT FLAGS]
       audit the embedded demo app (flawed; --hardened has every flaw fixed; --active lets the audit write canaries)
-  launchready run --plan PLAN.yaml [--no-tui] [--json F] [--md F] [--fail-on SEVERITY]
+  launchready run --plan PLAN.yaml [--resolve host:port:addr]... [OUTPUT FLAGS]
       audit the app a saved plan describes (passwords come from the variables it names)
-  launchready check email DOMAIN [--resolver host:port] [--selector S]... [--json F] [--md F]
+  launchready check email DOMAIN [--resolver host:port] [--selector S]... [OUTPUT FLAGS]
       only the sending domain's SPF, DKIM, DMARC, MX and MTA-STS, over DNS
+  launchready report FILE.json [OUTPUT FLAGS]
+      re-render the reports from a JSON report, running nothing (markdown to stdout when no file is named)
+  launchready plan check FILE... | plan schema | plan init [FILE]
+      validate plans (every mistake with its line), print the plan's JSON Schema, write a commented starter plan
   launchready version
+
+Output flags:
+  --json F  --md F  --sarif F    write the JSON, markdown or SARIF 2.1.0 report (mode 0600)
+  --output-dir D                 write all three into D with timestamped names
+  --baseline OLD.json            mark each result new, fixed or still failing since an earlier report
+  --fail-on SEVERITY             exit 1 on a fail of at least low, medium, high or critical
+  --fail-on-new                  with --baseline: exit 1 only on new fails (at --fail-on, default low)
+  --quiet                        print only the verdict and the failing check IDs
+  --no-tui                       plain progress lines instead of the interactive view
 
 Exit codes: 0 ok, 1 a fail at or above --fail-on, 2 usage or plan error, 130 interrupted.
 `
@@ -62,6 +75,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = runCmd(ctx, args[1:], stdout, stderr)
 	case "check":
 		code, err = checkCmd(ctx, args[1:], stdout, stderr)
+	case "report":
+		code, err = reportCmd(ctx, args[1:], stdout, stderr)
+	case "plan":
+		code, err = planCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "launchready", version)
 		return exitOK
