@@ -54,4 +54,3 @@ func checkCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	}
 	return runChecks(ctx, plan, list, os.Getenv, &o, stdout, stderr)
 }
-
