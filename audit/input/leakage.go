@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/launchready/launchready/audit"
@@ -35,6 +36,13 @@ func ErrorLeakage(ctx context.Context, t *audit.Target) audit.Result {
 		}
 	}
 	errs := t.Probe.Errors()
+	// Checks run concurrently, so the journal's order is the race's: judge in a fixed order for a stable report.
+	sort.SliceStable(errs, func(i, j int) bool {
+		if errs[i].URL != errs[j].URL {
+			return errs[i].URL < errs[j].URL
+		}
+		return errs[i].Method < errs[j].Method
+	})
 	switch {
 	case len(errs) == 0 && answered == 0:
 		return audit.Undecided(fmt.Sprintf("could not reach the app to see its errors: %v", lastErr))

@@ -91,7 +91,9 @@ func Scan(where string, content []byte, known func(string) bool) ([]Finding, err
 	var out []Finding
 	seen := map[string]bool{}
 	add := func(f Finding) {
-		if f.Secret == "" || seen[f.Secret] || (known != nil && known(f.Secret)) {
+		// The audit's own tokens are not findings; a public-by-design key stays one even when the audit used it
+		// (a Supabase anon key the browser sends as its apikey), or the result would depend on which check ran first.
+		if f.Secret == "" || seen[f.Secret] || (known != nil && !f.Public && known(f.Secret)) {
 			return
 		}
 		seen[f.Secret] = true
@@ -151,7 +153,20 @@ func Scan(where string, content []byte, known func(string) bool) ([]Finding, err
 	for i := range out {
 		out[i].Excerpt = shorten(hider.Replace(out[i].Excerpt), out[i].Redacted)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return !out[i].Public && out[j].Public })
+	// Secrets before public keys, then by position: gitleaks reports in no fixed order, the report must be stable.
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Public != b.Public {
+			return !a.Public
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.Secret < b.Secret
+	})
 	return out, nil
 }
 

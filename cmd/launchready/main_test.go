@@ -14,6 +14,7 @@ import (
 	"github.com/launchready/launchready/audit/checks"
 	"github.com/launchready/launchready/demo"
 	"github.com/launchready/launchready/demo/demotest"
+	"github.com/launchready/launchready/reports/sariftest"
 )
 
 type jsonReport struct {
@@ -44,16 +45,17 @@ func readReport(t *testing.T, path string) jsonReport {
 func TestDemoCommand(t *testing.T) {
 	tests := []struct {
 		name     string
+		golden   string
 		args     []string
 		wantCode int
 		// judge is called for every implemented check's status.
 		judge func(id, status string) bool
 	}{
-		{"flawed fails on high", []string{"demo", "--no-tui", "--fail-on", "high"}, exitFindings,
+		{"flawed fails on high", "demo-flawed.golden.md", []string{"demo", "--no-tui", "--fail-on", "high"}, exitFindings,
 			func(id, s string) bool {
 				return s == "fail" || s == "warn" || strings.HasPrefix(id, "ops.") || (s == "skipped" && activeOnly(id))
 			}},
-		{"hardened passes", []string{"demo", "--hardened", "--no-tui", "--fail-on", "high"}, exitOK,
+		{"hardened passes", "demo-hardened.golden.md", []string{"demo", "--hardened", "--no-tui", "--fail-on", "high"}, exitOK,
 			func(id, s string) bool {
 				switch id {
 				case "authz.predictable-ids": // the demo keeps small integer IDs; the UUID fixture app of audit/authz passes
@@ -68,9 +70,9 @@ func TestDemoCommand(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			jsonPath, mdPath := filepath.Join(dir, "out.json"), filepath.Join(dir, "out.md")
+			jsonPath, mdPath, sarifPath := filepath.Join(dir, "out.json"), filepath.Join(dir, "out.md"), filepath.Join(dir, "out.sarif")
 			var stdout, stderr bytes.Buffer
-			code := run(t.Context(), append(tt.args, "--json", jsonPath, "--md", mdPath), &stdout, &stderr)
+			code := run(t.Context(), append(tt.args, "--json", jsonPath, "--md", mdPath, "--sarif", sarifPath), &stdout, &stderr)
 			if code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, stdout.String(), stderr.String())
 			}
@@ -94,7 +96,21 @@ func TestDemoCommand(t *testing.T) {
 			if lines := strings.Count(stdout.String(), "\n"); lines < len(audit.Catalog) {
 				t.Errorf("%d output lines, want one per check at least", lines)
 			}
-			for _, p := range []string{jsonPath, mdPath} {
+			md, _ := os.ReadFile(mdPath)
+			golden(t, tt.golden, []byte(normalize(string(md))))
+			if strings.HasPrefix(tt.golden, "demo-flawed") {
+				checkReadmeExcerpt(t, string(md))
+			}
+			sarif, _ := os.ReadFile(sarifPath)
+			if err := sariftest.Validate(sarif); err != nil {
+				t.Errorf("the SARIF log does not validate against the SARIF 2.1.0 schema: %v", err)
+			}
+			// Re-rendering the JSON gives the same markdown.
+			var again bytes.Buffer
+			if code := run(t.Context(), []string{"report", jsonPath}, &again, &stderr); code != exitOK || again.String() != string(md) {
+				t.Errorf("launchready report of the JSON (exit %d) differs from the markdown the audit wrote:\n%s", code, firstDiff(string(md), again.String()))
+			}
+			for _, p := range []string{jsonPath, mdPath, sarifPath} {
 				if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o600 {
 					t.Errorf("%s: %v mode %v, want 0600", p, err, st.Mode().Perm())
 				}
