@@ -23,6 +23,9 @@ func runAudit(ctx context.Context, plan *audit.Plan, getenv func(string) string,
 
 // runChecks runs the given checks of the catalog against the plan's target.
 func runChecks(ctx context.Context, plan *audit.Plan, list []audit.Check, getenv func(string) string, o *outputOptions, stdout, stderr io.Writer) (int, error) {
+	if interactive(o, stdout) {
+		return runTUI(ctx, plan, list, getenv, o, stdout, stderr)
+	}
 	target, err := audit.NewTarget(plan, getenv)
 	if err != nil {
 		return exitUsage, usageError{fmt.Errorf("plan: %w", err)}

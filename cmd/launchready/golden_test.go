@@ -28,6 +28,7 @@ var volatile = []struct {
 	{regexp.MustCompile(`\b\d+ (requests|HTTP requests|DNS queries)\b`), "N $1"},
 	{regexp.MustCompile(`(HTTP requests sent|DNS queries): \d+`), "$1: N"},
 	{regexp.MustCompile(`\bp95 \S+`), "p95 DUR"},
+	{regexp.MustCompile(` {2,}`), " "}, // columns aligned to numbers of varying width
 }
 
 func normalize(s string) string {

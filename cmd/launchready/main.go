@@ -36,6 +36,8 @@ func main() {
 const usage = `launchready — a launch-readiness audit for web apps
 
 Usage:
+  launchready [--plan PLAN.yaml]
+      the wizard: asks for the app, two test accounts and the email domain, saves the plan, runs the audit live
   launchready demo [--hardened] [--active] [OUTPUT FLAGS]
       audit the embedded demo app (flawed; --hardened has every flaw fixed; --active lets the audit write canaries)
   launchready run --plan PLAN.yaml [--resolve host:port:addr]... [OUTPUT FLAGS]
@@ -61,13 +63,22 @@ Exit codes: 0 ok, 1 a fail at or above --fail-on, 2 usage or plan error, 130 int
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		fmt.Fprintln(stderr, "\nThe interactive wizard is not built yet: start with `launchready demo`, or `launchready run --plan FILE`.")
-		return exitUsage
-	}
 	var err error
 	var code int
+	cmd := ""
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch {
+	case cmd == "" || (cmd[0] == '-' && cmd != "-h" && cmd != "--help" && cmd != "--version"):
+		code, err = wizardCmd(ctx, args, stdout, stderr)
+	default:
+		code, err = subcommand(ctx, args, stdout, stderr)
+	}
+	return exitWith(code, err, stderr)
+}
+
+func subcommand(ctx context.Context, args []string, stdout, stderr io.Writer) (code int, err error) {
 	switch args[0] {
 	case "demo":
 		code, err = demoCmd(ctx, args[1:], stdout, stderr)
@@ -81,13 +92,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = planCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "launchready", version)
-		return exitOK
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
-		return exitOK
 	default:
 		err = usageError{fmt.Errorf("unknown command %q", args[0])}
 	}
+	return code, err
+}
+
+// exitWith prints an error the way every command does and settles the exit code.
+func exitWith(code int, err error, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "launchready:", err)
 		var ue usageError

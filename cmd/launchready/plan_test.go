@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -54,8 +55,8 @@ ops:
 		}
 	}
 	md, _ := os.ReadFile(mdOut)
-	if !strings.Contains(string(md), "self-reported: Better Stack") {
-		t.Error("the markdown report does not show the monitoring answer as self-reported")
+	if !regexp.MustCompile(`(?s)## Ops answers \(self-reported\).*\| Better Stack on /healthz, pages Sam within 5 minutes \|`).Match(md) {
+		t.Errorf("the markdown report does not show the monitoring answer as self-reported:\n%s", md)
 	}
 
 }

@@ -1,0 +1,101 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/launchready/launchready/audit"
+)
+
+func reachOnly(ok string) func(string) error {
+	return func(u string) error {
+		if u == ok {
+			return nil
+		}
+		return errors.New("connection refused")
+	}
+}
+
+func typed(s string) []tea.Msg {
+	var out []tea.Msg
+	for _, r := range s {
+		out = append(out, tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	return out
+}
+
+var enter = tea.KeyPressMsg{Code: tea.KeyEnter}
+
+func TestWizardPages(t *testing.T) {
+	app := "https://staging.app.example/"
+	pages := []struct {
+		name string
+		msgs []tea.Msg
+		want string
+	}{
+		{"app", nil, "App URL"},
+		{"unreachable", append(typed("https://down.example/"), enter), "cannot reach it: connection refused"},
+		{"accounts", append(append(typed(app), enter), enter), "Two test accounts"},
+	}
+	for _, size := range [][2]int{{80, 24}, {140, 40}} {
+		for _, p := range pages {
+			t.Run(fmt.Sprintf("%s %dx%d", p.name, size[0], size[1]), func(t *testing.T) {
+				got := screen(t, NewWizard(nil, reachOnly(app)), size[0], size[1], p.msgs...)
+				if !strings.Contains(got, p.want) {
+					t.Errorf("wizard lacks %q:\n%s", p.want, got)
+				}
+				golden.RequireEqual(t, got)
+			})
+		}
+	}
+}
+
+// The whole wizard, as a user types it: the plan it builds names password variables and never holds a password,
+// and what a pre-filled plan had beyond the wizard's questions is kept.
+func TestWizardBuildsAPlanWithoutPasswords(t *testing.T) {
+	app := "https://staging.app.example/"
+	prefill := &audit.Plan{App: app, Resolve: []string{"staging.app.example:443:127.0.0.1"}, Limits: audit.Limits{Requests: 500}}
+	w := NewWizard(prefill, reachOnly(app))
+	tm := teatest.NewTestModel(t, w, teatest.WithInitialTermSize(100, 40))
+	steps := [][]tea.Msg{
+		{enter}, {enter}, // app (pre-filled), API (empty)
+		append(typed("alice@app.example"), enter), append(typed("s3cret-A-pass"), enter),
+		append(typed("bob@app.example"), enter), append(typed("$LR_B"), enter),
+		append(typed("app.example"), enter), append(typed("resend"), enter), {enter}, // email, selectors, inbox none
+		{enter}, {enter}, // repo, logs
+		{enter}, {enter}, {enter}, {enter}, // active no, skip none, save as default, start
+	}
+	for _, s := range steps {
+		for _, m := range s {
+			tm.Send(m)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*WizardModel)
+	res := fm.Result()
+	if res == nil {
+		t.Fatalf("the wizard did not complete:\n%s", fm.Render())
+	}
+	p := res.Plan
+	if p.Accounts.A.PasswordEnv != "LR_A_PASSWORD" || res.Passwords["LR_A_PASSWORD"] != "s3cret-A-pass" || p.Accounts.B.PasswordEnv != "LR_B" {
+		t.Errorf("accounts %+v %+v, passwords %v", p.Accounts.A, p.Accounts.B, len(res.Passwords))
+	}
+	if p.Email.Domain != "app.example" || len(p.Email.DKIMSelectors) != 1 || len(p.Resolve) != 1 || p.Limits.Requests != 500 {
+		t.Errorf("plan %+v", p)
+	}
+	data, _ := yaml.Marshal(p)
+	if strings.Contains(string(data), "s3cret") {
+		t.Error("the saved plan holds a password")
+	}
+	if _, err := audit.ParsePlanValue(p); err != nil {
+		t.Errorf("the wizard's plan does not validate: %v", err)
+	}
+}
