@@ -54,12 +54,12 @@ const (
 
 // AuditModel is the live scorecard and everything opened from it.
 type AuditModel struct {
-	opt    Options
-	keys   KeyMap
-	styles Styles
-	help   help.Model
-	view   viewport.Model
-	ops    *huh.Form
+	opt      Options
+	keys     KeyMap
+	styles   Styles
+	help     help.Model
+	view     viewport.Model
+	ops      *huh.Form
 	answer   *audit.Ops
 	opsDraft *opsDraft
 
@@ -459,4 +459,3 @@ func verdictLine(r *audit.Report) string {
 	}
 	return v
 }
-

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"flag"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
