@@ -166,6 +166,8 @@ func TestPlanErrorsExit2(t *testing.T) {
 		{"no plan flag", []string{"run"}, "run needs --plan"},
 		{"bad fail-on", []string{"demo", "--fail-on", "urgent"}, "--fail-on"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
+		{"wizard without a terminal", []string{}, "the wizard needs a terminal"},
+		{"wizard flag without a terminal", []string{"--plan", bad}, "the wizard needs a terminal"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
