@@ -211,11 +211,11 @@ func TestOpsAnswersRerunTheOpsChecks(t *testing.T) {
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 40))
 	tm.Send(DoneMsg{Report: report(results())})
 	tm.Send(tea.KeyPressMsg{Code: 'o', Text: "o"})
-	time.Sleep(100 * time.Millisecond)
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), "Ops questions") }, teatest.WithDuration(10*time.Second))
 	tm.Type("Sentry pages Sam")
 	for _, msg := range []tea.Msg{tea.KeyPressMsg{Code: tea.KeyEnter}, tea.KeyPressMsg{Code: '5', Text: "5"}, tea.KeyPressMsg{Code: tea.KeyEnter},
 		tea.KeyPressMsg{Code: 'x', Text: "x"}, tea.KeyPressMsg{Code: tea.KeyEnter}, tea.KeyPressMsg{Code: tea.KeyEnter}, tea.KeyPressMsg{Code: tea.KeyEnter}} {
-		time.Sleep(30 * time.Millisecond)
+		time.Sleep(150 * time.Millisecond) // huh moves between fields through commands: one field at a time
 		tm.Send(msg)
 	}
 	select {

@@ -65,19 +65,28 @@ func TestWizardBuildsAPlanWithoutPasswords(t *testing.T) {
 	prefill := &audit.Plan{App: app, Resolve: []string{"staging.app.example:443:127.0.0.1"}, Limits: audit.Limits{Requests: 500}}
 	w := NewWizard(prefill, reachOnly(app))
 	tm := teatest.NewTestModel(t, w, teatest.WithInitialTermSize(100, 40))
-	steps := [][]tea.Msg{
-		{enter}, {enter}, // app (pre-filled), API (empty)
-		append(typed("alice@app.example"), enter), append(typed("s3cret-A-pass"), enter),
-		append(typed("bob@app.example"), enter), append(typed("$LR_B"), enter),
-		append(typed("app.example"), enter), append(typed("resend"), enter), {enter}, // email, selectors, inbox none
-		{enter}, {enter}, // repo, logs
-		{enter}, {enter}, {enter}, {enter}, // active no, skip none, save as default, start
+	// Keys typed while huh is still moving to the next field or page would land in the wrong one: wait for each
+	// page to be drawn, and give each field its turn.
+	steps := []struct {
+		page string // shown before these keys are typed
+		keys [][]tea.Msg
+	}{
+		{"App URL", [][]tea.Msg{{enter}, {enter}}}, // app (pre-filled), API (empty)
+		{"Account A email", [][]tea.Msg{append(typed("alice@app.example"), enter), append(typed("s3cret-A-pass"), enter),
+			append(typed("bob@app.example"), enter), append(typed("$LR_B"), enter)}},
+		{"Sending domain", [][]tea.Msg{append(typed("app.example"), enter), append(typed("resend"), enter), {enter}}},
+		{"Repository path", [][]tea.Msg{{enter}, {enter}}},
+		{"Run active tests?", [][]tea.Msg{{enter}, {enter}, {enter}, {enter}}},
 	}
-	for _, s := range steps {
-		for _, m := range s {
-			tm.Send(m)
+	for _, step := range steps {
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), step.page) },
+			teatest.WithDuration(10*time.Second))
+		for _, field := range step.keys {
+			for _, m := range field {
+				tm.Send(m)
+			}
+			time.Sleep(150 * time.Millisecond)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*WizardModel)
 	res := fm.Result()
