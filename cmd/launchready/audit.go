@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"charm.land/lipgloss/v2"
@@ -73,22 +72,13 @@ func finishReport(report *audit.Report, o *outputOptions, stdout, stderr io.Writ
 	} else {
 		printSummary(stdout, report)
 	}
-	var writeErr error
-	for _, out := range o.outputs(report) {
-		if dir := filepath.Dir(out.path); o.outputDir != "" && dir == filepath.Clean(o.outputDir) {
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				fmt.Fprintln(stderr, "launchready:", err)
-				writeErr = err
-				continue
-			}
-		}
-		if err := reports.WriteFile(out.path, out.rep, report); err != nil {
-			fmt.Fprintln(stderr, "launchready:", err)
-			writeErr = err
-			continue
-		}
-		if !o.quiet {
-			fmt.Fprintf(stdout, "Report written to %s\n", out.path)
+	paths, writeErr := writeOutputs(report, o)
+	if writeErr != nil {
+		fmt.Fprintln(stderr, "launchready:", writeErr)
+	}
+	if !o.quiet {
+		for _, p := range paths {
+			fmt.Fprintf(stdout, "Report written to %s\n", p)
 		}
 	}
 	failing := report.FailsAtOrAbove(o.failSev)

@@ -125,21 +125,24 @@ func rerun(p *tea.Program, ids []string, plan *audit.Plan, list []audit.Check, g
 	p.Send(tui.RerunDoneMsg{Results: r.Results, Sent: r.Requests})
 }
 
-// writeOutputs writes every report the output flags ask for and returns their paths.
+// writeOutputs writes every report the output flags ask for (creating --output-dir) and returns the paths it
+// wrote. A file that fails does not stop the others; the errors come back joined.
 func writeOutputs(r *audit.Report, o *outputOptions) ([]string, error) {
 	var paths []string
-	for _, out := range o.outputs(r) {
-		if o.outputDir != "" {
-			if err := os.MkdirAll(o.outputDir, 0o700); err != nil {
-				return paths, err
-			}
+	var errs []error
+	if o.outputDir != "" {
+		if err := os.MkdirAll(o.outputDir, 0o700); err != nil {
+			return nil, err
 		}
+	}
+	for _, out := range o.outputs(r) {
 		if err := reports.WriteFile(out.path, out.rep, r); err != nil {
-			return paths, err
+			errs = append(errs, err)
+			continue
 		}
 		paths = append(paths, out.path)
 	}
-	return paths, nil
+	return paths, errors.Join(errs...)
 }
 
 // wizardCmd is `launchready` with no command: the wizard builds a plan (from --plan when given), saves it, and
