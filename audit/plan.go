@@ -66,11 +66,13 @@ type Email struct {
 }
 
 type Inbox struct {
-	Kind        string `yaml:"kind,omitempty" json:"kind,omitempty"` // smtp, imap or paste
-	Listen      string `yaml:"listen,omitempty" json:"listen,omitempty"`
-	Address     string `yaml:"address,omitempty" json:"address,omitempty"`
-	User        string `yaml:"user,omitempty" json:"user,omitempty"`
-	PasswordEnv string `yaml:"password_env,omitempty" json:"password_env,omitempty"`
+	Kind        string   `yaml:"kind,omitempty" json:"kind,omitempty"`     // smtp, imap or paste
+	Listen      string   `yaml:"listen,omitempty" json:"listen,omitempty"` // smtp: where the sink listens
+	Address     string   `yaml:"address,omitempty" json:"address,omitempty"`
+	Server      string   `yaml:"server,omitempty" json:"server,omitempty"` // imap: imaps://host:993
+	User        string   `yaml:"user,omitempty" json:"user,omitempty"`
+	PasswordEnv string   `yaml:"password_env,omitempty" json:"password_env,omitempty"`
+	Timeout     Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"` // how long to wait for each mail
 }
 
 // TLS tells the audit how to trust a staging certificate. transport.tls-cert still reports what it sees.
@@ -334,7 +336,17 @@ func (p *Plan) validate(file string, doc *yaml.Node, errs *PlanErrors) {
 		bad("resolve", err.Error())
 	}
 	switch p.Inbox.Kind {
-	case "", "smtp", "imap", "paste":
+	case "", "smtp":
+	case "imap":
+		for key, v := range map[string]string{"inbox.server": p.Inbox.Server, "inbox.user": p.Inbox.User, "inbox.password_env": p.Inbox.PasswordEnv, "inbox.address": p.Inbox.Address} {
+			if v == "" {
+				bad(key, key+": an imap inbox needs it (server, user, password_env and the mailbox's address)")
+			}
+		}
+	case "paste":
+		if !strings.Contains(p.Inbox.Address, "@") {
+			bad("inbox.address", "inbox.address: a paste inbox needs your own address, to which the app's mail is sent")
+		}
 	default:
 		bad("inbox.kind", fmt.Sprintf("inbox.kind: %q is not one of smtp, imap, paste", p.Inbox.Kind))
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/launchready/launchready/audit/dnsq"
+	"github.com/launchready/launchready/audit/inbox"
 	"github.com/launchready/launchready/audit/probe"
 )
 
@@ -34,6 +35,12 @@ type Target struct {
 	dnsOnce sync.Once
 	dns     *dnsq.Resolver
 	dnsErr  error
+
+	// Ask asks the person running the audit a question (the paste inbox); nil when nobody is there to answer.
+	Ask inbox.Asker
+
+	mail mailState
+	memo map[string]*memoEntry
 
 	// life is the audit's context: what outlives a single check (the browser) is bound to it.
 	life    context.Context
@@ -62,6 +69,7 @@ func (t *Target) Bind(ctx context.Context) { t.life = ctx }
 // Close ends what the target started: the browser and every process of it, idle connections.
 func (t *Target) Close() {
 	t.closeBrowser()
+	t.closeInbox()
 	t.Probe.Close()
 }
 

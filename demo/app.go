@@ -25,6 +25,7 @@ type user struct {
 	pwHash    [32]byte
 	Community int
 	Admin     bool
+	Verified  bool
 }
 
 type community struct {
@@ -48,29 +49,31 @@ type app struct {
 	origin      string // https origin, the only one the hardened CORS policy allows
 	plainOrigin string // http origin of the same app
 
-	mu          sync.Mutex
-	users       []*user
-	communities []community
-	posts       []post
-	sessions    map[string]int // session token -> user ID
-	resets      map[string]pending
-	invites     map[string]pending
-	outbox      []Mail // mail the app would send; the SMTP sink arrives with the email flows
-	writes      atomic.Int64
-	hits        map[string]int         // "POST /login" -> requests received
-	failures    map[string][]time.Time // rate-limit windows by key
-	planted     plantedSecrets
+	mu            sync.Mutex
+	users         []*user
+	communities   []community
+	posts         []post
+	sessions      map[string]int // session token -> user ID
+	resets        map[string]pending
+	invites       map[string]pending
+	verifications map[string]pending
+	outbox        []Mail // mail the app sent
+	smtpAddr      string // where the app delivers its mail ("" keeps it in the outbox only)
+	writes        atomic.Int64
+	hits          map[string]int         // "POST /login" -> requests received
+	failures      map[string][]time.Time // rate-limit windows by key
+	planted       plantedSecrets
 }
 
 func newApp(flaws Flaws, accounts []DemoAccount) *app {
-	a := &app{flaws: flaws, sessions: map[string]int{}, resets: map[string]pending{}, invites: map[string]pending{}, planted: plant(),
+	a := &app{flaws: flaws, sessions: map[string]int{}, resets: map[string]pending{}, invites: map[string]pending{}, verifications: map[string]pending{}, planted: plant(),
 		hits: map[string]int{}, failures: map[string][]time.Time{}}
 	a.communities = []community{{1, "acme", "Acme Builders"}, {2, "globex", "Globex Guild"}}
 	a.users = []*user{
-		{ID: 1, Email: accounts[0].Email, Name: "Alice Example", pwHash: hashPassword(accounts[0].Password), Community: 1},
-		{ID: 2, Email: accounts[1].Email, Name: "Bob Sample", pwHash: hashPassword(accounts[1].Password), Community: 2},
+		{ID: 1, Email: accounts[0].Email, Name: "Alice Example", pwHash: hashPassword(accounts[0].Password), Community: 1, Verified: true},
+		{ID: 2, Email: accounts[1].Email, Name: "Bob Sample", pwHash: hashPassword(accounts[1].Password), Community: 2, Verified: true},
 		// The platform's owner: an admin whose password nobody has, so both audited accounts are normal users.
-		{ID: 3, Email: "owner@demo.test", Name: "Olive Owner", pwHash: hashPassword(randomSecret()), Community: 1, Admin: true},
+		{ID: 3, Email: "owner@demo.test", Name: "Olive Owner", pwHash: hashPassword(randomSecret()), Community: 1, Admin: true, Verified: true},
 	}
 	a.posts = []post{
 		{1, 1, 1, "Acme roadmap Q3", "Private plans of the Acme community.", "Alice Example"},
@@ -111,6 +114,9 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /signup", a.signup)
 	mux.HandleFunc("GET /forgot-password", a.forgotPage)
 	mux.HandleFunc("POST /forgot-password", a.forgot)
+	mux.HandleFunc("GET /verify", a.verify)
+	mux.HandleFunc("GET /settings/members", a.membersPage)
+	mux.HandleFunc("POST /settings/members", a.invitePost)
 	mux.HandleFunc("GET /reset", a.resetPage)
 	mux.HandleFunc("POST /reset", a.reset)
 	mux.HandleFunc("GET /admin", a.admin)
@@ -281,7 +287,7 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}} · Community</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body{{if .Community}} data-community="{{.Community}}"{{end}}{{if .StoreToken}} data-store-token="1"{{end}}{{if .RenderHTML}} data-render="html"{{end}}>
-<header><a href="/"><img src="{{.Logo}}" alt="Community" width="24" height="24"></a> · {{if .User}}<span id="me">{{.User}}</span> <form method="post" action="/logout" style="display:inline"><button>Log out</button></form>{{else}}<a href="/login">Log in</a> · <a href="/signup">Sign up</a>{{end}}</header>
+<header><a href="/"><img src="{{.Logo}}" alt="Community" width="24" height="24"></a> · {{if .User}}<span id="me">{{.User}}</span> · <a href="/settings/members">Members</a> <form method="post" action="/logout" style="display:inline"><button>Log out</button></form>{{else}}<a href="/login">Log in</a> · <a href="/signup">Sign up</a>{{end}}</header>
 <main>{{if .Hero}}<img src="/static/hero.png" alt="" width="320" height="240" style="width:100%;height:auto;display:block">{{end}}<h1>{{.Title}}</h1>
 {{if .Error}}<p role="alert">{{.Error}}</p>{{end}}
 {{if .Message}}<p role="status">{{.Message}}</p>{{end}}
@@ -291,7 +297,7 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 {{end}}<button type="submit">{{.Submit}}</button></form>{{end}}
 {{if .Links}}<p>{{range .Links}}<a href="{{.Href}}">{{.Text}}</a> {{end}}</p>{{end}}
 {{if .Community}}<p id="members"></p><ul id="feed"></ul><p><a href="/api/communities/{{.Community}}/export">Export members</a></p>{{end}}
-</main><script src="/static/config.js"></script><script src="/static/app.js"></script></body></html>`))
+</main>{{if .Analytics}}<script src="https://analytics.tracker.test/collect.js" async></script>{{end}}<script src="/static/config.js"></script><script src="/static/app.js"></script></body></html>`))
 
 type field struct{ Label, Type, Name, Auto string }
 
@@ -314,6 +320,7 @@ type pageData struct {
 	Title, User, Error, Message, CSRF string
 	Logo                              string
 	Hero, StoreToken, RenderHTML      bool
+	Analytics                         bool // a third-party script on the page
 	Form                              *form
 	Links                             []link
 	Community                         int
@@ -371,7 +378,19 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	a.mu.Unlock()
 	if found == nil {
 		a.failed("login:"+strings.ToLower(email), "login-ip:"+clientIP(r))
-		a.render(w, http.StatusUnauthorized, pageData{Title: "Log in", Form: loginForm, Error: "Wrong email or password.", CSRF: randomSecret()})
+		msg := "Wrong email or password."
+		if a.has(FlawEnumeration) {
+			if a.userByEmail(email) == nil {
+				msg = "There is no account with that email."
+			} else {
+				msg = "Wrong password."
+			}
+		}
+		a.render(w, http.StatusUnauthorized, pageData{Title: "Log in", Form: loginForm, Error: msg, CSRF: randomSecret()})
+		return
+	}
+	if !found.Verified && !a.has(FlawNoVerification) {
+		a.render(w, http.StatusForbidden, pageData{Title: "Log in", Form: loginForm, Error: "Confirm your email first: we sent you a link.", CSRF: randomSecret()})
 		return
 	}
 	a.startSession(w, r, found)

@@ -11,10 +11,10 @@ const SendingDomain = "demo.test"
 // DKIMSelector is the selector the demo's mail provider signs with.
 const DKIMSelector = "resend"
 
-// Public halves of DKIM keys: a 512-bit key (factorable, refused by receivers) and a 2048-bit one.
+// The public half of a 512-bit DKIM key (factorable, refused by receivers). The hardened zone publishes the key
+// the demo really signs with (dkimPublic).
 const (
-	dkim512  = "MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAMQJXmC2/NR634XMWdJO8MrYt+oAGVNvfSjDH1D3dnxBQQ/RGrTdm8V0IRWKy5w2dTz6+bh7/ayfpyLiUJiHfL8CAwEAAQ=="
-	dkim2048 = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAylVb8gN2C4KJj/JCMr5BVu2Thv58dp7wkuAnjAwrsl9IXMyF/uvq3pW35Qyg+IhEMO1MeFEicOb3pMc+G5dEs+NYUANjRj6oQ6a/lusOObw9Bp1iSBqundmkp4rpr9ZO1BgTNTngZGmWSmfkv90DNfLHFQASEzKHYh538jnzyRcrW8U4OCSP1U72ptkZ8D/C8bb7PC2y9jlEid1UjJN8vJ0Xou+lmGUxZNUnQlYthCLRNa6ESMoRlf1CyoGHQcDrM1FORtwciRkZrRbc0m19sWInUAiBMyCJTJIirCRlt7OtVZoKvbAAA1sFJBB/gOJNMBFQ0A8SWW3B8AXFk54u8QIDAQAB"
+	dkim512 = "MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAMQJXmC2/NR634XMWdJO8MrYt+oAGVNvfSjDH1D3dnxBQQ/RGrTdm8V0IRWKy5w2dTz6+bh7/ayfpyLiUJiHfL8CAwEAAQ=="
 )
 
 // zone is the demo's DNS zone: every email flaw is a record that differs.
@@ -46,7 +46,7 @@ func (fs Flaws) zone() string {
 	} else {
 		rr("_dmarc", "TXT", txt("v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@demo.test; adkim=s; aspf=s"))
 	}
-	key := dkim2048
+	key := dkimPublic()
 	if fs[FlawWeakDKIM] {
 		key = dkim512
 	}

@@ -28,6 +28,8 @@ type Server struct {
 	AppURL   string // https://demo.test:port/
 	PlainURL string // http://demo.test:port/
 	DNSAddr  string // 127.0.0.1:port of the DNS server holding the sending domain's zone
+	// SMTPAddr is where the app delivers its mail: the audit's SMTP sink listens there (the plan's inbox.listen).
+	SMTPAddr string
 	CAPEM    []byte // the throwaway CA that signed the certificate
 	Accounts []DemoAccount
 
@@ -64,6 +66,10 @@ func Start(flaws Flaws) (*Server, error) {
 		{Email: "bob@globex.demo.test", Password: randomSecret(), Env: "LR_DEMO_B_PASSWORD"},
 	}
 	s.app = newApp(flaws, s.Accounts)
+	if s.SMTPAddr, err = freePort(); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	s.app.smtpAddr = s.SMTPAddr
 
 	if s.dns, err = dnsserve.Start(dnsserve.Zone{Origin: SendingDomain, Text: flaws.zone()}); err != nil {
 		return nil, fmt.Errorf("demo DNS: %w", err)
@@ -132,6 +138,16 @@ func tlsConfig(cert tls.Certificate, flaws Flaws) *tls.Config {
 		c.CipherSuites = append(c.CipherSuites, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA)
 	}
 	return c
+}
+
+// freePort finds a loopback port nobody listens on, for the audit's SMTP sink to take.
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }
 
 func port(a net.Addr) string {
@@ -254,6 +270,7 @@ func (s *Server) Plan(name string) (*audit.Plan, error) {
 		},
 		TLS:      audit.TLS{CAFile: filepath.Join(s.tmpDir, "demo-ca.pem")},
 		Email:    audit.Email{Domain: SendingDomain, DKIMSelectors: []string{DKIMSelector}},
+		Inbox:    audit.Inbox{Kind: "smtp", Listen: s.SMTPAddr, Address: "audit@example.com", Timeout: audit.Duration(10 * time.Second)},
 		Repo:     filepath.Join(s.tmpDir, "repo"),
 		Logs:     []string{filepath.Join(s.tmpDir, "app.log")},
 		Resolver: s.DNSAddr,

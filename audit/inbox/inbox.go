@@ -49,7 +49,9 @@ func randomTag() string {
 }
 
 // sameAddress compares two addresses the way mail does in practice: case-insensitively.
-func sameAddress(a, b string) bool { return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b)) }
+func sameAddress(a, b string) bool {
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+}
 
 // waitTimeout bounds ctx by the inbox's timeout and turns its deadline into ErrNoMail.
 func waitTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {

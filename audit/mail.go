@@ -1,0 +1,92 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/launchready/launchready/audit/inbox"
+)
+
+// ErrNoInbox means the plan names no inbox, so the flows that need the app's mail cannot run.
+var ErrNoInbox = errors.New("no inbox in the plan: add inbox: {kind: smtp, listen: 127.0.0.1:2525} and point the app's SMTP there, or use kind imap (a test mailbox) or paste")
+
+// NeedsActive is why the sign-up, reset and invite flows did not run: they create accounts and send mail.
+const NeedsActive = "set active: true in the plan to run the sign-up, reset and invite flows (they create an account, send mail and change a password on the target)"
+
+type mailState struct {
+	once     sync.Once
+	in       inbox.Inbox
+	err      error
+	mu       sync.Mutex
+	received []*inbox.Message
+}
+
+// Inbox returns the plan's inbox, started on first use (the SMTP sink starts listening then).
+func (t *Target) Inbox() (inbox.Inbox, error) {
+	t.mail.once.Do(func() { t.mail.in, t.mail.err = t.openInbox() })
+	return t.mail.in, t.mail.err
+}
+
+func (t *Target) openInbox() (inbox.Inbox, error) {
+	p := t.Plan.Inbox
+	timeout := time.Duration(p.Timeout)
+	switch p.Kind {
+	case "":
+		return nil, ErrNoInbox
+	case "smtp":
+		listen, base := p.Listen, p.Address
+		if listen == "" {
+			listen = "127.0.0.1:2525"
+		}
+		if base == "" {
+			base = "audit@example.com"
+		}
+		return inbox.StartSink(listen, base, timeout)
+	case "imap":
+		password := t.getenv(p.PasswordEnv)
+		if password == "" {
+			return nil, fmt.Errorf("inbox: the environment variable %s is empty: export the test mailbox's password in it", p.PasswordEnv)
+		}
+		t.Probe.Redactor().Add(password)
+		return inbox.NewIMAP(p.Server, p.User, password, p.Address, timeout)
+	case "paste":
+		return inbox.NewPaste(p.Address, t.Ask)
+	}
+	return nil, fmt.Errorf("inbox.kind %q is not one of smtp, imap, paste", p.Kind)
+}
+
+// WaitMail waits for the app's mail to `to` and keeps it for email.delivery. Every link of it is a secret of the
+// audit from then on: the redactor learns them, so no report shows one.
+func (t *Target) WaitMail(ctx context.Context, to string, since time.Time) (*inbox.Message, error) {
+	in, err := t.Inbox()
+	if err != nil {
+		return nil, err
+	}
+	m, err := in.Wait(ctx, to, since)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range m.Links {
+		t.Probe.Redactor().Add(l)
+	}
+	t.mail.mu.Lock()
+	t.mail.received = append(t.mail.received, m)
+	t.mail.mu.Unlock()
+	return m, nil
+}
+
+// ReceivedMail is every message the flows received, in order.
+func (t *Target) ReceivedMail() []*inbox.Message {
+	t.mail.mu.Lock()
+	defer t.mail.mu.Unlock()
+	return append([]*inbox.Message(nil), t.mail.received...)
+}
+
+func (t *Target) closeInbox() {
+	if t.mail.in != nil {
+		t.mail.in.Close()
+	}
+}
