@@ -151,3 +151,7 @@ func (t *Target) Resolve(path string) *url.URL {
 	}
 	return u
 }
+
+// Life is the audit's own context: for work several checks share (a flow), which must not end with the first
+// check that asked for it.
+func (t *Target) Life() context.Context { return t.life }

@@ -79,10 +79,11 @@ const pageState = `() => {
     text: (document.body ? document.body.innerText : '').replace(/\s+/g, ' ').trim().slice(0, 600) };
 }`
 
-// thirdPartyRefs lists the resources of the page that come from another origin: each request for them carries
-// the page's address in Referer unless the referrer policy stops it.
+// thirdPartyRefs lists the resources of the page that come from another origin: a script among them can read the
+// page's address, and every request for them carries it in Referer unless the referrer policy stops it.
 const thirdPartyRefs = `() => [...document.querySelectorAll('script[src], img[src], iframe[src], link[href][rel~=stylesheet], link[href][rel~=preconnect]')]
-  .map(e => e.src || e.href).filter(u => { try { return new URL(u).origin !== location.origin } catch (e) { return false } })`
+  .filter(e => { try { return new URL(e.src || e.href).origin !== location.origin } catch (x) { return false } })
+  .map(e => e.tagName.toLowerCase() + ' ' + (e.src || e.href))`
 
 // ErrNoForm means the page has no form of the kind asked for.
 type ErrNoForm struct{ Kind, Page string }
@@ -171,7 +172,7 @@ func (p *Page) submitMarked(haveButton bool) {
 	_ = p.domReady(5 * time.Second)
 }
 
-// ThirdPartyRefs lists the page's resources from other origins.
+// ThirdPartyRefs lists the page's resources from other origins, each as "tag URL" ("script https://…").
 func (p *Page) ThirdPartyRefs() []string {
 	res, err := p.rod.Timeout(3 * time.Second).Eval(thirdPartyRefs)
 	if err != nil {
@@ -204,4 +205,13 @@ func (p *Page) DocumentHeader(name string) string {
 		}
 	}
 	return ""
+}
+
+// State returns the error the page shows ("" when none) and the start of its visible text.
+func (p *Page) State() (alert, text string) {
+	st, err := p.rod.Timeout(3 * time.Second).Eval(pageState)
+	if err != nil {
+		return "", ""
+	}
+	return st.Value.Get("alert").Str(), st.Value.Get("text").Str()
 }

@@ -117,10 +117,17 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 	if err := page.fill("password", cred.Password); err != nil {
 		return fail("could not type into the password field: " + err.Error())
 	}
+	before := len(page.Traffic())
 	page.submit(found.submit)
 
 	if again, _ := page.mark(); again.password && page.URL() == s.LoginPage {
 		return fail(fmt.Sprintf("the login form is still there after submitting (wrong password, a captcha, or an error shown): %s", page.alertText()))
+	}
+	// An error page is not a login, even without a form on it (a bare "429 Too Many Requests" has none).
+	for _, x := range page.Traffic()[before:] {
+		if x.Type == "Document" && x.URL == page.URL() && x.Status >= 400 {
+			return fail(fmt.Sprintf("the app answered %d to the login at %s: %s", x.Status, page.URL(), page.alertText()))
+		}
 	}
 	s.LandingURL = page.URL()
 	s.Cookies, _ = page.Cookies(s.LandingURL)

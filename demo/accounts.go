@@ -69,8 +69,12 @@ func (a *app) signup(w http.ResponseWriter, r *http.Request) {
 	a.users = append(a.users, u)
 	a.verifications[token] = pending{UserID: u.ID, Email: email, Expires: time.Now().Add(24 * time.Hour)}
 	a.mu.Unlock()
+	site := a.origin
+	if a.has(FlawLocalhostLinks) {
+		site = "http://localhost:3000"
+	}
 	a.send(email, "Confirm your email", "Welcome to the community! Confirm your address to finish signing up. The link works once and expires in 24 hours.",
-		a.origin+"/verify?token="+token)
+		site+"/verify?token="+token)
 	if a.has(FlawNoVerification) {
 		a.startSession(w, r, u)
 		return
@@ -168,6 +172,9 @@ func (a *app) reset(w http.ResponseWriter, r *http.Request) {
 		a.writes.Add(1)
 		for _, u := range a.users {
 			if u.ID == p.UserID {
+				if a.has(FlawOldPasswordWorks) {
+					u.legacyHash = u.pwHash
+				}
 				u.pwHash = hashPassword(password)
 				u.Verified = true // the mail reached them
 			}
@@ -250,11 +257,15 @@ func (a *app) acceptInvitePage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	f := &form{Action: "/invite/" + r.PathValue("token"), Submit: "Join", Fields: []field{
 		{"Name", "text", "name", "name"}, {"Password", "password", "password", "new-password"}}}
+	if a.has(FlawInviteReusable) { // a shareable link: whoever has it joins with their own address
+		f.Fields = append([]field{{"Email", "email", "email", "email"}}, f.Fields...)
+	}
 	a.render(w, http.StatusOK, pageData{Title: "Join the community", Form: f, CSRF: randomSecret()})
 }
 
 // acceptInvite makes the invited address a member of the inviting community, once. An address that is already
-// a member is refused (the duplicate-membership flaw adds it again).
+// a member is refused (the duplicate-membership flaw adds it again). With the reusable-invite flaw the link is
+// shareable: it works again and again, for whatever address is typed.
 func (a *app) acceptInvite(w http.ResponseWriter, r *http.Request) {
 	token, password := r.PathValue("token"), r.PostFormValue("password")
 	refuse := func(msg string) {
@@ -282,11 +293,16 @@ func (a *app) acceptInvite(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if !a.has(FlawInviteReusable) {
+	email := p.Email
+	if a.has(FlawInviteReusable) {
+		if typed := strings.TrimSpace(r.PostFormValue("email")); typed != "" {
+			email = typed
+		}
+	} else {
 		delete(a.invites, token)
 	}
 	a.writes.Add(1)
-	u := &user{ID: len(a.users) + 1, Email: p.Email, Name: r.PostFormValue("name"), pwHash: hashPassword(password), Community: p.Community, Verified: true}
+	u := &user{ID: len(a.users) + 1, Email: email, Name: r.PostFormValue("name"), pwHash: hashPassword(password), Community: p.Community, Verified: true}
 	a.users = append(a.users, u)
 	a.mu.Unlock()
 	a.startSession(w, r, u)

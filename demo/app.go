@@ -26,6 +26,8 @@ type user struct {
 	Community int
 	Admin     bool
 	Verified  bool
+	// legacyHash is the password hash of an older scheme that still logs in (the old-password flaw leaves it).
+	legacyHash [32]byte
 }
 
 type community struct {
@@ -371,7 +373,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	for _, u := range a.users {
 		h := hashPassword(password)
-		if strings.EqualFold(u.Email, email) && subtle.ConstantTimeCompare(u.pwHash[:], h[:]) == 1 {
+		if strings.EqualFold(u.Email, email) && (subtle.ConstantTimeCompare(u.pwHash[:], h[:]) == 1 || subtle.ConstantTimeCompare(u.legacyHash[:], h[:]) == 1) {
 			found = u
 		}
 	}

@@ -60,6 +60,8 @@ const (
 	FlawResetLeaksToken    Flaw = "reset-page-third-party"
 	FlawInviteReusable     Flaw = "invite-reusable"
 	FlawInviteDuplicate    Flaw = "invite-duplicate-membership"
+	FlawLocalhostLinks     Flaw = "localhost-confirm-link"
+	FlawOldPasswordWorks   Flaw = "old-password-survives-reset"
 )
 
 // flawText says what each flaw does, for `launchready demo --list-flaws` and the tests.
@@ -114,9 +116,11 @@ var flawText = map[Flaw]string{
 	FlawShortResetCode:     "the reset link carries a 6-digit code",
 	FlawResetReusable:      "the reset link works any number of times and never expires",
 	FlawResetKeepsSessions: "a password reset leaves the account's other sessions logged in",
-	FlawResetLeaksToken:    "the reset page loads a third-party analytics script with Referrer-Policy unset, so the token in its URL goes along",
-	FlawInviteReusable:     "an invite link works more than once, each use adding a member",
+	FlawResetLeaksToken:    "the reset page runs a third-party analytics script, which can read the token in the page's address",
+	FlawInviteReusable:     "an invite link works again and again, for any address typed into it",
 	FlawInviteDuplicate:    "an invite to an address that is already a member adds it a second time",
+	FlawLocalhostLinks:     "the confirmation mail links to http://localhost:3000 (the site URL was never set for production)",
+	FlawOldPasswordWorks:   "after a password reset the old password still logs in (a legacy hash column is never cleared)",
 }
 
 // Flaws is a set of switched-on flaws.

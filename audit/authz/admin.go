@@ -34,13 +34,20 @@ func AdminRoutes(ctx context.Context, t *audit.Target) audit.Result {
 	if s.Err != nil {
 		return audit.Undecided("could not load the app: " + s.Err.Error())
 	}
-	shell, _ := t.Probe.Do(ctx, &probe.Request{URL: t.App.JoinPath("launchready-no-such-page").String()})
-	var shellBody []byte
-	if shell != nil {
-		shellBody = shell.Body
-	}
 	routes := adminRoutes(ctx, t, s)
 	sessA, loginErr := t.Login(ctx, "a")
+	// The app shell every unknown path gets, as each caller sees it: a logged-in shell has the account's own menu
+	// (settings, members), which is not admin content.
+	shells := map[string][]byte{}
+	for _, who := range []string{"anonymous", "A"} {
+		req := &probe.Request{URL: t.App.JoinPath("launchready-no-such-page").String()}
+		if who == "A" && loginErr == nil {
+			sessA.Apply(req)
+		}
+		if shell, err := t.Probe.Do(ctx, req); err == nil {
+			shells[who] = shell.Body
+		}
+	}
 	start := time.Now()
 	var parts []audit.Result
 	var tried []string
@@ -59,7 +66,7 @@ func AdminRoutes(ctx context.Context, t *audit.Target) audit.Result {
 				continue
 			}
 			tried = append(tried, fmt.Sprintf("%s as %s → %d", resp.URL, who, resp.Status))
-			if adminAnswer(resp, shellBody) {
+			if adminAnswer(resp, shells[who]) {
 				ev := audit.Exchange("admin route as "+who, resp, "Content-Type")
 				ev.Excerpt = audit.Excerpt(resp.Body, "")
 				parts = append(parts, audit.Failed(0, fmt.Sprintf("%s answers %s with admin content (%d): the server does not check the role", routePath(u), who, resp.Status), ev))

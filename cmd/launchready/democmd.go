@@ -14,7 +14,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 	var o outputOptions
 	o.register(fs)
 	hardened := fs.Bool("hardened", false, "start the demo with every flaw fixed")
-	active := fs.Bool("active", false, "allow the audit to write canaries to the demo (active: true)")
+	active := fs.Bool("active", true, "let the audit write to the demo: the sign-up, reset and invite flows, canary posts (--active=false for a passive audit)")
 	listFlaws := fs.Bool("list-flaws", false, "list the demo's switchable flaws and exit")
 	if err := parse(fs, args, stderr); err != nil {
 		return exitUsage, err

@@ -1,0 +1,227 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"time"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/probe"
+	"github.com/launchready/launchready/browser"
+	"golang.org/x/net/html"
+)
+
+// timingGap is how much slower one answer must be (and by what factor) before timing alone is called a tell.
+const (
+	timingGap    = 300 * time.Millisecond
+	timingFactor = 3
+)
+
+// answer is how the app answered one address, reduced to what a visitor can compare.
+type answer struct {
+	Status int
+	Text   string // visible text with the address itself taken out
+	Took   time.Duration
+}
+
+func (a answer) String() string {
+	s := fmt.Sprintf("answer %d: %q", a.Status, clip(a.Text, 160))
+	if a.Took > 0 {
+		s += fmt.Sprintf(" in %d ms", a.Took.Milliseconds())
+	}
+	return s
+}
+
+// differs says how two answers tell the addresses apart ("" when they do not).
+func differs(known, unknown answer) string {
+	switch {
+	case known.Status != unknown.Status:
+		return fmt.Sprintf("the status differs (%d for the account, %d for the unknown address)", known.Status, unknown.Status)
+	case known.Text != unknown.Text:
+		return "the page says something else"
+	case known.Took > 0 && unknown.Took > 0 && absDiff(known.Took, unknown.Took) > timingGap &&
+		(known.Took > timingFactor*unknown.Took || unknown.Took > timingFactor*known.Took):
+		return fmt.Sprintf("the time differs (%d ms against %d ms)", known.Took.Milliseconds(), unknown.Took.Milliseconds())
+	}
+	return ""
+}
+
+func absDiff(a, b time.Duration) time.Duration {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
+
+// visibleText is what a page shows, without scripts, the address asked about, or per-request noise; a JSON answer
+// is kept as it is (minus the address).
+func visibleText(body []byte, addr string) string {
+	s := string(body)
+	if doc, err := html.Parse(bytes.NewReader(body)); err == nil && bytes.Contains(bytes.ToLower(body[:min(len(body), 512)]), []byte("<")) {
+		var b strings.Builder
+		var walk func(*html.Node)
+		walk = func(n *html.Node) {
+			if n.Type == html.ElementNode && (n.Data == "script" || n.Data == "style") {
+				return
+			}
+			if n.Type == html.TextNode {
+				b.WriteString(n.Data + " ")
+			}
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				walk(c)
+			}
+		}
+		walk(doc)
+		s = b.String()
+	}
+	s = strings.ReplaceAll(s, addr, "ADDRESS")
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func (e *enumeration) ask(ctx context.Context, build func(jar http.CookieJar) (*probe.Request, error), addr string) (answer, error) {
+	jar, _ := cookiejar.New(nil)
+	req, err := build(jar)
+	if err != nil {
+		return answer{}, err
+	}
+	resp, err := e.t.Probe.Do(ctx, req)
+	if err != nil {
+		return answer{}, err
+	}
+	return answer{Status: resp.Status, Text: visibleText(resp.Body, addr), Took: resp.Duration}, nil
+}
+
+type enumeration struct {
+	t        *audit.Target
+	ev       []audit.Evidence
+	tells    []string
+	compared []string
+	skipped  []string
+}
+
+func (e *enumeration) compare(form string, known, unknown answer) {
+	e.compared = append(e.compared, form)
+	e.ev = append(e.ev, audit.Note(form+" with an address that has an account", known.String()),
+		audit.Note(form+" with an unknown address", unknown.String()))
+	if d := differs(known, unknown); d != "" {
+		e.tells = append(e.tells, form+": "+d)
+	}
+}
+
+// UserEnumeration compares the login, reset and sign-up answers for an address that has an account and one that
+// has none. Login is compared always (one failed login each); reset and sign-up only with active: true.
+func UserEnumeration(ctx context.Context, t *audit.Target) audit.Result {
+	acc := t.Plan.Accounts.B
+	if acc == nil {
+		acc = t.Plan.Accounts.A
+	}
+	if acc == nil {
+		return audit.NotRun("no account in the plan: an address with an account is needed to compare with")
+	}
+	known := acc.Email
+	unknown := "launchready-nobody-" + randomWord() + "@" + domainOf(known)
+	e := &enumeration{t: t}
+	wrong := "launchready-wrong-" + randomWord()
+
+	k, err1 := e.ask(ctx, func(jar http.CookieJar) (*probe.Request, error) { return t.LoginSubmission(ctx, jar, known, wrong) }, known)
+	u, err2 := e.ask(ctx, func(jar http.CookieJar) (*probe.Request, error) { return t.LoginSubmission(ctx, jar, unknown, wrong) }, unknown)
+	if err1 == nil && err2 == nil {
+		e.compare("login", k, u)
+	} else {
+		e.skipped = append(e.skipped, "login: "+firstErr(err1, err2).Error())
+	}
+
+	if !t.Plan.Active {
+		e.skipped = append(e.skipped, "reset and sign-up: "+audit.NeedsActive)
+	} else {
+		// The reset mail goes to the address of the account the sign-up flow made when there is one, not to B.
+		su := signup(ctx, t)
+		resetKnown := known
+		if su.stop == nil && !su.Form.Refused() {
+			resetKnown = su.Email
+		}
+		k, err1 := e.ask(ctx, func(jar http.CookieJar) (*probe.Request, error) { return t.ResetSubmission(ctx, jar, resetKnown) }, resetKnown)
+		u, err2 := e.ask(ctx, func(jar http.CookieJar) (*probe.Request, error) { return t.ResetSubmission(ctx, jar, unknown) }, unknown)
+		if err1 == nil && err2 == nil {
+			e.compare("password reset", k, u)
+		} else {
+			e.skipped = append(e.skipped, "password reset: "+firstErr(err1, err2).Error())
+		}
+		e.signupTell(ctx, su, known)
+	}
+	for _, s := range e.skipped {
+		e.ev = append(e.ev, audit.Note("not compared", s))
+	}
+	switch {
+	case len(e.tells) > 0:
+		return audit.Warned(0, "the app tells whether an address has an account — "+strings.Join(e.tells, "; "), e.ev...)
+	case len(e.compared) == 0:
+		return audit.Undecided("nothing could be compared: "+strings.Join(e.skipped, "; "), e.ev...)
+	}
+	return audit.Passed("the "+strings.Join(e.compared, ", ")+" answers are the same for an address with an account and one without", e.ev...)
+}
+
+// signupTell signs up with the known address and compares with how the sign-up flow's fresh address was answered.
+func (e *enumeration) signupTell(ctx context.Context, su *signupRun, known string) {
+	if su.stop != nil || su.Form == nil {
+		e.skipped = append(e.skipped, "sign-up: the sign-up flow did not run")
+		return
+	}
+	p, done, err := su.env.page(ctx, "signup-known")
+	if err != nil {
+		e.skipped = append(e.skipped, "sign-up: "+err.Error())
+		return
+	}
+	defer done()
+	res, err := p.SubmitForm(ctx, su.Page, browser.FormSignup, browser.Fill{Email: known, Password: su.env.newPassword(), Name: "Launch Ready Audit"})
+	if err != nil {
+		e.skipped = append(e.skipped, "sign-up: "+err.Error())
+		return
+	}
+	e.compare("sign-up", formAnswer(res, known), formAnswer(su.Form, su.Email))
+}
+
+// formAnswer reduces a browser form result to what is compared: status and the message or error shown.
+func formAnswer(r *browser.FormResult, addr string) answer {
+	text := r.Alert + " " + r.Message
+	if strings.TrimSpace(text) == "" {
+		text = "(no message; went to " + pathOf(r.Landing) + ")"
+	}
+	return answer{Status: r.Status, Text: strings.TrimSpace(strings.ReplaceAll(text, addr, "ADDRESS"))}
+}
+
+func pathOf(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		if j := strings.Index(u[i+3:], "/"); j >= 0 {
+			return u[i+3+j:]
+		}
+	}
+	return u
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func domainOf(email string) string {
+	if _, d, ok := strings.Cut(email, "@"); ok {
+		return d
+	}
+	return "example.com"
+}
+
+func randomWord() string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return fmt.Sprintf("%x", b)
+}

@@ -1,0 +1,237 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/inbox"
+	"github.com/launchready/launchready/browser"
+)
+
+// Words that find the pages and links of the flows, in any app (JavaScript regular expressions for the browser,
+// Go ones for mail links).
+const (
+	signupWords = `sign ?up|register|create (an |your )?account|get started|join`
+	resetWords  = `forgot|reset|recover`
+	inviteWords = `invite|members|team|people|users|collaborators`
+)
+
+var (
+	verifyLinkRe = regexp.MustCompile(`(?i)verif|confirm|activat|validat|magic`)
+	resetLinkRe  = regexp.MustCompile(`(?i)reset|password|recover|forgot`)
+	inviteLinkRe = regexp.MustCompile(`(?i)invit|join|accept`)
+)
+
+// errNoAppLink means the mail came but its link leads outside the app (localhost, a wrong domain): a dead end.
+var errNoAppLink = errors.New("no link to the app")
+
+// env is what every flow needs: writes allowed, the inbox, the browser.
+type env struct {
+	t      *audit.Target
+	inbox  inbox.Inbox
+	engine *browser.Engine
+}
+
+// prepare returns the flows' environment, or the result a check reports when one of them is missing.
+func prepare(t *audit.Target) (*env, *audit.Result) {
+	if !t.Plan.Active {
+		r := audit.NotRun(audit.NeedsActive)
+		return nil, &r
+	}
+	in, err := t.Inbox()
+	if err != nil {
+		var r audit.Result
+		if errors.Is(err, audit.ErrNoInbox) {
+			r = audit.NotRun(err.Error())
+		} else {
+			r = audit.Undecided("the inbox could not be opened: " + err.Error())
+		}
+		return nil, &r
+	}
+	engine, err := t.Browser()
+	if err != nil {
+		r := audit.BrowserOutcome(err)
+		return nil, &r
+	}
+	return &env{t: t, inbox: in, engine: engine}, nil
+}
+
+// page opens a fresh incognito context with one tab; close ends both.
+func (e *env) page(ctx context.Context, name string) (*browser.Page, func(), error) {
+	bc, err := e.engine.NewContext(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := bc.NewPage(ctx)
+	if err != nil {
+		bc.Close()
+		return nil, nil, err
+	}
+	return p, func() { p.Close(); bc.Close() }, nil
+}
+
+// login logs email in with password in a fresh context. The caller closes the session's context.
+func (e *env) login(ctx context.Context, name, email, password string) (*browser.Session, error) {
+	bc, err := e.engine.NewContext(name)
+	if err != nil {
+		return nil, err
+	}
+	s, err := bc.Login(ctx, name, e.loginURL(), browser.Credentials{Email: email, Password: password})
+	if err != nil {
+		bc.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (e *env) loginURL() string {
+	if e.t.Plan.Paths.Login != "" {
+		return e.t.Resolve(e.t.Plan.Paths.Login).String()
+	}
+	return e.t.App.String()
+}
+
+// findPage returns the page of a flow: the plan's path, or the first link matching words on the login page, then
+// on the app's first page.
+func (e *env) findPage(p *browser.Page, planPath, words, what string) (string, error) {
+	if planPath != "" {
+		return e.t.Resolve(planPath).String(), nil
+	}
+	for _, start := range []string{e.loginURL(), e.t.App.String()} {
+		if err := p.Goto(start); err != nil {
+			continue
+		}
+		if link := p.LinkMatching(words); link != "" {
+			return link, nil
+		}
+	}
+	return "", fmt.Errorf("found no %s page linked from the login page: set paths.%s in the plan", what, what)
+}
+
+// waitMail waits for the flow's mail and returns the app's link in it that matches re (or the in-scope link with
+// the strongest token).
+func (e *env) waitMail(ctx context.Context, to string, since time.Time, re *regexp.Regexp) (*inbox.Message, string, error) {
+	m, err := e.t.WaitMail(ctx, to, since)
+	if err != nil {
+		return nil, "", err
+	}
+	var inScope []string
+	for _, l := range m.Links {
+		if u, err := url.Parse(l); err == nil && e.t.Probe.InScope(u) {
+			inScope = append(inScope, l)
+		}
+	}
+	for _, l := range inScope {
+		if re.MatchString(l) {
+			return m, e.learn(l), nil
+		}
+	}
+	best, bestBits := "", 0.0
+	for _, l := range inScope {
+		if tk, ok := linkToken(l); ok && tk.Bits > bestBits {
+			best, bestBits = l, tk.Bits
+		}
+	}
+	if best == "" {
+		elsewhere := "no link at all"
+		for _, l := range m.Links {
+			e.learn(l)
+			if re.MatchString(l) || elsewhere == "no link at all" {
+				tk, _ := linkToken(l)
+				elsewhere = "its link goes to " + describeLink(l, tk)
+			}
+		}
+		return m, "", fmt.Errorf("%w: the mail %q to %s holds no link to the app: %s", errNoAppLink, m.Subject, to, elsewhere)
+	}
+	return m, e.learn(best), nil
+}
+
+// learn makes a link's token a secret of the audit.
+func (e *env) learn(link string) string {
+	if tk, ok := linkToken(link); ok {
+		e.t.Probe.Redactor().Add(tk.value)
+	}
+	e.t.Probe.Redactor().Add(link)
+	return link
+}
+
+// newPassword makes a strong password for an account the audit creates, and keeps it out of every report.
+func (e *env) newPassword() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	p := "Lr-" + strings.TrimRight(lowerHex(b), "=") + "!9"
+	e.t.Probe.Redactor().Add(p)
+	return p
+}
+
+func lowerHex(b []byte) string { return fmt.Sprintf("%x", b) }
+
+// step is one step of a flow, for the evidence.
+type step struct {
+	What string
+	OK   bool
+	Said string
+}
+
+func (s step) evidence() audit.Evidence {
+	mark := "ok"
+	if !s.OK {
+		mark = "FAILED"
+	}
+	text := mark
+	if s.Said != "" {
+		text += ": " + s.Said
+	}
+	return audit.Note(s.What, text)
+}
+
+func stepsEvidence(steps []step) []audit.Evidence {
+	out := make([]audit.Evidence, 0, len(steps))
+	for _, s := range steps {
+		out = append(out, s.evidence())
+	}
+	return out
+}
+
+// said sums up how a form was answered, for the evidence.
+func said(r *browser.FormResult) string {
+	parts := []string{}
+	if r.Status > 0 {
+		parts = append(parts, fmt.Sprintf("answer %d", r.Status))
+	}
+	if r.Alert != "" {
+		parts = append(parts, fmt.Sprintf("error shown %q", r.Alert))
+	}
+	if r.Message != "" {
+		parts = append(parts, fmt.Sprintf("message %q", r.Message))
+	}
+	if r.Stayed {
+		parts = append(parts, "the form is still there")
+	}
+	if len(parts) == 0 && r.Text != "" {
+		parts = append(parts, fmt.Sprintf("page says %q", clip(r.Text, 120)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// mailOutcome is the result for a mail that did not come.
+func mailOutcome(err error, what string, ev ...audit.Evidence) audit.Result {
+	if errors.Is(err, inbox.ErrNoMail) {
+		return audit.Undecided(fmt.Sprintf("the %s mail never arrived (%v): check the app sends mail to the inbox of the plan", what, err), ev...)
+	}
+	return audit.Undecided(fmt.Sprintf("reading the %s mail: %v", what, err), ev...)
+}

@@ -1,0 +1,144 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/inbox"
+	"github.com/launchready/launchready/browser"
+)
+
+// inviteMaxLife is the longest an invitation should stay usable.
+const inviteMaxLife = 30 * 24 * time.Hour
+
+// inviteRun is one run of the invite flow: account A invites a fresh address, the invite is accepted, used again
+// by another address, and the same address is invited and accepted a second time.
+type inviteRun struct {
+	stop      *audit.Result
+	Steps     []step
+	Mail      *inbox.Message
+	Link      string
+	Token     token
+	Accepted  bool
+	Reused    *bool
+	ReuseSaid string
+	Duplicate *bool // the second invite of a member was accepted
+	DupSaid   string
+}
+
+// sendInvite fills the invite form on A's page and waits for the mail.
+func (e *env) sendInvite(ctx context.Context, p *browser.Page, page, to string) (*browser.FormResult, *inbox.Message, string, error) {
+	since := time.Now()
+	res, err := p.SubmitForm(ctx, page, browser.FormEmail, browser.Fill{Email: to})
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if res.Refused() {
+		return res, nil, "", fmt.Errorf("the invite form refused %s: %s", to, said(res))
+	}
+	m, link, err := e.waitMail(ctx, to, since, inviteLinkRe)
+	return res, m, link, err
+}
+
+// accept opens an invite link in a fresh context and joins with fill; it reports whether the app took it.
+func (e *env) accept(ctx context.Context, link string, fill browser.Fill) (bool, string) {
+	p, done, err := e.page(ctx, "invitee")
+	if err != nil {
+		return false, "the browser: " + err.Error()
+	}
+	defer done()
+	res, err := p.SubmitForm(ctx, link, browser.FormPassword, fill)
+	if err != nil {
+		alert, text := p.State()
+		return false, "no join form: " + clip(alert+" "+text, 160)
+	}
+	return !res.Refused(), said(res)
+}
+
+func runInvite(ctx context.Context, t *audit.Target) *inviteRun {
+	e, stop := prepare(t)
+	run := &inviteRun{stop: stop}
+	if stop != nil {
+		return run
+	}
+	undecided := func(why string) *inviteRun {
+		r := audit.Undecided(why, stepsEvidence(run.Steps)...)
+		run.stop = &r
+		return run
+	}
+	a, err := t.FreshBrowserSession(ctx, "a")
+	if err != nil {
+		r := audit.BrowserOutcome(err)
+		run.stop = &r
+		return run
+	}
+	defer a.Context.Close()
+	page := ""
+	if t.Plan.Paths.Invite != "" {
+		page = t.Resolve(t.Plan.Paths.Invite).String()
+	} else if page = a.Page.LinkMatching(inviteWords); page == "" {
+		return undecided("found no invite or members page linked from account A's landing page " + a.LandingURL + ": set paths.invite in the plan")
+	}
+	to, err := e.inbox.Address("invite")
+	if err != nil {
+		return undecided(err.Error())
+	}
+	res, m, link, err := e.sendInvite(ctx, a.Page, page, to)
+	if res != nil {
+		run.Steps = append(run.Steps, step{"account A invites " + to + " at " + page, !res.Refused(), said(res)})
+	}
+	if err != nil {
+		if m == nil && res != nil && !res.Refused() {
+			r := mailOutcome(err, "invite", stepsEvidence(run.Steps)...)
+			run.stop = &r
+			return run
+		}
+		return undecided("inviting: " + err.Error())
+	}
+	run.Mail, run.Link = m, link
+	run.Token, _ = linkToken(link)
+	run.Steps = append(run.Steps, step{"invite mail", true, fmt.Sprintf("%q with %s", m.Subject, describeLink(link, run.Token))})
+
+	var saidAccept string
+	run.Accepted, saidAccept = e.accept(ctx, link, browser.Fill{Email: to, Password: e.newPassword(), Name: "Launch Ready Invitee"})
+	run.Steps = append(run.Steps, step{"accept the invite", run.Accepted, saidAccept})
+	if !run.Accepted {
+		return run
+	}
+	other, _ := e.inbox.Address("invite-other")
+	reused, saidReuse := e.accept(ctx, link, browser.Fill{Email: other, Password: e.newPassword(), Name: "Launch Ready Other"})
+	run.Reused, run.ReuseSaid = &reused, "as another address ("+other+"): "+saidReuse
+
+	// Invite the new member again: accepting must not make a second membership.
+	if _, _, link2, err := e.sendInvite(ctx, a.Page, page, to); err == nil {
+		dup, saidDup := e.accept(ctx, link2, browser.Fill{Email: to, Password: e.newPassword(), Name: "Launch Ready Invitee"})
+		run.Duplicate, run.DupSaid = &dup, saidDup
+	} else {
+		run.DupSaid = "could not invite the member again: " + err.Error()
+	}
+	return run
+}
+
+// InviteToken has A invite a fresh address and judges the invitation: single use, bound to the invited address,
+// lifetime, entropy, and no second membership.
+func InviteToken(ctx context.Context, t *audit.Target) audit.Result {
+	run := t.Once("auth.invite", func() any { return runInvite(t.Life(), t) }).(*inviteRun)
+	if run.stop != nil {
+		return *run.stop
+	}
+	if !run.Accepted {
+		return audit.Failed(0, "the invite could not be accepted: invited people hit a dead end", stepsEvidence(run.Steps)...)
+	}
+	f := tokenFacts{Kind: "invite", Link: run.Link, Token: run.Token, Mail: run.Mail, Reused: run.Reused, ReuseSaid: run.ReuseSaid,
+		MaxLife: inviteMaxLife, Evidence: stepsEvidence(run.Steps)}
+	f.Evidence = append(f.Evidence, audit.Note("invite the member again and accept", run.DupSaid))
+	if run.Duplicate != nil && *run.Duplicate {
+		f.Problems = append(f.Problems, "inviting an existing member again and accepting adds a second membership")
+	}
+	if run.Duplicate == nil {
+		f.Untested = "inviting the member again could not be tried (" + run.DupSaid + ")"
+	}
+	return judgeToken(f)
+}

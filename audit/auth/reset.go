@@ -1,0 +1,268 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/inbox"
+	"github.com/launchready/launchready/audit/probe"
+	"github.com/launchready/launchready/browser"
+)
+
+// resetRun is one run of the password-reset flow on the account the sign-up flow created (never on A or B: their
+// passwords are the plan's).
+type resetRun struct {
+	stop  *audit.Result
+	Steps []step
+	Mail  *inbox.Message
+	Link  string
+	Token token
+
+	ThirdParty []string // "tag URL" of the reset page's resources from other origins
+	Policy     string   // the reset page's Referrer-Policy header
+
+	Changed    bool   // the new password was accepted
+	NewWorks   bool   // logging in with it works
+	OldRefused bool   // the old password stopped working
+	Session    string // what became of the session from before the reset: "alive", "ended", or "" (unknown)
+	SessionEv  []audit.Evidence
+	SessionWhy string
+	Reused     *bool // the link changed the password a second time (nil: not tried)
+	ReuseSaid  string
+}
+
+func reset(ctx context.Context, t *audit.Target) *resetRun {
+	return t.Once("auth.reset", func() any { return runReset(t.Life(), t) }).(*resetRun)
+}
+
+func runReset(ctx context.Context, t *audit.Target) *resetRun {
+	su := signup(ctx, t)
+	run := &resetRun{stop: su.stop}
+	if su.stop != nil {
+		return run
+	}
+	undecided := func(why string) *resetRun {
+		r := audit.Undecided(why, stepsEvidence(run.Steps)...)
+		run.stop = &r
+		return run
+	}
+	if !su.LoginOK {
+		return undecided("the reset flow resets the password of the account the sign-up flow creates, and that account could not log in (see auth.signup-flow)")
+	}
+	e := su.env
+
+	// A session from before the reset, to see whether the reset ends it.
+	s0, err := e.login(ctx, "before-reset", su.Email, su.Password)
+	if err != nil {
+		return undecided("logging the new account in before the reset: " + err.Error())
+	}
+	defer s0.Context.Close()
+	creds0 := audit.FromBrowser("signup", s0)
+	private, before, why := t.PrivateRequest(ctx, creds0, s0.Traffic, s0.LandingURL)
+
+	p, done, err := e.page(ctx, "reset")
+	if err != nil {
+		return undecided("the browser: " + err.Error())
+	}
+	defer done()
+	page, err := e.findPage(p, t.Plan.Paths.Reset, resetWords, "reset")
+	if err != nil {
+		return undecided(err.Error())
+	}
+	since := time.Now()
+	req, err := p.SubmitForm(ctx, page, browser.FormEmail, browser.Fill{Email: su.Email})
+	if err != nil {
+		return undecided("asking for a reset at " + page + ": " + err.Error())
+	}
+	run.Steps = append(run.Steps, step{"ask for a reset at " + page, !req.Refused(), said(req)})
+	if run.Mail, run.Link, err = e.waitMail(ctx, su.Email, since, resetLinkRe); err != nil {
+		r := mailOutcome(err, "reset", stepsEvidence(run.Steps)...)
+		run.stop = &r
+		return run
+	}
+	run.Token, _ = linkToken(run.Link)
+	run.Steps = append(run.Steps, step{"reset mail", true, fmt.Sprintf("%q with %s", run.Mail.Subject, describeLink(run.Link, run.Token))})
+
+	// The link's page: what it loads, then the new password.
+	if err := p.Goto(run.Link); err != nil {
+		return undecided("opening the reset link: " + err.Error())
+	}
+	run.ThirdParty, run.Policy = p.ThirdPartyRefs(), p.DocumentHeader("Referrer-Policy")
+	newPassword := e.newPassword()
+	res, err := p.SubmitForm(ctx, "", browser.FormPassword, browser.Fill{Email: su.Email, Password: newPassword})
+	if err != nil {
+		return undecided("setting the new password: " + err.Error())
+	}
+	run.Changed = !res.Refused()
+	run.Steps = append(run.Steps, step{"set a new password on the link's page", run.Changed, said(res)})
+	if !run.Changed {
+		return run
+	}
+	old := su.Password
+	if s, err := e.login(ctx, "after-reset", su.Email, newPassword); err == nil {
+		run.NewWorks = true
+		su.Password = newPassword
+		s.Context.Close()
+		run.Steps = append(run.Steps, step{"log in with the new password", true, "landed on " + s.LandingURL})
+	} else {
+		run.Steps = append(run.Steps, step{"log in with the new password", false, err.Error()})
+	}
+	if s, err := e.login(ctx, "old-password", su.Email, old); err == nil {
+		s.Context.Close()
+		run.Steps = append(run.Steps, step{"log in with the old password", false, "it still works"})
+	} else {
+		run.OldRefused = browser.IsLoginError(err)
+		run.Steps = append(run.Steps, step{"log in with the old password", run.OldRefused, "refused: " + err.Error()})
+	}
+
+	run.checkOldSession(ctx, t, creds0, private, before, why)
+	run.tryAgain(ctx, e, su)
+	return run
+}
+
+// checkOldSession replays the private request with the session from before the reset.
+func (run *resetRun) checkOldSession(ctx context.Context, t *audit.Target, creds *audit.Session, private string, before *probe.Response, why string) {
+	if private == "" {
+		run.SessionWhy = why
+		return
+	}
+	after, err := t.Probe.Do(ctx, creds.Apply(&probe.Request{URL: private}))
+	if err != nil {
+		run.SessionWhy = "replaying the old session: " + err.Error()
+		return
+	}
+	evAfter := audit.Exchange("the same session after the password was reset", after)
+	evAfter.Excerpt = audit.Excerpt(after.Body, "")
+	run.SessionEv = []audit.Evidence{audit.Exchange("the session from before the reset", before), evAfter}
+	run.Session = "ended"
+	if after.Status == before.Status && audit.SameDocument(before.Body, after.Body) {
+		run.Session = "alive"
+	}
+}
+
+// tryAgain uses the link a second time; a password it sets that then logs in proves the link is reusable.
+func (run *resetRun) tryAgain(ctx context.Context, e *env, su *signupRun) {
+	p, done, err := e.page(ctx, "reset-again")
+	if err != nil {
+		return
+	}
+	defer done()
+	third := e.newPassword()
+	res, err := p.SubmitForm(ctx, run.Link, browser.FormPassword, browser.Fill{Email: su.Email, Password: third})
+	reused := false
+	switch {
+	case err != nil:
+		alert, text := p.State()
+		run.ReuseSaid = "the page no longer offers the form: " + clip(strings.TrimSpace(alert+" "+text), 160)
+	case res.Refused():
+		run.ReuseSaid = "refused: " + said(res)
+	default:
+		if s, err := e.login(ctx, "reset-reused", su.Email, third); err == nil {
+			s.Context.Close()
+			reused, su.Password = true, third
+			run.ReuseSaid = "accepted a third password, and logging in with it works"
+		} else {
+			run.ReuseSaid = "the form took it (" + said(res) + ") but the password did not change"
+		}
+	}
+	run.Reused = &reused
+}
+
+// ResetFlow asks for a reset, follows the link, sets a new password and logs in with it; the old one must stop.
+func ResetFlow(ctx context.Context, t *audit.Target) audit.Result {
+	run := reset(ctx, t)
+	if run.stop != nil {
+		return *run.stop
+	}
+	ev := stepsEvidence(run.Steps)
+	switch {
+	case !run.Changed:
+		return audit.Failed(0, "the reset link's page did not take a new password: users who forget theirs are stuck", ev...)
+	case !run.NewWorks:
+		return audit.Failed(0, "after the reset, the new password does not log in", ev...)
+	case !run.OldRefused:
+		return audit.Failed(0, "after the reset, the old password still logs in: a reset does not lock out whoever knew it", ev...)
+	}
+	return audit.Passed("reset → link → new password → log in worked, and the old password stopped working", ev...)
+}
+
+// ResetRevokesSessions checks that a session from before the reset is refused after it.
+func ResetRevokesSessions(ctx context.Context, t *audit.Target) audit.Result {
+	run := reset(ctx, t)
+	if run.stop != nil {
+		return *run.stop
+	}
+	switch run.Session {
+	case "alive":
+		return audit.Failed(0, "a session from before the password reset still works: resetting does not lock out whoever stole a session", run.SessionEv...)
+	case "ended":
+		return audit.Passed("the session from before the reset is refused after it", run.SessionEv...)
+	}
+	if !run.Changed {
+		return audit.Undecided("the password could not be reset (see auth.reset-flow)", stepsEvidence(run.Steps)...)
+	}
+	return audit.Undecided(run.SessionWhy)
+}
+
+// leakyPolicies send the full address, token included, to other origins.
+var leakyPolicies = []string{"unsafe-url", "no-referrer-when-downgrade"}
+
+// ResetToken judges the reset link: single use, lifetime, entropy, and what else the page lets read it.
+func ResetToken(ctx context.Context, t *audit.Target) audit.Result {
+	run := reset(ctx, t)
+	if run.stop != nil {
+		return *run.stop
+	}
+	exposure, ev := pageExposure(run.ThirdParty, run.Policy)
+	f := tokenFacts{Kind: "reset", Link: run.Link, Token: run.Token, Mail: run.Mail, Reused: run.Reused, ReuseSaid: run.ReuseSaid,
+		MaxLife: time.Hour, Evidence: []audit.Evidence{ev}}
+	if exposure != "" {
+		f.Problems = append(f.Problems, exposure)
+	}
+	return judgeToken(f)
+}
+
+// pageExposure says how the reset page lets other origins read the token in its address ("" when it does not).
+func pageExposure(refs []string, policy string) (problem string, ev audit.Evidence) {
+	effective := "strict-origin-when-cross-origin (the browsers' default)"
+	if policy != "" {
+		parts := strings.Split(policy, ",")
+		effective = strings.ToLower(strings.TrimSpace(parts[len(parts)-1]))
+	}
+	var scripts, others []string
+	for _, r := range refs {
+		tag, u, _ := strings.Cut(r, " ")
+		if tag == "script" || tag == "iframe" {
+			scripts = append(scripts, u)
+		} else {
+			others = append(others, u)
+		}
+	}
+	ev = audit.Note("the reset link's page", fmt.Sprintf("Referrer-Policy: %s; third-party resources: %s", effective, orNone(refs)))
+	switch {
+	case len(scripts) > 0:
+		return fmt.Sprintf("the reset page runs code from another origin (%s), which can read the token in its address", scripts[0]), ev
+	case len(others) > 0 && containsAny(effective, leakyPolicies):
+		return fmt.Sprintf("the reset page loads %s with Referrer-Policy %s: the token goes along in Referer", others[0], effective), ev
+	}
+	return "", ev
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if s == w {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,217 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/inbox"
+	"github.com/launchready/launchready/browser"
+)
+
+// signupRun is one run of the sign-up flow with a fresh address, shared by the checks that read it.
+type signupRun struct {
+	stop     *audit.Result // the flow could not run: every check that needs it reports this
+	env      *env
+	Email    string
+	Password string // current password of the account (the reset flow changes it)
+	Page     string
+	Form     *browser.FormResult
+	Steps    []step
+	Mail     *inbox.Message
+	MailErr  error
+	Link     string
+
+	UnverifiedIn   bool   // the account got in before its address was confirmed
+	UnverifiedSaid string // what the app said to the unverified login
+	Verified       bool   // the link was accepted
+	Reused         *visit // the link opened a second time
+	LoginOK        bool   // the full sign-up → verify → login → logout → login went through
+}
+
+// visit is a page opened from an emailed link.
+type visit struct {
+	Refused bool
+	Said    string
+}
+
+var refusedWords = regexp.MustCompile(`(?i)invalid|expired|already (been )?used|no longer valid|not valid|not found|already confirmed|already verified`)
+
+// open opens a link in a fresh context and reads whether the app refused it.
+func (e *env) open(ctx context.Context, link, name string) (*visit, error) {
+	p, done, err := e.page(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	before := len(p.Traffic())
+	if err := p.Goto(link); err != nil {
+		return nil, err
+	}
+	st := 0
+	for _, x := range p.Traffic()[before:] {
+		if x.Type == "Document" && x.Status > 0 {
+			st = x.Status
+		}
+	}
+	alert, text := p.State()
+	v := &visit{Refused: st >= 400 || alert != "" || refusedWords.MatchString(text), Said: fmt.Sprintf("answer %d", st)}
+	if alert != "" {
+		v.Said += fmt.Sprintf(", error shown %q", alert)
+	} else if text != "" {
+		v.Said += fmt.Sprintf(", page says %q", clip(text, 120))
+	}
+	return v, nil
+}
+
+func signup(ctx context.Context, t *audit.Target) *signupRun {
+	return t.Once("auth.signup", func() any { return runSignup(t.Life(), t) }).(*signupRun)
+}
+
+func runSignup(ctx context.Context, t *audit.Target) *signupRun {
+	e, stop := prepare(t)
+	run := &signupRun{stop: stop, env: e}
+	if stop != nil {
+		return run
+	}
+	undecided := func(why string) *signupRun {
+		r := audit.Undecided(why, stepsEvidence(run.Steps)...)
+		run.stop = &r
+		return run
+	}
+	var err error
+	if run.Email, err = e.inbox.Address("signup"); err != nil {
+		return undecided(err.Error())
+	}
+	run.Password = e.newPassword()
+
+	p, done, err := e.page(ctx, "signup")
+	if err != nil {
+		return undecided("the browser: " + err.Error())
+	}
+	defer done()
+	if run.Page, err = e.findPage(p, t.Plan.Paths.Signup, signupWords, "signup"); err != nil {
+		return undecided(err.Error())
+	}
+	since := time.Now()
+	run.Form, err = p.SubmitForm(ctx, run.Page, browser.FormSignup, browser.Fill{Email: run.Email, Password: run.Password, Name: "Launch Ready Audit"})
+	if err != nil {
+		return undecided("signing up at " + run.Page + ": " + err.Error())
+	}
+	run.Steps = append(run.Steps, step{"sign up as " + run.Email + " at " + run.Page, !run.Form.Refused(), said(run.Form)})
+	if run.Form.Refused() {
+		return run
+	}
+
+	// Before the mail is even read: does the new account get in with an unconfirmed address?
+	if s, err := e.login(ctx, "unverified", run.Email, run.Password); err == nil {
+		run.UnverifiedIn, run.UnverifiedSaid = true, "logged in, landed on "+s.LandingURL
+		s.Context.Close()
+	} else if browser.IsLoginError(err) {
+		run.UnverifiedSaid = err.Error()
+	} else {
+		run.UnverifiedSaid = "could not try: " + err.Error()
+	}
+
+	run.Mail, run.Link, run.MailErr = e.waitMail(ctx, run.Email, since, verifyLinkRe)
+	switch {
+	case errors.Is(run.MailErr, inbox.ErrNoMail) && run.Mail == nil:
+		run.Steps = append(run.Steps, step{"confirmation mail", false, run.MailErr.Error()})
+	case run.MailErr != nil:
+		run.Steps = append(run.Steps, step{"confirmation mail", false, run.MailErr.Error()})
+	default:
+		tk, _ := linkToken(run.Link)
+		run.Steps = append(run.Steps, step{"confirmation mail", true, fmt.Sprintf("%q from %s with %s", run.Mail.Subject, run.Mail.From, describeLink(run.Link, tk))})
+		v, err := e.open(ctx, run.Link, "verify")
+		if err != nil {
+			return undecided("opening the confirmation link: " + err.Error())
+		}
+		run.Verified = !v.Refused
+		run.Steps = append(run.Steps, step{"open the confirmation link", run.Verified, v.Said})
+		if run.Reused, err = e.open(ctx, run.Link, "verify-again"); err != nil {
+			run.Reused = nil
+		}
+	}
+
+	s, err := e.login(ctx, "signup-login", run.Email, run.Password)
+	if err != nil {
+		run.Steps = append(run.Steps, step{"log in with the new account", false, err.Error()})
+		return run
+	}
+	defer s.Context.Close()
+	run.Steps = append(run.Steps, step{"log in with the new account", true, "landed on " + s.LandingURL})
+	used, err := s.Logout(ctx)
+	if err != nil {
+		run.Steps = append(run.Steps, step{"log out", false, err.Error()})
+		return run
+	}
+	run.Steps = append(run.Steps, step{"log out", true, "used " + used})
+	again, err := s.Context.Login(ctx, "signup-again", e.loginURL(), browser.Credentials{Email: run.Email, Password: run.Password})
+	if err != nil {
+		run.Steps = append(run.Steps, step{"log in again", false, err.Error()})
+		return run
+	}
+	run.Steps = append(run.Steps, step{"log in again", true, "landed on " + again.LandingURL})
+	run.LoginOK = true
+	return run
+}
+
+// SignupFlow signs a brand-new address up, confirms it from the mail, logs in, out and in again.
+func SignupFlow(ctx context.Context, t *audit.Target) audit.Result {
+	run := signup(ctx, t)
+	if run.stop != nil {
+		return *run.stop
+	}
+	ev := stepsEvidence(run.Steps)
+	switch {
+	case run.Form.Refused():
+		return audit.Failed(0, "the sign-up form refused a fresh address with a strong password: new users hit a dead end ("+said(run.Form)+")", ev...)
+	case errors.Is(run.MailErr, errNoAppLink):
+		return audit.Failed(0, "the confirmation mail came, but "+strings.TrimPrefix(run.MailErr.Error(), errNoAppLink.Error()+": ")+": new users cannot confirm", ev...)
+	case run.MailErr != nil && !run.LoginOK:
+		return mailOutcome(run.MailErr, "confirmation", ev...)
+	case run.Mail != nil && !run.Verified:
+		return audit.Failed(0, "the confirmation link from the mail was refused: new users cannot finish signing up", ev...)
+	case !run.LoginOK:
+		return audit.Failed(0, "after signing up (and confirming), the new account could not complete log in → log out → log in", ev...)
+	}
+	summary := "sign-up → confirm → log in → log out → log in again all worked"
+	if run.Mail == nil {
+		summary = "sign-up → log in → log out → log in again worked (no confirmation mail came)"
+	}
+	return audit.Passed(summary, ev...)
+}
+
+// EmailVerification checks that an unconfirmed address does not get in, and that the confirmation link works once.
+func EmailVerification(ctx context.Context, t *audit.Target) audit.Result {
+	run := signup(ctx, t)
+	if run.stop != nil {
+		return *run.stop
+	}
+	if run.Form.Refused() {
+		return audit.Undecided("the sign-up itself was refused, so there is no new account to try: " + said(run.Form))
+	}
+	ev := []audit.Evidence{audit.Note("log in before confirming the address", run.UnverifiedSaid)}
+	if run.Mail == nil {
+		if run.UnverifiedIn {
+			return audit.Failed(0, "no confirmation mail came and the new account got straight in: anyone can sign up with someone else's address", ev...)
+		}
+		return mailOutcome(run.MailErr, "confirmation", ev...)
+	}
+	if run.Reused != nil {
+		ev = append(ev, audit.Note("the confirmation link opened a second time", run.Reused.Said))
+	}
+	switch {
+	case run.UnverifiedIn:
+		return audit.Failed(0, "an account whose address was never confirmed logs in and uses the app: the confirmation mail protects nothing", ev...)
+	case run.Reused != nil && !run.Reused.Refused:
+		return audit.Failed(0, "the confirmation link works a second time: a leaked link keeps working", ev...)
+	case run.Reused == nil:
+		return audit.Undecided("the unconfirmed account was refused, but the second use of the link could not be tried", ev...)
+	}
+	return audit.Passed("the unconfirmed account was refused and the confirmation link works once", ev...)
+}

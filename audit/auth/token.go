@@ -1,0 +1,146 @@
+package auth
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// minTokenBits is what a reset or invite token needs to resist guessing (OWASP: 128 bits of entropy).
+const minTokenBits = 128
+
+// token is the secret part of an emailed link, described without its value.
+type token struct {
+	Where    string // "query parameter token", "path segment 3"
+	Length   int
+	Alphabet string // digits, hex, base64url, mixed
+	Bits     float64
+	value    string
+}
+
+func (tk token) String() string {
+	return fmt.Sprintf("%s: %d characters of %s, about %.0f bits", tk.Where, tk.Length, tk.Alphabet, tk.Bits)
+}
+
+// linkToken finds the token of a link: the query value, path segment or fragment part that carries the most
+// entropy. Short words (/reset, ?lang=en) never win against a real token; a 6-digit code wins when it is all
+// there is.
+func linkToken(link string) (token, bool) {
+	u, err := url.Parse(link)
+	if err != nil {
+		return token{}, false
+	}
+	var best token
+	consider := func(where, v string) {
+		if len(v) < 6 || strings.Contains(v, "@") {
+			return
+		}
+		name, size := alphabet(v)
+		tk := token{Where: where, Length: len(v), Alphabet: name, Bits: float64(len(v)) * math.Log2(float64(size)), value: v}
+		if name == "letters" && len(v) < 16 { // a word, not a token
+			return
+		}
+		if tk.Bits > best.Bits {
+			best = tk
+		}
+	}
+	for k, vs := range u.Query() {
+		for _, v := range vs {
+			consider("query parameter "+k, v)
+		}
+	}
+	for i, seg := range strings.Split(strings.Trim(u.Path, "/"), "/") {
+		consider("path segment "+strconv.Itoa(i+1), seg)
+	}
+	if frag, err := url.ParseQuery(u.Fragment); err == nil {
+		for k, vs := range frag {
+			for _, v := range vs {
+				consider("fragment parameter "+k, v)
+			}
+		}
+	}
+	return best, best.value != ""
+}
+
+// alphabet names the smallest common alphabet that spells s and its size.
+func alphabet(s string) (string, int) {
+	all := func(re *regexp.Regexp) bool { return re.MatchString(s) }
+	switch {
+	case all(digitsRe):
+		return "digits", 10
+	case all(hexRe):
+		return "hex", 16
+	case all(lettersRe):
+		return "letters", 52
+	case all(alnumRe):
+		return "letters and digits", 62
+	case all(b64Re):
+		return "base64", 64
+	}
+	return "mixed characters", 94
+}
+
+var (
+	digitsRe  = regexp.MustCompile(`^[0-9]+$`)
+	hexRe     = regexp.MustCompile(`^([0-9a-f]+|[0-9A-F]+)$`)
+	lettersRe = regexp.MustCompile(`^[A-Za-z]+$`)
+	alnumRe   = regexp.MustCompile(`^[A-Za-z0-9]+$`)
+	b64Re     = regexp.MustCompile(`^[A-Za-z0-9_\-+/=.]+$`)
+)
+
+// lifetimeClaim reads what a mail says about how long its link works: a duration, "never" (forever), or not said.
+var (
+	lifetimeRe = regexp.MustCompile(`(?i)(?:expires?|valid|works?|good|active)\b[^.\n]{0,40}?\b(\d+|an?|one)\s*(minute|min|hour|hr|day|week)s?\b`)
+	foreverRe  = regexp.MustCompile(`(?i)never expires?|does not expire|doesn't expire|whenever you (?:need|want|like)|any ?time`)
+)
+
+func lifetimeClaim(text string) (d time.Duration, forever, said bool) {
+	if foreverRe.MatchString(text) {
+		return 0, true, true
+	}
+	m := lifetimeRe.FindStringSubmatch(text)
+	if m == nil {
+		return 0, false, false
+	}
+	n := 1
+	if v, err := strconv.Atoi(m[1]); err == nil {
+		n = v
+	}
+	unit := map[string]time.Duration{"minute": time.Minute, "min": time.Minute, "hour": time.Hour, "hr": time.Hour, "day": 24 * time.Hour, "week": 7 * 24 * time.Hour}[strings.ToLower(m[2])]
+	return time.Duration(n) * unit, false, true
+}
+
+// describeLink shows a link with its token replaced by what the token is like: safe for a report.
+func describeLink(link string, tk token) string {
+	if tk.value == "" {
+		return "a link (hidden: it is a secret of the audit)"
+	}
+	u, err := url.Parse(strings.Replace(link, tk.value, "TOKEN", 1))
+	if err != nil {
+		return "a link (hidden)"
+	}
+	return u.Scheme + "://" + u.Host + u.EscapedPath() + queryShape(u) + " (the token, " + tk.String() + ")"
+}
+
+func queryShape(u *url.URL) string {
+	if u.RawQuery == "" {
+		return ""
+	}
+	q := u.Query()
+	var parts []string
+	for k, vs := range q {
+		for _, v := range vs {
+			if v != "TOKEN" {
+				v = "…"
+			}
+			parts = append(parts, k+"="+v)
+		}
+	}
+	sort.Strings(parts)
+	return "?" + strings.Join(parts, "&")
+}
