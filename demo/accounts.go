@@ -283,9 +283,15 @@ func (a *app) acceptInvite(w http.ResponseWriter, r *http.Request) {
 		refuse(msg)
 		return
 	}
+	email := p.Email
+	if a.has(FlawInviteReusable) {
+		if typed := strings.TrimSpace(r.PostFormValue("email")); typed != "" {
+			email = typed
+		}
+	}
 	if !a.has(FlawInviteDuplicate) {
 		for _, u := range a.users {
-			if strings.EqualFold(u.Email, p.Email) && u.Community == p.Community {
+			if strings.EqualFold(u.Email, email) && u.Community == p.Community {
 				delete(a.invites, token)
 				a.mu.Unlock()
 				refuse("You are already a member of this community: log in instead.")
@@ -293,12 +299,7 @@ func (a *app) acceptInvite(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	email := p.Email
-	if a.has(FlawInviteReusable) {
-		if typed := strings.TrimSpace(r.PostFormValue("email")); typed != "" {
-			email = typed
-		}
-	} else {
+	if !a.has(FlawInviteReusable) {
 		delete(a.invites, token)
 	}
 	a.writes.Add(1)

@@ -1,0 +1,210 @@
+package auth_test
+
+import (
+	"bytes"
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/auth"
+	"github.com/launchready/launchready/audit/email"
+	"github.com/launchready/launchready/browser/browsertest"
+	"github.com/launchready/launchready/demo"
+	"github.com/launchready/launchready/demo/demotest"
+	"github.com/launchready/launchready/reports"
+)
+
+type checkFunc = func(context.Context, *audit.Target) audit.Result
+
+// flowChecks are the checks of issue #7, in the order the flows feed them.
+var flowChecks = []struct {
+	id  string
+	run checkFunc
+}{
+	{"auth.signup-flow", auth.SignupFlow},
+	{"auth.email-verification", auth.EmailVerification},
+	{"auth.password-policy", auth.PasswordPolicy},
+	{"auth.reset-flow", auth.ResetFlow},
+	{"auth.reset-token", auth.ResetToken},
+	{"auth.reset-revokes-sessions", auth.ResetRevokesSessions},
+	{"auth.invite-token", auth.InviteToken},
+	{"auth.user-enumeration", auth.UserEnumeration},
+	{"email.delivery", email.Delivery},
+}
+
+// activeDemo starts the demo with flaws and a Target with active: true, its inbox the SMTP sink the demo mails.
+func activeDemo(t *testing.T, flaws demo.Flaws) (*demo.Server, *audit.Target) {
+	t.Helper()
+	srv := demotest.Start(t, flaws)
+	plan, err := srv.Plan("auth test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan.Active = true
+	target, err := audit.NewTarget(plan, srv.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(target.Close)
+	return srv, target
+}
+
+// The flows on the real demo, the real Chromium and the real SMTP sink: every check fails (or warns) with the
+// account-flow flaws on, and passes on the hardened demo; single flaws fail their own check and no other.
+func TestFlowsOnDemo(t *testing.T) {
+	browsertest.Bin(t)
+	accountFlaws := demotest.Only(demo.FlawNoVerification, demo.FlawWeakPasswords, demo.FlawEnumeration, demo.FlawShortResetCode,
+		demo.FlawResetReusable, demo.FlawResetKeepsSessions, demo.FlawResetLeaksToken, demo.FlawInviteReusable,
+		demo.FlawInviteDuplicate, demo.FlawLocalhostLinks, demo.FlawOldPasswordWorks, demo.FlawWeakDKIM)
+	tests := []struct {
+		name  string
+		flaws demo.Flaws
+		want  map[string]audit.Status // checks not named must pass
+		says  map[string]string       // a word the summary must hold
+	}{
+		{"hardened", demo.Hardened(), nil, nil},
+		{"every account-flow flaw", accountFlaws, map[string]audit.Status{
+			"auth.signup-flow": audit.Fail, "auth.email-verification": audit.Fail, "auth.password-policy": audit.Warn,
+			"auth.reset-flow": audit.Fail, "auth.reset-token": audit.Fail, "auth.reset-revokes-sessions": audit.Fail,
+			"auth.invite-token": audit.Fail, "auth.user-enumeration": audit.Warn, "email.delivery": audit.Fail,
+		}, map[string]string{
+			"auth.signup-flow": "localhost:3000", "auth.reset-token": "20 bits", "auth.invite-token": "second membership",
+			"auth.user-enumeration": "password reset", "email.delivery": "does not verify",
+		}},
+		{"short reset code only", demotest.Only(demo.FlawShortResetCode), map[string]audit.Status{"auth.reset-token": audit.Fail},
+			map[string]string{"auth.reset-token": "6 digits"}},
+		{"reset keeps sessions only", demotest.Only(demo.FlawResetKeepsSessions), map[string]audit.Status{"auth.reset-revokes-sessions": audit.Fail}, nil},
+		{"shareable invite only", demotest.Only(demo.FlawInviteReusable), map[string]audit.Status{"auth.invite-token": audit.Fail},
+			map[string]string{"auth.invite-token": "second time"}},
+		{"verification not required only", demotest.Only(demo.FlawNoVerification), map[string]audit.Status{
+			"auth.email-verification": audit.Fail,
+			// A new address is logged in at once while a known one is told to check its mail: that tells them apart.
+			"auth.user-enumeration": audit.Warn}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, target := activeDemo(t, tt.flaws)
+			for _, c := range flowChecks {
+				got := c.run(t.Context(), target)
+				want, ok := tt.want[c.id]
+				if !ok {
+					want = audit.Pass
+				}
+				if got.Status != want || len(got.Evidence) == 0 {
+					t.Errorf("%s: got %s %q (%d evidence), want %s with evidence", c.id, got.Status, got.Summary, len(got.Evidence), want)
+					for _, ev := range got.Evidence {
+						t.Logf("    %s: %s", ev.Label, ev.Excerpt)
+					}
+				}
+				if word := tt.says[c.id]; word != "" && !strings.Contains(got.Summary, word) {
+					t.Errorf("%s: summary %q does not say %q", c.id, got.Summary, word)
+				}
+			}
+		})
+	}
+}
+
+// No reset, verification or invite token reaches the JSON or markdown report, whatever the flaws.
+func TestNoTokenInReports(t *testing.T) {
+	browsertest.Bin(t)
+	srv, target := activeDemo(t, demo.Flawed())
+	var list []audit.Check
+	for _, c := range flowChecks {
+		e, _ := audit.Lookup(c.id)
+		list = append(list, audit.Check{Entry: e, Run: c.run})
+	}
+	events := make(chan audit.Event, 64)
+	go func() {
+		for range events {
+		}
+	}()
+	rep := (&audit.Runner{Checks: list}).Run(t.Context(), target, events)
+	var out bytes.Buffer
+	reports.JSON{}.Write(&out, rep)
+	reports.Markdown{}.Write(&out, rep)
+	mail := srv.Outbox()
+	if len(mail) < 4 {
+		t.Fatalf("the demo sent %d mails; the flows should have made it send at least 4", len(mail))
+	}
+	for _, m := range mail {
+		u, err := url.Parse(m.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret := u.Query().Get("token")
+		if secret == "" {
+			secret = u.Path[strings.LastIndex(u.Path, "/")+1:]
+		}
+		if bytes.Contains(out.Bytes(), []byte(secret)) {
+			t.Errorf("the token of %q (%d chars) is in the report", m.Subject, len(secret))
+		}
+		if bytes.Contains(out.Bytes(), []byte(m.Body)) {
+			t.Errorf("the link of %q is in the report", m.Subject)
+		}
+	}
+	for _, r := range rep.Results {
+		for _, ev := range r.Evidence {
+			if strings.Contains(ev.Excerpt, "Lr-") {
+				t.Errorf("%s: a password the audit made shows in the evidence: %s", r.ID, ev.Excerpt)
+			}
+		}
+	}
+}
+
+// Without active: true, without an inbox, or with a mailbox that never receives, the flows say so and nothing
+// is written to the app.
+func TestFlowsWithoutWhatTheyNeed(t *testing.T) {
+	t.Run("passive plan", func(t *testing.T) {
+		srv := demotest.Start(t, demo.Hardened())
+		target := demotest.Target(t, demo.Hardened())
+		for _, c := range flowChecks[:7] {
+			got := c.run(t.Context(), target)
+			if got.Status != audit.Skipped || !strings.Contains(got.Summary, "set active: true in the plan to run the sign-up, reset and invite flows") {
+				t.Errorf("%s: %s %q", c.id, got.Status, got.Summary)
+			}
+		}
+		if srv.Writes() != 0 {
+			t.Errorf("a passive audit wrote %d times", srv.Writes())
+		}
+	})
+	t.Run("no inbox", func(t *testing.T) {
+		_, target := activeDemo(t, demo.Hardened())
+		target.Plan.Inbox = audit.Inbox{}
+		for _, c := range flowChecks {
+			if c.id == "auth.user-enumeration" { // login and reset answers need no mail
+				if got := c.run(t.Context(), target); strings.Contains(got.Summary, "sign-up") {
+					t.Errorf("%s compared sign-ups without an inbox: %q", c.id, got.Summary)
+				}
+				continue
+			}
+			got := c.run(t.Context(), target)
+			if got.Status != audit.Skipped || !strings.Contains(got.Summary, "inbox") {
+				t.Errorf("%s: %s %q", c.id, got.Status, got.Summary)
+			}
+		}
+	})
+	t.Run("mailbox that never receives", func(t *testing.T) {
+		browsertest.Bin(t)
+		_, target := activeDemo(t, demo.Hardened())
+		target.Plan.Inbox.Listen = "127.0.0.1:0" // a sink the demo does not send to
+		target.Plan.Inbox.Timeout = audit.Duration(time.Second)
+		start := time.Now()
+		got := auth.SignupFlow(t.Context(), target)
+		if got.Status != audit.Inconclusive || !strings.Contains(got.Summary, "never arrived") {
+			t.Errorf("signup-flow: %s %q", got.Status, got.Summary)
+		}
+		if got := auth.ResetFlow(t.Context(), target); got.Status != audit.Inconclusive {
+			t.Errorf("reset-flow: %s %q", got.Status, got.Summary)
+		}
+		if got := email.Delivery(t.Context(), target); got.Status != audit.Inconclusive {
+			t.Errorf("email.delivery: %s %q", got.Status, got.Summary)
+		}
+		if time.Since(start) > time.Minute {
+			t.Errorf("the flows took %s to give up on a 1 s inbox timeout", time.Since(start))
+		}
+	})
+}
