@@ -40,12 +40,21 @@ func linkToken(link string) (token, bool) {
 		if len(v) < 6 || strings.Contains(v, "@") {
 			return
 		}
+		if strings.Contains(where, v) { // a name that holds the value would show it
+			where = strings.Fields(where)[0] + " parameter"
+		}
 		name, size := alphabet(v)
 		tk := token{Where: where, Length: len(v), Alphabet: name, Bits: float64(len(v)) * math.Log2(float64(size)), value: v}
+		if m := uuidRe.FindStringSubmatch(v); m != nil {
+			tk.Alphabet, tk.Bits = "a UUID version "+m[1], 122 // version 4: 122 random bits
+			if m[1] != "4" {
+				tk.Alphabet, tk.Bits = "a UUID version "+m[1]+" (made from a time or a name, not random)", 0
+			}
+		}
 		if name == "letters" && len(v) < 16 { // a word, not a token
 			return
 		}
-		if tk.Bits > best.Bits {
+		if best.value == "" || tk.Bits > best.Bits {
 			best = tk
 		}
 	}
@@ -86,6 +95,7 @@ func alphabet(s string) (string, int) {
 }
 
 var (
+	uuidRe    = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-([0-9a-fA-F])[0-9a-fA-F]{3}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	digitsRe  = regexp.MustCompile(`^[0-9]+$`)
 	hexRe     = regexp.MustCompile(`^([0-9a-f]+|[0-9A-F]+)$`)
 	lettersRe = regexp.MustCompile(`^[A-Za-z]+$`)
@@ -115,32 +125,42 @@ func lifetimeClaim(text string) (d time.Duration, forever, said bool) {
 	return time.Duration(n) * unit, false, true
 }
 
-// describeLink shows a link with its token replaced by what the token is like: safe for a report.
+// describeLink shows a link with its token replaced by what the token is like: safe for a report. It is rebuilt
+// from the parsed parts: query values other than the token and any fragment are elided, never copied.
 func describeLink(link string, tk token) string {
-	if tk.value == "" {
+	u, err := url.Parse(link)
+	if tk.value == "" || err != nil {
 		return "a link (hidden: it is a secret of the audit)"
 	}
-	u, err := url.Parse(strings.Replace(link, tk.value, "TOKEN", 1))
-	if err != nil {
-		return "a link (hidden)"
-	}
-	return u.Scheme + "://" + u.Host + u.EscapedPath() + queryShape(u) + " (the token, " + tk.String() + ")"
-}
-
-func queryShape(u *url.URL) string {
-	if u.RawQuery == "" {
-		return ""
-	}
-	q := u.Query()
-	var parts []string
-	for k, vs := range q {
-		for _, v := range vs {
-			if v != "TOKEN" {
-				v = "…"
-			}
-			parts = append(parts, k+"="+v)
+	segs := strings.Split(u.Path, "/")
+	for i, seg := range segs {
+		if seg == tk.value {
+			segs[i] = "TOKEN"
+		} else if strings.Contains(seg, tk.value) {
+			segs[i] = "…"
 		}
 	}
-	sort.Strings(parts)
-	return "?" + strings.Join(parts, "&")
+	out := u.Scheme + "://" + u.Host + strings.Join(segs, "/")
+	if u.RawQuery != "" {
+		var parts []string
+		for k, vs := range u.Query() {
+			for _, v := range vs {
+				if v == tk.value {
+					v = "TOKEN"
+				} else {
+					v = "…"
+				}
+				if strings.Contains(k, tk.value) {
+					k = "…"
+				}
+				parts = append(parts, k+"="+v)
+			}
+		}
+		sort.Strings(parts)
+		out += "?" + strings.Join(parts, "&")
+	}
+	if u.Fragment != "" {
+		out += "#…"
+	}
+	return out + " (the token, " + tk.String() + ")"
 }

@@ -1,0 +1,77 @@
+package auth
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLinkToken(t *testing.T) {
+	tests := []struct {
+		name, link, where string
+		minBits, maxBits  float64
+	}{
+		{"hex in the query", "https://app.test/reset?token=" + strings.Repeat("ab12", 16) + "&lang=en", "query parameter token", 255, 257},
+		{"six-digit code", "https://app.test/reset?code=483920", "query parameter code", 19, 20},
+		{"path segment beats the words around it", "https://app.test/invite/Zk3x9QpL7mN2vB8cR4tY6wU1/accept", "path segment 2", 142, 143},
+		{"uuid version 4", "https://app.test/verify/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b", "path segment 2", 122, 122},
+		{"uuid version 1 is not random", "https://app.test/verify/3f2b8c1e-9a4d-11ef-8b7a-1c2d3e4f5a6b", "path segment 2", 0, 0},
+		{"token in the fragment of an SPA", "https://app.test/#access_token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl&type=recovery", "fragment parameter access_token", 200, 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tk, ok := linkToken(tt.link)
+			if !ok || tk.Where != tt.where || tk.Bits < tt.minBits || tk.Bits > tt.maxBits {
+				t.Errorf("got %v (ok %v), want %s with %v..%v bits", tk, ok, tt.where, tt.minBits, tt.maxBits)
+			}
+			if shown := describeLink(tt.link, tk); strings.Contains(shown, tk.value) {
+				t.Errorf("describeLink shows the token: %s", shown)
+			}
+		})
+	}
+	for _, link := range []string{"https://app.test/login", "https://app.test/settings/profile?tab=security", "not a url %"} {
+		if tk, ok := linkToken(link); ok {
+			t.Errorf("%s: found a token %v in a link without one", link, tk)
+		}
+	}
+}
+
+func TestLifetimeClaim(t *testing.T) {
+	tests := []struct {
+		text    string
+		want    time.Duration
+		forever bool
+		said    bool
+	}{
+		{"The link works once and expires in 1 hour.", time.Hour, false, true},
+		{"This link is valid for 24 hours.", 24 * time.Hour, false, true},
+		{"It expires in 15 minutes", 15 * time.Minute, false, true},
+		{"The invitation expires in 7 days.", 7 * 24 * time.Hour, false, true},
+		{"This link will expire in an hour.", time.Hour, false, true},
+		{"You can use this link whenever you need it.", 0, true, true},
+		{"This link never expires.", 0, true, true},
+		{"Follow this link to reset the password for your user.", 0, false, false},
+	}
+	for _, tt := range tests {
+		d, forever, said := lifetimeClaim(tt.text)
+		if d != tt.want || forever != tt.forever || said != tt.said {
+			t.Errorf("%q: got %s forever=%v said=%v", tt.text, d, forever, said)
+		}
+	}
+}
+
+func FuzzLinkToken(f *testing.F) {
+	for _, s := range []string{"https://a.test/reset?token=abcdef123456", "https://a.test/#x=1&y=2", "%zz", "https://a.test/invite/3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, link string) {
+		tk, ok := linkToken(link)
+		if ok && (tk.value == "" || tk.Bits < 0) {
+			t.Fatalf("bad token %+v", tk)
+		}
+		if ok && strings.Contains(describeLink(link, tk), tk.value) && len(tk.value) > 8 {
+			t.Fatalf("describeLink shows the token of %q", link)
+		}
+		lifetimeClaim(link)
+	})
+}
