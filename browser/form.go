@@ -23,13 +23,14 @@ type Fill struct {
 
 // FormResult is how the app answered a submitted form, as the person in front of it would see it.
 type FormResult struct {
-	Page     string // where the form was
-	Landing  string // where the app went after the submit
-	Status   int    // HTTP status of the document shown after the submit (0 when the page did not navigate)
-	Alert    string // error text the page shows, if any
-	Message  string // status text the page shows, if any
-	Text     string // the start of the page's visible text
-	Stayed   bool   // the same kind of form is still on the same page
+	Page     string        // where the form was
+	Landing  string        // where the app went after the submit
+	Status   int           // HTTP status of the document shown after the submit (0 when the page did not navigate)
+	Alert    string        // error text the page shows, if any
+	Message  string        // status text the page shows, if any
+	Text     string        // the start of the page's visible text
+	Stayed   bool          // the same kind of form is still on the same page
+	Took     time.Duration // from the submit until the page settled
 	ThirdPty []string
 }
 
@@ -127,7 +128,9 @@ func (p *Page) SubmitForm(ctx context.Context, u, kind string, fill Fill) (*Form
 	}
 	before := len(p.Traffic())
 	_, hasButton := p.rod.Timeout(time.Second).Element(`[data-lr="submit"]`)
+	start := time.Now()
 	p.submitMarked(hasButton == nil)
+	res.Took = time.Since(start)
 	res.Landing = p.URL()
 	for _, x := range p.Traffic()[before:] {
 		if x.Type == "Document" && x.Status > 0 {

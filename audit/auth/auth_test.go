@@ -208,3 +208,53 @@ func TestFlowsWithoutWhatTheyNeed(t *testing.T) {
 		}
 	})
 }
+
+// The same flows on notesApp, a fixture unlike the demo: nothing of the demo's markup, paths or mail is assumed.
+func TestFlowsOnOtherApp(t *testing.T) {
+	browsertest.Bin(t)
+	tests := []struct {
+		name string
+		weak bool
+		want map[string]audit.Status // checks not named must pass
+		says map[string]string
+	}{
+		{"careful app", false, map[string]audit.Status{"email.delivery": audit.Fail},
+			map[string]string{"auth.user-enumeration": "login, password reset, sign-up", "email.delivery": "no DKIM signature"}},
+		{"careless app", true, map[string]audit.Status{"email.delivery": audit.Fail, "auth.email-verification": audit.Fail,
+			"auth.reset-token": audit.Fail, "auth.user-enumeration": audit.Warn},
+			map[string]string{"auth.user-enumeration": "login:", "auth.reset-token": "second time"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sink := freeAddr(t)
+			passwords := map[string]string{"olga@notes.test": "olga-password-1234", "pete@notes.test": "pete-password-5678"}
+			srv := startNotes(t, tt.weak, sink, passwords)
+			plan := &audit.Plan{Name: "notes", App: srv.URL + "/", Active: true,
+				Accounts: audit.Accounts{A: &audit.Account{Email: "olga@notes.test", PasswordEnv: "OLGA"}, B: &audit.Account{Email: "pete@notes.test", PasswordEnv: "PETE"}},
+				Inbox:    audit.Inbox{Kind: "smtp", Listen: sink, Address: "qa@company.test", Timeout: audit.Duration(10 * time.Second)}}
+			env := map[string]string{"OLGA": passwords["olga@notes.test"], "PETE": passwords["pete@notes.test"]}
+			target, err := audit.NewTarget(plan, func(k string) string { return env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(target.Close)
+			for _, c := range flowChecks {
+				got := c.run(t.Context(), target)
+				want, ok := tt.want[c.id]
+				if !ok {
+					want = audit.Pass
+				}
+				if got.Status != want {
+					t.Errorf("%s: got %s %q, want %s", c.id, got.Status, got.Summary, want)
+					for _, ev := range got.Evidence {
+						t.Logf("    %s: %s", ev.Label, ev.Excerpt)
+					}
+				}
+				if word := tt.says[c.id]; word != "" && !strings.Contains(got.Summary, word) {
+					t.Errorf("%s: summary %q does not say %q", c.id, got.Summary, word)
+				}
+			}
+		})
+	}
+}

@@ -1,19 +1,14 @@
 package auth
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
-	"net/http"
-	"net/http/cookiejar"
 	"strings"
 	"time"
 
 	"github.com/launchready/launchready/audit"
-	"github.com/launchready/launchready/audit/probe"
 	"github.com/launchready/launchready/browser"
-	"golang.org/x/net/html"
 )
 
 // timingGap is how much slower one answer must be (and by what factor) before timing alone is called a tell.
@@ -58,50 +53,32 @@ func absDiff(a, b time.Duration) time.Duration {
 	return b - a
 }
 
-// visibleText is what a page shows, without scripts, the address asked about, or per-request noise; a JSON answer
-// is kept as it is (minus the address).
-func visibleText(body []byte, addr string) string {
-	s := string(body)
-	if doc, err := html.Parse(bytes.NewReader(body)); err == nil && bytes.Contains(bytes.ToLower(body[:min(len(body), 512)]), []byte("<")) {
-		var b strings.Builder
-		var walk func(*html.Node)
-		walk = func(n *html.Node) {
-			if n.Type == html.ElementNode && (n.Data == "script" || n.Data == "style") {
-				return
-			}
-			if n.Type == html.TextNode {
-				b.WriteString(n.Data + " ")
-			}
-			for c := n.FirstChild; c != nil; c = c.NextSibling {
-				walk(c)
-			}
-		}
-		walk(doc)
-		s = b.String()
-	}
-	s = strings.ReplaceAll(s, addr, "ADDRESS")
-	return strings.Join(strings.Fields(s), " ")
-}
-
-func (e *enumeration) ask(ctx context.Context, build func(jar http.CookieJar) (*probe.Request, error), addr string) (answer, error) {
-	jar, _ := cookiejar.New(nil)
-	req, err := build(jar)
-	if err != nil {
-		return answer{}, err
-	}
-	resp, err := e.t.Probe.Do(ctx, req)
-	if err != nil {
-		return answer{}, err
-	}
-	return answer{Status: resp.Status, Text: visibleText(resp.Body, addr), Took: resp.Duration}, nil
-}
-
 type enumeration struct {
 	t        *audit.Target
 	ev       []audit.Evidence
 	tells    []string
 	compared []string
 	skipped  []string
+}
+
+// formPair fills a form in the browser for the known and the unknown address and compares the answers.
+func (e *enumeration) formPair(ctx context.Context, fe *env, form string, submit func(*browser.Page, string) (*browser.FormResult, error), known, unknown string) {
+	var answers []answer
+	for _, addr := range []string{known, unknown} {
+		p, done, err := fe.page(ctx, "enumeration")
+		if err != nil {
+			e.skipped = append(e.skipped, form+": "+err.Error())
+			return
+		}
+		res, err := submit(p, addr)
+		done()
+		if err != nil {
+			e.skipped = append(e.skipped, form+": "+err.Error())
+			return
+		}
+		answers = append(answers, formAnswer(res, addr))
+	}
+	e.compare(form, answers[0], answers[1])
 }
 
 func (e *enumeration) compare(form string, known, unknown answer) {
@@ -128,30 +105,31 @@ func UserEnumeration(ctx context.Context, t *audit.Target) audit.Result {
 	e := &enumeration{t: t}
 	wrong := "launchready-wrong-" + randomWord()
 
-	k, err1 := e.ask(ctx, func(jar http.CookieJar) (*probe.Request, error) { return t.LoginSubmission(ctx, jar, known, wrong) }, known)
-	u, err2 := e.ask(ctx, func(jar http.CookieJar) (*probe.Request, error) { return t.LoginSubmission(ctx, jar, unknown, wrong) }, unknown)
-	if err1 == nil && err2 == nil {
-		e.compare("login", k, u)
-	} else {
-		e.skipped = append(e.skipped, "login: "+firstErr(err1, err2).Error())
-	}
-
 	if !t.Plan.Active {
-		e.skipped = append(e.skipped, "reset and sign-up: "+audit.NeedsActive)
-	} else {
+		e.skipped = append(e.skipped, "password reset and sign-up: "+audit.NeedsActive)
+	}
+	br, err := t.Browser()
+	if err != nil {
+		return audit.BrowserOutcome(err)
+	}
+	fe := &env{t: t, engine: br}
+	e.formPair(ctx, fe, "login", func(p *browser.Page, addr string) (*browser.FormResult, error) {
+		return fe.submitLogin(ctx, p, addr, wrong)
+	}, known, unknown)
+	if t.Plan.Active {
 		// The reset mail goes to the address of the account the sign-up flow made when there is one, not to B.
 		su := signup(ctx, t)
 		resetKnown := known
 		if su.stop == nil && !su.Form.Refused() {
 			resetKnown = su.Email
 		}
-		k, err1 := e.ask(ctx, func(jar http.CookieJar) (*probe.Request, error) { return t.ResetSubmission(ctx, jar, resetKnown) }, resetKnown)
-		u, err2 := e.ask(ctx, func(jar http.CookieJar) (*probe.Request, error) { return t.ResetSubmission(ctx, jar, unknown) }, unknown)
-		if err1 == nil && err2 == nil {
-			e.compare("password reset", k, u)
-		} else {
-			e.skipped = append(e.skipped, "password reset: "+firstErr(err1, err2).Error())
-		}
+		e.formPair(ctx, fe, "password reset", func(p *browser.Page, addr string) (*browser.FormResult, error) {
+			page, err := fe.findPage(p, t.Plan.Paths.Reset, resetWords, "reset")
+			if err != nil {
+				return nil, err
+			}
+			return p.SubmitForm(ctx, page, browser.FormEmail, browser.Fill{Email: addr})
+		}, resetKnown, unknown)
 		e.signupTell(ctx, su, known)
 	}
 	for _, s := range e.skipped {
@@ -192,7 +170,7 @@ func formAnswer(r *browser.FormResult, addr string) answer {
 	if strings.TrimSpace(text) == "" {
 		text = "(no message; went to " + pathOf(r.Landing) + ")"
 	}
-	return answer{Status: r.Status, Text: strings.TrimSpace(strings.ReplaceAll(text, addr, "ADDRESS"))}
+	return answer{Status: r.Status, Text: strings.TrimSpace(strings.ReplaceAll(text, addr, "ADDRESS")), Took: r.Took}
 }
 
 func pathOf(u string) string {

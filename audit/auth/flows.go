@@ -21,6 +21,7 @@ const (
 	signupWords = `sign ?up|register|create (an |your )?account|get started|join`
 	resetWords  = `forgot|reset|recover`
 	inviteWords = `invite|members|team|people|users|collaborators`
+	signInWords = `\b(log ?in|sign ?in)\b`
 )
 
 var (
@@ -111,8 +112,28 @@ func (e *env) findPage(p *browser.Page, planPath, words, what string) (string, e
 		if link := p.LinkMatching(words); link != "" {
 			return link, nil
 		}
+		// The sign-in page is often one link away from the app's first page, and holds the links the flows need.
+		if signIn := p.LinkMatching(signInWords); signIn != "" && p.Goto(signIn) == nil {
+			if link := p.LinkMatching(words); link != "" {
+				return link, nil
+			}
+		}
 	}
 	return "", fmt.Errorf("found no %s page linked from the login page: set paths.%s in the plan", what, what)
+}
+
+// submitLogin fills the login form (on the plan's login page, the app's first page, or the sign-in page it links
+// to) with email and password, as a person would.
+func (e *env) submitLogin(ctx context.Context, p *browser.Page, email, password string) (*browser.FormResult, error) {
+	fill := browser.Fill{Email: email, Password: password}
+	res, err := p.SubmitForm(ctx, e.loginURL(), browser.FormSignup, fill)
+	var noForm *browser.ErrNoForm
+	if errors.As(err, &noForm) {
+		if signIn := p.LinkMatching(signInWords); signIn != "" {
+			return p.SubmitForm(ctx, signIn, browser.FormSignup, fill)
+		}
+	}
+	return res, err
 }
 
 // waitMail waits for the flow's mail and returns the app's link in it that matches re (or the in-scope link with

@@ -1,0 +1,337 @@
+package auth_test
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/smtp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// notesApp is a second fixture, unlike the demo in every way the flows touch: a single-page app over a JSON API
+// with bearer tokens in localStorage; a sign-up page with no <form> element ("Work email", "Repeat password",
+// a terms checkbox, "Create my account"); UUID confirmation links in a path; reset links with the token in the
+// fragment (#t=…) read by the page's script; invites by ?code=; plain-text mail without DKIM. weak switches on
+// its flaws: no confirmation needed, reusable reset and invite links, and telling which addresses exist.
+type notesApp struct {
+	weak     bool
+	smtpAddr string
+	base     string
+
+	mu       sync.Mutex
+	users    map[string]*noteUser // by email
+	tokens   map[string]string    // bearer token -> email
+	confirms map[string]string    // confirmation id -> email
+	resets   map[string]string    // reset token -> email
+	invites  map[string]string    // invite code -> team
+}
+
+type noteUser struct {
+	Email, Password, Team string
+	Confirmed             bool
+}
+
+func startNotes(t *testing.T, weak bool, smtpAddr string, accounts map[string]string) *httptest.Server {
+	app := &notesApp{weak: weak, smtpAddr: smtpAddr, users: map[string]*noteUser{}, tokens: map[string]string{},
+		confirms: map[string]string{}, resets: map[string]string{}, invites: map[string]string{}}
+	for email, pw := range accounts {
+		app.users[email] = &noteUser{Email: email, Password: pw, Team: "team-" + email[:1], Confirmed: true}
+	}
+	srv := httptest.NewServer(app.routes())
+	app.base = srv.URL
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func random32() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+const notesShell = `<!doctype html><html><head><meta charset="utf-8"><title>Notes</title></head><body>
+<nav><a href="/">Notes</a> · <a href="/signin">Sign in</a> · <a href="/get-started">Get started</a></nav><main id="view"></main>
+<script src="/notes.js"></script></body></html>`
+
+const notesJS = `
+const view = document.getElementById('view');
+const api = async (path, body, auth) => {
+  const h = {'Content-Type': 'application/json'};
+  if (auth) h.Authorization = 'Bearer ' + localStorage.getItem('notes_token');
+  const r = await fetch(path, {method: body ? 'POST' : 'GET', headers: h, body: body ? JSON.stringify(body) : undefined});
+  return {ok: r.ok, status: r.status, data: await r.json().catch(() => ({}))};
+};
+const say = (ok, text) => { const p = document.createElement('p'); p.setAttribute('role', ok ? 'status' : 'alert'); p.textContent = text; view.querySelectorAll('[role]').forEach(e => e.remove()); view.appendChild(p) };
+const fields = html => { view.innerHTML = html; return [...view.querySelectorAll('input')] };
+const routes = {
+  '/signin': () => {
+    const [email, pw] = fields('<h1>Welcome back</h1><input type="text" placeholder="Email address" autocomplete="username"><input type="password" placeholder="Password"><button>Continue</button><p><a href="/account/recover">Trouble signing in?</a></p>');
+    view.querySelector('button').onclick = async () => {
+      const r = await api('/api/session', {email: email.value, password: pw.value});
+      if (!r.ok) return say(false, r.data.error);
+      localStorage.setItem('notes_token', r.data.token); location.href = '/app';
+    };
+  },
+  '/get-started': () => {
+    const [name, email, pw, pw2, terms] = fields('<h1>Create your workspace</h1><label>Full name <input type="text" required></label><label>Work email <input type="email"></label><label>Password <input type="password"></label><label>Repeat password <input type="password"></label><label><input type="checkbox" required> I agree to the terms</label><button>Create my account</button>');
+    view.querySelector('button').onclick = async () => {
+      if (!terms.checked) return say(false, 'Please accept the terms.');
+      if (pw.value !== pw2.value) return say(false, 'The passwords do not match.');
+      const r = await api('/api/users', {name: name.value, email: email.value, password: pw.value});
+      if (r.data.token) { localStorage.setItem('notes_token', r.data.token); location.href = '/app'; return }
+      say(r.ok, r.ok ? 'Almost there: we sent you a confirmation link.' : r.data.error);
+    };
+  },
+  '/app': async () => {
+    const r = await api('/api/me', null, true);
+    if (!r.ok) { location.href = '/signin'; return }
+    view.innerHTML = '<h1>Notes of ' + r.data.email + '</h1><a href="/app/team">Team</a> <button id="out">Sign out</button>';
+    document.getElementById('out').onclick = () => { localStorage.removeItem('notes_token'); location.href = '/signin' };
+  },
+  '/app/team': () => {
+    view.innerHTML = '<h1>Your team</h1><form><input type="email" name="invitee" placeholder="colleague@company.com"><button type="submit">Invite</button></form>';
+    view.querySelector('form').onsubmit = async ev => { ev.preventDefault(); const r = await api('/api/invites', {email: view.querySelector('input').value}, true); say(r.ok, r.ok ? 'Invite sent.' : r.data.error) };
+  },
+  '/account/recover': () => {
+    view.innerHTML = '<h1>Recover your account</h1><form><input type="text" name="identifier" placeholder="Email"><button type="submit">Send me a link</button></form>';
+    view.querySelector('form').onsubmit = async ev => { ev.preventDefault(); const r = await api('/api/recover', {email: view.querySelector('input').value}); say(r.ok, r.ok ? 'Check your inbox.' : r.data.error) };
+  },
+  '/account/new-password': () => {
+    const [pw, pw2] = fields('<h1>New password</h1><input type="password" placeholder="New password"><input type="password" placeholder="Again"><button>Save password</button>');
+    view.querySelector('button').onclick = async () => {
+      const t = new URLSearchParams(location.hash.slice(1)).get('t');
+      const r = await api('/api/password', {t, password: pw.value});
+      if (!r.ok) return say(false, r.data.error);
+      location.href = '/signin';
+    };
+  },
+  '/join': () => {
+    const [name, pw] = fields('<h1>Join the team</h1><input type="text" placeholder="Your name" required><input type="password" placeholder="Choose a password"><button>Join</button>');
+    view.querySelector('button').onclick = async () => {
+      const r = await api('/api/join', {code: new URLSearchParams(location.search).get('code'), email: new URLSearchParams(location.search).get('email'), password: pw.value});
+      if (!r.ok) return say(false, r.data.error);
+      localStorage.setItem('notes_token', r.data.token); location.href = '/app';
+    };
+  },
+};
+if (location.pathname.startsWith('/confirm/')) {
+  api('/api/confirm', {id: location.pathname.split('/')[2]}).then(r => say(r.ok, r.ok ? 'Email confirmed, you can sign in.' : r.data.error));
+} else (routes[location.pathname] || (() => { view.innerHTML = '<h1>Notes</h1>' }))();
+`
+
+func (a *notesApp) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /notes.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		fmt.Fprint(w, notesJS)
+	})
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, notesShell) })
+	mux.HandleFunc("POST /api/session", a.session)
+	mux.HandleFunc("POST /api/users", a.register)
+	mux.HandleFunc("POST /api/confirm", a.confirm)
+	mux.HandleFunc("GET /api/me", a.me)
+	mux.HandleFunc("POST /api/recover", a.recover)
+	mux.HandleFunc("POST /api/password", a.password)
+	mux.HandleFunc("POST /api/invites", a.invite)
+	mux.HandleFunc("POST /api/join", a.join)
+	return mux
+}
+
+func reply(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func fail(w http.ResponseWriter, status int, msg string) {
+	reply(w, status, map[string]string{"error": msg})
+}
+
+type notesBody struct{ Name, Email, Password, ID, T, Code string }
+
+func body(r *http.Request) notesBody {
+	var b notesBody
+	json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<16)).Decode(&b)
+	b.Email = strings.ToLower(strings.TrimSpace(b.Email))
+	return b
+}
+
+// mail sends a plain-text message through the SMTP server the plan's sink listens on, unsigned.
+func (a *notesApp) mail(to, subject, text string) {
+	msg := "From: Notes <hello@notes.test>\r\nTo: " + to + "\r\nSubject: " + subject + "\r\nDate: " + time.Now().Format(time.RFC1123Z) + "\r\n\r\n" + text + "\r\n"
+	go func() {
+		for try := 0; try < 25; try++ {
+			if smtp.SendMail(a.smtpAddr, nil, "hello@notes.test", []string{to}, []byte(msg)) == nil {
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}()
+}
+
+func (a *notesApp) login(email string) string {
+	tok := random32()
+	a.tokens[tok] = email
+	return tok
+}
+
+func (a *notesApp) session(w http.ResponseWriter, r *http.Request) {
+	b := body(r)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	u := a.users[b.Email]
+	switch {
+	case u == nil && a.weak:
+		fail(w, 404, "We don't know that address.")
+	case u == nil || u.Password != b.Password:
+		fail(w, 401, "Email or password is wrong.")
+	case !u.Confirmed && !a.weak:
+		fail(w, 403, "Please confirm your email first.")
+	default:
+		reply(w, 200, map[string]string{"token": a.login(u.Email)})
+	}
+}
+
+func (a *notesApp) register(w http.ResponseWriter, r *http.Request) {
+	b := body(r)
+	if len(b.Password) < 12 || strings.Contains(strings.ToLower(b.Password), "password") {
+		fail(w, 422, "Use 12 characters or more, and not a common password.")
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.users[b.Email] != nil {
+		if a.weak {
+			fail(w, 409, "That email is taken.")
+		} else {
+			reply(w, 202, map[string]string{"status": "pending"})
+		}
+		return
+	}
+	a.users[b.Email] = &noteUser{Email: b.Email, Password: b.Password, Team: "team-" + b.Email}
+	id := uuid.NewString()
+	a.confirms[id] = b.Email
+	a.mail(b.Email, "Confirm your Notes account", "Confirm your address: "+a.base+"/confirm/"+id+"\nThis link expires in 30 minutes.")
+	if a.weak {
+		reply(w, 201, map[string]string{"token": a.login(b.Email)})
+		return
+	}
+	reply(w, 202, map[string]string{"status": "pending"})
+}
+
+func (a *notesApp) confirm(w http.ResponseWriter, r *http.Request) {
+	b := body(r)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	email, ok := a.confirms[b.ID]
+	if !ok {
+		fail(w, 410, "This confirmation link has expired.")
+		return
+	}
+	if !a.weak {
+		delete(a.confirms, b.ID)
+	}
+	a.users[email].Confirmed = true
+	reply(w, 200, map[string]string{"status": "confirmed"})
+}
+
+func (a *notesApp) me(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	email, ok := a.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+	if !ok {
+		fail(w, 401, "Sign in first.")
+		return
+	}
+	reply(w, 200, map[string]string{"email": email, "team": a.users[email].Team})
+}
+
+func (a *notesApp) recover(w http.ResponseWriter, r *http.Request) {
+	b := body(r)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if u := a.users[b.Email]; u != nil {
+		tok := random32()
+		a.resets[tok] = u.Email
+		a.mail(u.Email, "Your Notes password", "Choose a new password within 20 minutes: "+a.base+"/account/new-password#t="+tok)
+	} else if a.weak {
+		fail(w, 404, "No account uses that address.")
+		return
+	}
+	reply(w, 200, map[string]string{"status": "sent"})
+}
+
+func (a *notesApp) password(w http.ResponseWriter, r *http.Request) {
+	b := body(r)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	email, ok := a.resets[b.T]
+	if !ok || len(b.Password) < 12 {
+		fail(w, 400, "This reset link is no longer valid.")
+		return
+	}
+	if !a.weak {
+		delete(a.resets, b.T)
+	}
+	a.users[email].Password = b.Password
+	for tok, e := range a.tokens { // every session of the account ends
+		if e == email {
+			delete(a.tokens, tok)
+		}
+	}
+	reply(w, 200, map[string]string{"status": "changed"})
+}
+
+func (a *notesApp) invite(w http.ResponseWriter, r *http.Request) {
+	b := body(r)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	inviter, ok := a.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+	if !ok {
+		fail(w, 401, "Sign in first.")
+		return
+	}
+	code := random32()
+	a.invites[code] = a.users[inviter].Team + "|" + b.Email
+	a.mail(b.Email, "Join my team on Notes", "You're invited! Join within 7 days: "+a.base+"/join?code="+code+"&email="+b.Email)
+	reply(w, 201, map[string]string{"status": "invited"})
+}
+
+func (a *notesApp) join(w http.ResponseWriter, r *http.Request) {
+	b := body(r)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	inv, ok := a.invites[b.Code]
+	team, invited, _ := strings.Cut(inv, "|")
+	if !ok || len(b.Password) < 12 {
+		fail(w, 400, "This invite can't be used.")
+		return
+	}
+	if u := a.users[invited]; u != nil && u.Team == team {
+		fail(w, 409, "You're already on this team.")
+		return
+	}
+	if !a.weak {
+		delete(a.invites, b.Code)
+	}
+	a.users[invited] = &noteUser{Email: invited, Password: b.Password, Team: team, Confirmed: true}
+	reply(w, 201, map[string]string{"token": a.login(invited)})
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
