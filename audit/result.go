@@ -39,7 +39,8 @@ type Phase int
 const (
 	PhaseMain  Phase = iota // most checks, concurrently
 	PhaseJudge              // judge what the other checks saw (every error response, ...)
-	PhaseEnd                // end sessions (logout): nothing after them may need those sessions
+	PhaseFlows              // the account flows: they create accounts and send mail, so they come after the checks that read the app as it was
+	PhaseEnd                // end sessions (logout), read the flows' mail: nothing after them may need those sessions
 	PhaseBurst              // bounded bursts (rate limits): they may lock an account or an IP out, so they come last
 )
 

@@ -74,7 +74,7 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 		}
 		wg.Wait()
 	}
-	for _, phase := range []Phase{PhaseMain, PhaseJudge, PhaseEnd, PhaseBurst} {
+	for _, phase := range []Phase{PhaseMain, PhaseJudge, PhaseFlows, PhaseEnd, PhaseBurst} {
 		runPhase(phase)
 	}
 	blocked, allowed := t.ThirdParty()

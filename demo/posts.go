@@ -18,7 +18,6 @@ func (a *app) apiCreatePost(w http.ResponseWriter, r *http.Request) {
 	if !a.has(FlawNoPostLimit) && a.limited(w, key) {
 		return
 	}
-	a.failed(key) // every post counts against the window
 	var body struct{ Title, Body string }
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || strings.TrimSpace(body.Title) == "" {
 		if err != nil && a.has(FlawPanicBadJSON) {
@@ -27,6 +26,7 @@ func (a *app) apiCreatePost(w http.ResponseWriter, r *http.Request) {
 		a.apiError(w, http.StatusBadRequest, `send {"title": "…", "body": "…"}`, err)
 		return
 	}
+	a.failed(key) // every post created counts against the window (a malformed one creates nothing)
 	a.writes.Add(1)
 	a.mu.Lock()
 	p := post{AuthorID: u.ID, ID: len(a.posts) + 1, Community: id, Title: body.Title, Body: body.Body, Author: u.Name}

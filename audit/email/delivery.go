@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/emersion/go-msgauth/authres"
@@ -21,14 +22,8 @@ import (
 // domain's DNS, the alignment of that domain with the From domain (what DMARC needs), and the receiving server's
 // Authentication-Results when the mail came through a real mailbox. It runs after the flows.
 func Delivery(ctx context.Context, t *audit.Target) audit.Result {
-	var m *inbox.Message
-	for _, r := range t.ReceivedMail() {
-		if len(r.Raw) > 0 {
-			m = r
-			break
-		}
-	}
-	if m == nil {
+	msgs := bySubject(t.ReceivedMail())
+	if len(msgs) == 0 {
 		switch {
 		case t.Plan.Inbox.Kind == "":
 			return audit.NotRun(audit.ErrNoInbox.Error())
@@ -43,18 +38,52 @@ func Delivery(ctx context.Context, t *audit.Target) audit.Result {
 	if err != nil {
 		return audit.Undecided(err.Error())
 	}
+	var ev []audit.Evidence
+	var worst *audit.Result
+	for _, m := range msgs {
+		res := judgeMail(ctx, r, m)
+		ev = append(ev, res.Evidence...)
+		if worst == nil || (worst.Status == audit.Pass && res.Status != audit.Pass) {
+			worst = &res
+		}
+	}
+	worst.Evidence = ev
+	if worst.Status == audit.Pass && len(msgs) > 1 {
+		worst.Summary = fmt.Sprintf("all %d kinds of mail the flows received verify: %s", len(msgs), worst.Summary)
+	}
+	return *worst
+}
+
+// bySubject keeps one signed message per subject (at most 4), in subject order: the report does not depend on
+// which flow's mail came first.
+func bySubject(all []*inbox.Message) []*inbox.Message {
+	seen := map[string]*inbox.Message{}
+	for _, m := range all {
+		if len(m.Raw) > 0 && seen[m.Subject] == nil {
+			seen[m.Subject] = m
+		}
+	}
+	var out []*inbox.Message
+	for _, m := range seen {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Subject < out[j].Subject })
+	return out[:min(len(out), 4)]
+}
+
+// judgeMail verifies one message's DKIM signatures and their alignment with its From domain.
+func judgeMail(ctx context.Context, r *dnsq.Resolver, m *inbox.Message) audit.Result {
 	from := strings.ToLower(domainPart(m.From))
-	ev := []audit.Evidence{audit.Note("the mail", fmt.Sprintf("%q from %s, %d bytes", m.Subject, m.From, len(m.Raw)))}
+	ev := []audit.Evidence{audit.Note("the mail", fmt.Sprintf("%q from %s", m.Subject, m.From))}
 	verifs, err := dkim.VerifyWithOptions(bytes.NewReader(m.Raw), &dkim.VerifyOptions{LookupTXT: lookupTXT(ctx, r), MaxVerifications: 5})
 	if err != nil {
 		return audit.Undecided("reading the mail's signatures: "+err.Error(), ev...)
 	}
 	ev = append(ev, receivedResults(m)...)
 	if len(verifs) == 0 {
-		return audit.Failed(0, "the app's mail carries no DKIM signature: receivers cannot tell it from a forgery, and DMARC fails unless SPF aligns", ev...)
+		return audit.Failed(0, fmt.Sprintf("the app's mail (%q) carries no DKIM signature: receivers cannot tell it from a forgery, and DMARC fails unless SPF aligns", m.Subject), ev...)
 	}
-	var good, aligned []string
-	var problems []string
+	var good, aligned, problems []string
 	for _, v := range verifs {
 		line := "d=" + v.Domain + ": "
 		switch {

@@ -68,21 +68,6 @@ func Reset(ctx context.Context, t *audit.Target) audit.Result {
 	return b.judge("password-reset request", audit.Medium)
 }
 
-// writesOnly is the result of a burst that would write to the app without active: true.
-func writesOnly(what string) func(context.Context, *audit.Target) audit.Result {
-	return func(_ context.Context, t *audit.Target) audit.Result {
-		if !t.Plan.Active {
-			return audit.NotRun(fmt.Sprintf("not automated in this version (a burst of %s writes to the app, so it will need active: true): check by hand that a few quick %s get 429", what, what))
-		}
-		return audit.Undecided(fmt.Sprintf("the burst of %s is not automated in this version: check by hand that a few quick ones get 429", what))
-	}
-}
-
-var (
-	Signup = writesOnly("sign-ups")
-	Invite = writesOnly("invites")
-)
-
 // Post, with active: true only, creates canary posts as account A through the app's own API, in a bounded burst,
 // and removes every one it created afterwards.
 func Post(ctx context.Context, t *audit.Target) audit.Result {

@@ -20,6 +20,11 @@ var volatile = []struct {
 	with string
 }{
 	{regexp.MustCompile(`(demo\.test|127\.0\.0\.1|localhost):\d{2,5}`), "${1}:PORT"},
+	{regexp.MustCompile(`\+lr-([a-z\-]+)-[a-z2-7]{8}@`), "+lr-${1}-RAND@"}, // the flows' fresh addresses
+	{regexp.MustCompile(`lrxss\d+`), "lrxssN"},
+	{regexp.MustCompile(`\b\d+ bytes\b`), "N bytes"},                          // a signed mail's size (its date, its signature)                                // the stored-XSS marker
+	{regexp.MustCompile(`\b\d+ (pages, scripts and JSON documents)`), "N $1"}, // what the walk saw, by timing
+	{regexp.MustCompile(`p=MII[A-Za-z0-9+/=]+`), "p=DKIMKEY"},                 // the demo's signing key, made per run
 	{regexp.MustCompile(`[A-Za-z0-9_\-+/=]{1,4}…[A-Za-z0-9_\-+/=]{1,4}`), "SECRET…"},
 	{regexp.MustCompile(`\b[0-9a-f]{10,40}\b`), "HASH"},
 	{regexp.MustCompile(`/tmp/[\w.\-/]+`), "TMPDIR"},

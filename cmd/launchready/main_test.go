@@ -53,16 +53,13 @@ func TestDemoCommand(t *testing.T) {
 	}{
 		{"flawed fails on high", "demo-flawed.golden.md", []string{"demo", "--no-tui", "--fail-on", "high"}, exitFindings,
 			func(id, s string) bool {
-				return s == "fail" || s == "warn" || strings.HasPrefix(id, "ops.") || (s == "skipped" && activeOnly(id))
+				return s == "fail" || s == "warn" || strings.HasPrefix(id, "ops.")
 			}},
 		{"hardened passes", "demo-hardened.golden.md", []string{"demo", "--hardened", "--no-tui", "--fail-on", "high"}, exitOK,
 			func(id, s string) bool {
 				switch id {
 				case "authz.predictable-ids": // the demo keeps small integer IDs; the UUID fixture app of audit/authz passes
 					return s == "warn"
-				}
-				if s == "skipped" && activeOnly(id) { // writes only with active: true
-					return true
 				}
 				return s == "pass" || strings.HasPrefix(id, "ops.")
 			}},
@@ -219,10 +216,10 @@ func TestDownHostStillReports(t *testing.T) {
 // activeOnly names the checks that write to the app, skipped without active: true.
 func activeOnly(id string) bool {
 	switch id {
-	case "authz.idor-write", "ratelimit.signup", "ratelimit.invite", "ratelimit.post", "input.stored-xss":
+	case "authz.idor-write", "ratelimit.signup", "ratelimit.invite", "ratelimit.post", "input.stored-xss", "email.delivery":
 		return true
 	}
-	return false
+	return strings.HasPrefix(id, "auth.") && id != "auth.user-enumeration" // enumeration compares logins passively
 }
 
 // A whole flawed demo audit stays inside its bounds: no burst over its cap, the request budget kept, no write.
@@ -233,11 +230,21 @@ func TestAuditTrafficIsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	if _, err := runAudit(t.Context(), plan, srv.Getenv, &outputOptions{}, &stdout, &stderr); err != nil {
+	jsonPath := filepath.Join(t.TempDir(), "passive.json")
+	if _, err := runAudit(t.Context(), plan, srv.Getenv, &outputOptions{json: jsonPath}, &stdout, &stderr); err != nil {
 		t.Fatal(err)
 	}
-	// Logins of the audit itself: a few per account (HTTP, browser, fresh), besides the 20 of the burst.
-	if n := srv.Hits("POST /login"); n > 20+12 {
+	for _, r := range readReport(t, jsonPath).Results {
+		if activeOnly(r.ID) && r.Status != "skipped" {
+			t.Errorf("%s writes to the app but ran in a passive audit: %s %q", r.ID, r.Status, r.Summary)
+		}
+		if strings.HasPrefix(r.ID, "auth.") && r.Status == "skipped" && !strings.Contains(r.Summary, "set active: true in the plan to run the sign-up, reset and invite flows") {
+			t.Errorf("%s is skipped without saying how to run it: %q", r.ID, r.Summary)
+		}
+	}
+	// Logins of the audit itself: a few per account (HTTP, browser, fresh), besides the 20 of the burst and the two
+	// wrong-password logins auth.user-enumeration compares.
+	if n := srv.Hits("POST /login"); n > 20+12+2 {
 		t.Errorf("%d POST /login: the login burst went over its cap", n)
 	}
 	if n := srv.Hits("POST /forgot-password"); n > 20 {
