@@ -105,9 +105,27 @@ func TestFlowsWork(t *testing.T) {
 		t.Errorf("old password after reset: %d, want 401", code)
 	}
 
-	// Sign-up gives a community of one's own.
-	if code, body := newClient(t, s).do("POST", "/signup", url.Values{"name": {"Dana"}, "email": {"dana@example.test"}, "password": {"long-enough-pw"}}); code != 200 || !strings.Contains(body, "Dana&#39;s community") {
+	// Sign-up asks to confirm the address first; the link works once and then the account has a community of its own.
+	dana := newClient(t, s)
+	if code, body := dana.do("POST", "/signup", url.Values{"name": {"Dana"}, "email": {"dana@example.test"}, "password": {"long-enough-pw"}}); code != 200 || !strings.Contains(body, "Check your email") {
 		t.Errorf("signup: %d", code)
+	}
+	if code, _ := dana.do("POST", "/login", url.Values{"email": {"dana@example.test"}, "password": {"long-enough-pw"}}); code != 403 {
+		t.Errorf("login before confirming: %d, want 403", code)
+	}
+	mail = s.Outbox()
+	confirm, _ := url.Parse(mail[len(mail)-1].Body)
+	if code, _ := dana.do("GET", confirm.RequestURI(), nil); code != 200 {
+		t.Errorf("confirming: %d", code)
+	}
+	if code, _ := dana.do("GET", confirm.RequestURI(), nil); code != 400 {
+		t.Errorf("confirming again: %d, want 400", code)
+	}
+	if code, body := dana.do("POST", "/login", url.Values{"email": {"dana@example.test"}, "password": {"long-enough-pw"}}); code != 200 || !strings.Contains(body, "Dana&#39;s community") {
+		t.Errorf("login after confirming: %d", code)
+	}
+	if code, _ := newClient(t, s).do("POST", "/signup", url.Values{"name": {"Eve"}, "email": {"eve@example.test"}, "password": {"123456"}}); code != 400 {
+		t.Errorf("signup with 123456: %d, want 400", code)
 	}
 }
 
