@@ -50,6 +50,7 @@ const (
 	modeArea
 	modeCheck
 	modeOps
+	modeAsk
 )
 
 // AuditModel is the live scorecard and everything opened from it.
@@ -62,6 +63,7 @@ type AuditModel struct {
 	ops      *huh.Form
 	answer   *audit.Ops
 	opsDraft *opsDraft
+	asking   *ask
 
 	width, height int
 	started, now  time.Time
@@ -158,14 +160,22 @@ func (m *AuditModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.merge(msg.Results, msg.Sent)
 		m.message = fmt.Sprintf("re-ran %d %s", len(msg.Results), plural(len(msg.Results), "check"))
 		m.refreshDetail()
+	case AskMsg:
+		return m, m.onAsk(msg)
 	case tea.KeyPressMsg:
-		if m.mode == modeOps {
+		switch m.mode {
+		case modeOps:
 			return m.updateOps(msg)
+		case modeAsk:
+			return m.updateAsk(msg)
 		}
 		return m.keypress(msg)
 	}
-	if m.mode == modeOps {
+	switch m.mode {
+	case modeOps:
 		return m.updateOps(msg)
+	case modeAsk:
+		return m.updateAsk(msg)
 	}
 	return m, nil
 }

@@ -228,3 +228,41 @@ func TestOpsAnswersRerunTheOpsChecks(t *testing.T) {
 	}
 	tm.Quit()
 }
+
+// The paste inbox asks for links over the running audit: two questions at once are asked one after the other, the
+// answers reach the flows that asked, and esc gives up on one.
+func TestPasteLinkPrompt(t *testing.T) {
+	m := newModel(nil)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
+	for _, msg := range midAudit() {
+		tm.Send(msg)
+	}
+	first, second := make(chan string, 1), make(chan string, 1)
+	tm.Send(AskMsg{Prompt: "Open the mail the app just sent to qa+lr-reset-x@example.com and paste the link", Reply: first})
+	tm.Send(AskMsg{Prompt: "Open the mail the app just sent to qa+lr-invite-y@example.com and paste the link", Reply: second})
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), "qa+lr-reset-x@example.com") }, teatest.WithDuration(10*time.Second))
+	time.Sleep(150 * time.Millisecond)
+	tm.Type("https://app.example/reset?token=abc")
+	time.Sleep(150 * time.Millisecond)
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	select {
+	case got := <-first:
+		if got != "https://app.example/reset?token=abc" {
+			t.Errorf("first answer %q", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first answer never came back")
+	}
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), "invite-y@example.com") }, teatest.WithDuration(10*time.Second))
+	time.Sleep(150 * time.Millisecond)
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+	select {
+	case got := <-second:
+		if got != "" {
+			t.Errorf("esc answered %q, want nothing", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("esc did not answer the second question")
+	}
+	tm.Quit()
+}

@@ -36,6 +36,8 @@ func (m *AuditModel) Render() string {
 		body = m.checkView(bodyHeight)
 	case modeOps:
 		body = m.opsView(bodyHeight)
+	case modeAsk:
+		body = m.askView()
 	}
 	body = lipgloss.NewStyle().Height(bodyHeight).MaxHeight(bodyHeight).Render(body)
 	return lipgloss.JoinVertical(lipgloss.Left, header, body, footer)
@@ -81,7 +83,7 @@ func (m *AuditModel) footer() string {
 	if m.message != "" {
 		lines = append(lines, m.styles.Message.Width(m.width).Render(m.message))
 	}
-	if m.mode != modeOps {
+	if m.mode != modeOps && m.mode != modeAsk {
 		// bubbles' help can overrun its width by one item when the ellipsis lands on the last column: cut each line.
 		for _, l := range strings.Split(m.help.View(m.keys), "\n") {
 			lines = append(lines, truncate(l, m.width))

@@ -29,6 +29,7 @@ func runChecks(ctx context.Context, plan *audit.Plan, list []audit.Check, getenv
 	if err != nil {
 		return exitUsage, usageError{fmt.Errorf("plan: %w", err)}
 	}
+	target.Ask = lineAsker(os.Stdin, stderr) // the paste inbox asks for each link
 	// Colour only where the terminal takes it: colorprofile strips it for pipes, files and NO_COLOR.
 	stdout = colorprofile.NewWriter(stdout, os.Environ())
 	progress := stdout

@@ -51,6 +51,7 @@ func runTUI(ctx context.Context, plan *audit.Plan, list []audit.Check, getenv fu
 		entries = append(entries, c.Entry)
 	}
 	var p *tea.Program
+	target.Ask = tuiAsker(&p)
 	model := tui.NewAuditModel(tui.Options{
 		Target: target.App.String(), Checks: entries, Budget: target.Probe.Remaining(), Plan: plan,
 		Cancel: cancel, Exports: true,
@@ -115,6 +116,7 @@ func rerun(p *tea.Program, ids []string, plan *audit.Plan, list []audit.Check, g
 		p.Send(tui.RerunDoneMsg{})
 		return
 	}
+	t.Ask = tuiAsker(&p)
 	events := make(chan audit.Event, 16)
 	go func() {
 		for ev := range events {
