@@ -3,6 +3,7 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -25,15 +26,18 @@ type WizardResult struct {
 
 // wizardDraft holds the form's values as text.
 type wizardDraft struct {
-	app, api                 string
-	aEmail, aPass            string
-	bEmail, bPass            string
-	domain, selectors, inbox string
-	repo, logs               string
-	active                   bool
-	skip                     []string
-	saveTo                   string
-	start                    bool
+	app, api                  string
+	aEmail, aPass             string
+	bEmail, bPass             string
+	domain, selectors, inbox  string
+	inboxAddress, inboxListen string
+	imapServer, imapUser      string
+	imapPass                  string
+	repo, logs                string
+	active                    bool
+	skip                      []string
+	saveTo                    string
+	start                     bool
 }
 
 // WizardModel asks for what an audit needs, page by page, validating as the user moves on: the URLs must parse
@@ -58,6 +62,10 @@ func NewWizard(prefill *audit.Plan, reach func(string) error) *WizardModel {
 		d.selectors, d.logs = strings.Join(p.Email.DKIMSelectors, ", "), strings.Join(p.Logs, ", ")
 		if p.Inbox.Kind != "" {
 			d.inbox = p.Inbox.Kind
+		}
+		d.inboxAddress, d.inboxListen, d.imapServer, d.imapUser = p.Inbox.Address, p.Inbox.Listen, p.Inbox.Server, p.Inbox.User
+		if p.Inbox.PasswordEnv != "" {
+			d.imapPass = "$" + p.Inbox.PasswordEnv
 		}
 		if a := p.Accounts.A; a != nil {
 			d.aEmail, d.aPass = a.Email, "$"+a.PasswordEnv
@@ -102,6 +110,24 @@ func NewWizard(prefill *audit.Plan, reach func(string) error) *WizardModel {
 				Placeholder("resend, google").Value(&d.selectors),
 			huh.NewSelect[string]().Title("Inbox for sign-up, reset and invite mail").Options(inboxes...).Value(&d.inbox),
 		).Title("3/5 · Email"),
+		huh.NewGroup(
+			huh.NewInput().Title("Where the SMTP sink listens").Description("Point the staging app's SMTP settings here (no TLS, any credentials). Loopback only.").
+				Placeholder("127.0.0.1:2525").Value(&d.inboxListen).Validate(loopbackListen),
+			huh.NewInput().Title("Address to sign up and invite with").Description("Each flow uses a fresh plus-address of it (qa+lr-signup-x7k2@…); the sink takes any.").
+				Placeholder("qa@example.com").Value(&d.inboxAddress).Validate(optionalEmail),
+		).Title("3/5 · Email: the SMTP sink").WithHideFunc(func() bool { return d.inbox != "smtp" }),
+		huh.NewGroup(
+			huh.NewInput().Title("IMAP server").Placeholder("imaps://imap.example.com:993").Value(&d.imapServer).Validate(nonEmpty("the IMAP server")),
+			huh.NewInput().Title("Mailbox address").Description("Its plus-addresses must arrive in it (Gmail, Fastmail, Outlook do).").
+				Value(&d.inboxAddress).Validate(email),
+			huh.NewInput().Title("IMAP user").Value(&d.imapUser).Validate(nonEmpty("the IMAP user")),
+			huh.NewInput().Title("IMAP password").Description("Typed here it stays in memory; or $NAME of a variable that holds it.").
+				EchoMode(huh.EchoModePassword).Value(&d.imapPass).Validate(nonEmpty("a password or $VARIABLE")),
+		).Title("3/5 · Email: the test mailbox").WithHideFunc(func() bool { return d.inbox != "imap" }),
+		huh.NewGroup(
+			huh.NewInput().Title("Your address").Description("The app's mail goes to plus-addresses of it; you paste each link when asked.").
+				Value(&d.inboxAddress).Validate(email),
+		).Title("3/5 · Email: pasting links").WithHideFunc(func() bool { return d.inbox != "paste" }),
 		huh.NewGroup(
 			huh.NewInput().Title("Repository path (optional)").Description("Scanned with its git history for secrets.").
 				Placeholder("./").Value(&d.repo).Validate(existing),
@@ -153,6 +179,26 @@ func (w *WizardModel) url(required bool) func(string) error {
 func email(s string) error {
 	if at := strings.LastIndex(s, "@"); at < 1 || !strings.Contains(s[at:], ".") {
 		return errors.New("an email address, like alice@example.com")
+	}
+	return nil
+}
+
+func optionalEmail(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	return email(s)
+}
+
+// loopbackListen accepts an empty answer (the default 127.0.0.1:2525) or a loopback host:port.
+func loopbackListen(s string) error {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(s)
+	if ip := net.ParseIP(host); err != nil || port == "" || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+		return errors.New("a loopback host:port, like 127.0.0.1:2525")
 	}
 	return nil
 }
@@ -265,9 +311,15 @@ func (w *WizardModel) build() *WizardResult {
 	if dom := strings.Trim(strings.TrimSpace(d.domain), "."); dom != "" {
 		p.Email = audit.Email{Domain: dom, DKIMSelectors: splitList(d.selectors)}
 	}
-	p.Inbox.Kind = ""
-	if d.inbox != "none" {
-		p.Inbox.Kind = d.inbox
+	p.Inbox = audit.Inbox{Timeout: p.Inbox.Timeout}
+	switch d.inbox {
+	case "smtp":
+		p.Inbox.Kind, p.Inbox.Listen, p.Inbox.Address = "smtp", strings.TrimSpace(d.inboxListen), strings.TrimSpace(d.inboxAddress)
+	case "imap":
+		p.Inbox.Kind, p.Inbox.Server, p.Inbox.User, p.Inbox.Address = "imap", strings.TrimSpace(d.imapServer), strings.TrimSpace(d.imapUser), strings.TrimSpace(d.inboxAddress)
+		p.Inbox.PasswordEnv = account("", d.imapPass, "LR_INBOX_PASSWORD").PasswordEnv
+	case "paste":
+		p.Inbox.Kind, p.Inbox.Address = "paste", strings.TrimSpace(d.inboxAddress)
 	}
 	r.Plan = &p
 	return r

@@ -74,7 +74,10 @@ func TestWizardBuildsAPlanWithoutPasswords(t *testing.T) {
 		{"App URL", [][]tea.Msg{{enter}, {enter}}}, // app (pre-filled), API (empty)
 		{"Account A email", [][]tea.Msg{append(typed("alice@app.example"), enter), append(typed("s3cret-A-pass"), enter),
 			append(typed("bob@app.example"), enter), append(typed("$LR_B"), enter)}},
-		{"Sending domain", [][]tea.Msg{append(typed("app.example"), enter), append(typed("resend"), enter), {enter}}},
+		{"Sending domain", [][]tea.Msg{append(typed("app.example"), enter), append(typed("resend"), enter),
+			{tea.KeyPressMsg{Code: tea.KeyDown}, tea.KeyPressMsg{Code: tea.KeyDown}, enter}}}, // inbox: imap
+		{"IMAP server", [][]tea.Msg{append(typed("imaps://imap.app.example:993"), enter), append(typed("qa@app.example"), enter),
+			append(typed("qa@app.example"), enter), append(typed("mailbox-s3cret"), enter)}},
 		{"Repository path", [][]tea.Msg{{enter}, {enter}}},
 		{"Run active tests?", [][]tea.Msg{{enter}, {enter}, {enter}, {enter}}},
 	}
@@ -99,6 +102,9 @@ func TestWizardBuildsAPlanWithoutPasswords(t *testing.T) {
 	}
 	if p.Email.Domain != "app.example" || len(p.Email.DKIMSelectors) != 1 || len(p.Resolve) != 1 || p.Limits.Requests != 500 {
 		t.Errorf("plan %+v", p)
+	}
+	if p.Inbox.Kind != "imap" || p.Inbox.Server != "imaps://imap.app.example:993" || p.Inbox.PasswordEnv != "LR_INBOX_PASSWORD" || res.Passwords["LR_INBOX_PASSWORD"] != "mailbox-s3cret" {
+		t.Errorf("inbox %+v", p.Inbox)
 	}
 	data, _ := yaml.Marshal(p)
 	if strings.Contains(string(data), "s3cret") {
