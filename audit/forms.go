@@ -54,6 +54,74 @@ func (t *Target) ResetSubmission(ctx context.Context, jar http.CookieJar, email 
 	return nil, fmt.Errorf("%w: no password-reset form found (set paths.reset in the plan)", ErrNoForm)
 }
 
+var signupWords = regexp.MustCompile(`(?i)sign ?up|register|create (an |your )?account|get started|join`)
+
+// SignupSubmission finds the sign-up form in the server-rendered HTML (paths.signup, or a "sign up" link of the
+// login page or the app's first page) and returns the request that signs email up with password; every password
+// field gets it (a confirmation too) and the other text fields a name.
+func (t *Target) SignupSubmission(ctx context.Context, jar http.CookieJar, email, password string) (*probe.Request, error) {
+	var candidates []string
+	if t.Plan.Paths.Signup != "" {
+		candidates = append(candidates, t.Resolve(t.Plan.Paths.Signup).String())
+	}
+	for _, start := range []*url.URL{t.loginStart(), t.App} {
+		if resp, err := t.Probe.Do(ctx, &probe.Request{URL: start.String(), Jar: jar, Follow: 5}); err == nil {
+			base, _ := url.Parse(resp.URL)
+			candidates = append(candidates, linksMatching(resp.Body, base, signupWords)...)
+		}
+	}
+	if form, page, ok := t.firstForm(ctx, jar, candidates, findPasswordForm); ok {
+		form.Values.Set(form.User, email)
+		for _, name := range form.Passwords {
+			form.Values.Set(name, password)
+		}
+		for _, name := range form.Text {
+			form.Values.Set(name, "Launch Ready")
+		}
+		return submission(form, page, jar), nil
+	}
+	return nil, fmt.Errorf("%w: no sign-up form in the server's HTML (set paths.signup in the plan; a form drawn by JavaScript is not sent in a burst)", ErrNoForm)
+}
+
+var inviteWords = regexp.MustCompile(`(?i)invite|members|team|people|collaborators`)
+
+// InviteSubmission finds the invite form account s sees (paths.invite, or an "invite"/"members"/"team" link of
+// the app's pages as s) and returns the request that invites email, carrying s's credentials.
+func (t *Target) InviteSubmission(ctx context.Context, s *Session, email string) (*probe.Request, error) {
+	var candidates []string
+	if t.Plan.Paths.Invite != "" {
+		candidates = append(candidates, t.Resolve(t.Plan.Paths.Invite).String())
+	}
+	if resp, err := t.Probe.Do(ctx, s.Apply(&probe.Request{URL: t.App.String(), Follow: 5})); err == nil {
+		base, _ := url.Parse(resp.URL)
+		candidates = append(candidates, linksMatching(resp.Body, base, inviteWords)...)
+	}
+	for i, c := range candidates {
+		u, err := url.Parse(c)
+		if i >= maxFormPages || err != nil || !t.Probe.InScope(u) {
+			continue
+		}
+		resp, err := t.Probe.Do(ctx, s.Apply(&probe.Request{URL: c, Follow: 5}))
+		if err != nil {
+			continue
+		}
+		base, _ := url.Parse(resp.URL)
+		if form, ok := findEmailForm(resp.Body, base); ok {
+			form.Values.Set(form.User, email)
+			req := submission(form, resp.URL, s.Jar)
+			return s.Apply(req), nil
+		}
+	}
+	return nil, fmt.Errorf("%w: no invite form in the server's HTML of A's pages (set paths.invite in the plan; a form drawn by JavaScript is not sent in a burst)", ErrNoForm)
+}
+
+func (t *Target) loginStart() *url.URL {
+	if t.Plan.Paths.Login != "" {
+		return t.Resolve(t.Plan.Paths.Login)
+	}
+	return t.App
+}
+
 func submission(form *htmlForm, page string, jar http.CookieJar) *probe.Request {
 	req := &probe.Request{Method: form.Method, URL: form.Action, Jar: jar, Header: http.Header{"Referer": {page}}}
 	if form.Method == http.MethodPost {

@@ -16,6 +16,9 @@ type htmlForm struct {
 	Values   url.Values // every field with its default value (hidden CSRF tokens included)
 	User     string     // name of the email/username field
 	Password string     // name of the password field
+	// Passwords are every password field (a sign-up's confirmation too); Text the other text fields (a name).
+	Passwords []string
+	Text      []string
 }
 
 var userField = regexp.MustCompile(`(?i)e-?mail|user|login|identifier|account`)
@@ -42,6 +45,7 @@ func findPasswordForm(page []byte, base *url.URL) (*htmlForm, bool) {
 				if f.Password == "" {
 					f.Password = name
 				}
+				f.Passwords = append(f.Passwords, name)
 			case "email":
 				if f.User == "" {
 					f.User = name
@@ -69,6 +73,11 @@ func findPasswordForm(page []byte, base *url.URL) (*htmlForm, bool) {
 			}
 			if f.User == "" && len(textFields) > 0 {
 				f.User = textFields[0]
+			}
+		}
+		for _, name := range textFields {
+			if name != f.User {
+				f.Text = append(f.Text, name)
 			}
 		}
 		return f, true

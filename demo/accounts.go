@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -42,6 +43,10 @@ func (a *app) passwordProblem(p string) string {
 // signup creates an unverified account with a community of its own and mails a confirmation link. Without
 // verification (flaw) it logs the account in at once.
 func (a *app) signup(w http.ResponseWriter, r *http.Request) {
+	if !a.has(FlawNoSignupLimit) && a.limited(w, "signup-ip:"+clientIP(r)) {
+		return
+	}
+	a.failed("signup-ip:" + clientIP(r)) // every attempt counts against the window
 	name, email, password := strings.TrimSpace(r.PostFormValue("name")), strings.TrimSpace(r.PostFormValue("email")), r.PostFormValue("password")
 	if name == "" || !strings.Contains(email, "@") {
 		a.render(w, http.StatusBadRequest, pageData{Title: "Sign up", Form: signupForm, CSRF: randomSecret(), Error: "Give a name and a valid email."})
@@ -214,6 +219,9 @@ func (a *app) invitePost(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
+	if a.inviteLimited(w, u) {
+		return
+	}
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	if !strings.Contains(email, "@") {
 		a.render(w, http.StatusBadRequest, pageData{Title: "Members", User: u.Email, Form: inviteForm, CSRF: randomSecret(), Error: "Give a valid email."})
@@ -226,7 +234,7 @@ func (a *app) invitePost(w http.ResponseWriter, r *http.Request) {
 // apiInvite is the same invitation for the app's JavaScript.
 func (a *app) apiInvite(w http.ResponseWriter, r *http.Request) {
 	u := a.apiUser(w, r)
-	if u == nil {
+	if u == nil || a.inviteLimited(w, u) {
 		return
 	}
 	var body struct {
@@ -239,6 +247,16 @@ func (a *app) apiInvite(w http.ResponseWriter, r *http.Request) {
 	a.invite(u, body.Email)
 	w.WriteHeader(http.StatusCreated)
 	writeJSON(w, map[string]string{"status": "invited"})
+}
+
+// inviteLimited answers 429 once u has sent five invites in a minute (hardened), and counts this one.
+func (a *app) inviteLimited(w http.ResponseWriter, u *user) bool {
+	key := "invite:" + strconv.Itoa(u.ID)
+	if !a.has(FlawNoInviteLimit) && a.limited(w, key) {
+		return true
+	}
+	a.failed(key)
+	return false
 }
 
 // invite creates a single-use, seven-day invitation to u's community and mails it.

@@ -62,6 +62,8 @@ const (
 	FlawInviteDuplicate    Flaw = "invite-duplicate-membership"
 	FlawLocalhostLinks     Flaw = "localhost-confirm-link"
 	FlawOldPasswordWorks   Flaw = "old-password-survives-reset"
+	FlawNoSignupLimit      Flaw = "no-signup-limit"
+	FlawNoInviteLimit      Flaw = "no-invite-limit"
 )
 
 // flawText says what each flaw does, for `launchready demo --list-flaws` and the tests.
@@ -121,6 +123,8 @@ var flawText = map[Flaw]string{
 	FlawInviteDuplicate:    "an invite to an address that is already a member adds it a second time",
 	FlawLocalhostLinks:     "the confirmation mail links to http://localhost:3000 (the site URL was never set for production)",
 	FlawOldPasswordWorks:   "after a password reset the old password still logs in (a legacy hash column is never cleared)",
+	FlawNoSignupLimit:      "sign-ups are never limited",
+	FlawNoInviteLimit:      "sending invites is never limited",
 }
 
 // Flaws is a set of switched-on flaws.

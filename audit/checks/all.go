@@ -34,6 +34,8 @@ var implemented = map[string]struct {
 	"authz.predictable-ids":       {run: authz.PredictableIDs},
 	"ratelimit.login":             {run: ratelimit.Login, phase: audit.PhaseBurst},
 	"ratelimit.reset":             {run: ratelimit.Reset, phase: audit.PhaseBurst},
+	"ratelimit.signup":            {run: ratelimit.Signup, phase: audit.PhaseBurst},
+	"ratelimit.invite":            {run: ratelimit.Invite, phase: audit.PhaseBurst},
 	"ratelimit.post":              {run: ratelimit.Post, phase: audit.PhaseBurst},
 	"headers.hsts":                {run: headers.HSTS},
 	"headers.csp":                 {run: headers.CSP},

@@ -68,6 +68,52 @@ func Reset(ctx context.Context, t *audit.Target) audit.Result {
 	return b.judge("password-reset request", audit.Medium)
 }
 
+// burstAddress is a fresh address for the i-th write of a burst: a plus-address of the inbox's (its mail stays with
+// the audit), or of example.com, whose mail goes nowhere.
+func burstAddress(t *audit.Target, tag string, i int) string {
+	local, domain := "launchready", "example.com"
+	if l, d, ok := strings.Cut(t.Plan.Inbox.Address, "@"); ok && l != "" && d != "" {
+		local, domain = strings.SplitN(l, "+", 2)[0], d
+	}
+	return fmt.Sprintf("%s+lr-%s-%s-%d@%s", local, tag, random(3), i, domain)
+}
+
+// Signup, with active: true only, sends a bounded burst of sign-ups with fresh addresses through the app's own form.
+// Each accepted one is a new, unconfirmed account on the target.
+func Signup(ctx context.Context, t *audit.Target) audit.Result {
+	if !t.Plan.Active {
+		return audit.NotRun("a burst of up to 20 sign-ups creates accounts: set active: true in the plan to allow it")
+	}
+	password := "Lr-burst-" + random(8)
+	t.Probe.Redactor().Add(password)
+	jar, _ := cookiejar.New(nil)
+	if _, err := t.SignupSubmission(ctx, jar, burstAddress(t, "signup", 0), password); err != nil {
+		return audit.Undecided(err.Error())
+	}
+	b := run(ctx, t, func(i int) (*probe.Request, error) {
+		jar, _ := cookiejar.New(nil) // a new visitor each time, as a sign-up script would be
+		return t.SignupSubmission(ctx, jar, burstAddress(t, "signup", i), password)
+	})
+	return b.judge("sign-up", audit.Medium)
+}
+
+// Invite, with active: true only, has account A send a bounded burst of invites to fresh addresses through its
+// invite form.
+func Invite(ctx context.Context, t *audit.Target) audit.Result {
+	if !t.Plan.Active {
+		return audit.NotRun("a burst of up to 20 invites sends mail: set active: true in the plan to allow it")
+	}
+	a, err := t.Login(ctx, "a")
+	if err != nil {
+		return audit.LoginOutcome(err)
+	}
+	if _, err := t.InviteSubmission(ctx, a, burstAddress(t, "invite", 0)); err != nil {
+		return audit.Undecided(err.Error())
+	}
+	b := run(ctx, t, func(i int) (*probe.Request, error) { return t.InviteSubmission(ctx, a, burstAddress(t, "invite", i)) })
+	return b.judge("invite", audit.Medium)
+}
+
 // Post, with active: true only, creates canary posts as account A through the app's own API, in a bounded burst,
 // and removes every one it created afterwards.
 func Post(ctx context.Context, t *audit.Target) audit.Result {

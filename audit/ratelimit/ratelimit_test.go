@@ -92,10 +92,33 @@ func TestBurstBounds(t *testing.T) {
 
 func TestWriteBurstsNeedActive(t *testing.T) {
 	tg, _ := audit.NewTarget(&audit.Plan{App: "https://127.0.0.1/"}, nil)
-	for _, check := range []func(context.Context, *audit.Target) audit.Result{Post} { // says what active: true is for
+	for _, check := range []func(context.Context, *audit.Target) audit.Result{Signup, Invite, Post} { // all say what active: true is for
 		if got := check(t.Context(), tg); got.Status != audit.Skipped || !strings.Contains(got.Summary, "active: true") {
 			t.Errorf("got %s %q", got.Status, got.Summary)
 		}
+	}
+}
+
+// Sign-up and invite bursts through the app's own forms: refused after a few on the hardened demo, never on the
+// flawed one.
+func TestSignupAndInviteBurstsActive(t *testing.T) {
+	tests := []struct {
+		name  string
+		check func(context.Context, *audit.Target) audit.Result
+		flaw  demo.Flaw
+	}{
+		{"sign-up", Signup, demo.FlawNoSignupLimit},
+		{"invite", Invite, demo.FlawNoInviteLimit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.check(t.Context(), demotest.ActiveTarget(t, demotest.Only(tt.flaw))); got.Status != audit.Fail || !strings.Contains(got.Summary, "none refused") {
+				t.Errorf("flawed: %s %q", got.Status, got.Summary)
+			}
+			if got := tt.check(t.Context(), demotest.ActiveTarget(t, demo.Hardened())); got.Status != audit.Pass || !strings.Contains(got.Summary, "limited after") {
+				t.Errorf("hardened: %s %q", got.Status, got.Summary)
+			}
+		})
 	}
 }
 
