@@ -129,7 +129,7 @@ func (p *Page) SubmitForm(ctx context.Context, u, kind string, fill Fill) (*Form
 	before := len(p.Traffic())
 	_, hasButton := p.rod.Timeout(time.Second).Element(`[data-lr="submit"]`)
 	start := time.Now()
-	p.submitMarked(hasButton == nil)
+	p.press(hasButton == nil, `[data-lr-fill]`)
 	res.Took = time.Since(start)
 	res.Landing = p.URL()
 	for _, x := range p.Traffic()[before:] {
@@ -155,24 +155,6 @@ func typeInto(el interface {
 }, text string) error {
 	_ = el.SelectAllText()
 	return el.Input(text)
-}
-
-// submitMarked clicks the marked submit control (or presses Enter in the first filled field) and waits.
-func (p *Page) submitMarked(haveButton bool) {
-	wait := p.rod.Timeout(8*time.Second).WaitRequestIdle(400*time.Millisecond, nil, nil, nil)
-	clicked := false
-	if haveButton {
-		if el, err := p.rod.Timeout(3 * time.Second).Element(`[data-lr="submit"]`); err == nil {
-			clicked = el.Click(proto.InputMouseButtonLeft, 1) == nil
-		}
-	}
-	if !clicked {
-		if el, err := p.rod.Timeout(3 * time.Second).Element(`[data-lr-fill]`); err == nil {
-			_ = el.Type('\r')
-		}
-	}
-	wait()
-	_ = p.domReady(5 * time.Second)
 }
 
 // ThirdPartyRefs lists the page's resources from other origins, each as "tag URL" ("script https://…").

@@ -159,8 +159,12 @@ func (p *Page) fill(which, text string) error {
 	return el.Input(text)
 }
 
-// submit clicks the marked submit control (or presses Enter in the form) and waits for the app to settle.
-func (p *Page) submit(haveButton bool) {
+// submit clicks the marked submit control (or presses Enter in the login's fields) and waits for the app to settle.
+func (p *Page) submit(haveButton bool) { p.press(haveButton, `[data-lr="password"], [data-lr="user"]`) }
+
+// press clicks the control marked data-lr="submit" when there is one, else presses Enter in the first element
+// fields selects, then waits for the app's requests to settle and the document to be ready.
+func (p *Page) press(haveButton bool, fields string) {
 	wait := p.rod.Timeout(8*time.Second).WaitRequestIdle(400*time.Millisecond, nil, nil, nil)
 	clicked := false
 	if haveButton {
@@ -169,7 +173,7 @@ func (p *Page) submit(haveButton bool) {
 		}
 	}
 	if !clicked {
-		if el, err := p.rod.Timeout(3 * time.Second).Element(`[data-lr="password"], [data-lr="user"]`); err == nil {
+		if el, err := p.rod.Timeout(3 * time.Second).Element(fields); err == nil {
 			_ = el.Type('\r')
 		}
 	}

@@ -36,23 +36,6 @@ var flowChecks = []struct {
 	{"email.delivery", email.Delivery},
 }
 
-// activeDemo starts the demo with flaws and a Target with active: true, its inbox the SMTP sink the demo mails.
-func activeDemo(t *testing.T, flaws demo.Flaws) (*demo.Server, *audit.Target) {
-	t.Helper()
-	srv := demotest.Start(t, flaws)
-	plan, err := srv.Plan("auth test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan.Active = true
-	target, err := audit.NewTarget(plan, srv.Getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(target.Close)
-	return srv, target
-}
-
 // The flows on the real demo, the real Chromium and the real SMTP sink: every check fails (or warns) with the
 // account-flow flaws on, and passes on the hardened demo; single flaws fail their own check and no other.
 func TestFlowsOnDemo(t *testing.T) {
@@ -88,7 +71,7 @@ func TestFlowsOnDemo(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, target := activeDemo(t, tt.flaws)
+			_, target := demotest.Active(t, tt.flaws)
 			for _, c := range flowChecks {
 				got := c.run(t.Context(), target)
 				want, ok := tt.want[c.id]
@@ -112,7 +95,7 @@ func TestFlowsOnDemo(t *testing.T) {
 // No reset, verification or invite token reaches the JSON or markdown report, whatever the flaws.
 func TestNoTokenInReports(t *testing.T) {
 	browsertest.Bin(t)
-	srv, target := activeDemo(t, demo.Flawed())
+	srv, target := demotest.Active(t, demo.Flawed())
 	var list []audit.Check
 	for _, c := range checks.All() { // with their phases: email.delivery reads the mail after the flows
 		if strings.HasPrefix(c.Entry.ID, "auth.") || c.Entry.ID == "email.delivery" {
@@ -179,7 +162,7 @@ func TestFlowsWithoutWhatTheyNeed(t *testing.T) {
 		}
 	})
 	t.Run("no inbox", func(t *testing.T) {
-		_, target := activeDemo(t, demo.Hardened())
+		_, target := demotest.Active(t, demo.Hardened())
 		target.Plan.Inbox = audit.Inbox{}
 		for _, c := range flowChecks {
 			if c.id == "auth.user-enumeration" { // login and reset answers need no mail
@@ -196,7 +179,7 @@ func TestFlowsWithoutWhatTheyNeed(t *testing.T) {
 	})
 	t.Run("mailbox that never receives", func(t *testing.T) {
 		browsertest.Bin(t)
-		_, target := activeDemo(t, demo.Hardened())
+		_, target := demotest.Active(t, demo.Hardened())
 		target.Plan.Inbox.Listen = "127.0.0.1:0" // a sink the demo does not send to
 		target.Plan.Inbox.Timeout = audit.Duration(time.Second)
 		start := time.Now()

@@ -38,6 +38,14 @@ func Target(t testing.TB, flaws demo.Flaws) *audit.Target {
 // ActiveTarget is Target with active: true: the audit may write canaries to the demo.
 func ActiveTarget(t testing.TB, flaws demo.Flaws) *audit.Target {
 	t.Helper()
+	_, target := Active(t, flaws)
+	return target
+}
+
+// Active starts the demo with flaws and returns it with a Target that has active: true (its inbox is the SMTP
+// sink the demo mails), for tests that also look at the demo's side (what it mailed, what it stored).
+func Active(t testing.TB, flaws demo.Flaws) (*demo.Server, *audit.Target) {
+	t.Helper()
 	srv := Start(t, flaws)
 	plan, err := srv.Plan("test (active)")
 	if err != nil {
@@ -49,7 +57,7 @@ func ActiveTarget(t testing.TB, flaws demo.Flaws) *audit.Target {
 		t.Fatal(err)
 	}
 	t.Cleanup(target.Close)
-	return target
+	return srv, target
 }
 
 // Only returns the hardened demo with just the given flaws switched on.
