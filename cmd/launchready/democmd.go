@@ -43,5 +43,8 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 	}
 	plan.Active = *active
 	fmt.Fprintf(stdout, "Demo app running at %s (and %s)\n", srv.HTTPSURL, srv.HTTPURL)
+	if plan.Active {
+		fmt.Fprintf(stdout, "Active audit: the sign-up, reset and invite flows read the demo's mail from the SMTP sink on %s\n", srv.SMTPAddr)
+	}
 	return runAudit(ctx, plan, srv.Getenv, &o, stdout, stderr)
 }
