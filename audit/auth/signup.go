@@ -171,7 +171,11 @@ func SignupFlow(ctx context.Context, t *audit.Target) audit.Result {
 	case run.Form.Refused():
 		return audit.Failed(0, "the sign-up form refused a fresh address with a strong password: new users hit a dead end ("+said(run.Form)+")", ev...)
 	case errors.Is(run.MailErr, errNoAppLink):
-		return audit.Failed(0, "the confirmation mail came, but "+strings.TrimPrefix(run.MailErr.Error(), errNoAppLink.Error()+": ")+": new users cannot confirm", ev...)
+		msg := run.MailErr.Error()
+		if i := strings.Index(msg, "holds no link"); i >= 0 {
+			msg = msg[i:]
+		}
+		return audit.Failed(0, "the confirmation mail "+msg+": new users cannot confirm", ev...)
 	case run.MailErr != nil && !run.LoginOK:
 		return mailOutcome(run.MailErr, "confirmation", ev...)
 	case run.Mail != nil && !run.Verified:
