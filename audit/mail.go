@@ -44,16 +44,28 @@ func (t *Target) openInbox() (inbox.Inbox, error) {
 		if base == "" {
 			base = "audit@example.com"
 		}
-		return inbox.StartSink(listen, base, timeout)
+		sink, err := inbox.StartSink(listen, base, timeout)
+		if err != nil {
+			return nil, err // not a nil *Sink in a non-nil Inbox
+		}
+		return sink, nil
 	case "imap":
 		password := t.getenv(p.PasswordEnv)
 		if password == "" {
 			return nil, fmt.Errorf("inbox: the environment variable %s is empty: export the test mailbox's password in it", p.PasswordEnv)
 		}
 		t.Probe.Redactor().Add(password)
-		return inbox.NewIMAP(p.Server, p.User, password, p.Address, timeout)
+		in, err := inbox.NewIMAP(p.Server, p.User, password, p.Address, timeout)
+		if err != nil {
+			return nil, err
+		}
+		return in, nil
 	case "paste":
-		return inbox.NewPaste(p.Address, t.Ask)
+		in, err := inbox.NewPaste(p.Address, t.Ask)
+		if err != nil {
+			return nil, err
+		}
+		return in, nil
 	}
 	return nil, fmt.Errorf("inbox.kind %q is not one of smtp, imap, paste", p.Kind)
 }

@@ -132,6 +132,10 @@ func NewTarget(plan *Plan, getenv func(string) string) (*Target, error) {
 		InsecureTLS: plan.TLS.Insecure,
 		Resolve:     resolve,
 	}, red)
+	// The SMTP sink listens from the start, as the plan promises the app: mail it sends early is kept, not bounced.
+	if plan.Inbox.Kind == "smtp" {
+		t.Inbox()
+	}
 	return t, nil
 }
 

@@ -200,3 +200,36 @@ func (p *Page) State() (alert, text string) {
 	}
 	return st.Value.Get("alert").Str(), st.Value.Get("text").Str()
 }
+
+// pressable marks the first visible button or link whose text matches the pattern (a JavaScript regular
+// expression, case-insensitive) as the submit control.
+const pressable = `(src) => {
+  const re = new RegExp(src, 'i');
+  const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 && !el.disabled };
+  document.querySelectorAll('[data-lr]').forEach(el => el.removeAttribute('data-lr'));
+  const el = [...document.querySelectorAll('button, a, input[type=submit], [role=button]')].filter(visible)
+    .find(e => re.test(e.innerText || e.value || e.getAttribute('aria-label') || ''));
+  if (!el) return false;
+  el.setAttribute('data-lr', 'submit');
+  return true;
+}`
+
+// Press clicks the first visible button or link whose text matches pattern and waits for the app to settle. It
+// reports whether there was one, and the status of the document it led to (0 when the page did not navigate).
+func (p *Page) Press(pattern string) (found bool, status int) {
+	res, err := p.rod.Timeout(5*time.Second).Eval(pressable, pattern)
+	if err != nil || !res.Value.Bool() {
+		return false, 0
+	}
+	before := len(p.Traffic())
+	p.press(true, `[data-lr="submit"]`)
+	for _, x := range p.Traffic()[before:] {
+		if x.Type == "Document" && x.Status > 0 {
+			status = x.Status
+		}
+	}
+	return true, status
+}
+
+// HasForm reports whether the page shows a form of the kind asked for.
+func (p *Page) HasForm(kind string) bool { return p.findForm(kind) }

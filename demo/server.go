@@ -29,6 +29,7 @@ type Server struct {
 	PlainURL string // http://demo.test:port/
 	DNSAddr  string // 127.0.0.1:port of the DNS server holding the sending domain's zone
 	// SMTPAddr is where the app delivers its mail: the audit's SMTP sink listens there (the plan's inbox.listen).
+	// Plan chooses it; DeliverTo changes it.
 	SMTPAddr string
 	CAPEM    []byte // the throwaway CA that signed the certificate
 	Accounts []DemoAccount
@@ -66,10 +67,6 @@ func Start(flaws Flaws) (*Server, error) {
 		{Email: "bob@globex.demo.test", Password: randomSecret(), Env: "LR_DEMO_B_PASSWORD"},
 	}
 	s.app = newApp(flaws, s.Accounts)
-	if s.SMTPAddr, err = freePort(); err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
-	}
-	s.app.smtpAddr = s.SMTPAddr
 
 	if s.dns, err = dnsserve.Start(dnsserve.Zone{Origin: SendingDomain, Text: flaws.zone()}); err != nil {
 		return nil, fmt.Errorf("demo DNS: %w", err)
@@ -172,6 +169,13 @@ func (s *Server) Close() error {
 	return errors.Join(errs...)
 }
 
+// DeliverTo sends the app's mail to the SMTP server at addr from now on.
+func (s *Server) DeliverTo(addr string) {
+	s.app.mu.Lock()
+	defer s.app.mu.Unlock()
+	s.SMTPAddr, s.app.smtpAddr = addr, addr
+}
+
 // Env returns the environment the plan's password_env names point at.
 func (s *Server) Env() map[string]string {
 	env := map[string]string{}
@@ -251,6 +255,15 @@ func (s *Server) Plan(name string) (*audit.Plan, error) {
 		if err := s.writeRepo(filepath.Join(dir, "repo")); err != nil {
 			return nil, err
 		}
+	}
+	// The port the audit's SMTP sink takes, chosen last: the audit binds it right after (NewTarget), so nothing else
+	// can take it in between.
+	if s.SMTPAddr == "" {
+		addr, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		s.DeliverTo(addr)
 	}
 	var resolve []string
 	for _, h := range []string{SendingDomain, "www." + SendingDomain, "api." + SendingDomain} {

@@ -12,6 +12,7 @@ import (
 	"github.com/launchready/launchready/audit/auth"
 	"github.com/launchready/launchready/audit/checks"
 	"github.com/launchready/launchready/audit/email"
+	"github.com/launchready/launchready/audit/inbox"
 	"github.com/launchready/launchready/browser/browsertest"
 	"github.com/launchready/launchready/demo"
 	"github.com/launchready/launchready/demo/demotest"
@@ -34,6 +35,24 @@ var flowChecks = []struct {
 	{"auth.invite-token", auth.InviteToken},
 	{"auth.user-enumeration", auth.UserEnumeration},
 	{"email.delivery", email.Delivery},
+}
+
+// activePlan starts the demo and audits it actively with the plan changed by edit first.
+func activePlan(t *testing.T, flaws demo.Flaws, edit func(*audit.Plan)) *audit.Target {
+	t.Helper()
+	srv := demotest.Start(t, flaws)
+	plan, err := srv.Plan("edited")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan.Active = true
+	edit(plan)
+	target, err := audit.NewTarget(plan, srv.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(target.Close)
+	return target
 }
 
 // The flows on the real demo, the real Chromium and the real SMTP sink: every check fails (or warns) with the
@@ -84,12 +103,20 @@ func TestFlowsOnDemo(t *testing.T) {
 						t.Logf("    %s: %s", ev.Label, ev.Excerpt)
 					}
 				}
-				if word := tt.says[c.id]; word != "" && !strings.Contains(got.Summary, word) {
-					t.Errorf("%s: summary %q does not say %q", c.id, got.Summary, word)
+				if word := tt.says[c.id]; word != "" && !strings.Contains(got.Summary+evidenceText(got), word) {
+					t.Errorf("%s: neither summary %q nor evidence says %q", c.id, got.Summary, word)
 				}
 			}
 		})
 	}
+}
+
+func evidenceText(r audit.Result) string {
+	var b strings.Builder
+	for _, ev := range r.Evidence {
+		b.WriteString(" " + ev.Label + ": " + ev.Excerpt)
+	}
+	return b.String()
 }
 
 // No reset, verification or invite token reaches the JSON or markdown report, whatever the flaws.
@@ -162,8 +189,7 @@ func TestFlowsWithoutWhatTheyNeed(t *testing.T) {
 		}
 	})
 	t.Run("no inbox", func(t *testing.T) {
-		_, target := demotest.Active(t, demo.Hardened())
-		target.Plan.Inbox = audit.Inbox{}
+		target := activePlan(t, demo.Hardened(), func(p *audit.Plan) { p.Inbox = audit.Inbox{} })
 		for _, c := range flowChecks {
 			if c.id == "auth.user-enumeration" { // login and reset answers need no mail
 				if got := c.run(t.Context(), target); strings.Contains(got.Summary, "sign-up") {
@@ -179,9 +205,10 @@ func TestFlowsWithoutWhatTheyNeed(t *testing.T) {
 	})
 	t.Run("mailbox that never receives", func(t *testing.T) {
 		browsertest.Bin(t)
-		_, target := demotest.Active(t, demo.Hardened())
-		target.Plan.Inbox.Listen = "127.0.0.1:0" // a sink the demo does not send to
-		target.Plan.Inbox.Timeout = audit.Duration(time.Second)
+		target := activePlan(t, demo.Hardened(), func(p *audit.Plan) {
+			p.Inbox.Listen = "127.0.0.1:0" // a sink the demo does not send to
+			p.Inbox.Timeout = audit.Duration(time.Second)
+		})
 		start := time.Now()
 		got := auth.SignupFlow(t.Context(), target)
 		if got.Status != audit.Inconclusive || !strings.Contains(got.Summary, "never arrived") {
@@ -209,26 +236,32 @@ func TestFlowsOnOtherApp(t *testing.T) {
 		says map[string]string
 	}{
 		{"careful app", false, map[string]audit.Status{"email.delivery": audit.Fail},
-			map[string]string{"auth.user-enumeration": "login, password reset, sign-up", "email.delivery": "no DKIM signature"}},
+			map[string]string{"auth.user-enumeration": "login, password reset, sign-up", "email.delivery": "no DKIM signature",
+				"auth.invite-token": "This invitation is for another address"}},
 		{"careless app", true, map[string]audit.Status{"email.delivery": audit.Fail, "auth.email-verification": audit.Fail,
-			"auth.reset-token": audit.Fail, "auth.user-enumeration": audit.Warn},
-			map[string]string{"auth.user-enumeration": "login:", "auth.reset-token": "second time"}},
+			"auth.reset-token": audit.Fail, "auth.user-enumeration": audit.Warn, "auth.invite-token": audit.Fail},
+			map[string]string{"auth.user-enumeration": "login:", "auth.reset-token": "second time",
+				"auth.invite-token": "accepted an invitation addressed to someone else"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			sink := freeAddr(t)
 			passwords := map[string]string{"olga@notes.test": "olga-password-1234", "pete@notes.test": "pete-password-5678"}
-			srv := startNotes(t, tt.weak, sink, passwords)
+			srv, app := startNotes(t, tt.weak, passwords)
 			plan := &audit.Plan{Name: "notes", App: srv.URL + "/", Active: true,
 				Accounts: audit.Accounts{A: &audit.Account{Email: "olga@notes.test", PasswordEnv: "OLGA"}, B: &audit.Account{Email: "pete@notes.test", PasswordEnv: "PETE"}},
-				Inbox:    audit.Inbox{Kind: "smtp", Listen: sink, Address: "qa@company.test", Timeout: audit.Duration(10 * time.Second)}}
+				Inbox:    audit.Inbox{Kind: "smtp", Listen: "127.0.0.1:0", Address: "qa@company.test", Timeout: audit.Duration(10 * time.Second)}}
 			env := map[string]string{"OLGA": passwords["olga@notes.test"], "PETE": passwords["pete@notes.test"]}
 			target, err := audit.NewTarget(plan, func(k string) string { return env[k] })
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(target.Close)
+			sink, err := target.Inbox() // listening since NewTarget, on a port of its own
+			if err != nil {
+				t.Fatal(err)
+			}
+			app.deliverTo(sink.(*inbox.Sink).Addr)
 			for _, c := range flowChecks {
 				got := c.run(t.Context(), target)
 				want, ok := tt.want[c.id]
@@ -241,8 +274,8 @@ func TestFlowsOnOtherApp(t *testing.T) {
 						t.Logf("    %s: %s", ev.Label, ev.Excerpt)
 					}
 				}
-				if word := tt.says[c.id]; word != "" && !strings.Contains(got.Summary, word) {
-					t.Errorf("%s: summary %q does not say %q", c.id, got.Summary, word)
+				if word := tt.says[c.id]; word != "" && !strings.Contains(got.Summary+evidenceText(got), word) {
+					t.Errorf("%s: neither summary %q nor evidence says %q", c.id, got.Summary, word)
 				}
 			}
 		})

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/smtp"
@@ -40,8 +39,8 @@ type noteUser struct {
 	Confirmed             bool
 }
 
-func startNotes(t *testing.T, weak bool, smtpAddr string, accounts map[string]string) *httptest.Server {
-	app := &notesApp{weak: weak, smtpAddr: smtpAddr, users: map[string]*noteUser{}, tokens: map[string]string{},
+func startNotes(t *testing.T, weak bool, accounts map[string]string) (*httptest.Server, *notesApp) {
+	app := &notesApp{weak: weak, users: map[string]*noteUser{}, tokens: map[string]string{},
 		confirms: map[string]string{}, resets: map[string]string{}, invites: map[string]string{}}
 	for email, pw := range accounts {
 		app.users[email] = &noteUser{Email: email, Password: pw, Team: "team-" + email[:1], Confirmed: true}
@@ -49,7 +48,14 @@ func startNotes(t *testing.T, weak bool, smtpAddr string, accounts map[string]st
 	srv := httptest.NewServer(app.routes())
 	app.base = srv.URL
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, app
+}
+
+// deliverTo points the app's mail at the SMTP server on addr.
+func (a *notesApp) deliverTo(addr string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.smtpAddr = addr
 }
 
 func random32() string {
@@ -115,6 +121,12 @@ const routes = {
     };
   },
   '/join': () => {
+    const code = new URLSearchParams(location.search).get('code');
+    if (localStorage.getItem('notes_token')) { // signed in: one click joins with this account
+      view.innerHTML = '<h1>Join the team</h1><button>Accept invitation</button>';
+      view.querySelector('button').onclick = async () => { const r = await api('/api/join', {code, accept: true}, true); say(r.ok, r.ok ? 'You joined the team.' : r.data.error) };
+      return;
+    }
     const [name, pw] = fields('<h1>Join the team</h1><input type="text" placeholder="Your name" required><input type="password" placeholder="Choose a password"><button>Join</button>');
     view.querySelector('button').onclick = async () => {
       const r = await api('/api/join', {code: new URLSearchParams(location.search).get('code'), email: new URLSearchParams(location.search).get('email'), password: pw.value});
@@ -156,7 +168,10 @@ func fail(w http.ResponseWriter, status int, msg string) {
 	reply(w, status, map[string]string{"error": msg})
 }
 
-type notesBody struct{ Name, Email, Password, ID, T, Code string }
+type notesBody struct {
+	Name, Email, Password, ID, T, Code string
+	Accept                             bool
+}
 
 func body(r *http.Request) notesBody {
 	var b notesBody
@@ -312,6 +327,20 @@ func (a *notesApp) join(w http.ResponseWriter, r *http.Request) {
 	defer a.mu.Unlock()
 	inv, ok := a.invites[b.Code]
 	team, invited, _ := strings.Cut(inv, "|")
+	if ok && b.Accept { // a signed-in account accepts: careful apps check the invite is addressed to it
+		me, signedIn := a.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+		switch {
+		case !signedIn:
+			fail(w, 401, "Sign in first.")
+		case me != invited && !a.weak:
+			fail(w, 403, "This invitation is for another address.")
+		default:
+			a.users[me].Team = team
+			delete(a.invites, b.Code)
+			reply(w, 200, map[string]string{"status": "joined"})
+		}
+		return
+	}
 	if !ok || len(b.Password) < 12 {
 		fail(w, 400, "This invite can't be used.")
 		return
@@ -325,13 +354,4 @@ func (a *notesApp) join(w http.ResponseWriter, r *http.Request) {
 	}
 	a.users[invited] = &noteUser{Email: invited, Password: b.Password, Team: team, Confirmed: true}
 	reply(w, 201, map[string]string{"token": a.login(invited)})
-}
-
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }

@@ -23,7 +23,7 @@ import (
 
 // mailProvider stands where a real provider would: it takes the demo's mail over SMTP on addr and files it in a
 // mailbox of go-imap's IMAP server, which the audit then reads over IMAP like any test mailbox.
-func mailProvider(t *testing.T, addr string) (imapAddr string) {
+func mailProvider(t *testing.T) (smtpAddr, imapAddr string) {
 	t.Helper()
 	mem := imapmemserver.New()
 	user := imapmemserver.NewUser("qa@example.com", "mailbox-password")
@@ -61,7 +61,7 @@ func mailProvider(t *testing.T, addr string) (imapAddr string) {
 			cmd.Wait()
 		}
 	}()
-	smtpLn, err := net.Listen("tcp", addr)
+	smtpLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func mailProvider(t *testing.T, addr string) (imapAddr string) {
 	smtpSrv.Domain = "provider.test"
 	go smtpSrv.Serve(smtpLn)
 	t.Cleanup(func() { smtpSrv.Close(); close(file) })
-	return ln.Addr().String()
+	return smtpLn.Addr().String(), ln.Addr().String()
 }
 
 type quiet struct{}
@@ -95,11 +95,12 @@ func (f *filing) Data(r io.Reader) error {
 func TestFlowsReadMailOverIMAP(t *testing.T) {
 	browsertest.Bin(t)
 	srv := demotest.Start(t, demo.Hardened())
-	imapAddr := mailProvider(t, srv.SMTPAddr)
 	plan, err := srv.Plan("imap")
 	if err != nil {
 		t.Fatal(err)
 	}
+	smtpAddr, imapAddr := mailProvider(t)
+	srv.DeliverTo(smtpAddr)
 	plan.Active = true
 	plan.Inbox = audit.Inbox{Kind: "imap", Server: "imap://" + imapAddr, Address: "qa@example.com", User: "qa@example.com",
 		PasswordEnv: "LR_INBOX_PASSWORD", Timeout: audit.Duration(20 * time.Second)}

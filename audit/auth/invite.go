@@ -26,6 +26,8 @@ type inviteRun struct {
 	ReuseSaid string
 	Duplicate *bool // the second invite of a member was accepted
 	DupSaid   string
+	Wrong     *bool // account B, signed in, accepted an invitation addressed to someone else (nil: not tried)
+	WrongSaid string
 }
 
 // sendInvite fills the invite form on A's page and waits for the mail.
@@ -118,7 +120,49 @@ func runInvite(ctx context.Context, t *audit.Target) *inviteRun {
 	} else {
 		run.DupSaid = "could not invite the member again: " + err.Error()
 	}
+	run.Wrong, run.WrongSaid = e.wrongAccount(ctx, a.Page, page)
 	return run
+}
+
+// acceptWords find the button a signed-in account accepts an invitation with.
+const acceptWords = `accept|join`
+
+// wrongAccount has A invite another fresh address and account B, signed in, open that link: an invitation bound
+// to its address refuses B. An invite page that only offers to create the invited account leaves B no way in.
+func (e *env) wrongAccount(ctx context.Context, aPage *browser.Page, page string) (*bool, string) {
+	to, err := e.inbox.Address("invite-wrong")
+	if err != nil {
+		return nil, err.Error()
+	}
+	_, _, link, err := e.sendInvite(ctx, aPage, page, to)
+	if err != nil {
+		return nil, "could not send a second invite: " + err.Error()
+	}
+	b, err := e.t.FreshBrowserSession(ctx, "b")
+	if err != nil {
+		return nil, "account B could not log in: " + err.Error()
+	}
+	defer b.Context.Close()
+	if err := b.Page.Goto(link); err != nil {
+		return nil, "opening the link as B: " + err.Error()
+	}
+	if b.Page.HasForm(browser.FormPassword) {
+		refused := false
+		return &refused, "the link opens a form that creates the invited address's account: B's session gives no way in"
+	}
+	found, status := b.Page.Press(acceptWords)
+	if !found {
+		return nil, "the link, opened by signed-in account B, shows no accept or join button"
+	}
+	alert, text := b.Page.State()
+	accepted := alert == "" && status < 400 && !refusedWords.MatchString(text)
+	said := fmt.Sprintf("B pressed accept on the invitation for %s: ", to)
+	if alert != "" {
+		said += fmt.Sprintf("error shown %q", alert)
+	} else {
+		said += fmt.Sprintf("page says %q", clip(text, 120))
+	}
+	return &accepted, said
 }
 
 // InviteToken has A invite a fresh address and judges the invitation: single use, bound to the invited address,
@@ -133,7 +177,11 @@ func InviteToken(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	f := tokenFacts{Kind: "invite", Link: run.Link, Token: run.Token, Mail: run.Mail, Reused: run.Reused, ReuseSaid: run.ReuseSaid,
 		MaxLife: inviteMaxLife, Evidence: stepsEvidence(run.Steps)}
-	f.Evidence = append(f.Evidence, audit.Note("invite the member again and accept", run.DupSaid))
+	f.Evidence = append(f.Evidence, audit.Note("invite the member again and accept", run.DupSaid),
+		audit.Note("account B opens an invitation for someone else", run.WrongSaid))
+	if run.Wrong != nil && *run.Wrong {
+		f.Problems = append(f.Problems, "account B, signed in, accepted an invitation addressed to someone else: invites are not bound to their address")
+	}
 	if run.Duplicate != nil && *run.Duplicate {
 		f.Problems = append(f.Problems, "inviting an existing member again and accepting adds a second membership")
 	}
