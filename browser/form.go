@@ -132,14 +132,8 @@ func (p *Page) SubmitForm(ctx context.Context, u, kind string, fill Fill) (*Form
 	p.press(hasButton == nil, `[data-lr-fill]`)
 	res.Took = time.Since(start)
 	res.Landing = p.URL()
-	for _, x := range p.Traffic()[before:] {
-		if x.Type == "Document" && x.Status > 0 {
-			res.Status = x.Status
-		}
-	}
-	if st, err := p.rod.Timeout(3 * time.Second).Eval(pageState); err == nil {
-		res.Alert, res.Message, res.Text = st.Value.Get("alert").Str(), st.Value.Get("message").Str(), st.Value.Get("text").Str()
-	}
+	res.Status = p.documentStatus(before)
+	res.Alert, res.Message, res.Text = p.state()
 	res.Stayed = res.Landing == res.Page && p.findForm(kind)
 	return res, ctx.Err()
 }
@@ -158,17 +152,7 @@ func typeInto(el interface {
 }
 
 // ThirdPartyRefs lists the page's resources from other origins, each as "tag URL" ("script https://…").
-func (p *Page) ThirdPartyRefs() []string {
-	res, err := p.rod.Timeout(3 * time.Second).Eval(thirdPartyRefs)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, v := range res.Value.Arr() {
-		out = append(out, v.Str())
-	}
-	return out
-}
+func (p *Page) ThirdPartyRefs() []string { return p.evalStrings(thirdPartyRefs) }
 
 // LinkMatching returns the first same-origin link of the page whose text or path matches pattern (a JavaScript
 // regular expression, case-insensitive), or "".
@@ -194,11 +178,37 @@ func (p *Page) DocumentHeader(name string) string {
 
 // State returns the error the page shows ("" when none) and the start of its visible text.
 func (p *Page) State() (alert, text string) {
+	alert, _, text = p.state()
+	return alert, text
+}
+
+func (p *Page) state() (alert, message, text string) {
 	st, err := p.rod.Timeout(3 * time.Second).Eval(pageState)
 	if err != nil {
-		return "", ""
+		return "", "", ""
 	}
-	return st.Value.Get("alert").Str(), st.Value.Get("text").Str()
+	return st.Value.Get("alert").Str(), st.Value.Get("message").Str(), st.Value.Get("text").Str()
+}
+
+// documentStatus is the status of the last document the page loaded after its first since exchanges (0: none,
+// the page did not navigate).
+func (p *Page) documentStatus(since int) int {
+	status := 0
+	for _, x := range p.Traffic()[since:] {
+		if x.Type == "Document" && x.Status > 0 {
+			status = x.Status
+		}
+	}
+	return status
+}
+
+// GotoStatus is Goto that also returns the status of the document it got (0 when none was recorded).
+func (p *Page) GotoStatus(u string) (int, error) {
+	before := len(p.Traffic())
+	if err := p.Goto(u); err != nil {
+		return 0, err
+	}
+	return p.documentStatus(before), nil
 }
 
 // pressable marks the first visible button or link whose text matches the pattern (a JavaScript regular
@@ -223,12 +233,7 @@ func (p *Page) Press(pattern string) (found bool, status int) {
 	}
 	before := len(p.Traffic())
 	p.press(true, `[data-lr="submit"]`)
-	for _, x := range p.Traffic()[before:] {
-		if x.Type == "Document" && x.Status > 0 {
-			status = x.Status
-		}
-	}
-	return true, status
+	return true, p.documentStatus(before)
 }
 
 // HasForm reports whether the page shows a form of the kind asked for.

@@ -155,8 +155,7 @@ func (p *Page) fill(which, text string) error {
 	if err != nil {
 		return err
 	}
-	_ = el.SelectAllText()
-	return el.Input(text)
+	return typeInto(el, text)
 }
 
 // submit clicks the marked submit control (or presses Enter in the login's fields) and waits for the app to settle.

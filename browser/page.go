@@ -125,3 +125,16 @@ func (p *Page) Eval(js string) (string, error) {
 	}
 	return res.Value.String(), nil
 }
+
+// evalStrings runs a script that returns a list of strings (nil when it fails).
+func (p *Page) evalStrings(js string, args ...any) []string {
+	res, err := p.rod.Timeout(3*time.Second).Eval(js, args...)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, v := range res.Value.Arr() {
+		out = append(out, v.Str())
+	}
+	return out
+}

@@ -34,21 +34,13 @@ func (s *Session) Walk(ctx context.Context) {
 
 // links returns up to n distinct same-origin link targets on the page, skipping those matching avoid.
 func (p *Page) links(avoid string, n int) []string {
-	res, err := p.rod.Timeout(3*time.Second).Eval(`(avoid, n) => { const re = new RegExp(avoid, 'i'); const seen = new Set([location.href.split('#')[0]]); const out = [];
+	return p.evalStrings(`(avoid, n) => { const re = new RegExp(avoid, 'i'); const seen = new Set([location.href.split('#')[0]]); const out = [];
 		for (const a of document.querySelectorAll('a[href]')) {
 			const href = a.href.split('#')[0];
 			if (a.origin !== location.origin || seen.has(href) || re.test(a.pathname + ' ' + a.innerText) || a.hasAttribute('download')) continue;
 			seen.add(href); out.push(href); if (out.length >= n) break;
 		}
 		return out }`, avoid, n)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, v := range res.Value.Arr() {
-		out = append(out, v.Str())
-	}
-	return out
 }
 
 // Visit loads u in a new tab of the context, waits for it to settle, and returns what it loaded.

@@ -48,15 +48,9 @@ func (e *env) open(ctx context.Context, link, name string) (*visit, error) {
 		return nil, err
 	}
 	defer done()
-	before := len(p.Traffic())
-	if err := p.Goto(link); err != nil {
+	st, err := p.GotoStatus(link)
+	if err != nil {
 		return nil, err
-	}
-	st := 0
-	for _, x := range p.Traffic()[before:] {
-		if x.Type == "Document" && x.Status > 0 {
-			st = x.Status
-		}
 	}
 	alert, text := p.State()
 	v := &visit{Refused: st >= 400 || alert != "" || refusedWords.MatchString(text), Said: fmt.Sprintf("answer %d", st)}
