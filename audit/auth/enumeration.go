@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"strings"
 	"time"
@@ -101,9 +100,9 @@ func UserEnumeration(ctx context.Context, t *audit.Target) audit.Result {
 		return audit.NotRun("no account in the plan: an address with an account is needed to compare with")
 	}
 	known := acc.Email
-	unknown := "launchready-nobody-" + randomWord() + "@" + domainOf(known)
+	unknown := "launchready-nobody-" + randomHex(4) + "@" + domainOf(known)
 	e := &enumeration{t: t}
-	wrong := "launchready-wrong-" + randomWord()
+	wrong := "launchready-wrong-" + randomHex(4)
 
 	if !t.Plan.Active {
 		e.skipped = append(e.skipped, "password reset and sign-up: "+audit.NeedsActive)
@@ -196,10 +195,4 @@ func domainOf(email string) string {
 		return d
 	}
 	return "example.com"
-}
-
-func randomWord() string {
-	b := make([]byte, 4)
-	rand.Read(b)
-	return fmt.Sprintf("%x", b)
 }

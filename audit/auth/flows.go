@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -30,8 +31,15 @@ var (
 	inviteLinkRe = regexp.MustCompile(`(?i)invit|join|accept`)
 )
 
-// errNoAppLink means the mail came but its link leads outside the app (localhost, a wrong domain): a dead end.
-var errNoAppLink = errors.New("no link to the app")
+// noAppLinkError means the mail came but its link leads outside the app (localhost, a wrong domain): a dead end.
+type noAppLinkError struct {
+	Subject, To string
+	Elsewhere   string // where its link goes instead, described without the token
+}
+
+func (e *noAppLinkError) Error() string {
+	return fmt.Sprintf("the mail %q to %s holds no link to the app: %s", e.Subject, e.To, e.Elsewhere)
+}
 
 // env is what every flow needs: writes allowed, the inbox, the browser.
 type env struct {
@@ -151,7 +159,7 @@ func (e *env) waitMail(ctx context.Context, to string, since time.Time, re *rege
 	}
 	for _, l := range inScope {
 		if re.MatchString(l) {
-			return m, e.learn(l), nil
+			return m, e.learnToken(l), nil
 		}
 	}
 	best, bestBits := "", 0.0
@@ -160,39 +168,46 @@ func (e *env) waitMail(ctx context.Context, to string, since time.Time, re *rege
 			best, bestBits = l, tk.Bits
 		}
 	}
-	if best == "" {
-		elsewhere := "no link at all"
+	if best != "" {
+		return m, e.learnToken(best), nil
+	}
+	elsewhere := "no link at all"
+	if len(m.Links) > 0 {
+		shown := m.Links[0]
 		for _, l := range m.Links {
-			e.learn(l)
-			if re.MatchString(l) || elsewhere == "no link at all" {
-				tk, _ := linkToken(l)
-				elsewhere = "its link goes to " + describeLink(l, tk)
+			e.learnToken(l)
+			if re.MatchString(l) && shown == m.Links[0] {
+				shown = l
 			}
 		}
-		return m, "", fmt.Errorf("%w: the mail %q to %s holds no link to the app: %s", errNoAppLink, m.Subject, to, elsewhere)
+		tk, _ := linkToken(shown)
+		elsewhere = "its link goes to " + describeLink(shown, tk)
 	}
-	return m, e.learn(best), nil
+	return m, "", &noAppLinkError{Subject: m.Subject, To: to, Elsewhere: elsewhere}
 }
 
-// learn makes a link's token a secret of the audit.
-func (e *env) learn(link string) string {
+// learnToken makes a link's token a secret of the audit on its own (WaitMail already made the whole link one), so
+// the token is hidden wherever it shows up without the rest of the link.
+func (e *env) learnToken(link string) string {
 	if tk, ok := linkToken(link); ok {
 		e.t.Probe.Redactor().Add(tk.value)
 	}
-	e.t.Probe.Redactor().Add(link)
 	return link
 }
 
 // newPassword makes a strong password for an account the audit creates, and keeps it out of every report.
 func (e *env) newPassword() string {
-	b := make([]byte, 12)
-	rand.Read(b)
-	p := "Lr-" + strings.TrimRight(lowerHex(b), "=") + "!9"
+	p := "Lr-" + randomHex(12) + "!9"
 	e.t.Probe.Redactor().Add(p)
 	return p
 }
 
-func lowerHex(b []byte) string { return fmt.Sprintf("%x", b) }
+// randomHex is n random bytes in hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
 
 // step is one step of a flow, for the evidence.
 type step struct {

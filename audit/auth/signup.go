@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/launchready/launchready/audit"
@@ -112,12 +111,9 @@ func runSignup(ctx context.Context, t *audit.Target) *signupRun {
 	}
 
 	run.Mail, run.Link, run.MailErr = e.waitMail(ctx, run.Email, since, verifyLinkRe)
-	switch {
-	case errors.Is(run.MailErr, inbox.ErrNoMail) && run.Mail == nil:
+	if run.MailErr != nil {
 		run.Steps = append(run.Steps, step{"confirmation mail", false, run.MailErr.Error()})
-	case run.MailErr != nil:
-		run.Steps = append(run.Steps, step{"confirmation mail", false, run.MailErr.Error()})
-	default:
+	} else {
 		tk, _ := linkToken(run.Link)
 		run.Steps = append(run.Steps, step{"confirmation mail", true, fmt.Sprintf("%q from %s with %s", run.Mail.Subject, run.Mail.From, describeLink(run.Link, tk))})
 		v, err := e.open(ctx, run.Link, "verify")
@@ -161,15 +157,12 @@ func SignupFlow(ctx context.Context, t *audit.Target) audit.Result {
 		return *run.stop
 	}
 	ev := stepsEvidence(run.Steps)
+	var deadEnd *noAppLinkError
 	switch {
 	case run.Form.Refused():
 		return audit.Failed(0, "the sign-up form refused a fresh address with a strong password: new users hit a dead end ("+said(run.Form)+")", ev...)
-	case errors.Is(run.MailErr, errNoAppLink):
-		msg := run.MailErr.Error()
-		if i := strings.Index(msg, "holds no link"); i >= 0 {
-			msg = msg[i:]
-		}
-		return audit.Failed(0, "the confirmation mail "+msg+": new users cannot confirm", ev...)
+	case errors.As(run.MailErr, &deadEnd):
+		return audit.Failed(0, "the confirmation mail holds no link to the app: "+deadEnd.Elsewhere+": new users cannot confirm", ev...)
 	case run.MailErr != nil && !run.LoginOK:
 		return mailOutcome(run.MailErr, "confirmation", ev...)
 	case run.Mail != nil && !run.Verified:
