@@ -1,94 +1,50 @@
 package auth_test
 
 import (
-	"bytes"
 	"io"
 	"net"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-imap/v2/imapserver"
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/emersion/go-smtp"
 
 	"github.com/launchready/launchready/audit"
 	"github.com/launchready/launchready/audit/auth"
 	"github.com/launchready/launchready/audit/email"
+	"github.com/launchready/launchready/audit/inbox/inboxtest"
 	"github.com/launchready/launchready/browser/browsertest"
 	"github.com/launchready/launchready/demo"
 	"github.com/launchready/launchready/demo/demotest"
 )
 
-// mailProvider stands where a real provider would: it takes the demo's mail over SMTP on addr and files it in a
-// mailbox of go-imap's IMAP server, which the audit then reads over IMAP like any test mailbox.
+// mailProvider stands where a real provider would: it takes the demo's mail over SMTP and files it in the INBOX
+// of go-imap's IMAP server, which the audit then reads over IMAP like any test mailbox.
 func mailProvider(t *testing.T) (smtpAddr, imapAddr string) {
 	t.Helper()
-	mem := imapmemserver.New()
-	user := imapmemserver.NewUser("qa@example.com", "mailbox-password")
-	user.Create("INBOX", nil)
-	mem.AddUser(user)
-	imapSrv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
-		InsecureAuth: true,
-		Logger:       quiet{},
-	})
+	mb := inboxtest.StartMailbox(t, "qa@example.com", "mailbox-password")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	go imapSrv.Serve(ln)
-	t.Cleanup(func() { imapSrv.Close() })
-
-	file := make(chan []byte, 64)
-	go func() { // one IMAP connection files every message
-		c, err := imapclient.DialInsecure(ln.Addr().String(), nil)
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		if c.Login("qa@example.com", "mailbox-password").Wait() != nil {
-			return
-		}
-		for raw := range file {
-			cmd := c.Append("INBOX", int64(len(raw)), nil)
-			cmd.Write(raw)
-			cmd.Close()
-			cmd.Wait()
-		}
-	}()
-	smtpLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	smtpSrv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &filing{file: file}, nil }))
-	smtpSrv.Domain = "provider.test"
-	go smtpSrv.Serve(smtpLn)
-	t.Cleanup(func() { smtpSrv.Close(); close(file) })
-	return smtpLn.Addr().String(), ln.Addr().String()
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &filing{mb: mb}, nil }))
+	srv.Domain = "provider.test"
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().String(), mb.Addr
 }
 
-type quiet struct{}
-
-func (quiet) Printf(string, ...any) {}
-
-type filing struct{ file chan<- []byte }
+type filing struct{ mb *inboxtest.Mailbox }
 
 func (f *filing) Mail(string, *smtp.MailOptions) error { return nil }
 func (f *filing) Rcpt(string, *smtp.RcptOptions) error { return nil }
 func (f *filing) Reset()                               {}
 func (f *filing) Logout() error                        { return nil }
 func (f *filing) Data(r io.Reader) error {
-	var b bytes.Buffer
-	if _, err := io.Copy(&b, r); err != nil {
+	raw, err := io.ReadAll(r)
+	if err != nil {
 		return err
 	}
-	f.file <- b.Bytes()
-	return nil
+	return f.mb.Deliver(raw)
 }
 
 // The flows read the app's real mail from an IMAP mailbox, through plus-addresses, end to end.

@@ -3,16 +3,12 @@ package inbox
 import (
 	"context"
 	"errors"
-	"net"
 	"net/smtp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-imap/v2/imapserver"
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+	"github.com/launchready/launchready/audit/inbox/inboxtest"
 )
 
 const (
@@ -118,61 +114,16 @@ func TestSinkTimesOutAndRefusesOutsideLoopback(t *testing.T) {
 	}
 }
 
-// imapServer starts go-imap's in-memory server on loopback with one user, and returns its address and a client
-// logged in as that user (to put mail in, the way a provider would).
-func imapServer(t *testing.T) (string, *imapclient.Client) {
+func deliverIMAP(t *testing.T, mb *inboxtest.Mailbox, raw string) {
 	t.Helper()
-	mem := imapmemserver.New()
-	user := imapmemserver.NewUser("audit@example.com", "mailbox-password")
-	if err := user.Create("INBOX", nil); err != nil {
-		t.Fatal(err)
-	}
-	mem.AddUser(user)
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
-		InsecureAuth: true,
-		Logger:       discard{},
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	c, err := imapclient.DialInsecure(ln.Addr().String(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.Login("audit@example.com", "mailbox-password").Wait(); err != nil {
-		t.Fatal(err)
-	}
-	return ln.Addr().String(), c
-}
-
-type discard struct{}
-
-func (discard) Printf(string, ...any) {}
-
-func deliverIMAP(t *testing.T, c *imapclient.Client, raw string) {
-	t.Helper()
-	cmd := c.Append("INBOX", int64(len(raw)), nil)
-	if _, err := cmd.Write([]byte(raw)); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cmd.Wait(); err != nil {
-		t.Fatal(err)
+	if err := mb.Deliver([]byte(raw)); err != nil {
+		t.Error(err)
 	}
 }
 
 func TestIMAPFindsMailToPlusAddress(t *testing.T) {
-	addr, provider := imapServer(t)
+	provider := inboxtest.StartMailbox(t, "audit@example.com", "mailbox-password")
+	addr := provider.Addr
 	in, err := NewIMAP("imap://"+addr, "audit@example.com", "mailbox-password", "audit@example.com", 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
