@@ -59,7 +59,7 @@ func judgeToken(f tokenFacts) audit.Result {
 		if len(problems) > 1 {
 			summary += "; also: " + strings.Join(problems[1:], "; ")
 		}
-		return audit.Failed(0, "the "+f.Kind+" token is weak: "+summary, ev...)
+		return audit.Failed(0, "the "+f.Kind+" link is not safe: "+summary, ev...)
 	}
 	if f.Reused == nil {
 		f.Untested = "its second use could not be tried"
