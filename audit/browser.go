@@ -55,6 +55,7 @@ func (t *Target) Browser() (*browser.Engine, error) {
 			Bin: bin, Scope: t.Plan.Hosts(), Allow: t.Plan.Allow, Resolve: resolve,
 			IgnoreCertErrors: t.Plan.TLS.CAFile != "" || t.Plan.TLS.Insecure,
 			ScreenshotDir:    b.shots,
+			Refuse:           t.Probe.CheckURL,
 		})
 	})
 	return b.engine, b.err
@@ -108,14 +109,11 @@ func (t *Target) AnonymousVisit(ctx context.Context) ([]browser.Exchange, error)
 // FreshBrowserSession logs the account in again in a new incognito context, without the walk: for checks that
 // end the session they use (logout).
 func (t *Target) FreshBrowserSession(ctx context.Context, who string) (*browser.Session, error) {
-	acc := t.account(who)
-	if acc == nil {
-		return nil, fmt.Errorf("account %s: %w (add accounts.%s to the plan)", who, ErrNoAccount, who)
+	acc, password, err := t.credentials(who)
+	if err != nil {
+		return nil, err
 	}
-	password := t.getenv(acc.PasswordEnv)
-	if password == "" {
-		return nil, fmt.Errorf("account %s: the environment variable %s is empty: export the test account's password in it", who, acc.PasswordEnv)
-	}
+	t.Probe.NeverInURL(password)
 	engine, err := t.Browser()
 	if err != nil {
 		return nil, err

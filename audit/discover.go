@@ -1,15 +1,12 @@
 package audit
 
 import (
-	"bytes"
 	"context"
 	"net/url"
 	"regexp"
 	"sort"
-	"strings"
 
-	"golang.org/x/net/html"
-
+	"github.com/launchready/launchready/audit/account"
 	"github.com/launchready/launchready/audit/probe"
 )
 
@@ -52,7 +49,7 @@ func (t *Target) discover(ctx context.Context) *Surface {
 		}
 	}
 	collect(page.Body, base)
-	for i, src := range scriptSources(page.Body, base) {
+	for i, src := range account.ScriptSources(page.Body, base) {
 		u, _ := url.Parse(src)
 		if i >= maxScripts || !t.Probe.InScope(u) {
 			continue
@@ -69,20 +66,4 @@ func (t *Target) discover(ctx context.Context) *Surface {
 	}
 	sort.Strings(s.APIPaths)
 	return s
-}
-
-func scriptSources(page []byte, base *url.URL) []string {
-	doc, err := html.Parse(bytes.NewReader(page))
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, sc := range elements(doc, "script") {
-		if src := strings.TrimSpace(attr(sc, "src")); src != "" {
-			if u, err := base.Parse(src); err == nil {
-				out = appendUnique(out, u.String())
-			}
-		}
-	}
-	return out
 }

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/launchready/launchready/audit/probe"
@@ -56,3 +57,11 @@ func Excerpt(body []byte, needle string) string {
 
 // Note is evidence that is only a sentence (what was tried, what was not found).
 func Note(label, text string) Evidence { return Evidence{Label: label, Excerpt: text} }
+
+// Route is a URL's path without host and query: how summaries name an endpoint.
+func Route(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Path
+	}
+	return raw
+}

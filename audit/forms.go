@@ -2,117 +2,327 @@ package audit
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
+	"strings"
 
+	"github.com/launchready/launchready/audit/account"
 	"github.com/launchready/launchready/audit/probe"
+	"github.com/launchready/launchready/browser"
 )
 
-// ErrNoForm means the app's server-rendered HTML has no form of the kind asked for.
-var ErrNoForm = errors.New("no such form in the app's HTML")
+// ErrNoForm means the app has no form of the kind asked for, neither in its HTML nor in the browser.
+var ErrNoForm = account.ErrNoForm
 
-// LoginSubmission loads the login form afresh (its CSRF token included) and returns the request that submits it
-// with the given email and password. Bursts use it with a wrong password, one fresh form per attempt.
-func (t *Target) LoginSubmission(ctx context.Context, jar http.CookieJar, email, password string) (*probe.Request, error) {
-	start := t.App
-	if t.Plan.Paths.Login != "" {
-		start = t.Resolve(t.Plan.Paths.Login)
+// Form is one of the app's forms as the audit sends it: learnt once, then every request is a fresh submission of
+// the app's own shape. A form of the server's HTML is read again for each request (its CSRF field belongs to the
+// visitor); a recorded one is filled in, in a jar seeded with the cookies the browser held.
+type Form struct {
+	Sub *account.Submission // as learnt
+	t   *Target
+	as  *Session // the account the form is sent as (an invite); nil for a visitor
+}
+
+// Endpoint is "POST /api/auth/login": what the form sends to.
+func (f *Form) Endpoint() string { return f.Sub.Endpoint() }
+
+// Describe says where the endpoint was learnt, for evidence: "POST /login (the page's POST form on https://…/login)".
+func (f *Form) Describe() string {
+	return fmt.Sprintf("%s (%s on %s)", f.Endpoint(), f.Sub.Source, f.t.Probe.Redactor().String(f.Sub.Page))
+}
+
+// NewJar is a cookie jar for a new visitor, holding the cookies a recorded form needs.
+func (f *Form) NewJar() http.CookieJar {
+	jar, _ := cookiejar.New(nil)
+	if f.Sub.Source == account.Recorded {
+		f.Sub.Seed(jar)
 	}
-	form, page, err := t.findLoginForm(ctx, jar, start)
+	return jar
+}
+
+// Request returns a fresh submission of the form filled with v, in jar (from NewJar). Passwords in v are
+// registered with the probe, which refuses any URL that carries one.
+func (f *Form) Request(ctx context.Context, jar http.CookieJar, v account.Values) (*probe.Request, error) {
+	req, _, err := f.request(ctx, jar, v)
+	return req, err
+}
+
+func (f *Form) request(ctx context.Context, jar http.CookieJar, v account.Values) (*probe.Request, string, error) {
+	if pw := v[account.Password]; pw != "" {
+		f.t.Probe.NeverInURL(pw)
+	}
+	sub := f.Sub
+	if f.as != nil {
+		jar = f.as.Jar
+	}
+	if sub.Source == account.FromHTML {
+		resp, err := f.t.Probe.Do(ctx, f.apply(&probe.Request{URL: sub.Page, Jar: jar, Follow: 5}))
+		if err != nil {
+			return nil, "", fmt.Errorf("loading the %s form: %w", sub.Kind, err)
+		}
+		if sub, err = account.FormIn(resp.Body, resp.URL, sub.Kind); err != nil {
+			return nil, "", err
+		}
+	}
+	req, err := sub.Request(v, jar)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNoForm, err)
+		return nil, "", err
 	}
-	form.Values.Set(form.User, email)
-	form.Values.Set(form.Password, password)
-	return submission(form, page, jar), nil
+	return f.apply(req), sub.Page, nil
 }
 
-var resetWords = regexp.MustCompile(`(?i)forgot|reset|recover`)
-
-// ResetSubmission finds the password-reset request form (paths.reset, or the "forgot password" link of the login
-// page) and returns the request that asks a reset for email.
-func (t *Target) ResetSubmission(ctx context.Context, jar http.CookieJar, email string) (*probe.Request, error) {
-	var candidates []string
-	if t.Plan.Paths.Reset != "" {
-		candidates = append(candidates, t.Resolve(t.Plan.Paths.Reset).String())
+func (f *Form) apply(req *probe.Request) *probe.Request {
+	if f.as != nil {
+		return f.as.Apply(req)
 	}
-	login := t.App
-	if t.Plan.Paths.Login != "" {
-		login = t.Resolve(t.Plan.Paths.Login)
-	}
-	if resp, err := t.Probe.Do(ctx, &probe.Request{URL: login.String(), Jar: jar, Follow: 5}); err == nil {
-		base, _ := url.Parse(resp.URL)
-		candidates = append(candidates, linksMatching(resp.Body, base, resetWords)...)
-	}
-	if form, page, ok := t.firstForm(ctx, jar, candidates, findEmailForm); ok {
-		form.Values.Set(form.User, email)
-		return submission(form, page, jar), nil
-	}
-	return nil, fmt.Errorf("%w: no password-reset form found (set paths.reset in the plan)", ErrNoForm)
+	return req
 }
 
-var signupWords = regexp.MustCompile(`(?i)sign ?up|register|create (an |your )?account|get started|join`)
+// Words that find the page of a form from the login page or the app's first page.
+var (
+	signInWords = regexp.MustCompile(`(?i)\b(log ?in|sign ?in|signin|login)\b`)
+	resetWords  = regexp.MustCompile(`(?i)forgot|reset|recover`)
+	signupWords = regexp.MustCompile(`(?i)sign ?up|register|create (an |your )?account|get started|join`)
+	inviteWords = regexp.MustCompile(`(?i)invite|members|team|people|collaborators`)
+)
 
-// SignupSubmission finds the sign-up form in the server-rendered HTML (paths.signup, or a "sign up" link of the
-// login page or the app's first page) and returns the request that signs email up with password; every password
-// field gets it (a confirmation too) and the other text fields a name.
-func (t *Target) SignupSubmission(ctx context.Context, jar http.CookieJar, email, password string) (*probe.Request, error) {
-	var candidates []string
-	if t.Plan.Paths.Signup != "" {
-		candidates = append(candidates, t.Resolve(t.Plan.Paths.Signup).String())
-	}
-	for _, start := range []*url.URL{t.loginStart(), t.App} {
-		if resp, err := t.Probe.Do(ctx, &probe.Request{URL: start.String(), Jar: jar, Follow: 5}); err == nil {
-			base, _ := url.Parse(resp.URL)
-			candidates = append(candidates, linksMatching(resp.Body, base, signupWords)...)
-		}
-	}
-	if form, page, ok := t.firstForm(ctx, jar, candidates, findPasswordForm); ok {
-		form.Values.Set(form.User, email)
-		for _, name := range form.Passwords {
-			form.Values.Set(name, password)
-		}
-		for _, name := range form.Text {
-			form.Values.Set(name, "Launch Ready")
-		}
-		return submission(form, page, jar), nil
-	}
-	return nil, fmt.Errorf("%w: no sign-up form in the server's HTML (set paths.signup in the plan; a form drawn by JavaScript is not sent in a burst)", ErrNoForm)
+// maxFormPages bounds how many linked pages are opened to look for a form.
+const maxFormPages = 3
+
+type formOrErr struct {
+	f   *Form
+	err error
 }
 
-var inviteWords = regexp.MustCompile(`(?i)invite|members|team|people|collaborators`)
+// htmlForm finds the explicit POST form of the kind in the server's HTML, once per audit.
+func (t *Target) htmlForm(ctx context.Context, kind account.Kind) (*Form, error) {
+	r := t.Once("html-form:"+string(kind), func() any {
+		f, err := t.findHTMLForm(ctx, kind, nil)
+		return formOrErr{f, err}
+	}).(formOrErr)
+	return r.f, r.err
+}
 
-// InviteSubmission finds the invite form account s sees (paths.invite, or an "invite"/"members"/"team" link of
-// the app's pages as s) and returns the request that invites email, carrying s's credentials.
-func (t *Target) InviteSubmission(ctx context.Context, s *Session, email string) (*probe.Request, error) {
-	var candidates []string
-	if t.Plan.Paths.Invite != "" {
-		candidates = append(candidates, t.Resolve(t.Plan.Paths.Invite).String())
-	}
-	if resp, err := t.Probe.Do(ctx, s.Apply(&probe.Request{URL: t.App.String(), Follow: 5})); err == nil {
-		base, _ := url.Parse(resp.URL)
-		candidates = append(candidates, linksMatching(resp.Body, base, inviteWords)...)
-	}
-	for i, c := range candidates {
+// findHTMLForm opens the form's candidate pages over HTTP (as s when given) and reads the first form of the kind.
+func (t *Target) findHTMLForm(ctx context.Context, kind account.Kind, s *Session) (*Form, error) {
+	var firstErr error
+	for i, c := range t.formPages(ctx, kind, s) {
 		u, err := url.Parse(c)
-		if i >= maxFormPages || err != nil || !t.Probe.InScope(u) {
+		if i >= maxFormPages+1 || err != nil || !t.Probe.InScope(u) {
 			continue
 		}
-		resp, err := t.Probe.Do(ctx, s.Apply(&probe.Request{URL: c, Follow: 5}))
+		f := &Form{t: t, as: s}
+		jar, _ := cookiejar.New(nil)
+		resp, err := t.Probe.Do(ctx, f.apply(&probe.Request{URL: c, Jar: jar, Follow: 5}))
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		sub, err := account.FormIn(resp.Body, resp.URL, kind)
+		if err == nil {
+			f.Sub = sub
+			return f, nil
+		}
+		if errors.Is(err, account.ErrNotPost) || firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr == nil {
+		firstErr = fmt.Errorf("%w (%s)", account.ErrNoForm, kind)
+	}
+	return nil, firstErr
+}
+
+// formPages are where a form of the kind may be: the plan's path for it, the login page (or the app), and the
+// pages they link to with the kind's words.
+func (t *Target) formPages(ctx context.Context, kind account.Kind, s *Session) []string {
+	words := map[account.Kind]*regexp.Regexp{account.Login: signInWords, account.Reset: resetWords, account.Signup: signupWords, account.Invite: inviteWords}[kind]
+	var out []string
+	add := func(u string) {
+		for _, o := range out {
+			if o == u {
+				return
+			}
+		}
+		out = append(out, u)
+	}
+	if path := planPath(t.Plan, kind); path != "" {
+		add(t.Resolve(path).String())
+	}
+	starts := []string{t.loginStart().String(), t.App.String()}
+	if kind == account.Invite {
+		starts = []string{t.App.String()}
+	}
+	for i := 0; i < len(starts) && i < 3; i++ {
+		start := starts[i]
+		if kind == account.Login {
+			add(start)
+		}
+		req := &probe.Request{URL: start, Follow: 5}
+		if s != nil {
+			s.Apply(req)
+		}
+		resp, err := t.Probe.Do(ctx, req)
 		if err != nil {
 			continue
 		}
-		base, _ := url.Parse(resp.URL)
-		if form, ok := findEmailForm(resp.Body, base); ok {
-			form.Values.Set(form.User, email)
-			req := submission(form, resp.URL, s.Jar)
-			return s.Apply(req), nil
+		base := mustURL(resp.URL)
+		for _, l := range account.LinksMatching(resp.Body, base, words) {
+			add(l)
+		}
+		// The sign-in page is often one link away from the app's first page, and holds the links to the others.
+		if signIn := account.LinksMatching(resp.Body, base, signInWords); len(signIn) > 0 && kind != account.Invite && !slices.Contains(starts, signIn[0]) {
+			starts = append(starts, signIn[0])
 		}
 	}
-	return nil, fmt.Errorf("%w: no invite form in the server's HTML of A's pages (set paths.invite in the plan; a form drawn by JavaScript is not sent in a burst)", ErrNoForm)
+	return out
+}
+
+// Form returns the app's form of the kind as the audit replays it (login, password reset, sign-up), once per
+// audit: the server's explicit POST form when there is one, otherwise the request the app's own script sends,
+// recorded in the browser once with the address of nobody (and a wrong password). A sign-up is only learnt with
+// active: true, since submitting it creates an account.
+func (t *Target) Form(ctx context.Context, kind account.Kind) (*Form, error) {
+	r := t.Once("form:"+string(kind), func() any {
+		f, err := t.htmlForm(ctx, kind)
+		if err == nil {
+			return formOrErr{f, nil}
+		}
+		if kind == account.Signup && !t.Plan.Active {
+			return formOrErr{nil, fmt.Errorf("%v; learning it in the browser creates an account: %s", err, NeedsActive)}
+		}
+		f, berr := t.learnInBrowser(ctx, kind, t.nobody(), nil)
+		if berr != nil {
+			return formOrErr{nil, fmt.Errorf("%w: in the server's HTML: %v; in the browser: %v", account.ErrNoForm, err, berr)}
+		}
+		return formOrErr{f, nil}
+	}).(formOrErr)
+	return r.f, r.err
+}
+
+// InviteForm returns the invite form account s sees: in the server's HTML of s's pages, or recorded in s's browser.
+func (t *Target) InviteForm(ctx context.Context, s *Session, email string) (*Form, error) {
+	f, err := t.findHTMLForm(ctx, account.Invite, s)
+	if err == nil {
+		return f, nil
+	}
+	bs, berr := t.BrowserSession(ctx, s.Account)
+	if berr != nil {
+		return nil, fmt.Errorf("%w: no invite form in the server's HTML of %s's pages (%v; set paths.invite in the plan), and no browser: %v", account.ErrNoForm, strings.ToUpper(s.Account), err, berr)
+	}
+	f, berr = t.learnInBrowser(ctx, account.Invite, account.Values{account.Email: email}, bs.Context)
+	if berr != nil {
+		return nil, fmt.Errorf("%w: in the server's HTML: %v; in the browser: %v", account.ErrNoForm, err, berr)
+	}
+	f.as = s
+	return f, nil
+}
+
+// nobody are the values a form is learnt with: an address that has no account, and a wrong password.
+func (t *Target) nobody() account.Values {
+	domain := "example.com"
+	if a := t.Plan.Accounts.A; a != nil {
+		if _, d, ok := strings.Cut(a.Email, "@"); ok {
+			domain = d
+		}
+	}
+	return account.Values{account.Email: "launchready-nobody-" + randomHex(4) + "@" + domain,
+		account.Password: "Lr-wrong-" + randomHex(6), account.Name: "Launch Ready"}
+}
+
+// browserForms maps a submission's kind to the browser's form finder.
+var browserForms = map[account.Kind]string{account.Login: browser.FormSignup, account.Signup: browser.FormSignup,
+	account.Reset: browser.FormEmail, account.Invite: browser.FormEmail}
+
+// learnInBrowser fills and submits the form of the kind once in Chromium (in bc, or in a fresh visitor's context)
+// and makes the request the app's script sent the form's template.
+func (t *Target) learnInBrowser(ctx context.Context, kind account.Kind, v account.Values, bc *browser.Context) (*Form, error) {
+	engine, err := t.Browser()
+	if err != nil {
+		return nil, err
+	}
+	if bc == nil {
+		if bc, err = engine.NewContext("learn-" + string(kind)); err != nil {
+			return nil, err
+		}
+		defer bc.Close()
+	}
+	p, err := bc.NewPage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	if pw := v[account.Password]; pw != "" {
+		t.Probe.NeverInURL(pw)
+	}
+	fill := browser.Fill{Email: v[account.Email], Password: v[account.Password], Name: v[account.Name]}
+	var res *browser.FormResult
+	for _, page := range t.browserFormPages(p, kind) {
+		if res, err = p.SubmitForm(ctx, page, browserForms[kind], fill); err == nil {
+			break
+		}
+	}
+	if res == nil {
+		return nil, fmt.Errorf("no %s form found in the browser either (set paths.%s in the plan)", kind, planKey(kind))
+	}
+	sub, err := account.FromTraffic(kind, res.Page, res.Sent, v, nil)
+	if err != nil {
+		return nil, err
+	}
+	if cks, err := p.Cookies(sub.URL); err == nil {
+		for _, ck := range cks {
+			sub.Cookies = append(sub.Cookies, httpCookie(ck))
+		}
+	}
+	return &Form{Sub: sub, t: t}, nil
+}
+
+// browserFormPages are the pages the browser tries for a form: the plan's path, the login page and the app, and
+// the first link with the kind's words on each.
+func (t *Target) browserFormPages(p *browser.Page, kind account.Kind) []string {
+	if path := planPath(t.Plan, kind); path != "" {
+		return []string{t.Resolve(path).String()}
+	}
+	words := map[account.Kind]string{account.Login: `\b(log ?in|sign ?in)\b`, account.Reset: `forgot|reset|recover`,
+		account.Signup: `sign ?up|register|create (an |your )?account|get started|join`, account.Invite: `invite|members|team|people|collaborators`}[kind]
+	var out []string
+	for _, start := range []string{t.loginStart().String(), t.App.String()} {
+		if kind == account.Login || kind == account.Invite {
+			out = append(out, start)
+		}
+		if p.Goto(start) != nil {
+			continue
+		}
+		if link := p.LinkMatching(words); link != "" {
+			out = append(out, link)
+		} else if signIn := p.LinkMatching(`\b(log ?in|sign ?in)\b`); signIn != "" && kind != account.Invite && p.Goto(signIn) == nil {
+			// The sign-in page is often one link away from the app's first page, and holds the links to the others.
+			if kind == account.Login {
+				out = append(out, signIn)
+			} else if link := p.LinkMatching(words); link != "" {
+				out = append(out, link)
+			}
+		}
+	}
+	return out
+}
+
+func planPath(p *Plan, kind account.Kind) string {
+	return map[account.Kind]string{account.Login: p.Paths.Login, account.Reset: p.Paths.Reset,
+		account.Signup: p.Paths.Signup, account.Invite: p.Paths.Invite}[kind]
+}
+
+func planKey(kind account.Kind) string {
+	return map[account.Kind]string{account.Login: "login", account.Reset: "reset", account.Signup: "signup", account.Invite: "invite"}[kind]
 }
 
 func (t *Target) loginStart() *url.URL {
@@ -122,17 +332,12 @@ func (t *Target) loginStart() *url.URL {
 	return t.App
 }
 
-func submission(form *htmlForm, page string, jar http.CookieJar) *probe.Request {
-	req := &probe.Request{Method: form.Method, URL: form.Action, Jar: jar, Header: http.Header{"Referer": {page}}}
-	if form.Method == http.MethodPost {
-		req.Body = []byte(form.Values.Encode())
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	} else {
-		u, _ := url.Parse(form.Action)
-		u.RawQuery = form.Values.Encode()
-		req.URL = u.String()
+func mustURL(s string) *url.URL {
+	u, _ := url.Parse(s)
+	if u == nil {
+		u = &url.URL{}
 	}
-	return req
+	return u
 }
 
 // Password returns the account's password from its environment variable ("" when unset).
@@ -141,4 +346,10 @@ func (t *Target) Password(who string) string {
 		return t.getenv(acc.PasswordEnv)
 	}
 	return ""
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -9,7 +9,9 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/launchready/launchready/audit/account"
 	"github.com/launchready/launchready/audit/probe"
+	"github.com/launchready/launchready/browser"
 )
 
 // Session is an account logged in to the app.
@@ -53,18 +55,45 @@ func (t *Target) Login(ctx context.Context, who string) (*Session, error) {
 	return so.s, so.err
 }
 
-// login tries the app's server-rendered form over HTTP first (fast, no browser), then the browser, which handles
-// JavaScript-rendered forms and token sessions.
+// login submits the app's server-rendered POST form over HTTP when there is one (fast, no browser), and otherwise —
+// or when that login does not take — logs in with the browser, which runs the app's own script. "Wrong password"
+// is only said when the browser saw the app refuse too.
 func (t *Target) login(ctx context.Context, who string) (*Session, error) {
-	s, err := t.formLogin(ctx, who)
-	if err == nil || errors.Is(err, ErrNoAccount) || errors.Is(err, errEmptyPassword) || errors.Is(err, errWrongPassword) {
-		return s, err
+	acc, password, err := t.credentials(who)
+	if err != nil {
+		return nil, err
+	}
+	var httpErr error
+	if form, err := t.htmlForm(ctx, account.Login); err == nil {
+		s, err := t.formLogin(ctx, who, acc, password, form)
+		if err == nil {
+			return s, nil
+		}
+		httpErr = err
 	}
 	bs, berr := t.BrowserSession(ctx, who)
-	if berr != nil {
-		return nil, fmt.Errorf("%w; with the browser: %v", err, berr)
+	switch {
+	case berr == nil:
+		return fromBrowser(who, acc.Email, bs), nil
+	case httpErr != nil && browser.IsLoginError(berr):
+		return nil, fmt.Errorf("%w; in the browser too: %v: %w", httpErr, berr, errWrongPassword)
+	case httpErr != nil:
+		return nil, fmt.Errorf("%w; the browser could not try: %v", httpErr, berr)
 	}
-	return fromBrowser(who, t.account(who).Email, bs), nil
+	return nil, berr
+}
+
+// credentials returns the plan's account and its password, or why there is none.
+func (t *Target) credentials(who string) (*Account, string, error) {
+	acc := t.account(who)
+	if acc == nil {
+		return nil, "", fmt.Errorf("account %s: %w (add accounts.%s to the plan)", who, ErrNoAccount, who)
+	}
+	password := t.getenv(acc.PasswordEnv)
+	if password == "" {
+		return nil, "", fmt.Errorf("account %s: the environment variable %s is empty: export the test account's password in it: %w", who, acc.PasswordEnv, errEmptyPassword)
+	}
+	return acc, password, nil
 }
 
 // Apply makes req carry the session: its cookie jar and its headers.
@@ -91,41 +120,16 @@ func (t *Target) account(who string) *Account {
 	return nil
 }
 
-// formLogin finds the login form in the server-rendered HTML (paths.login, the app page, or a "log in" link on
-// it), fills it and submits it. JavaScript-rendered forms need the browser engine.
-func (t *Target) formLogin(ctx context.Context, who string) (*Session, error) {
-	acc := t.account(who)
-	if acc == nil {
-		return nil, fmt.Errorf("account %s: %w (add accounts.%s to the plan)", who, ErrNoAccount, who)
-	}
-	password := t.getenv(acc.PasswordEnv)
-	if password == "" {
-		return nil, fmt.Errorf("account %s: the environment variable %s is empty: export the test account's password in it: %w", who, acc.PasswordEnv, errEmptyPassword)
-	}
+// formLogin submits the login form of the server's HTML (read afresh, with its CSRF field) over HTTP.
+func (t *Target) formLogin(ctx context.Context, who string, acc *Account, password string, form *Form) (*Session, error) {
 	jar, _ := cookiejar.New(nil)
-	start := t.App
-	if t.Plan.Paths.Login != "" {
-		start = t.Resolve(t.Plan.Paths.Login)
-	}
-	form, page, err := t.findLoginForm(ctx, jar, start)
+	req, page, err := form.request(ctx, jar, account.Values{account.Email: acc.Email, account.Password: password})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("account %s: %w", who, err)
 	}
 	pageURL, _ := url.Parse(page)
 	s := &Session{Account: who, Email: acc.Email, Jar: jar, LoginPage: page, Before: jar.Cookies(pageURL)}
-
-	form.Values.Set(form.User, acc.Email)
-	form.Values.Set(form.Password, password)
-	req := &probe.Request{Method: form.Method, URL: form.Action, Jar: jar, Follow: 5,
-		Header: http.Header{"Referer": {page}}}
-	if form.Method == http.MethodPost {
-		req.Body = []byte(form.Values.Encode())
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	} else {
-		u, _ := url.Parse(form.Action)
-		u.RawQuery = form.Values.Encode()
-		req.URL = u.String()
-	}
+	req.Follow = 5
 	resp, err := t.Probe.Do(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("account %s: submitting the login form: %w", who, err)
@@ -139,52 +143,14 @@ func (t *Target) formLogin(ctx context.Context, who string) (*Session, error) {
 		}
 	}
 	final, _ := url.Parse(resp.URL)
-	if _, again := findPasswordForm(resp.Body, final); again || resp.Status >= 400 {
-		return nil, fmt.Errorf("account %s: login as %s did not succeed (answer %d at %s, the login form came back): check the password in %s, or the form needs JavaScript/a captcha: %w",
-			who, acc.Email, resp.Status, t.Probe.Redactor().String(resp.URL), acc.PasswordEnv, errWrongPassword)
+	if resp.Status >= 400 || account.HasPasswordForm(resp.Body, resp.URL) {
+		return nil, fmt.Errorf("account %s: login as %s over HTTP did not take (%s answered %d at %s, the login form came back): check the password in %s",
+			who, acc.Email, form.Endpoint(), resp.Status, t.Probe.Redactor().String(resp.URL), acc.PasswordEnv)
 	}
 	if len(s.SetCookies) == 0 && len(jar.Cookies(final)) == 0 {
-		return nil, fmt.Errorf("account %s: the login form was accepted but no session cookie was set (a token-based login needs the browser engine)", who)
+		return nil, fmt.Errorf("account %s: the login form was accepted but no session cookie was set", who)
 	}
 	return s, nil
-}
-
-func (t *Target) findLoginForm(ctx context.Context, jar http.CookieJar, start *url.URL) (*htmlForm, string, error) {
-	resp, err := t.Probe.Do(ctx, &probe.Request{URL: start.String(), Jar: jar, Follow: 5})
-	if err != nil {
-		return nil, "", fmt.Errorf("loading the login page: %w", err)
-	}
-	final, _ := url.Parse(resp.URL)
-	if f, ok := findPasswordForm(resp.Body, final); ok {
-		return f, resp.URL, nil
-	}
-	if f, page, ok := t.firstForm(ctx, jar, loginLinks(resp.Body, final), findPasswordForm); ok {
-		return f, page, nil
-	}
-	return nil, "", fmt.Errorf("no login form with a password field in the HTML of %s: set paths.login in the plan (a login rendered by JavaScript needs the browser engine)",
-		t.Probe.Redactor().String(start.String()))
-}
-
-// maxFormPages bounds how many linked pages are opened to look for a form.
-const maxFormPages = 3
-
-// firstForm opens the first few in-scope candidate pages and returns the first form find accepts, with its page.
-func (t *Target) firstForm(ctx context.Context, jar http.CookieJar, candidates []string, find func([]byte, *url.URL) (*htmlForm, bool)) (*htmlForm, string, bool) {
-	for i, c := range candidates {
-		u, err := url.Parse(c)
-		if i >= maxFormPages || err != nil || !t.Probe.InScope(u) {
-			continue
-		}
-		resp, err := t.Probe.Do(ctx, &probe.Request{URL: c, Jar: jar, Follow: 5})
-		if err != nil {
-			continue
-		}
-		base, _ := url.Parse(resp.URL)
-		if f, ok := find(resp.Body, base); ok {
-			return f, resp.URL, true
-		}
-	}
-	return nil, "", false
 }
 
 // LoginOutcome turns a failed Login into the result a check reports: skipped when the plan has no such account,
@@ -196,15 +162,21 @@ func LoginOutcome(err error) Result {
 	return Undecided("could not log in: " + strings.TrimPrefix(err.Error(), "account "))
 }
 
-// FreshLogin logs the account in again, sharing nothing with earlier logins: to see whether it still can.
+// FreshLogin logs the account in again, sharing nothing with earlier logins, the way the account logs in (the
+// HTML form, else the browser): to see whether it still can.
 func (t *Target) FreshLogin(ctx context.Context, who string) error {
-	_, err := t.formLogin(ctx, who)
-	if err == nil || errors.Is(err, ErrNoAccount) || errors.Is(err, errEmptyPassword) || errors.Is(err, errWrongPassword) {
+	acc, password, err := t.credentials(who)
+	if err != nil {
 		return err
 	}
-	bs, berr := t.FreshBrowserSession(ctx, who)
-	if berr != nil {
-		return berr
+	if form, err := t.htmlForm(ctx, account.Login); err == nil {
+		if _, err := t.formLogin(ctx, who, acc, password, form); err == nil {
+			return nil
+		}
+	}
+	bs, err := t.FreshBrowserSession(ctx, who)
+	if err != nil {
+		return err
 	}
 	bs.Context.Close()
 	return nil

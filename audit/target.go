@@ -132,6 +132,11 @@ func NewTarget(plan *Plan, getenv func(string) string) (*Target, error) {
 		InsecureTLS: plan.TLS.Insecure,
 		Resolve:     resolve,
 	}, red)
+	for _, acc := range []*Account{plan.Accounts.A, plan.Accounts.B} {
+		if acc != nil {
+			t.Probe.NeverInURL(getenv(acc.PasswordEnv))
+		}
+	}
 	// The SMTP sink listens from the start, as the plan promises the app: mail it sends early is kept, not bounced.
 	if plan.Inbox.Kind == "smtp" {
 		t.Inbox()

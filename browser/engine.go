@@ -28,6 +28,8 @@ type Options struct {
 	IgnoreCertErrors bool
 	// ScreenshotDir is where failed logins leave a screenshot.
 	ScreenshotDir string
+	// Refuse, when set, stops any request it returns an error for: a URL carrying a password.
+	Refuse func(*url.URL) error
 }
 
 // Engine is the one Chromium of an audit.
@@ -40,6 +42,7 @@ type Engine struct {
 	mu      sync.Mutex
 	blocked map[string]int // out-of-scope URLs (scheme://host/path) the browser was stopped from loading
 	allowed map[string]int // allow-listed third-party URLs it loaded
+	refused map[string]int // in-scope URLs stopped because they carried a password (scheme://host/path)
 	closed  bool
 }
 
@@ -73,7 +76,7 @@ func Launch(ctx context.Context, opts Options) (*Engine, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("connecting to %s: %w", opts.Bin, err)
 	}
-	return &Engine{opts: opts, launcher: l, rod: b, userDir: dir, blocked: map[string]int{}, allowed: map[string]int{}}, nil
+	return &Engine{opts: opts, launcher: l, rod: b, userDir: dir, blocked: map[string]int{}, allowed: map[string]int{}, refused: map[string]int{}}, nil
 }
 
 // resolverRules make every name outside the scope unresolvable inside Chromium (service workers, prefetches and

@@ -32,6 +32,8 @@ type FormResult struct {
 	Stayed   bool          // the same kind of form is still on the same page
 	Took     time.Duration // from the submit until the page settled
 	ThirdPty []string
+	// Sent is every request the page made from the submit until it settled: the form's own request among them.
+	Sent []Exchange
 }
 
 // Refused reports whether the app said no: an error shown, an error status, or the form back as it was.
@@ -132,6 +134,7 @@ func (p *Page) SubmitForm(ctx context.Context, u, kind string, fill Fill) (*Form
 	p.press(hasButton == nil, `[data-lr-fill]`)
 	res.Took = time.Since(start)
 	res.Landing = p.URL()
+	res.Sent = p.Traffic()[before:]
 	res.Status = p.documentStatus(before)
 	res.Alert, res.Message, res.Text = p.state()
 	res.Stayed = res.Landing == res.Page && p.findForm(kind)

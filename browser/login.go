@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -120,6 +121,14 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 	before := len(page.Traffic())
 	page.submit(found.submit)
 
+	if sent := page.Traffic()[before:]; c.engine.opts.Refuse != nil {
+		for _, x := range sent {
+			if u, err := url.Parse(x.URL); err == nil && c.engine.opts.Refuse(u) != nil {
+				return fail(fmt.Sprintf("the login form sends the password in the URL (%s %s://%s%s?…): the browser stopped it; the form needs method=\"post\" or a script that sends it in a body",
+					x.Method, u.Scheme, u.Host, u.Path))
+			}
+		}
+	}
 	if again, _ := page.mark(); again.password && page.URL() == s.LoginPage {
 		return fail(fmt.Sprintf("the login form is still there after submitting (wrong password, a captcha, or an error shown): %s", page.alertText()))
 	}

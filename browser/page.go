@@ -38,6 +38,10 @@ func (c *Context) NewPage(ctx context.Context) (*Page, error) {
 		case !ok:
 			c.engine.note(c.engine.blocked, u)
 			h.Response.Fail(proto.NetworkErrorReasonBlockedByClient)
+		case c.engine.opts.Refuse != nil && c.engine.opts.Refuse(u) != nil:
+			// A form without a script handler, submitted as GET, would put the password in the URL.
+			c.engine.note(c.engine.refused, u)
+			h.Response.Fail(proto.NetworkErrorReasonBlockedByClient)
 		default:
 			if third {
 				c.engine.note(c.engine.allowed, u)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -69,7 +68,7 @@ func AdminRoutes(ctx context.Context, t *audit.Target) audit.Result {
 			if adminAnswer(resp, shells[who]) {
 				ev := audit.Exchange("admin route as "+who, resp, "Content-Type")
 				ev.Excerpt = audit.Excerpt(resp.Body, "")
-				parts = append(parts, audit.Failed(0, fmt.Sprintf("%s answers %s with admin content (%d): the server does not check the role", routePath(u), who, resp.Status), ev))
+				parts = append(parts, audit.Failed(0, fmt.Sprintf("%s answers %s with admin content (%d): the server does not check the role", audit.Route(u), who, resp.Status), ev))
 			}
 		}
 	}
@@ -167,11 +166,4 @@ func adminAnswer(resp *probe.Response, shell []byte) bool {
 		return false // the login page
 	}
 	return adminContent.Match(body)
-}
-
-func routePath(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Path
-	}
-	return raw
 }

@@ -42,7 +42,7 @@ func IDORWrite(ctx context.Context, t *audit.Target) audit.Result {
 		lines = append(lines, fmt.Sprintf("%s %s as B → %d", method, c.Item, resp.Status))
 		if resp.Status >= 200 && resp.Status < 300 {
 			ev := audit.Exchange(method+" of A's canary as B", resp)
-			parts = append(parts, audit.Failed(audit.Critical, fmt.Sprintf("%s %s as B succeeded (%d): B can change another account's objects", method, routePath(c.Item), resp.Status), ev))
+			parts = append(parts, audit.Failed(audit.Critical, fmt.Sprintf("%s %s as B succeeded (%d): B can change another account's objects", method, audit.Route(c.Item), resp.Status), ev))
 		}
 	}
 	after, err := t.Probe.Do(ctx, a.Creds.Apply(&probe.Request{URL: c.Item}))
@@ -58,7 +58,7 @@ func IDORWrite(ctx context.Context, t *audit.Target) audit.Result {
 	default:
 		lines = append(lines, fmt.Sprintf("GET %s as A → %d: unchanged", c.Item, after.Status))
 	}
-	ev := audit.Note("canary "+marker+" created by A in "+routePath(c.Collection), strings.Join(lines, "\n"))
+	ev := audit.Note("canary "+marker+" created by A in "+audit.Route(c.Collection), strings.Join(lines, "\n"))
 	for _, p := range parts {
 		if p.Status == audit.Fail {
 			res := audit.Combine(parts...)

@@ -55,14 +55,14 @@ func ErrorLeakage(ctx context.Context, t *audit.Target) audit.Result {
 	for _, ex := range errs {
 		for _, sig := range signatures {
 			loc := sig.Re.FindIndex(ex.Body)
-			if loc == nil || seen[sig.Name+" "+route(ex.URL)] {
+			if loc == nil || seen[sig.Name+" "+audit.Route(ex.URL)] {
 				continue
 			}
-			seen[sig.Name+" "+route(ex.URL)] = true
-			routes[sig.Name] = append(routes[sig.Name], ex.Method+" "+route(ex.URL))
+			seen[sig.Name+" "+audit.Route(ex.URL)] = true
+			routes[sig.Name] = append(routes[sig.Name], ex.Method+" "+audit.Route(ex.URL))
 			ev := audit.Evidence{Label: sig.Name, Request: ex.Method + " " + ex.URL, Status: ex.Status,
 				Excerpt: audit.Excerpt(ex.Body, string(ex.Body[loc[0]:loc[1]]))}
-			leaks = append(leaks, audit.Failed(0, fmt.Sprintf("%s in a %d answer of %s %s", sig.Name, ex.Status, ex.Method, route(ex.URL)), ev))
+			leaks = append(leaks, audit.Failed(0, fmt.Sprintf("%s in a %d answer of %s %s", sig.Name, ex.Status, ex.Method, audit.Route(ex.URL)), ev))
 		}
 	}
 	var kinds []string
@@ -120,14 +120,6 @@ func malformID(raw string) string {
 		return u.String()
 	}
 	return ""
-}
-
-// route is the URL without its query, for grouping findings.
-func route(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Path
-	}
-	return raw
 }
 
 func signatureNames() string {

@@ -1,17 +1,18 @@
 package input
 
 import (
-	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/cookiejar"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/account"
 	"github.com/launchready/launchready/audit/probe"
 )
 
@@ -26,25 +27,34 @@ var malformedBodies = []struct {
 	{"wrong content type", "text/plain", `email=launchready@example.test`},
 }
 
-// loginEndpoint is the login form's action: the write endpoint every app has, and the only one a passive audit
-// may send malformed input to.
-func loginEndpoint(ctx context.Context, t *audit.Target) (*probe.Request, error) {
-	jar, _ := cookiejar.New(nil)
-	return t.LoginSubmission(ctx, jar, "launchready@example.test", "launchready-not-a-password")
+// loginEndpoint is where the app's login form really posts (its HTML POST form, or the request its script sends,
+// recorded in the browser): the write endpoint every app has, and the only one a passive audit may send malformed
+// input to. The request returned carries the form's headers (a CSRF token, an apikey) and cookies, and no body.
+func loginEndpoint(ctx context.Context, t *audit.Target) (*audit.Form, *probe.Request, error) {
+	form, err := t.Form(ctx, account.Login)
+	if err != nil {
+		return nil, nil, err
+	}
+	req, err := form.Request(ctx, form.NewJar(), account.Values{account.Email: "launchready@example.test", account.Password: "launchready-not-a-password"})
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Body = nil
+	return form, req, nil
 }
 
 // Malformed sends each malformed body once to the login endpoint and, with active: true, to the JSON collection
 // account A writes to, and fails on a 5xx or a hang.
 func Malformed(ctx context.Context, t *audit.Target) audit.Result {
-	base, err := loginEndpoint(ctx, t)
+	_, base, err := loginEndpoint(ctx, t)
 	if err != nil {
-		return audit.Undecided("no write endpoint to send malformed input to: " + err.Error())
+		return audit.Undecided("no write endpoint to send malformed input to (looked for the login form in the server's HTML and in the browser): " + err.Error())
 	}
 	endpoints := []*probe.Request{base}
 	if t.Plan.Active {
 		if bs, err := t.BrowserSession(ctx, "a"); err == nil {
 			if coll, err := t.CanaryCollection(bs.Traffic); err == nil {
-				endpoints = append(endpoints, audit.FromBrowser("a", bs).Apply(&probe.Request{URL: coll}))
+				endpoints = append(endpoints, audit.FromBrowser("a", bs).Apply(&probe.Request{Method: http.MethodPost, URL: coll}))
 			}
 		}
 	}
@@ -54,9 +64,9 @@ func Malformed(ctx context.Context, t *audit.Target) audit.Result {
 		p, s := malformedTo(ctx, t, ep)
 		parts, statuses = append(parts, p...), append(statuses, s...)
 	}
-	where := route(base.URL)
+	where := base.Method + " " + audit.Route(base.URL)
 	if len(endpoints) > 1 {
-		where += " and " + route(endpoints[1].URL)
+		where += " and POST " + audit.Route(endpoints[1].URL)
 	}
 	ev := audit.Note("malformed requests to "+where, strings.Join(statuses, "\n"))
 	for _, p := range parts {
@@ -75,7 +85,7 @@ func Malformed(ctx context.Context, t *audit.Target) audit.Result {
 // malformedTo sends the malformed set to one endpoint, with the endpoint's session and referer.
 func malformedTo(ctx context.Context, t *audit.Target, base *probe.Request) (parts []audit.Result, statuses []string) {
 	for _, m := range malformedBodies {
-		req := &probe.Request{Method: http.MethodPost, URL: base.URL, Jar: base.Jar, Body: []byte(m.Body),
+		req := &probe.Request{Method: base.Method, URL: base.URL, Jar: base.Jar, Body: []byte(m.Body),
 			Header: http.Header{"Content-Type": {m.ContentType}}}
 		for k, vs := range base.Header {
 			if k != "Content-Type" {
@@ -85,42 +95,47 @@ func malformedTo(ctx context.Context, t *audit.Target, base *probe.Request) (par
 		resp, err := t.Probe.Do(ctx, req)
 		if err != nil {
 			if strings.Contains(err.Error(), "no answer in time") {
-				parts = append(parts, audit.Failed(0, fmt.Sprintf("POST %s with %s hangs: %v", route(base.URL), m.Name, err)))
+				parts = append(parts, audit.Failed(0, fmt.Sprintf("%s %s with %s hangs: %v", base.Method, audit.Route(base.URL), m.Name, err)))
 			} else {
 				parts = append(parts, audit.Undecided(err.Error()))
 			}
 			continue
 		}
-		statuses = append(statuses, fmt.Sprintf("%s %s → %d", route(base.URL), m.Name, resp.Status))
+		statuses = append(statuses, fmt.Sprintf("%s %s → %d", audit.Route(base.URL), m.Name, resp.Status))
 		if resp.Status >= 500 {
 			ev := audit.Exchange(m.Name, resp, "Content-Type")
 			ev.Excerpt = audit.Excerpt(resp.Body, "")
-			parts = append(parts, audit.Failed(0, fmt.Sprintf("POST %s with %s answers %d: the handler crashed instead of refusing the input", route(base.URL), m.Name, resp.Status), ev))
+			parts = append(parts, audit.Failed(0, fmt.Sprintf("%s %s with %s answers %d: the handler crashed instead of refusing the input", base.Method, audit.Route(base.URL), m.Name, resp.Status), ev))
 		}
 	}
 	return parts, statuses
 }
 
-// Oversized sends one 2 MiB field and one 12 MiB body to the login endpoint, once each, then checks the app still
-// answers.
+// Oversized sends one 2 MiB field and one 12 MiB body to the login endpoint, in the form's own encoding, once each,
+// then checks the app still answers.
 func Oversized(ctx context.Context, t *audit.Target) audit.Result {
-	base, err := loginEndpoint(ctx, t)
+	form, base, err := loginEndpoint(ctx, t)
 	if err != nil {
-		return audit.Undecided("no write endpoint to send oversized input to: " + err.Error())
+		return audit.Undecided("no write endpoint to send oversized input to (looked for the login form in the server's HTML and in the browser): " + err.Error())
 	}
+	where := base.Method + " " + audit.Route(base.URL)
+	field, err := form.Request(ctx, form.NewJar(), account.Values{account.Email: "launchready@example.test", account.Password: strings.Repeat("A", 2<<20)})
+	if err != nil {
+		return audit.Undecided("could not fill the login form: " + err.Error())
+	}
+	body, err := form.Request(ctx, form.NewJar(), account.Values{account.Email: "launchready@example.test", account.Password: "launchready-not-a-password"})
+	if err != nil {
+		return audit.Undecided("could not fill the login form: " + err.Error())
+	}
+	body.Body = pad(body.Body, body.Header.Get("Content-Type"), "padding", strings.Repeat("B", 12<<20))
 	cases := []struct {
 		name string
-		body []byte
-	}{
-		{"a 2 MiB field", append([]byte("email=launchready%40example.test&password="), bytes.Repeat([]byte("A"), 2<<20)...)},
-		{"a 12 MiB body", append([]byte("email=launchready%40example.test&padding="), bytes.Repeat([]byte("B"), 12<<20)...)},
-	}
+		req  *probe.Request
+	}{{"a 2 MiB field", field}, {"a 12 MiB body", body}}
 	var parts []audit.Result
 	var lines []string
 	for _, c := range cases {
-		req := &probe.Request{Method: http.MethodPost, URL: base.URL, Jar: base.Jar, Body: c.body,
-			Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}}
-		resp, err := t.Probe.Do(ctx, req)
+		resp, err := t.Probe.Do(ctx, c.req)
 		switch {
 		case err != nil && (errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)):
 			lines = append(lines, c.name+": the connection was closed while sending (refused)")
@@ -132,7 +147,7 @@ func Oversized(ctx context.Context, t *audit.Target) audit.Result {
 			parts = append(parts, audit.Passed(""))
 		default:
 			lines = append(lines, fmt.Sprintf("%s → %d", c.name, resp.Status))
-			parts = append(parts, audit.Failed(0, fmt.Sprintf("POST %s took %s whole and answered %d: without a body limit a few such requests exhaust memory", route(base.URL), c.name, resp.Status)))
+			parts = append(parts, audit.Failed(0, fmt.Sprintf("%s took %s whole and answered %d: without a body limit a few such requests exhaust memory", where, c.name, resp.Status)))
 		}
 	}
 	alive, err := t.Probe.Do(ctx, &probe.Request{URL: t.App.String()})
@@ -143,9 +158,9 @@ func Oversized(ctx context.Context, t *audit.Target) audit.Result {
 		lines = append(lines, fmt.Sprintf("afterwards: the app answers %d", alive.Status))
 	}
 	res := audit.Combine(parts...)
-	res.Evidence = append(res.Evidence, audit.Note("oversized requests to "+route(base.URL), strings.Join(lines, "\n")))
+	res.Evidence = append(res.Evidence, audit.Note("oversized requests to "+form.Describe(), strings.Join(lines, "\n")))
 	if res.Status == audit.Pass {
-		res.Summary = "oversized input to " + route(base.URL) + " is refused and the app stays up"
+		res.Summary = "oversized input to " + where + " is refused and the app stays up"
 	}
 	return res
 }
@@ -183,7 +198,7 @@ func StoredXSS(ctx context.Context, t *audit.Target) audit.Result {
 	ran, _ := viewer.Page.Eval(`() => window.__lrxss || ""`)
 	shown, _ := viewer.Page.Eval(`() => document.body.innerText.includes("` + marker + `") ? "yes" : ""`)
 	asHTML, _ := viewer.Page.Eval(`() => document.querySelector('img[onerror*="` + marker + `"]') ? "yes" : ""`)
-	ev := audit.Note("marker posted in "+route(c.Collection), "payload: "+payload+"\nviewed at: "+viewer.LandingURL)
+	ev := audit.Note("marker posted in "+audit.Route(c.Collection), "payload: "+payload+"\nviewed at: "+viewer.LandingURL)
 	switch {
 	case ran == marker:
 		return audit.Failed(0, "the marker's script ran when the page rendered A's post: user content is inserted as HTML (stored XSS)", ev)
@@ -193,4 +208,18 @@ func StoredXSS(ctx context.Context, t *audit.Target) audit.Result {
 		return audit.Passed("the marker was shown as text, its script did not run", ev)
 	}
 	return audit.Undecided("the marker post did not appear on the page the app opens after login, so rendering could not be judged", ev)
+}
+
+// pad adds one more top-level field to a JSON object or form-encoded body.
+func pad(body []byte, contentType, key, value string) []byte {
+	if strings.Contains(contentType, "json") {
+		var doc map[string]any
+		if json.Unmarshal(body, &doc) == nil {
+			doc[key] = value
+			if out, err := json.Marshal(doc); err == nil {
+				return out
+			}
+		}
+	}
+	return append(body, []byte("&"+url.QueryEscape(key)+"="+value)...)
 }

@@ -57,9 +57,10 @@ type Client struct {
 	redactor *Redactor
 	sent     atomic.Int64
 
-	mu      sync.Mutex
-	journal []Exchange
-	refused []string
+	mu        sync.Mutex
+	journal   []Exchange
+	refused   []string
+	passwords []string // never sent in a URL
 }
 
 // New builds a Client. The redactor is shared with whoever adds the audit's secrets to it.
@@ -234,6 +235,9 @@ func (c *Client) once(ctx context.Context, method string, u *url.URL, header htt
 	if !c.InScope(u) {
 		c.recordRefused(u)
 		return nil, fmt.Errorf("%s %s: host %s is %w (add it to the plan's scope if it belongs to the app)", method, c.redactor.String(u.String()), u.Hostname(), ErrOutOfScope)
+	}
+	if err := c.CheckURL(u); err != nil {
+		return nil, fmt.Errorf("%s %w", method, err)
 	}
 	if c.sent.Add(1) > int64(c.cfg.Budget) {
 		return nil, fmt.Errorf("%s %s: %w (%d requests; raise limits.requests in the plan)", method, c.redactor.String(u.String()), ErrBudget, c.cfg.Budget)

@@ -114,18 +114,54 @@ func (b burst) evidence(label string) audit.Evidence {
 	return ev
 }
 
-// judge turns a burst into the check's result.
-func (b burst) judge(what string, sev audit.Severity) audit.Result {
-	ev := b.evidence(what)
+// judge turns a burst against endpoint ("POST /api/auth/login") into the check's result.
+func (b burst) judge(what, endpoint string, sev audit.Severity) audit.Result {
+	ev := b.evidence(what + " attempts to " + endpoint)
 	switch {
 	case b.LimitedAt > 0:
-		return audit.Passed(fmt.Sprintf("%s limited after %d attempts in %s (%d%s)", what, b.LimitedAt, dur(b.Attempts[b.LimitedAt-1].At), b.Last.Status, retry(b.Signals)), ev)
+		return audit.Passed(fmt.Sprintf("%s attempts to %s limited after %d attempts in %s (%d%s)", what, endpoint, b.LimitedAt, dur(b.Attempts[b.LimitedAt-1].At), b.Last.Status, retry(b.Signals)), ev)
 	case len(b.Attempts) == 0:
-		return audit.Undecided(fmt.Sprintf("no %s attempt could be sent: %v", what, b.Err), ev)
+		return audit.Undecided(fmt.Sprintf("no %s attempt could be sent to %s: %v", what, endpoint, b.Err), ev)
 	case b.Err != nil:
-		return audit.Undecided(fmt.Sprintf("the burst stopped after %d %s attempts, none refused: %v", len(b.Attempts), what, b.Err), ev)
+		return audit.Undecided(fmt.Sprintf("the burst to %s stopped after %d %s attempts, none refused: %v", endpoint, len(b.Attempts), what, b.Err), ev)
+	case b.turnedAway():
+		return audit.Undecided(fmt.Sprintf("every %s attempt to %s answered %d before the app judged it (%s): the replay was turned away, so no limit could be seen; set paths in the plan or report this app's form",
+			what, endpoint, b.Last.Status, turnedAwayWhy(b.Last)), ev)
 	}
-	return audit.Failed(sev, fmt.Sprintf("%d %s attempts in %s, none refused: nothing slows down a script (limit to about 5 per minute per account and IP, answer 429 with Retry-After)", len(b.Attempts), what, dur(b.Elapsed)), ev)
+	return audit.Failed(sev, fmt.Sprintf("%d %s attempts to %s in %s, none refused: nothing slows down a script (limit to about 5 per minute per account and IP, answer 429 with Retry-After)", len(b.Attempts), what, endpoint, dur(b.Elapsed)), ev)
+}
+
+// csrfRefusal is an answer that refuses the request itself, not the credentials in it: "invalid CSRF token",
+// "Invalid authenticity token", "CSRF verification failed", "page expired" (Laravel's 419).
+var csrfRefusal = regexp.MustCompile(`(?i)(invalid|missing|mismatch\w*|bad|expired)\W{1,3}(csrf|xsrf|authenticity)|(csrf|xsrf)[\w ]{0,20}(invalid|missing|mismatch|fail|verif)|forgery protection|page expired|origin not allowed`)
+
+// turnedAway reports a burst every attempt of which was refused before the app looked at it: no such route or
+// method, a content type it does not take, a CSRF check. Such a burst says nothing about a rate limit.
+func (b burst) turnedAway() bool {
+	if b.Last == nil {
+		return false
+	}
+	for _, a := range b.Attempts {
+		if a.Status != b.Last.Status {
+			return false
+		}
+	}
+	return turnedAwayWhy(b.Last) != ""
+}
+
+func turnedAwayWhy(resp *probe.Response) string {
+	switch resp.Status {
+	case http.StatusNotFound:
+		return "no such route"
+	case http.StatusMethodNotAllowed:
+		return "method not allowed"
+	case http.StatusUnsupportedMediaType:
+		return "content type not accepted"
+	}
+	if (resp.Status == http.StatusForbidden || resp.Status == 419 || resp.Status == http.StatusUnprocessableEntity) && csrfRefusal.Match(resp.Body) {
+		return "a CSRF check"
+	}
+	return ""
 }
 
 func retry(signals []string) string {

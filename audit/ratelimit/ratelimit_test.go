@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/probe"
 	"github.com/launchready/launchready/demo"
 	"github.com/launchready/launchready/demo/demotest"
 )
@@ -128,5 +129,28 @@ func TestPostBurstActive(t *testing.T) {
 	}
 	if got := Post(t.Context(), demotest.ActiveTarget(t, demo.Hardened())); got.Status != audit.Pass || !strings.Contains(got.Summary, "limited after") {
 		t.Errorf("hardened: %s %q", got.Status, got.Summary)
+	}
+}
+
+func TestCSRFRefusalIsNotALoginAnswer(t *testing.T) {
+	tests := []struct {
+		status int
+		body   string
+		want   bool
+	}{
+		{403, `{"error":"invalid csrf token"}`, true},
+		{422, `<h1>Invalid authenticity token</h1>`, true},
+		{403, `<p>CSRF verification failed. Request aborted.</p>`, true},
+		{419, `Page Expired`, true},
+		{401, `<form method="post"><input type="hidden" name="csrf" value="x"><input type="password" name="password"></form>`, false},
+		{200, `<div role="alert">Invalid email or password</div><input type="hidden" name="authenticity_token">`, false},
+		{403, `{"error":"Invalid email or password"}`, false},
+		{404, `not found`, true},
+	}
+	for _, tt := range tests {
+		resp := &probe.Response{Status: tt.status, Body: []byte(tt.body)}
+		if got := turnedAwayWhy(resp) != ""; got != tt.want {
+			t.Errorf("%d %s: turned away = %v, want %v", tt.status, tt.body, got, tt.want)
+		}
 	}
 }

@@ -1,9 +1,10 @@
-package audit
+package account
 
 import (
 	"bytes"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -11,8 +12,9 @@ import (
 
 // htmlForm is a form found in a page, with the fields a login needs.
 type htmlForm struct {
-	Action   string // resolved against the page URL
-	Method   string
+	Action   string     // resolved against the page URL
+	Method   string     // GET when the form says nothing
+	Explicit bool       // the form says method="post" itself: the browser would send exactly this
 	Values   url.Values // every field with its default value (hidden CSRF tokens included)
 	User     string     // name of the email/username field
 	Password string     // name of the password field
@@ -87,7 +89,8 @@ func findPasswordForm(page []byte, base *url.URL) (*htmlForm, bool) {
 
 // newForm reads a form's method (GET when unset) and its action resolved against the page.
 func newForm(form *html.Node, base *url.URL) (*htmlForm, bool) {
-	f := &htmlForm{Method: strings.ToUpper(attr(form, "method")), Values: url.Values{}}
+	f := &htmlForm{Method: strings.ToUpper(strings.TrimSpace(attr(form, "method"))), Values: url.Values{}}
+	f.Explicit = f.Method == "POST"
 	if f.Method == "" {
 		f.Method = "GET"
 	}
@@ -102,8 +105,8 @@ func newForm(form *html.Node, base *url.URL) (*htmlForm, bool) {
 // signInWords find links that lead to a sign-in page.
 var signInWords = regexp.MustCompile(`(?i)\b(log ?in|sign ?in|signin|login)\b`)
 
-// loginLinks returns the hrefs of links that look like they lead to a sign-in page.
-func loginLinks(page []byte, base *url.URL) []string { return linksMatching(page, base, signInWords) }
+// LoginLinks returns the hrefs of links that look like they lead to a sign-in page.
+func LoginLinks(page []byte, base *url.URL) []string { return LinksMatching(page, base, signInWords) }
 
 func elements(n *html.Node, tag string) []*html.Node {
 	var out []*html.Node
@@ -185,8 +188,8 @@ func findEmailForm(page []byte, base *url.URL) (*htmlForm, bool) {
 	return nil, false
 }
 
-// linksMatching returns the hrefs of links whose text or address matches re.
-func linksMatching(page []byte, base *url.URL, re *regexp.Regexp) []string {
+// LinksMatching returns the hrefs of links whose text or address matches re.
+func LinksMatching(page []byte, base *url.URL, re *regexp.Regexp) []string {
 	doc, err := html.Parse(bytes.NewReader(page))
 	if err != nil {
 		return nil
@@ -198,8 +201,37 @@ func linksMatching(page []byte, base *url.URL, re *regexp.Regexp) []string {
 			continue
 		}
 		if u, err := base.Parse(href); err == nil {
-			out = appendUnique(out, u.String())
+			if s := u.String(); !slices.Contains(out, s) {
+				out = append(out, s)
+			}
 		}
 	}
 	return out
+}
+
+// ScriptSources returns the addresses of the page's external scripts, resolved against base.
+func ScriptSources(page []byte, base *url.URL) []string {
+	doc, err := html.Parse(bytes.NewReader(page))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, sc := range elements(doc, "script") {
+		if src := strings.TrimSpace(attr(sc, "src")); src != "" {
+			if u, err := base.Parse(src); err == nil && !slices.Contains(out, u.String()) {
+				out = append(out, u.String())
+			}
+		}
+	}
+	return out
+}
+
+// HasPasswordForm reports whether the page shows a form with a password field: a login that came back.
+func HasPasswordForm(page []byte, pageURL string) bool {
+	base, err := url.Parse(pageURL)
+	if err != nil {
+		return false
+	}
+	_, ok := findPasswordForm(page, base)
+	return ok
 }

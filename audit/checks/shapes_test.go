@@ -1,0 +1,169 @@
+package checks
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/browser/browsertest"
+	"github.com/launchready/launchready/testapps"
+)
+
+// shapeChecks are the checks that submit the app's forms or need its login: they must decide on every shape of app.
+var shapeChecks = []string{
+	"session.cookie-flags", "session.token-storage", "session.expiry", "session.token-strength", "session.rotation",
+	"session.logout-invalidates", "ratelimit.login", "ratelimit.reset", "input.malformed", "input.oversized", "input.error-leakage",
+}
+
+// TestFormsAsTheAppSendsThem runs the login, session, rate-limit and input checks on apps of the shapes founders ship
+// (an SPA posting JSON, a Next.js-style app with a CSRF header, a Rails-style server form), flawed and fixed: the
+// burst and the probes reach the app's real endpoints, the verdicts follow the app, and no password ever travels in
+// a URL.
+func TestFormsAsTheAppSendsThem(t *testing.T) {
+	browsertest.Bin(t)
+	apps := []struct {
+		name string
+		make func(testing.TB, testapps.Mode) *testapps.App
+	}{{"spa", testapps.SPA}, {"nextstyle", testapps.NextStyle}, {"serverforms", testapps.ServerForms}}
+	for _, app := range apps {
+		for _, mode := range []testapps.Mode{testapps.Flawed, testapps.Fixed} {
+			t.Run(app.name+"/"+mode.String(), func(t *testing.T) {
+				a := app.make(t, mode)
+				rep := auditShape(t, a)
+				res := map[string]audit.Result{}
+				for _, r := range rep.Results {
+					res[r.ID] = r
+				}
+				for _, id := range shapeChecks {
+					if r := res[id]; strings.Contains(r.Summary, "could not log in") || strings.Contains(r.Summary, "no write endpoint") ||
+						strings.Contains(r.Summary, "no login endpoint") {
+						t.Errorf("%s did not decide: %s %q", id, r.Status, r.Summary)
+					}
+				}
+				want := map[string]audit.Status{"ratelimit.login": audit.Pass, "ratelimit.reset": audit.Pass, "input.malformed": audit.Pass,
+					"input.oversized": audit.Pass, "input.error-leakage": audit.Pass}
+				if mode == testapps.Flawed {
+					for id := range want {
+						want[id] = audit.Fail
+					}
+				}
+				for id, st := range want {
+					if r := res[id]; r.Status != st {
+						t.Errorf("%s = %s %q, want %s", id, r.Status, r.Summary, st)
+					}
+				}
+				for _, id := range []string{"ratelimit.login", "input.malformed", "input.oversized"} {
+					if r := res[id]; !strings.Contains(r.Summary, "/login") {
+						t.Errorf("%s does not name the login endpoint it exercised: %q", id, r.Summary)
+					}
+				}
+				if strings.Contains(res["ratelimit.login"].Summary, "could not log in") {
+					t.Errorf("after the burst: %q", res["ratelimit.login"].Summary)
+				}
+				assertNoPasswordInURLs(t, a)
+				assertNoSecretInReport(t, rep, a)
+			})
+		}
+	}
+}
+
+func auditShape(t *testing.T, a *testapps.App) *audit.Report {
+	t.Helper()
+	plan := &audit.Plan{Name: a.Name, App: a.URL, TLS: audit.TLS{Insecure: true},
+		Accounts: audit.Accounts{A: &audit.Account{Email: a.A.Email, PasswordEnv: "LR_A"}, B: &audit.Account{Email: a.B.Email, PasswordEnv: "LR_B"}}}
+	env := map[string]string{"LR_A": a.A.Password, "LR_B": a.B.Password}
+	target, err := audit.NewTarget(plan, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(target.Close)
+	var checks []audit.Check
+	for _, c := range All() {
+		if slices.Contains(shapeChecks, c.ID) {
+			checks = append(checks, c)
+		}
+	}
+	events := make(chan audit.Event, 64)
+	go func() {
+		for range events {
+		}
+	}()
+	return (&audit.Runner{Checks: checks}).Run(t.Context(), target, events)
+}
+
+// assertNoPasswordInURLs reads every request line the app received: neither account's password, nor any value in a
+// password-named parameter, may be in one.
+func assertNoPasswordInURLs(t *testing.T, a *testapps.App) {
+	t.Helper()
+	lines := a.RequestLines()
+	if len(lines) == 0 {
+		t.Fatal("the app received no request")
+	}
+	for _, line := range lines {
+		plain, _ := url.QueryUnescape(line)
+		for _, pw := range []string{a.A.Password, a.B.Password} {
+			if strings.Contains(line, pw) || strings.Contains(plain, pw) {
+				t.Errorf("a password travelled in a URL: %s", line)
+			}
+		}
+		if _, query, ok := strings.Cut(line, "?"); ok {
+			if q, err := url.ParseQuery(strings.Fields(query)[0]); err == nil {
+				for k, v := range q {
+					if strings.Contains(strings.ToLower(k), "pass") && v[0] != "" {
+						t.Errorf("a password field travelled in a URL: %s", line)
+					}
+				}
+			}
+		}
+	}
+}
+
+func assertNoSecretInReport(t *testing.T, rep *audit.Report, a *testapps.App) {
+	t.Helper()
+	data, _ := json.Marshal(rep)
+	for _, pw := range []string{a.A.Password, a.B.Password} {
+		if strings.Contains(string(data), pw) {
+			t.Errorf("the report shows a password")
+		}
+	}
+}
+
+// A form with no action, no method and no script behind it: the browser would send it as GET /?email=…&password=….
+// The audit must refuse (in the probe and in the browser), say why, and the app must never see the password.
+func TestALoginFormThatWouldPutThePasswordInTheURL(t *testing.T) {
+	browsertest.Bin(t)
+	var mu sync.Mutex
+	var lines []string
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		lines = append(lines, r.Method+" "+r.URL.RequestURI())
+		mu.Unlock()
+		fmt.Fprint(w, `<!doctype html><title>Sign in</title><form><input type="email" name="email"><input type="password" name="password"><button type="submit">Sign in</button></form>`)
+	}))
+	t.Cleanup(srv.Close)
+	a := &testapps.App{Name: "naive", URL: srv.URL + "/", A: testapps.Account{Email: "ann@naive.test", Password: "Naive-Pass-6612"},
+		B: testapps.Account{Email: "ben@naive.test", Password: "Naive-Pass-7723"}}
+	rep := auditShape(t, a)
+	for _, r := range rep.Results {
+		if r.ID == "session.cookie-flags" && (r.Status != audit.Inconclusive || !strings.Contains(r.Summary, "password in the URL")) {
+			t.Errorf("session.cookie-flags = %s %q, want inconclusive saying the form sends the password in the URL", r.Status, r.Summary)
+		}
+		if r.ID == "ratelimit.login" && r.Status != audit.Inconclusive {
+			t.Errorf("ratelimit.login = %s %q, want inconclusive: there is no endpoint to burst", r.Status, r.Summary)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, line := range lines {
+		if strings.Contains(line, "password=") || strings.Contains(line, "Naive-Pass") {
+			t.Errorf("the app received a password in a URL: %s", line)
+		}
+	}
+}

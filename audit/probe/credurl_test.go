@@ -1,0 +1,50 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+func TestNoPasswordEverTravelsInAURL(t *testing.T) {
+	var arrived atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { arrived.Add(1) }))
+	defer srv.Close()
+	c := New(Config{Scope: []string{"127.0.0.1"}}, nil)
+	c.NeverInURL("Plan-Password-77")
+	tests := []struct {
+		name    string
+		url     string
+		refused bool
+	}{
+		{"the plan's password in the query", "/?email=a%40b.test&secret=Plan-Password-77", true},
+		{"the plan's password, form-encoded with a space", "/login?p=Plan-Password-77", true},
+		{"the plan's password in the path", "/u/Plan-Password-77/x", true},
+		{"a field named like a password", "/?user%5Bpassword%5D=hunter2", true},
+		{"pwd", "/?pwd=x", true},
+		{"an empty password field is no credential", "/?password=", false},
+		{"a reset token is not a password", "/reset?token=abcdef123456", false},
+		{"words that contain pass", "/?passenger=1&bypass=2&compass=3", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := arrived.Load()
+			_, err := c.Do(context.Background(), &Request{URL: srv.URL + tt.url})
+			if got := errors.Is(err, ErrCredentialInURL); got != tt.refused {
+				t.Fatalf("refused = %v (%v), want %v", got, err, tt.refused)
+			}
+			if tt.refused {
+				if arrived.Load() != before {
+					t.Error("the request reached the server")
+				}
+				if strings.Contains(err.Error(), "Plan-Password-77") || strings.Contains(err.Error(), "hunter2") {
+					t.Errorf("the error repeats the password: %v", err)
+				}
+			}
+		})
+	}
+}
