@@ -135,8 +135,9 @@ func (b burst) judge(what, endpoint string, sev audit.Severity) audit.Result {
 // "Invalid authenticity token", "CSRF verification failed", "page expired" (Laravel's 419).
 var csrfRefusal = regexp.MustCompile(`(?i)(invalid|missing|mismatch\w*|bad|expired)\W{1,3}(csrf|xsrf|authenticity)|(csrf|xsrf)[\w ]{0,20}(invalid|missing|mismatch|fail|verif)|forgery protection|page expired|origin not allowed`)
 
-// turnedAway reports a burst every attempt of which was refused before the app looked at it: no such route or
-// method, a content type it does not take, a CSRF check. Such a burst says nothing about a rate limit.
+// turnedAway reports a burst every attempt of which was refused before the app looked at it: a method or content
+// type it does not take, a CSRF check. Such a burst says nothing about a rate limit. (A 404 is not one: "no such
+// user" is a common answer of the route the app's own form posted to.)
 func (b burst) turnedAway() bool {
 	if b.Last == nil {
 		return false
@@ -151,8 +152,6 @@ func (b burst) turnedAway() bool {
 
 func turnedAwayWhy(resp *probe.Response) string {
 	switch resp.Status {
-	case http.StatusNotFound:
-		return "no such route"
 	case http.StatusMethodNotAllowed:
 		return "method not allowed"
 	case http.StatusUnsupportedMediaType:

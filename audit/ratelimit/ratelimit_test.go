@@ -145,7 +145,8 @@ func TestCSRFRefusalIsNotALoginAnswer(t *testing.T) {
 		{401, `<form method="post"><input type="hidden" name="csrf" value="x"><input type="password" name="password"></form>`, false},
 		{200, `<div role="alert">Invalid email or password</div><input type="hidden" name="authenticity_token">`, false},
 		{403, `{"error":"Invalid email or password"}`, false},
-		{404, `not found`, true},
+		{404, `{"error":"no such user"}`, false},
+		{405, `method not allowed`, true},
 	}
 	for _, tt := range tests {
 		resp := &probe.Response{Status: tt.status, Body: []byte(tt.body)}
