@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-rod/rod/lib/proto"
 
+	"github.com/launchready/launchready/audit/probe"
 	"github.com/launchready/launchready/browser"
 )
 
@@ -151,8 +152,7 @@ func (t *Target) learnBrowserSecrets(s *browser.Session) {
 	}
 	for _, x := range s.Traffic {
 		if v := x.RequestHeader["authorization"]; v != "" {
-			_, cred, _ := strings.Cut(v, " ")
-			red.Add(cred)
+			red.Add(probe.Credential(v))
 		}
 	}
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -106,11 +107,30 @@ func keys(ks ...string) []tea.Msg {
 // plain text (colour stripped: the golden files are for reading).
 func screen(t *testing.T, m tea.Model, w, h int, msgs ...tea.Msg) string {
 	t.Helper()
+	return screenShowing(t, m, w, h, "", msgs...)
+}
+
+// screenShowing is screen that, before quitting, waits (up to 10 s) until the program has drawn want: a page that
+// appears after a command (a reachability check) must not race the quit on a loaded machine.
+func screenShowing(t *testing.T, m tea.Model, w, h int, want string, msgs ...tea.Msg) string {
+	t.Helper()
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
 	for _, msg := range msgs {
 		tm.Send(msg)
 	}
 	time.Sleep(50 * time.Millisecond) // let the program take every message before it quits
+	if want != "" {
+		var seen []byte
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			chunk, _ := io.ReadAll(tm.Output())
+			seen = append(seen, chunk...)
+			if strings.Contains(ansi.Strip(string(seen)), want) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func TestWizardPages(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {140, 40}} {
 		for _, p := range pages {
 			t.Run(fmt.Sprintf("%s %dx%d", p.name, size[0], size[1]), func(t *testing.T) {
-				got := screen(t, NewWizard(nil, reachOnly(app)), size[0], size[1], p.msgs...)
+				got := screenShowing(t, NewWizard(nil, reachOnly(app)), size[0], size[1], p.want, p.msgs...)
 				if !strings.Contains(got, p.want) {
 					t.Errorf("wizard lacks %q:\n%s", p.want, got)
 				}

@@ -301,8 +301,7 @@ func (c *Client) once(ctx context.Context, method string, u *url.URL, header htt
 // learnSent registers credentials the audit sends, so they can never come back out as evidence.
 func (c *Client) learnSent(h http.Header) {
 	for _, v := range h.Values("Authorization") {
-		_, cred, _ := strings.Cut(v, " ")
-		c.redactor.Add(cred)
+		c.redactor.Add(Credential(v))
 	}
 	for _, v := range h.Values("Cookie") {
 		for _, part := range strings.Split(v, ";") {

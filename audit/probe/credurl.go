@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -27,12 +28,9 @@ func (c *Client) NeverInURL(password string) {
 	c.redactor.Add(password)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, p := range c.passwords {
-		if p == password {
-			return
-		}
+	if !slices.Contains(c.passwords, password) {
+		c.passwords = append(c.passwords, password)
 	}
-	c.passwords = append(c.passwords, password)
 }
 
 // CheckURL refuses a URL that carries a registered password anywhere, or a non-empty query parameter named like a

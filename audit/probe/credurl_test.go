@@ -48,3 +48,29 @@ func TestNoPasswordEverTravelsInAURL(t *testing.T) {
 		})
 	}
 }
+
+func TestCredentialOfAnAuthorizationValue(t *testing.T) {
+	jwt := "eyJhbGciOiJIUzI1NiJ9.eyJpZCI6IjEyMyJ9.c2lnbmF0dXJlLXZhbHVl"
+	tests := []struct{ in, want string }{
+		{"Bearer abc.def-123", "abc.def-123"},
+		{"Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"},
+		{jwt, jwt}, // PocketBase sends the token bare
+		{"  token   xyz  ", "xyz"},
+	}
+	for _, tt := range tests {
+		if got := Credential(tt.in); got != tt.want {
+			t.Errorf("Credential(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	// A bare token the audit sends is a secret of the audit: it never comes back out as evidence.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("you sent " + r.Header.Get("Authorization"))) }))
+	defer srv.Close()
+	c := New(Config{Scope: []string{"127.0.0.1"}}, nil)
+	resp, err := c.Do(context.Background(), &Request{URL: srv.URL, Header: http.Header{"Authorization": {jwt}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Redactor().String(string(resp.Body)); strings.Contains(got, jwt) {
+		t.Errorf("evidence shows the bare token: %s", got)
+	}
+}

@@ -114,3 +114,13 @@ func (r *Redactor) Header(name, value string) string {
 	}
 	return r.String(value)
 }
+
+// Credential is the secret part of an Authorization value: what follows the scheme ("Bearer x" → "x"), or the whole
+// value when the app sends the token bare (PocketBase sends "Authorization: <JWT>").
+func Credential(authorization string) string {
+	v := strings.TrimSpace(authorization)
+	if scheme, cred, ok := strings.Cut(v, " "); ok && !strings.Contains(scheme, ".") {
+		return strings.TrimSpace(cred)
+	}
+	return v
+}

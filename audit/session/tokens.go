@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
-	"strings"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/probe"
 )
 
 // token is one credential the app handed account A at login, and where it was found.
@@ -51,8 +51,7 @@ func loginTokens(ctx context.Context, t *audit.Target) (tokens []token, note str
 		}
 	}
 	if h := audit.AuthHeader(bs); h != "" {
-		_, cred, _ := strings.Cut(h, " ")
-		tokens = append(tokens, token{Where: "Authorization header", Value: cred})
+		tokens = append(tokens, token{Where: "Authorization header", Value: probe.Credential(h)})
 	}
 	return dedupe(tokens), "", nil
 }
