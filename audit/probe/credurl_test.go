@@ -63,7 +63,9 @@ func TestCredentialOfAnAuthorizationValue(t *testing.T) {
 		}
 	}
 	// A bare token the audit sends is a secret of the audit: it never comes back out as evidence.
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("you sent " + r.Header.Get("Authorization"))) }))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("you sent " + r.Header.Get("Authorization")))
+	}))
 	defer srv.Close()
 	c := New(Config{Scope: []string{"127.0.0.1"}}, nil)
 	resp, err := c.Do(context.Background(), &Request{URL: srv.URL, Header: http.Header{"Authorization": {jwt}}})
