@@ -77,7 +77,30 @@ func (e *enumeration) formPair(ctx context.Context, fe *env, form string, submit
 		}
 		answers = append(answers, formAnswer(res, addr))
 	}
+	// A gap in time alone may be the machine, not the app (a browser submit on a loaded machine varies by seconds):
+	// measure both again and keep each address's fastest, which noise can only slow down.
+	for round := 0; round < retimes && timingOnly(answers[0], answers[1]); round++ {
+		for i, addr := range []string{known, unknown} {
+			p, done, err := fe.page(ctx, "enumeration")
+			if err != nil {
+				break
+			}
+			if res, err := submit(p, addr); err == nil {
+				answers[i].Took = min(answers[i].Took, res.Took)
+			}
+			done()
+		}
+	}
 	e.compare(form, answers[0], answers[1])
+}
+
+// retimes is how many more times a pair is measured when only its timing differs.
+const retimes = 2
+
+// timingOnly reports whether two answers differ in nothing but time.
+func timingOnly(known, unknown answer) bool {
+	d := differs(known, unknown)
+	return d != "" && strings.HasPrefix(d, "the time differs")
 }
 
 func (e *enumeration) compare(form string, known, unknown answer) {
@@ -155,12 +178,22 @@ func (e *enumeration) signupTell(ctx context.Context, su *signupRun, known strin
 		return
 	}
 	defer done()
-	res, err := p.SubmitForm(ctx, su.Page, browser.FormSignup, browser.Fill{Email: known, Password: su.env.newPassword(), Name: "Launch Ready Audit"})
+	submit := func(p *browser.Page) (*browser.FormResult, error) {
+		return p.SubmitForm(ctx, su.Page, browser.FormSignup, browser.Fill{Email: known, Password: su.env.newPassword(), Name: "Launch Ready Audit"})
+	}
+	res, err := submit(p)
 	if err != nil {
 		e.skipped = append(e.skipped, "sign-up: "+err.Error())
 		return
 	}
-	e.compare("sign-up", formAnswer(res, known), formAnswer(su.Form, su.Email))
+	k, u := formAnswer(res, known), formAnswer(su.Form, su.Email)
+	// The fresh address cannot be signed up twice; the known one is timed again when only time tells them apart.
+	for round := 0; round < retimes && timingOnly(k, u); round++ {
+		if again, err := submit(p); err == nil {
+			k.Took = min(k.Took, again.Took)
+		}
+	}
+	e.compare("sign-up", k, u)
 }
 
 // formAnswer reduces a browser form result to what is compared: status and the message or error shown.
