@@ -85,13 +85,32 @@ func (f *Form) apply(req *probe.Request) *probe.Request {
 	return req
 }
 
-// Words that find the page of a form from the login page or the app's first page.
-var (
-	signInWords = regexp.MustCompile(`(?i)\b(log ?in|sign ?in|signin|login)\b`)
-	resetWords  = regexp.MustCompile(`(?i)forgot|reset|recover`)
-	signupWords = regexp.MustCompile(`(?i)sign ?up|register|create (an |your )?account|get started|join`)
-	inviteWords = regexp.MustCompile(`(?i)invite|members|team|people|collaborators`)
-)
+// formKind is what the audit knows of each kind of form: the key of its page under the plan's paths, the words of
+// the links that lead to its page (one pattern for Go and for the browser's JavaScript, matched case-insensitively),
+// and the browser's finder for it.
+type formKind struct {
+	planKey string
+	words   string
+	finder  string
+	re      *regexp.Regexp
+}
+
+func newFormKind(planKey, words, finder string) formKind {
+	return formKind{planKey: planKey, words: words, finder: finder, re: regexp.MustCompile("(?i)" + words)}
+}
+
+var formKinds = map[account.Kind]formKind{
+	account.Login:  newFormKind("login", `\b(log ?in|sign ?in)\b`, browser.FormSignup),
+	account.Reset:  newFormKind("reset", `forgot|reset|recover`, browser.FormEmail),
+	account.Signup: newFormKind("signup", `sign ?up|register|create (an |your )?account|get started|join`, browser.FormSignup),
+	account.Invite: newFormKind("invite", `invite|members|team|people|collaborators`, browser.FormEmail),
+}
+
+// planPath is the plan's path for the page of a form of the kind ("" when the plan names none).
+func planPath(p *Plan, kind account.Kind) string {
+	return map[account.Kind]string{account.Login: p.Paths.Login, account.Reset: p.Paths.Reset,
+		account.Signup: p.Paths.Signup, account.Invite: p.Paths.Invite}[kind]
+}
 
 // maxFormPages bounds how many linked pages are opened to look for a form.
 const maxFormPages = 3
@@ -145,15 +164,12 @@ func (t *Target) findHTMLForm(ctx context.Context, kind account.Kind, s *Session
 // formPages are where a form of the kind may be: the plan's path for it, the login page (or the app), and the
 // pages they link to with the kind's words.
 func (t *Target) formPages(ctx context.Context, kind account.Kind, s *Session) []string {
-	words := map[account.Kind]*regexp.Regexp{account.Login: signInWords, account.Reset: resetWords, account.Signup: signupWords, account.Invite: inviteWords}[kind]
+	words := formKinds[kind].re
 	var out []string
 	add := func(u string) {
-		for _, o := range out {
-			if o == u {
-				return
-			}
+		if !slices.Contains(out, u) {
+			out = append(out, u)
 		}
-		out = append(out, u)
 	}
 	if path := planPath(t.Plan, kind); path != "" {
 		add(t.Resolve(path).String())
@@ -180,7 +196,7 @@ func (t *Target) formPages(ctx context.Context, kind account.Kind, s *Session) [
 			add(l)
 		}
 		// The sign-in page is often one link away from the app's first page, and holds the links to the others.
-		if signIn := account.LinksMatching(resp.Body, base, signInWords); len(signIn) > 0 && kind != account.Invite && !slices.Contains(starts, signIn[0]) {
+		if signIn := account.LinksMatching(resp.Body, base, formKinds[account.Login].re); len(signIn) > 0 && kind != account.Invite && !slices.Contains(starts, signIn[0]) {
 			starts = append(starts, signIn[0])
 		}
 	}
@@ -239,10 +255,6 @@ func (t *Target) nobody() account.Values {
 		account.Password: "Lr-wrong-" + randomHex(6), account.Name: "Launch Ready"}
 }
 
-// browserForms maps a submission's kind to the browser's form finder.
-var browserForms = map[account.Kind]string{account.Login: browser.FormSignup, account.Signup: browser.FormSignup,
-	account.Reset: browser.FormEmail, account.Invite: browser.FormEmail}
-
 // learnInBrowser fills and submits the form of the kind once in Chromium (in bc, or in a fresh visitor's context)
 // and makes the request the app's script sent the form's template.
 func (t *Target) learnInBrowser(ctx context.Context, kind account.Kind, v account.Values, bc *browser.Context) (*Form, error) {
@@ -267,12 +279,12 @@ func (t *Target) learnInBrowser(ctx context.Context, kind account.Kind, v accoun
 	fill := browser.Fill{Email: v[account.Email], Password: v[account.Password], Name: v[account.Name]}
 	var res *browser.FormResult
 	for _, page := range t.browserFormPages(p, kind) {
-		if res, err = p.SubmitForm(ctx, page, browserForms[kind], fill); err == nil {
+		if res, err = p.SubmitForm(ctx, page, formKinds[kind].finder, fill); err == nil {
 			break
 		}
 	}
 	if res == nil {
-		return nil, fmt.Errorf("no %s form found in the browser either (set paths.%s in the plan)", kind, planKey(kind))
+		return nil, fmt.Errorf("no %s form found in the browser either (set paths.%s in the plan)", kind, formKinds[kind].planKey)
 	}
 	sub, err := account.FromTraffic(kind, res.Page, res.Sent, v, nil)
 	if err != nil {
@@ -292,8 +304,7 @@ func (t *Target) browserFormPages(p *browser.Page, kind account.Kind) []string {
 	if path := planPath(t.Plan, kind); path != "" {
 		return []string{t.Resolve(path).String()}
 	}
-	words := map[account.Kind]string{account.Login: `\b(log ?in|sign ?in)\b`, account.Reset: `forgot|reset|recover`,
-		account.Signup: `sign ?up|register|create (an |your )?account|get started|join`, account.Invite: `invite|members|team|people|collaborators`}[kind]
+	words, signInWords := formKinds[kind].words, formKinds[account.Login].words
 	var out []string
 	for _, start := range []string{t.loginStart().String(), t.App.String()} {
 		if kind == account.Login || kind == account.Invite {
@@ -304,7 +315,7 @@ func (t *Target) browserFormPages(p *browser.Page, kind account.Kind) []string {
 		}
 		if link := p.LinkMatching(words); link != "" {
 			out = append(out, link)
-		} else if signIn := p.LinkMatching(`\b(log ?in|sign ?in)\b`); signIn != "" && kind != account.Invite && p.Goto(signIn) == nil {
+		} else if signIn := p.LinkMatching(signInWords); signIn != "" && kind != account.Invite && p.Goto(signIn) == nil {
 			// The sign-in page is often one link away from the app's first page, and holds the links to the others.
 			if kind == account.Login {
 				out = append(out, signIn)
@@ -314,15 +325,6 @@ func (t *Target) browserFormPages(p *browser.Page, kind account.Kind) []string {
 		}
 	}
 	return out
-}
-
-func planPath(p *Plan, kind account.Kind) string {
-	return map[account.Kind]string{account.Login: p.Paths.Login, account.Reset: p.Paths.Reset,
-		account.Signup: p.Paths.Signup, account.Invite: p.Paths.Invite}[kind]
-}
-
-func planKey(kind account.Kind) string {
-	return map[account.Kind]string{account.Login: "login", account.Reset: "reset", account.Signup: "signup", account.Invite: "invite"}[kind]
 }
 
 func (t *Target) loginStart() *url.URL {

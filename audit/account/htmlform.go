@@ -102,12 +102,6 @@ func newForm(form *html.Node, base *url.URL) (*htmlForm, bool) {
 	return f, true
 }
 
-// signInWords find links that lead to a sign-in page.
-var signInWords = regexp.MustCompile(`(?i)\b(log ?in|sign ?in|signin|login)\b`)
-
-// LoginLinks returns the hrefs of links that look like they lead to a sign-in page.
-func LoginLinks(page []byte, base *url.URL) []string { return LinksMatching(page, base, signInWords) }
-
 func elements(n *html.Node, tag string) []*html.Node {
 	var out []*html.Node
 	var walk func(*html.Node)
