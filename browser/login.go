@@ -30,6 +30,9 @@ type Session struct {
 	Storage    map[string]string      // sessionStorage after login
 	// Traffic is what the app sent and received from the login on, including the walk.
 	Traffic []Exchange
+	// Walked are the pages the walk opened after login; NotWalked the links it saw, of shapes it never opened,
+	// left for its bound.
+	Walked, NotWalked []string
 }
 
 // LoginError is a failed login, with a screenshot of how the page looked.

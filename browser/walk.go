@@ -2,34 +2,107 @@ package browser
 
 import (
 	"context"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
 	"time"
 )
 
-// Walk bounds: how many of the landing page's links are visited, and how long each may take to settle.
+// Walk bounds: how many pages the walk opens after the landing page, how many of one shape (/projects/{id}), how
+// many links it reads on a page, and how long each page may take to settle.
 const (
-	walkLinks  = 4
-	walkSettle = 3 * time.Second
+	walkPages    = 10
+	walkPerShape = 2
+	walkLinks    = 60
+	walkSettle   = 3 * time.Second
 )
 
-// avoidLinks keeps the walk passive and the session alive: no logout, no destructive GET links, no downloads.
-const avoidLinks = `log ?out|sign ?out|logout|signout|sign_out|log_out|delete|remove|destroy|unsubscribe|cancel|revoke|\.(pdf|zip|csv|xlsx?)$`
+// avoidLinks keeps the walk passive and the session alive: no logout, no GET links that change something (apps
+// that should not have them do), no downloads.
+const avoidLinks = `log ?out|sign ?out|logout|signout|sign_out|log_out|delete|remove|destroy|unsubscribe|cancel|revoke|` +
+	`\b(accept|decline|approve|reject|archive|leave|disable|deactivate|toggle|follow|unfollow|star|unstar|like|vote|mark)\b|\.(pdf|zip|csv|xlsx?)$`
 
-// Walk visits up to a few same-origin links the landing page offers, so the app's API traffic for its main views
-// is recorded, then returns to the landing page and captures the session's traffic.
+// Walk opens the app's pages the way a user reaches their own data: breadth first from the landing page (its
+// navigation and lists), a new shape of page before a second of the same (a project's page before another
+// project's), at most walkPerShape pages per shape and walkPages in all, so that the account's objects — detail
+// pages and the API calls they make — are recorded. It returns to the landing page and captures the traffic;
+// Walked and NotWalked say what it opened and what it saw but left for the bound.
 func (s *Session) Walk(ctx context.Context) {
-	links := s.Page.links(avoidLinks, walkLinks)
-	for _, l := range links {
-		if ctx.Err() != nil {
+	seen := map[string]bool{strings.SplitN(s.LandingURL, "#", 2)[0]: true}
+	var queue []string
+	enqueue := func() {
+		for _, l := range s.Page.links(avoidLinks, walkLinks) {
+			if !seen[l] {
+				seen[l] = true
+				queue = append(queue, l)
+			}
+		}
+	}
+	enqueue()
+	opened := map[string]int{}
+	for len(queue) > 0 && len(s.Walked) < walkPages && ctx.Err() == nil {
+		i := nextLink(queue, opened)
+		if i < 0 {
 			break
 		}
+		l := queue[i]
+		queue = append(queue[:i], queue[i+1:]...)
+		opened[pageShape(l)]++
 		_ = s.Page.rod.Timeout(walkSettle).Navigate(l)
 		s.Page.settle(walkSettle)
+		s.Walked = append(s.Walked, l)
+		enqueue()
 	}
-	if len(links) > 0 && s.LandingURL != "" {
+	for _, l := range queue {
+		if opened[pageShape(l)] == 0 {
+			s.NotWalked = append(s.NotWalked, l)
+		}
+	}
+	if len(s.Walked) > 0 && s.LandingURL != "" {
 		_ = s.Page.rod.Timeout(walkSettle).Navigate(s.LandingURL)
 		s.Page.settle(walkSettle)
 	}
 	s.Traffic = s.Page.Traffic()
+}
+
+// nextLink picks the first link of a shape not opened yet, else the first whose shape may be opened again; -1
+// when every link left is of a shape already opened walkPerShape times.
+func nextLink(queue []string, opened map[string]int) int {
+	again := -1
+	for i, l := range queue {
+		switch n := opened[pageShape(l)]; {
+		case n == 0:
+			return i
+		case n < walkPerShape && again < 0:
+			again = i
+		}
+	}
+	return again
+}
+
+// anyID is a path segment that names one object rather than a kind of page: it carries a digit.
+var anyID = regexp.MustCompile(`[0-9]`)
+
+// pageShape is a link with what names one object taken out: /projects/12 and /projects/7 are one shape, and so
+// are two pages of a list (?page=2).
+func pageShape(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
+	for i, s := range segs {
+		if anyID.MatchString(s) {
+			segs[i] = "{id}"
+		}
+	}
+	keys := make([]string, 0, len(u.Query()))
+	for k := range u.Query() {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return "/" + strings.Join(segs, "/") + "?" + strings.Join(keys, "&")
 }
 
 // links returns up to n distinct same-origin link targets on the page, skipping those matching avoid.

@@ -36,10 +36,16 @@ type Account struct{ Email, Password string }
 
 // App is one running test app.
 type App struct {
-	Name   string // "spa", "nextstyle", "serverforms"
+	Name   string // "spa", "nextstyle", "serverforms", "tracker", "graphql", "redirects"
 	URL    string // "https://127.0.0.1:PORT/"
 	A, B   Account
 	Server *httptest.Server
+	// Private holds, per account email, values only that account's data contains (project notes, invoice
+	// numbers...); nil for the apps without an ID-swap flaw.
+	Private map[string][]string
+	// Mutations counts the GraphQL mutation operations received: browser ones (User-Agent with "Mozilla/") and all
+	// others; nil for the apps without GraphQL.
+	Mutations func() (browser, other int)
 
 	mu   sync.Mutex
 	reqs []request

@@ -4,10 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/browser"
 )
 
 // IDORRead replays each account's object-naming requests with the other account's credentials.
@@ -17,8 +21,8 @@ func IDORRead(ctx context.Context, t *audit.Target) audit.Result {
 		return *res
 	}
 	start := time.Now()
-	outs := replayOwn(ctx, t, a, b, true, func(other *account) *account { return other }, "as %[2]s, %[1]s's request")
-	return judgeAll(outs, "returned the owner's data", start)
+	outs := replayOwn(ctx, t, a, b, true, func(other *account) *account { return other }, "with %[2]s's session, %[1]s's request")
+	return judgeAll(outs, "returned the owner's data", start, coverage(t, a, b)...)
 }
 
 // Unauthenticated replays each account's private requests with no credentials at all.
@@ -28,11 +32,11 @@ func Unauthenticated(ctx context.Context, t *audit.Target) audit.Result {
 		return *res
 	}
 	start := time.Now()
-	outs := replayOwn(ctx, t, a, b, false, func(*account) *account { return nil }, "with no login, %[1]s's request")
-	return judgeAll(outs, "returned the account's data", start)
+	outs := replayOwn(ctx, t, a, b, false, func(*account) *account { return nil }, "with no credentials, %[1]s's request")
+	return judgeAll(outs, "returned the account's data", start, coverage(t, a, b)...)
 }
 
-// replayOwn replays each account's recorded requests (one per endpoint pattern; only those naming an object when
+// replayOwn replays each account's recorded reads (one per endpoint pattern; only those naming an object when
 // withIDs) with the credentials as picks, judging each answer against the owner's data. who formats the label
 // from the owner's and the other account's names.
 func replayOwn(ctx context.Context, t *audit.Target, a, b *account, withIDs bool, as func(other *account) *account, who string) []outcome {
@@ -40,7 +44,7 @@ func replayOwn(ctx context.Context, t *audit.Target, a, b *account, withIDs bool
 	for _, pair := range [][2]*account{{a, b}, {b, a}} {
 		owner, other := pair[0], pair[1]
 		for _, r := range onePerPattern(objectRequests(owner.Traffic, other.Traffic, t.Probe.InScope), withIDs) {
-			o := replay(ctx, t, r, r.X.URL, as(other), owner, r.X.Body)
+			o := replay(ctx, t, r, r.X.URL, r.body(func(slot) string { return "" }), as(other), owner, r.X.Body)
 			o.Who = fmt.Sprintf(who, owner.Name, other.Name)
 			outs = append(outs, o)
 		}
@@ -48,8 +52,9 @@ func replayOwn(ctx context.Context, t *audit.Target, a, b *account, withIDs bool
 	return outs
 }
 
-// IDSwapParams, as each account, puts the other account's identifiers into its own requests (path segments and
-// query parameters naming orgs, communities, users...) and checks no data of the other tenant comes back.
+// IDSwapParams, as each account, puts the other account's identifiers into its own requests (path segments,
+// query parameters and filters, GraphQL variables naming orgs, communities, users...) and checks no data of the
+// other tenant comes back.
 func IDSwapParams(ctx context.Context, t *audit.Target) audit.Result {
 	a, b, res := sides(ctx, t)
 	if res != nil {
@@ -61,46 +66,58 @@ func IDSwapParams(ctx context.Context, t *audit.Target) audit.Result {
 		me, victim := pair[0], pair[1]
 		victimReqs := objectRequests(victim.Traffic, me.Traffic, t.Probe.InScope)
 		for _, r := range onePerPattern(objectRequests(me.Traffic, victim.Traffic, t.Probe.InScope), true) {
-			swapped := map[int]string{}
-			for i, s := range r.Slots {
-				if v := victimValue(s, i, r.Pattern, victimReqs, victim); v != "" && v != s.Value {
-					swapped[i] = v
-				}
-			}
-			if len(swapped) == 0 {
+			values, victimBody := victimValues(r, victimReqs, victim)
+			if len(values) == 0 {
 				continue
 			}
-			target := r.withValues(swapped)
-			o := replay(ctx, t, r, target, me, victim, bodyOf(victim, target))
-			o.Who = "as " + me.Name + " with " + victim.Name + "'s IDs"
+			pick := func(s slot) string { return values[slotKey(s)] }
+			o := replay(ctx, t, r, r.withValues(pick).String(), r.body(pick), me, victim, victimBody)
+			o.Who = "with " + me.Name + "'s session and " + victim.Name + "'s IDs"
 			outs = append(outs, o)
 		}
 	}
 	return judgeAll(outs, "returned the other tenant's data", start)
 }
 
-// victimValue finds the victim's value for a slot: from the victim's request on the same route, else from a field
-// of the victim's answers named like the slot ("community_id" for /communities/{id}).
-func victimValue(s slot, i int, pat string, victimReqs []request, victim *account) string {
+// slotKey names a slot within its request.
+func slotKey(s slot) string {
+	return fmt.Sprintf("%d/%d/%s/%d/%s", s.Kind, s.Path, s.Key, s.Start, strings.Join(s.Var, "."))
+}
+
+// victimValues finds the victim's value for each slot of r that differs from r's own: from the victim's request
+// of the same pattern (whose answer is then the victim's own, to compare with), else from a field of the
+// victim's answers named like the slot ("community_id" for /communities/{id}).
+func victimValues(r request, victimReqs []request, victim *account) (map[string]string, []byte) {
+	out := map[string]string{}
 	for _, vr := range victimReqs {
-		if vr.Pattern == pat && i < len(vr.Slots) {
-			return vr.Slots[i].Value
-		}
-	}
-	if s.Name == "" {
-		return ""
-	}
-	var found string
-	for _, x := range victim.Traffic {
-		if found != "" || !isJSON(x) {
+		if vr.Pattern != r.Pattern || len(vr.Slots) != len(r.Slots) {
 			continue
 		}
-		var doc any
-		if json.Unmarshal(x.Body, &doc) == nil {
-			found = fieldNamed(doc, s.Name)
+		for i, s := range r.Slots {
+			if v := vr.Slots[i].Value; v != s.Value {
+				out[slotKey(s)] = v
+			}
+		}
+		return out, vr.X.Body
+	}
+	for _, s := range r.Slots {
+		if s.Name == "" {
+			continue
+		}
+		for _, x := range victim.Traffic {
+			if !isJSON(x) {
+				continue
+			}
+			var doc any
+			if json.Unmarshal(x.Body, &doc) == nil {
+				if v := fieldNamed(doc, s.Name); v != "" && v != s.Value {
+					out[slotKey(s)] = v
+					break
+				}
+			}
 		}
 	}
-	return found
+	return out, nil
 }
 
 // fieldNamed returns the first ID-shaped value of a JSON field whose name normalizes to name.
@@ -141,16 +158,6 @@ func scalar(v any) string {
 	return ""
 }
 
-// bodyOf is what the account itself got at url, if it asked for it.
-func bodyOf(acc *account, url string) []byte {
-	for _, x := range acc.Traffic {
-		if x.URL == url {
-			return x.Body
-		}
-	}
-	return nil
-}
-
 // onePerPattern keeps the first request of each endpoint pattern (bounded replays); withIDs keeps only requests
 // that name an object.
 func onePerPattern(reqs []request, withIDs bool) []request {
@@ -163,5 +170,85 @@ func onePerPattern(reqs []request, withIDs bool) []request {
 		seen[r.Pattern] = true
 		out = append(out, r)
 	}
+	return out
+}
+
+// coverage says what the replays could cover: the pages each account's walk opened and did not reach, the
+// kinds of objects its reads named, and the GraphQL operations that were left alone because they write.
+func coverage(t *audit.Target, a, b *account) []audit.Evidence {
+	var out []audit.Evidence
+	for _, pair := range [][2]*account{{a, b}, {b, a}} {
+		acc := pair[0]
+		kinds := map[string]bool{}
+		for _, r := range objectRequests(acc.Traffic, pair[1].Traffic, t.Probe.InScope) {
+			for _, s := range r.Slots {
+				if s.Name != "" {
+					kinds[s.Name] = true
+				}
+			}
+		}
+		var lines []string
+		if acc.Walk != nil {
+			lines = append(lines, fmt.Sprintf("the walk opened %d pages after login: %s", len(acc.Walk.Walked), routes(acc.Walk.Walked, 12)))
+			if len(acc.Walk.NotWalked) > 0 {
+				lines = append(lines, fmt.Sprintf("links not opened (the walk's bound): %s", routes(acc.Walk.NotWalked, 8)))
+			}
+		}
+		if len(kinds) > 0 {
+			lines = append(lines, "objects named in the replayed reads: "+strings.Join(sortedKeys(kinds), ", "))
+		}
+		if skipped := leftAlone(acc.Traffic, t.Probe.InScope); len(skipped) > 0 {
+			lines = append(lines, "GraphQL operations not replayed: "+strings.Join(skipped, "; "))
+		}
+		if len(lines) > 0 {
+			out = append(out, audit.Note("what "+acc.Name+"'s walk reached", strings.Join(lines, "\n")))
+		}
+	}
+	return out
+}
+
+// leftAlone lists the GraphQL operations the account's browser sent that are never replayed, and why.
+func leftAlone(traffic []browser.Exchange, inScope func(*url.URL) bool) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range traffic {
+		u, err := url.Parse(x.URL)
+		if err != nil || !inScope(u) {
+			continue
+		}
+		if g := graphQL(x.Method, u, x.RequestHeader["content-type"], x.RequestBody); g != nil && !g.readOnly() {
+			line := g.label() + " (" + g.Why + ")"
+			if !seen[line] {
+				seen[line] = true
+				out = append(out, line)
+			}
+		}
+	}
+	return out
+}
+
+// routes shows up to n URLs by their path and query.
+func routes(urls []string, n int) string {
+	var out []string
+	for _, raw := range first(urls, n) {
+		if u, err := url.Parse(raw); err == nil {
+			out = append(out, u.RequestURI())
+		}
+	}
+	if len(urls) > n {
+		out = append(out, fmt.Sprintf("and %d more", len(urls)-n))
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
 	return out
 }

@@ -3,9 +3,11 @@ package authz
 import (
 	cryptorand "crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"net/url"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/launchready/launchready/browser"
@@ -40,55 +42,203 @@ func idKind(v string) string {
 	return ""
 }
 
+// slotKind says where in a request an identifier sits.
+type slotKind int
+
+const (
+	inPath  slotKind = iota // a path segment: /projects/{id}
+	inQuery                 // a query parameter, or an ID inside one (?owner_id=eq.{id}, ?filter=owner="{id}")
+	inVars                  // a GraphQL variable
+)
+
 // slot is a place in a request that names an object.
 type slot struct {
-	Path  int    // index of the path segment, or -1
-	Query string // query parameter name, when not a path slot
-	Value string
-	Name  string // what it names, normalized: "community" for /communities/{id} or ?communityId=
+	Kind       slotKind
+	Path       int      // index of the path segment (inPath)
+	Key        string   // the query parameter (inQuery)
+	Start, End int      // where the ID sits inside the parameter's value (inQuery)
+	Var        []string // the variable's path inside the GraphQL variables (inVars)
+	Value      string
+	Name       string // what it names, normalized: "community" for /communities/{id} or ?communityId=
 }
 
-// request is one recorded GET with the identifiers it names.
+// request is one recorded read the audit may send again — a GET, or a GraphQL query — with the identifiers it names.
 type request struct {
 	X       browser.Exchange
 	URL     *url.URL
-	Pattern string // "GET /api/communities/{id}/posts"
+	GraphQL *gqlOp // the GraphQL operation, when the request is one
+	Pattern string // "GET /api/communities/{id}/posts", "POST /graphql query Invoice(id)"
 	Slots   []slot
 }
 
-// objectRequests keeps the account's successful, in-scope GETs (API calls and pages) and finds their identifier
-// slots. other is the other account's traffic: a path segment that differs between the two accounts on the same
-// route (a slug like /c/acme vs /c/globex) is an identifier too.
+// notIDs are query parameters and variables whose values are never object identifiers, even when they look like
+// one: pagination, sorting, search and cache-busting (compared without case, "_" and "-").
+var notIDs = map[string]bool{
+	"page": true, "perpage": true, "pagesize": true, "limit": true, "offset": true, "size": true, "cursor": true,
+	"sort": true, "sortby": true, "order": true, "orderby": true, "dir": true, "direction": true, "skip": true,
+	"take": true, "first": true, "last": true, "after": true, "before": true, "count": true, "start": true,
+	"end": true, "from": true, "to": true, "q": true, "query": true, "search": true, "term": true, "fields": true,
+	"select": true, "expand": true, "include": true, "embed": true, "lang": true, "locale": true, "v": true,
+	"version": true, "t": true, "ts": true, "timestamp": true, "cb": true, "": true, "operationname": true,
+	"extensions": true, "format": true, "view": true, "tab": true,
+}
+
+func notID(key string) bool {
+	k := strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(key))
+	if i := strings.LastIndex(k, "["); i >= 0 { // page[size], page[number]
+		k = strings.Trim(k[:i], "[]")
+	}
+	return notIDs[k]
+}
+
+// objectRequests keeps the account's successful, in-scope reads — API GETs, pages, GraphQL queries — and finds
+// their identifier slots. other is the other account's traffic: a path segment that differs between the two
+// accounts on the same route (a slug like /c/acme vs /c/globex) is an identifier too. A request that writes (any
+// other method, a GraphQL mutation) is never kept: the replays are passive.
 func objectRequests(mine, other []browser.Exchange, inScope func(*url.URL) bool) []request {
 	var out []request
 	otherPaths, myPaths := pathsOf(other, inScope), pathsOf(mine, inScope)
 	seen := map[string]bool{}
 	for _, x := range mine {
 		u, err := url.Parse(x.URL)
-		if err != nil || x.Method != "GET" || x.Status < 200 || x.Status >= 300 || !inScope(u) || (x.Type != "XHR" && x.Type != "Fetch" && x.Type != "Document") {
+		if err != nil || x.Status < 200 || x.Status >= 300 || !inScope(u) || (x.Type != "XHR" && x.Type != "Fetch" && x.Type != "Document") {
 			continue
 		}
-		r := request{X: x, URL: u}
+		r := request{X: x, URL: u, GraphQL: graphQL(x.Method, u, x.RequestHeader["content-type"], x.RequestBody)}
+		switch {
+		case r.GraphQL != nil && !r.GraphQL.readOnly():
+			continue
+		case r.GraphQL == nil && x.Method != "GET":
+			continue
+		}
 		segs := strings.Split(strings.Trim(u.Path, "/"), "/")
 		for i, s := range segs {
 			if idKind(s) != "" || slugSlot(segs, i, otherPaths, myPaths) {
-				r.Slots = append(r.Slots, slot{Path: i, Value: s, Name: collectionName(segs, i)})
+				r.Slots = append(r.Slots, slot{Kind: inPath, Path: i, Value: s, Name: collectionName(segs, i)})
 			}
 		}
-		keys := make([]string, 0, len(u.Query()))
-		for k := range u.Query() {
+		r.Slots = append(r.Slots, querySlots(u.Query())...)
+		if r.GraphQL != nil {
+			for _, s := range varSlots(r.GraphQL.variables(), nil) {
+				if r.GraphQL.IDs[s.Var[0]] || isIDName(s.Var[len(s.Var)-1]) || (len(s.Var) > 1 && isIDName(s.Var[len(s.Var)-2])) {
+					r.Slots = append(r.Slots, s)
+				}
+			}
+		}
+		r.Pattern = r.pattern()
+		key := x.Method + " " + x.URL + " " + x.RequestBody
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// idToken finds the words of a parameter value that could be identifiers: in "eq.42", "owner=\"ab12…\"",
+// "in.(id1,id2)".
+var idToken = regexp.MustCompile(`[A-Za-z0-9_-]+`)
+
+// filterOp is what may stand right before an integer inside a filter for it to be an identifier: "eq.", "=", ":",
+// a quote. Anything else ("gte.2024", "limit.10") is a comparison or a bound, not an object.
+var filterOp = regexp.MustCompile(`(?:^|[^A-Za-z])(?:eq\.|=|:|["'(,])\s*["']?$`)
+
+// querySlots finds the identifiers in a URL's query: a whole value that is one, or one inside a filter expression.
+// Pagination, sorting and search parameters are never identifiers.
+func querySlots(q url.Values) []slot {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []slot
+	for _, k := range keys {
+		v := q.Get(k)
+		if notID(k) {
+			continue
+		}
+		if idKind(v) != "" {
+			out = append(out, slot{Kind: inQuery, Key: k, Start: 0, End: len(v), Value: v, Name: normalize(bracketName(k))})
+			continue
+		}
+		for _, at := range idToken.FindAllStringIndex(v, -1) {
+			tok := v[at[0]:at[1]]
+			kind := idKind(tok)
+			if kind == "" || (kind == "integer" && (!filterOp.MatchString(v[:at[0]]) || strings.Contains(v[at[1]:min(len(v), at[1]+1)], "-"))) {
+				continue
+			}
+			out = append(out, slot{Kind: inQuery, Key: k, Start: at[0], End: at[1], Value: tok, Name: normalize(fieldBefore(v[:at[0]], bracketName(k)))})
+		}
+	}
+	return out
+}
+
+// bracketName is the field a bracketed parameter names: "where[user]" -> "user", "filter[org_id]" -> "org_id".
+func bracketName(k string) string {
+	if i, j := strings.LastIndex(k, "["), strings.LastIndex(k, "]"); i >= 0 && j > i+1 {
+		return k[i+1 : j]
+	}
+	return k
+}
+
+var fieldName = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
+
+// fieldBefore is the field an ID inside a filter belongs to: the last name before it ("owner" in owner="…"), or
+// the parameter's own name when the filter only has an operator (PostgREST's owner_id=eq.…).
+func fieldBefore(prefix, key string) string {
+	words := fieldName.FindAllString(prefix, -1)
+	for i := len(words) - 1; i >= 0; i-- {
+		switch strings.ToLower(words[i]) {
+		case "eq", "neq", "in", "is", "cs", "cd", "and", "or", "not":
+			continue
+		}
+		return words[i]
+	}
+	return key
+}
+
+// isIDName reports a field or variable that names an object: id, ids, orgId, owner_id, projectUUID, slug.
+func isIDName(name string) bool {
+	switch strings.ToLower(name) {
+	case "id", "ids", "uuid", "slug", "key":
+		return true
+	}
+	for _, suf := range []string{"_id", "-id", "Id", "ID", "_ids", "Ids", "IDs", "_uuid", "Uuid", "UUID", "_slug", "Slug"} {
+		if strings.HasSuffix(name, suf) && len(name) > len(suf) {
+			return true
+		}
+	}
+	return false
+}
+
+// varSlots finds the identifier-shaped values among GraphQL variables, at any depth; objectRequests keeps those
+// declared or named as identifiers (an Int called "first" is a count).
+func varSlots(v any, at []string) []slot {
+	var out []slot
+	switch t := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			if v := u.Query().Get(k); idKind(v) != "" {
-				r.Slots = append(r.Slots, slot{Path: -1, Query: k, Value: v, Name: normalize(k)})
+			if notID(k) {
+				continue
 			}
+			out = append(out, varSlots(t[k], append(append([]string{}, at...), k))...)
 		}
-		r.Pattern = pattern(x.Method, u, r.Slots)
-		if !seen[x.URL] {
-			seen[x.URL] = true
-			out = append(out, r)
+	case []any:
+		for i, e := range t {
+			out = append(out, varSlots(e, append(append([]string{}, at...), strconv.Itoa(i)))...)
+		}
+	default:
+		if s := scalar(t); s != "" && idKind(s) != "" && len(at) > 0 {
+			name := at[len(at)-1]
+			for i := len(at) - 1; i >= 0 && reInt.MatchString(name); i-- {
+				name = at[i]
+			}
+			out = append(out, slot{Kind: inVars, Var: at, Value: s, Name: normalize(name)})
 		}
 	}
 	return out
@@ -179,47 +329,139 @@ func normalize(s string) string {
 }
 
 // pattern is the endpoint with its identifiers replaced: what the report groups by.
-func pattern(method string, u *url.URL, slots []slot) string {
-	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
-	q := u.Query()
-	for _, s := range slots {
-		if s.Path >= 0 {
-			segs[s.Path] = "{id}"
-		} else {
-			q.Set(s.Query, "{id}")
-		}
+func (r request) pattern() string {
+	u := r.withValues(func(slot) string { return "{id}" })
+	p := r.X.Method + " " + u.Path
+	if u.RawQuery != "" {
+		p += "?" + u.RawQuery
 	}
-	p := method + " /" + strings.Join(segs, "/")
-	if len(q) > 0 {
-		keys := make([]string, 0, len(q))
-		for k := range q {
-			keys = append(keys, k+"="+q.Get(k))
+	if r.GraphQL != nil {
+		p += " " + r.GraphQL.label()
+		var vars []string
+		for _, s := range r.Slots {
+			if s.Kind == inVars {
+				vars = append(vars, strings.Join(s.Var, "."))
+			}
 		}
-		sort.Strings(keys)
-		p += "?" + strings.Join(keys, "&")
+		if len(vars) > 0 {
+			p += "(" + strings.Join(vars, ", ") + ")"
+		}
 	}
 	return p
 }
 
-// withValues returns the request's URL with slots set to new values.
-func (r request) withValues(values map[int]string) string {
+// withValues returns the request's URL with each slot set to what value gives (the slot's own value when it
+// gives ""); the query keeps its recorded order, sorted, and readable braces.
+func (r request) withValues(value func(slot) string) *url.URL {
 	u := *r.URL
 	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
 	q := u.Query()
-	for i, s := range r.Slots {
-		v, ok := values[i]
-		if !ok {
+	byKey := map[string][]slot{}
+	for _, s := range r.Slots {
+		v := value(s)
+		if v == "" {
 			continue
 		}
-		if s.Path >= 0 {
+		switch s.Kind {
+		case inPath:
 			segs[s.Path] = v
-		} else {
-			q.Set(s.Query, v)
+		case inQuery:
+			s.Value = v
+			byKey[s.Key] = append(byKey[s.Key], s)
 		}
 	}
+	for k, ss := range byKey {
+		orig := q.Get(k)
+		sort.Slice(ss, func(i, j int) bool { return ss[i].Start > ss[j].Start })
+		for _, s := range ss {
+			orig = orig[:s.Start] + s.Value + orig[s.End:]
+		}
+		q.Set(k, orig)
+	}
 	u.Path = "/" + strings.Join(segs, "/")
-	u.RawQuery = q.Encode()
-	return u.String()
+	if r.URL.Path == "/" || r.URL.Path == "" {
+		u.Path = r.URL.Path
+	}
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		for _, v := range q[k] {
+			parts = append(parts, url.QueryEscape(k)+"="+strings.ReplaceAll(url.QueryEscape(v), "%7Bid%7D", "{id}"))
+		}
+	}
+	u.RawQuery = strings.Join(parts, "&")
+	return &u
+}
+
+// body returns the request's body with the GraphQL variables in slots set to what value gives; nil for a GET.
+func (r request) body(value func(slot) string) []byte {
+	if r.GraphQL == nil || r.GraphQL.Body == nil {
+		return nil
+	}
+	doc := deepCopy(r.GraphQL.Body).(map[string]any)
+	vars, _ := doc["variables"].(map[string]any)
+	for _, s := range r.Slots {
+		if v := value(s); v != "" && s.Kind == inVars && vars != nil {
+			setVar(vars, s.Var, v)
+		}
+	}
+	b, _ := json.Marshal(doc)
+	return b
+}
+
+// setVar sets the scalar at path inside v, keeping a number a number when the new value is one.
+func setVar(v any, path []string, value string) {
+	if len(path) == 0 {
+		return
+	}
+	set := func(old any) any {
+		if _, isNum := old.(float64); isNum {
+			if n, err := strconv.ParseFloat(value, 64); err == nil {
+				return n
+			}
+		}
+		return value
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		if len(path) == 1 {
+			t[path[0]] = set(t[path[0]])
+			return
+		}
+		setVar(t[path[0]], path[1:], value)
+	case []any:
+		i, err := strconv.Atoi(path[0])
+		if err != nil || i >= len(t) {
+			return
+		}
+		if len(path) == 1 {
+			t[i] = set(t[i])
+			return
+		}
+		setVar(t[i], path[1:], value)
+	}
+}
+
+func deepCopy(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[k] = deepCopy(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = deepCopy(e)
+		}
+		return out
+	}
+	return v
 }
 
 func randomHex(n int) string {

@@ -1,9 +1,12 @@
 package authz
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -19,6 +22,7 @@ type account struct {
 	Traffic []browser.Exchange
 	Private []string
 	Headers http.Header // the app's own custom headers on this account's requests (CSRF, apikey, ...)
+	Walk    *browser.Session
 }
 
 // sides logs both accounts in through the browser and prepares them for replays.
@@ -44,11 +48,29 @@ func sides(ctx context.Context, t *audit.Target) (a, b *account, res *audit.Resu
 		}
 		return nil, nil, &r
 	}
-	a = &account{Name: "A", Creds: audit.FromBrowser("a", as), Traffic: as.Traffic, Headers: customHeaders(as.Traffic)}
-	b = &account{Name: "B", Creds: audit.FromBrowser("b", bs), Traffic: bs.Traffic, Headers: customHeaders(bs.Traffic)}
-	a.Private = privateValues(a.Traffic, b.Traffic, t.Plan.Accounts.A.Email)
-	b.Private = privateValues(b.Traffic, a.Traffic, t.Plan.Accounts.B.Email)
+	a = &account{Name: "A", Creds: audit.FromBrowser("a", as), Traffic: as.Traffic, Headers: customHeaders(as.Traffic), Walk: as}
+	b = &account{Name: "B", Creds: audit.FromBrowser("b", bs), Traffic: bs.Traffic, Headers: customHeaders(bs.Traffic), Walk: bs}
+	aReqs := objectRequests(a.Traffic, b.Traffic, t.Probe.InScope)
+	bReqs := objectRequests(b.Traffic, a.Traffic, t.Probe.InScope)
+	a.Private = privateValues(a.Traffic, b.Traffic, counterparts(aReqs, bReqs), t.Plan.Accounts.A.Email)
+	b.Private = privateValues(b.Traffic, a.Traffic, counterparts(bReqs, aReqs), t.Plan.Accounts.B.Email)
 	return a, b, nil
+}
+
+// counterparts are the pages of mine whose route the other account also opened: its own dashboard, its own
+// project page. Their text can be told apart between the accounts.
+func counterparts(mine, theirs []request) map[string]bool {
+	routes := map[string]bool{}
+	for _, r := range theirs {
+		routes[r.Pattern] = true
+	}
+	out := map[string]bool{}
+	for _, r := range mine {
+		if r.X.Type == "Document" && routes[r.Pattern] {
+			out[r.X.URL] = true
+		}
+	}
+	return out
 }
 
 // credentialHeaders are replaced, never carried over, when a request is replayed as someone else.
@@ -72,51 +94,116 @@ func customHeaders(traffic []browser.Exchange) http.Header {
 
 // outcome is one replay and what it showed.
 type outcome struct {
-	Who     string // "as B, A's request"
-	Pattern string
-	Request string // method and URL
-	Status  int
-	Leak    string // the private value found in the answer
-	Similar bool   // the answer is the owner's document even without a recognised value
-	Body    []byte
-	Err     error
+	Who      string // "with B's session, A's request"
+	Pattern  string
+	Request  string // method and URL, and a GraphQL body
+	Status   int
+	Location string // where a redirect pointed
+	Leak     string // the private value found in the answer
+	Similar  bool   // the answer is the owner's document even without a recognised value
+	MIME     string
+	Body     []byte
+	Err      error
 }
 
 func (o outcome) allowed() bool { return o.Err == nil && (o.Leak != "" || o.Similar) }
 
-// replay sends url as `as` (nil: no credentials) and judges the answer against the owner's.
-func replay(ctx context.Context, t *audit.Target, r request, target string, as *account, owner *account, ownerBody []byte) outcome {
-	req := &probe.Request{URL: target, Header: http.Header{"Accept": {"application/json, text/html;q=0.9, */*;q=0.5"}}}
+// replay sends the request (to target, with body for a GraphQL query) as `as` (nil: no credentials) and judges
+// the answer against the owner's. Redirects are not followed: a redirect that still carries the page is a leak.
+func replay(ctx context.Context, t *audit.Target, r request, target string, body []byte, as *account, owner *account, ownerBody []byte) outcome {
+	req := &probe.Request{Method: r.X.Method, URL: target, Header: http.Header{"Accept": {"application/json, text/html;q=0.9, */*;q=0.5"}}}
+	o := outcome{Pattern: r.Pattern, Request: r.X.Method + " " + target}
+	if body != nil {
+		req.Body = body
+		req.Header.Set("Content-Type", "application/json")
+		o.Request += " " + string(body)
+	}
 	if as != nil {
 		for k, vs := range as.Headers {
 			req.Header[http.CanonicalHeaderKey(k)] = vs
 		}
 		as.Creds.Apply(req)
 	}
-	o := outcome{Pattern: r.Pattern, Request: "GET " + target}
 	resp, err := t.Probe.Do(ctx, req)
 	if err != nil {
 		o.Err = err
 		return o
 	}
-	o.Status, o.Body = resp.Status, resp.Body
-	if resp.Status < 200 || resp.Status >= 300 {
-		return o // refused: 401/403/404, a redirect to the login page, ...
+	o.Status, o.Body, o.MIME, o.Location = resp.Status, resp.Body, resp.Header.Get("Content-Type"), resp.Header.Get("Location")
+	if resp.Status < 200 || resp.Status >= 400 {
+		return o // refused: 401/403/404
 	}
-	o.Leak = leaked(resp.Body, owner.Private)
+	// A 2xx, or a redirect, which refuses only if it does not also send the page ("execution after redirect").
+	// A value the request itself carried (the ID asked for, echoed in "project 12 not found") proves nothing.
+	private := notIn(owner.Private, o.Request)
+	got := content(o.MIME, resp.Body)
+	o.Leak = leaked(resp.Body, private)
+	if o.Leak == "" {
+		o.Leak = leaked(got, private)
+	}
 	// The same document as the owner's is a leak when the owner's answer carried private data at all.
-	o.Similar = o.Leak == "" && similar(resp.Body, ownerBody) && leaked(ownerBody, owner.Private) != ""
+	mine := content("", ownerBody)
+	o.Similar = o.Leak == "" && similar(got, mine) && (leaked(ownerBody, private) != "" || leaked(mine, private) != "")
 	return o
 }
 
-// evidence shows a replay: what was sent as whom, what came back, and the leaked part.
-func (o outcome) evidence(label string) audit.Evidence {
-	ev := audit.Evidence{Label: label, Request: o.Request, Status: o.Status}
+// notIn drops the values that sent contains, as sent or URL-encoded.
+func notIn(values []string, sent string) []string {
+	unescaped, _ := url.QueryUnescape(sent)
+	var out []string
+	for _, v := range values {
+		if !strings.Contains(sent, v) && !strings.Contains(unescaped, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// loginPath tells a redirect to the sign-in page from one elsewhere.
+var loginPath = regexp.MustCompile(`(?i)log_?in|sign_?in|sign-in|session|auth|sso`)
+
+// got says in a few words what the replay got: "refused 403", "login redirect 302", "200 without the owner's data".
+func (o outcome) got() string {
+	switch {
+	case o.Err != nil:
+		return "no answer: " + o.Err.Error()
+	case o.allowed() && o.Status >= 300:
+		return fmt.Sprintf("%d redirect to %s that still carries the page", o.Status, audit.Route(o.Location))
+	case o.allowed():
+		return fmt.Sprintf("%d with the owner's data", o.Status)
+	case o.Status == 401 || o.Status == 403:
+		return fmt.Sprintf("refused %d", o.Status)
+	case o.Status == 404 || o.Status == 410:
+		return fmt.Sprintf("not found %d", o.Status)
+	case o.Status >= 300 && o.Status < 400 && loginPath.MatchString(o.Location):
+		return fmt.Sprintf("login redirect %d to %s", o.Status, audit.Route(o.Location))
+	case o.Status >= 300 && o.Status < 400:
+		return fmt.Sprintf("redirect %d to %s", o.Status, audit.Route(o.Location))
+	case o.Status >= 200 && o.Status < 300 && bytes.Contains(o.Body, []byte(`"errors"`)) && strings.Contains(o.MIME, "json"):
+		return fmt.Sprintf("%d with errors and without the owner's data", o.Status)
+	case o.Status >= 200 && o.Status < 300:
+		return fmt.Sprintf("%d without the owner's data", o.Status)
+	}
+	return fmt.Sprintf("answered %d", o.Status)
+}
+
+// evidence shows a replay so that anyone can do it again: what was sent with which credential, what came back,
+// and the leaked part.
+func (o outcome) evidence() audit.Evidence {
+	ev := audit.Evidence{Label: o.Pattern + ", " + o.Who + ": " + o.got(), Request: o.Request, Status: o.Status}
+	if o.Location != "" {
+		ev.Headers = []string{"Location: " + o.Location}
+	}
 	switch {
 	case o.Leak != "":
+		ev.Label = "reproduce: " + o.Who + " (" + o.got() + ")"
 		ev.Excerpt = audit.Excerpt(o.Body, o.Leak)
+		if !strings.Contains(ev.Excerpt, o.Leak) {
+			ev.Excerpt = audit.Excerpt(content(o.MIME, o.Body), o.Leak)
+		}
 	case o.Similar:
-		ev.Excerpt = audit.Excerpt(o.Body, "")
+		ev.Label = "reproduce: " + o.Who + " (" + o.got() + ")"
+		ev.Excerpt = audit.Excerpt(content(o.MIME, o.Body), "")
 	case o.Err != nil:
 		ev.Excerpt = o.Err.Error()
 	}
@@ -128,8 +215,9 @@ func tally(n int, since time.Time) audit.Evidence {
 	return audit.Note("replays", fmt.Sprintf("%d replays in %s", n, time.Since(since).Round(time.Millisecond)))
 }
 
-// judgeAll turns replays into the check's result: one line per endpoint pattern that let data through.
-func judgeAll(outs []outcome, what string, start time.Time) audit.Result {
+// judgeAll turns replays into the check's result: one line per endpoint pattern that let data through, with a
+// reproduction; when none did, what each pattern got.
+func judgeAll(outs []outcome, what string, start time.Time, notes ...audit.Evidence) audit.Result {
 	byPattern := map[string][]outcome{}
 	var order []string
 	errs := 0
@@ -145,33 +233,36 @@ func judgeAll(outs []outcome, what string, start time.Time) audit.Result {
 	var parts []audit.Result
 	for _, p := range order {
 		for _, o := range byPattern[p] {
-			if o.allowed() {
-				why := "leaked " + fmt.Sprintf("%q", o.Leak)
-				if o.Similar {
-					why = "got the owner's own answer"
-				}
-				parts = append(parts, audit.Failed(0, fmt.Sprintf("%s: %s %s (%d, %s)", p, o.Who, what, o.Status, why), o.evidence(p+", "+o.Who)))
-				break
+			if !o.allowed() {
+				continue
 			}
+			why := "leaked " + fmt.Sprintf("%q", o.Leak)
+			if o.Similar {
+				why = "got the owner's own answer"
+			}
+			if o.Status >= 300 {
+				why = fmt.Sprintf("redirected to %s but still sent the page: %s", audit.Route(o.Location), why)
+			}
+			parts = append(parts, audit.Failed(0, fmt.Sprintf("%s: %s %s (%d, %s)", p, o.Who, what, o.Status, why), o.evidence()))
+			break
 		}
 	}
-	ev := tally(len(outs), start)
+	tail := append(notes, tally(len(outs), start))
 	if len(parts) > 0 {
 		res := audit.Combine(parts...)
-		res.Evidence = append(res.Evidence, ev)
+		res.Evidence = append(res.Evidence, tail...)
 		return res
 	}
 	decided := len(outs) - errs
 	if decided == 0 {
 		if errs > 0 {
-			return audit.Undecided(fmt.Sprintf("none of %d replays got an answer: %v", errs, outs[0].Err), ev)
+			return audit.Undecided(fmt.Sprintf("none of %d replays got an answer: %v", errs, outs[0].Err), tail...)
 		}
-		return audit.Undecided("no recorded request named an object to replay (the walk found no API call with an ID): set paths in the plan to pages that load objects", ev)
+		return audit.Undecided("no recorded request named an object to replay (the walk found no page or API call with an ID): set paths in the plan to pages that load objects", tail...)
 	}
-	var refused []audit.Evidence
+	var seen []audit.Evidence
 	for _, p := range order {
-		refused = append(refused, byPattern[p][0].evidence(p+" (refused)"))
+		seen = append(seen, byPattern[p][0].evidence())
 	}
-	res := audit.Passed(fmt.Sprintf("%d replays over %d endpoint patterns: none returned the other account's data", decided, len(order)), append(refused, ev)...)
-	return res
+	return audit.Passed(fmt.Sprintf("%d replays over %d endpoint patterns: none returned the other account's data", decided, len(order)), append(seen, tail...)...)
 }

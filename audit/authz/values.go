@@ -17,18 +17,26 @@ const (
 )
 
 // privateValues are what only the owner's answers contain: strings from the owner's JSON answers (emails, names,
-// titles, IDs) that appear in none of the other account's answers, plus what the caller knows is the owner's
-// (the account's email). Finding one of them in someone else's answer proves a leak.
-func privateValues(owner, other []browser.Exchange, known ...string) []string {
+// titles, IDs) and blocks of text from the main content of the owner's pages in pages (a project's name, its
+// notes), that appear in none of the other account's answers, plus what the caller knows is the owner's (the
+// account's email). Finding one of them in someone else's answer proves a leak.
+//
+// A page's text only counts when the other account saw a page of the same route (pages): its own dashboard, its
+// own project. Text on a page only the owner opened (a help page the other walk did not reach) could be the
+// same for everyone.
+func privateValues(owner, other []browser.Exchange, pages map[string]bool, known ...string) []string {
 	var otherBodies [][]byte
 	for _, x := range other {
 		otherBodies = append(otherBodies, x.Body)
+		if isHTML(x.MIME, x.Body) {
+			otherBodies = append(otherBodies, exchangeContent(x))
+		}
 	}
 	seen := map[string]bool{}
 	var out []string
-	add := func(v string) {
+	add := func(v string, least int) {
 		v = strings.TrimSpace(v)
-		if len(v) < minValue || len(v) > maxValue || seen[v] || len(out) >= maxValues || boring(v) {
+		if len(v) < least || len(v) > maxValue || seen[v] || len(out) >= maxValues || boring(v) {
 			return
 		}
 		seen[v] = true
@@ -40,19 +48,42 @@ func privateValues(owner, other []browser.Exchange, known ...string) []string {
 		out = append(out, v)
 	}
 	for _, k := range known {
-		add(k)
+		add(k, minValue)
 	}
 	for _, x := range owner {
-		if !isJSON(x) {
-			continue
-		}
-		var doc any
-		if json.Unmarshal(x.Body, &doc) == nil {
-			walkStrings(doc, add)
+		switch {
+		case isJSON(x):
+			var doc any
+			if json.Unmarshal(x.Body, &doc) == nil {
+				walkStrings(doc, func(v string) { add(v, minValue) })
+			}
+		case pages[x.URL] && isHTML(x.MIME, x.Body):
+			for _, chunk := range pageText(x.Body) {
+				for _, v := range sentences(chunk) {
+					add(v, minText)
+				}
+			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) }) // the most telling first
+	// The most telling first: words before identifiers (an ID proves less to a reader), then the longest.
+	sort.SliceStable(out, func(i, j int) bool {
+		if ii, ij := idKind(out[i]) != "", idKind(out[j]) != ""; ii != ij {
+			return ij
+		}
+		return len(out[i]) > len(out[j])
+	})
 	return out
+}
+
+// minText is the shortest block of page text that proves whose page it is: shorter ones are labels ("Tasks").
+const minText = 8
+
+// sentences splits a long block of text into pieces that each fit a value.
+func sentences(chunk string) []string {
+	if len(chunk) <= maxValue {
+		return []string{chunk}
+	}
+	return strings.FieldsFunc(chunk, func(r rune) bool { return r == '.' || r == '!' || r == '?' || r == ';' || r == '\n' })
 }
 
 func isJSON(x browser.Exchange) bool {
