@@ -39,7 +39,7 @@ func results() []audit.Result {
 		r := audit.Result{ID: e.ID, Area: e.Area, Title: e.Title, Status: st, Summary: fmt.Sprintf("what %s saw (%s)", e.ID, st)}
 		if st == audit.Fail || st == audit.Warn {
 			r.Severity, r.Why, r.Fix, r.Refs = max(e.Severity, audit.Low), audit.Why(e.ID), e.Fix, e.Refs
-			r.Evidence = []audit.Evidence{{Label: "as B, A's request", Request: "GET https://app.example/api/things/1", Status: 200,
+			r.Evidence = []audit.Evidence{{Label: "reproduce: with B's session, A's request", Request: "GET https://app.example/api/things/1", Status: 200,
 				Headers: []string{"Content-Type: application/json"}, Excerpt: `{"id":1,"owner":"alice@app.example"}`}}
 		}
 		out = append(out, r)

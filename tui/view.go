@@ -265,14 +265,18 @@ func (m *AuditModel) detail(e audit.Entry) string {
 	if len(res.Evidence) > 0 {
 		b.WriteString("\n" + s.Label.Render("Evidence") + "\n")
 		for _, ev := range res.Evidence {
-			line := "• " + ev.Label
-			if ev.Request != "" {
-				line += ": " + ev.Request
-			}
+			// The request goes on a line of its own, so that it can be copied whole to reproduce it.
+			line, req := "• "+ev.Label, ev.Request
 			if ev.Status != 0 {
-				line += fmt.Sprintf(" → %d", ev.Status)
+				req += fmt.Sprintf(" → %d", ev.Status)
+			}
+			if ev.Request == "" {
+				line, req = line+req, ""
 			}
 			b.WriteString(wrap.Render(line) + "\n")
+			if req != "" {
+				b.WriteString(wrap.Render("  "+req) + "\n")
+			}
 			for _, h := range ev.Headers {
 				b.WriteString(s.Dim.Render(truncate("    "+h, w)) + "\n")
 			}

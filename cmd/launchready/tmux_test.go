@@ -101,7 +101,7 @@ func TestTUIEndToEnd(t *testing.T) {
 	s.keys("Enter") // the first panel: Auth boundaries
 	s.waitFor(`authz\.idor-read .*authz\.unauthenticated`, 5*time.Second)
 	s.keys("Enter") // its first check, which fails on the flawed demo
-	scr := s.waitFor(`authz\.idor-read\s+FAIL.*Evidence.*as B, A's request`, 5*time.Second)
+	scr := s.waitFor(`authz\.idor-read\s+FAIL.*Evidence.*reproduce: with B's session`, 5*time.Second)
 	if strings.Contains(scr, "demo-password") {
 		t.Error("a test account's password is on screen")
 	}
