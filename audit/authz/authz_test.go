@@ -90,7 +90,7 @@ func TestObjectDiscovery(t *testing.T) {
 	}{
 		{"integer", "integer"}, {"42", "integer"}, {"3fa85f64-5717-4562-b3fc-2c963f66afa6", "uuid"},
 		{"01ARZ3NDEKTSV4RRFFQ69G5FAV", "ulid"}, {"507f1f77bcf86cd799439011", "hex"}, {"me", ""}, {"members", ""},
-		{"abcDEF123456ghiJKL", "token"},
+		{"abcDEF123456ghiJKL", "token"}, {"vokemdtu6emscf6", "token"}, {"version2", ""}, {"section10", ""},
 	}
 	for _, tt := range tests[1:] {
 		if got := idKind(tt.in); got != tt.want {

@@ -20,6 +20,7 @@ var (
 	reULID  = regexp.MustCompile(`^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$`)
 	reHex   = regexp.MustCompile(`^[0-9a-fA-F]{12,64}$`)
 	reToken = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
+	reShort = regexp.MustCompile(`^[A-Za-z0-9]{10,15}$`)
 	reSlug  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,60}$`)
 	digit   = regexp.MustCompile(`[0-9]`)
 	letter  = regexp.MustCompile(`[A-Za-z]`)
@@ -38,6 +39,8 @@ func idKind(v string) string {
 		return "hex"
 	case reToken.MatchString(v) && digit.MatchString(v) && letter.MatchString(v):
 		return "token"
+	case reShort.MatchString(v) && len(digit.FindAllString(v, -1)) >= 2 && len(letter.FindAllString(v, -1)) >= 2:
+		return "token" // PocketBase's 15 characters, Firebase push IDs, short nanoids
 	}
 	return ""
 }
@@ -333,7 +336,12 @@ func (r request) pattern() string {
 	u := r.withValues(func(slot) string { return "{id}" })
 	p := r.X.Method + " " + u.Path
 	if u.RawQuery != "" {
-		p += "?" + u.RawQuery
+		// Shown as people read it: filter=owner = "{id}", not filter=owner+%3D+%22%7Bid%7D%22.
+		if plain, err := url.QueryUnescape(u.RawQuery); err == nil {
+			p += "?" + plain
+		} else {
+			p += "?" + u.RawQuery
+		}
 	}
 	if r.GraphQL != nil {
 		p += " " + r.GraphQL.label()
@@ -351,7 +359,7 @@ func (r request) pattern() string {
 }
 
 // withValues returns the request's URL with each slot set to what value gives (the slot's own value when it
-// gives ""); the query keeps its recorded order, sorted, and readable braces.
+// gives ""), its query sorted.
 func (r request) withValues(value func(slot) string) *url.URL {
 	u := *r.URL
 	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
@@ -390,7 +398,7 @@ func (r request) withValues(value func(slot) string) *url.URL {
 	var parts []string
 	for _, k := range keys {
 		for _, v := range q[k] {
-			parts = append(parts, url.QueryEscape(k)+"="+strings.ReplaceAll(url.QueryEscape(v), "%7Bid%7D", "{id}"))
+			parts = append(parts, url.QueryEscape(k)+"="+url.QueryEscape(v))
 		}
 	}
 	u.RawQuery = strings.Join(parts, "&")
