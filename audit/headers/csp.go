@@ -67,34 +67,53 @@ func (p policy) weaknesses() []string {
 	return out
 }
 
-// cspOf returns the enforced policies of a page: the header(s) and <meta http-equiv> tags.
-func cspOf(page *probe.Response) (header []string, meta []string) {
-	header = page.Header.Values("Content-Security-Policy")
-	if doc, err := html.Parse(bytes.NewReader(page.Body)); err == nil {
-		var walk func(*html.Node)
-		walk = func(n *html.Node) {
-			if n.Type == html.ElementNode && n.Data == "meta" {
-				var equiv, content string
-				for _, a := range n.Attr {
-					switch strings.ToLower(a.Key) {
-					case "http-equiv":
-						equiv = a.Val
-					case "content":
-						content = a.Val
-					}
-				}
-				if strings.EqualFold(equiv, "Content-Security-Policy") {
-					meta = append(meta, content)
-				}
-			}
-			for c := n.FirstChild; c != nil; c = c.NextSibling {
-				walk(c)
-			}
-		}
-		walk(doc)
+// meta is one <meta> tag of a page.
+type meta struct{ name, equiv, content string }
+
+// metaTags returns the page's <meta> tags in document order.
+func metaTags(body []byte) []meta {
+	doc, err := html.Parse(bytes.NewReader(body))
+	if err != nil {
+		return nil
 	}
-	return header, meta
+	var out []meta
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "meta" {
+			var m meta
+			for _, a := range n.Attr {
+				switch strings.ToLower(a.Key) {
+				case "name":
+					m.name = a.Val
+				case "http-equiv":
+					m.equiv = a.Val
+				case "content":
+					m.content = a.Val
+				}
+			}
+			out = append(out, m)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return out
 }
+
+// cspOf returns the enforced policies of a page: the header(s) and <meta http-equiv> tags.
+func cspOf(page *probe.Response) (header []string, metas []string) {
+	header = page.Header.Values("Content-Security-Policy")
+	for _, m := range metaTags(page.Body) {
+		if strings.EqualFold(m.equiv, "Content-Security-Policy") {
+			metas = append(metas, m.content)
+		}
+	}
+	return header, metas
+}
+
+// notInMeta are the directives a <meta> policy cannot carry: browsers ignore them there (CSP3 §3.3, §6.4.2).
+var notInMeta = []string{"frame-ancestors", "report-uri", "sandbox"}
 
 // CSP checks that a Content-Security-Policy blocks inline and wildcard scripts.
 func CSP(ctx context.Context, t *audit.Target) audit.Result {
@@ -111,17 +130,29 @@ func CSP(ctx context.Context, t *audit.Target) audit.Result {
 		}
 		return audit.Failed(0, "no Content-Security-Policy: an injected script runs with the user's session", ev)
 	}
+	var notes []audit.Evidence
 	if len(meta) > 0 {
 		ev.Excerpt = "<meta http-equiv=\"Content-Security-Policy\" content=\"" + strings.Join(meta, " | ") + "\">"
+		var ignored []string
+		for _, v := range meta {
+			for _, d := range notInMeta {
+				if _, ok := parseCSP(v)[d]; ok {
+					ignored = append(ignored, d)
+				}
+			}
+		}
+		if len(ignored) > 0 {
+			notes = append(notes, audit.Note("ignored in <meta>", strings.Join(ignored, ", ")+" in a <meta> policy is ignored by browsers: send it in the Content-Security-Policy header"))
+		}
 	}
 	// Several policies are all enforced: a script runs only if every policy allows it.
 	var weak []string
 	for _, v := range all {
 		w := parseCSP(v).weaknesses()
 		if len(w) == 0 {
-			return audit.Passed("Content-Security-Policy blocks inline and wildcard scripts", ev)
+			return audit.Passed("Content-Security-Policy blocks inline and wildcard scripts", append([]audit.Evidence{ev}, notes...)...)
 		}
 		weak = append(weak, w...)
 	}
-	return audit.Warned(audit.Medium, "the CSP does not stop injected scripts: "+strings.Join(weak, "; "), ev)
+	return audit.Warned(audit.Medium, "the CSP does not stop injected scripts: "+strings.Join(weak, "; "), append([]audit.Evidence{ev}, notes...)...)
 }

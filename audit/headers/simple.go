@@ -27,7 +27,11 @@ var goodReferrer = map[string]bool{
 	"origin": true, "origin-when-cross-origin": true,
 }
 
-// ReferrerPolicy checks that full URLs (with reset tokens, IDs) are not sent to other sites.
+// legacyReferrer maps the <meta name="referrer"> keywords of the old draft, which browsers still honour.
+var legacyReferrer = map[string]string{"never": "no-referrer", "always": "unsafe-url", "default": "strict-origin-when-cross-origin"}
+
+// ReferrerPolicy checks that full URLs (with reset tokens, IDs) are not sent to other sites. The header sets the
+// document's policy and a <meta name="referrer"> in the page overrides it, as browsers apply them.
 func ReferrerPolicy(ctx context.Context, t *audit.Target) audit.Result {
 	page, undecided := mainDocument(ctx, t)
 	if undecided != nil {
@@ -35,23 +39,47 @@ func ReferrerPolicy(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	ev := audit.Exchange("app page", page, "Referrer-Policy")
 	// The last policy the browser understands wins (Referrer Policy §8.1), across repeated headers and commas.
-	var effective string
+	var effective, where string
 	for _, v := range page.Header.Values("Referrer-Policy") {
 		for _, tok := range strings.Split(v, ",") {
 			tok = strings.ToLower(strings.TrimSpace(tok))
 			if goodReferrer[tok] || tok == "unsafe-url" || tok == "no-referrer-when-downgrade" {
-				effective = tok
+				effective, where = tok, "Referrer-Policy"
 			}
 		}
+	}
+	if meta, ok := metaReferrer(page.Body); ok {
+		effective, where = meta, `<meta name="referrer">`
+		ev.Excerpt = `<meta name="referrer" content="` + meta + `">`
 	}
 	switch {
 	case effective == "":
 		return audit.Warned(audit.Low, "no Referrer-Policy: the browser default (strict-origin-when-cross-origin) applies, but older browsers send full URLs; set it explicitly", ev)
 	case goodReferrer[effective]:
-		return audit.Passed("Referrer-Policy: "+effective, ev)
+		return audit.Passed(where+": "+effective, ev)
 	default:
-		return audit.Failed(audit.Medium, "Referrer-Policy "+effective+" sends full URLs, tokens in them included, to other sites", ev)
+		return audit.Failed(audit.Medium, where+" "+effective+" sends full URLs, tokens in them included, to other sites", ev)
 	}
+}
+
+// metaReferrer returns the policy the page's <meta name="referrer"> tags set: each one the parser inserts with a
+// valid policy replaces the document's, so the last valid one holds (HTML, "Standard metadata names"); an empty or
+// unknown value is ignored.
+func metaReferrer(body []byte) (string, bool) {
+	var found string
+	for _, m := range metaTags(body) {
+		if !strings.EqualFold(m.name, "referrer") {
+			continue
+		}
+		v := strings.ToLower(strings.TrimSpace(m.content))
+		if l, ok := legacyReferrer[v]; ok {
+			v = l
+		}
+		if goodReferrer[v] || v == "unsafe-url" || v == "no-referrer-when-downgrade" {
+			found = v
+		}
+	}
+	return found, found != ""
 }
 
 // versioned matches a product token with a version number: "nginx/1.18.0", "PHP/8.1", "Express 4.17".
