@@ -186,7 +186,7 @@ func fromBrowser(who, email string, s *browser.Session) *Session {
 			jar.SetCookies(u, cks)
 		}
 	}
-	out := &Session{Account: who, Email: email, Jar: jar, LoginPage: s.LoginPage, Header: http.Header{}}
+	out := &Session{Account: who, Email: email, Jar: jar, LoginPage: s.LoginPage, Landing: s.LandingURL, Traffic: s.Traffic, Header: http.Header{}}
 	before := map[string]string{}
 	for _, ck := range s.Before {
 		before[ck.Name] = ck.Value

@@ -19,9 +19,11 @@ type Session struct {
 	Account   string // "a" or "b"
 	Email     string
 	Jar       http.CookieJar
-	LoginPage string         // where the form was found
-	Header    http.Header    // headers every request of the session carries (Authorization for token apps)
-	Before    []*http.Cookie // cookies the app had set before the form was submitted
+	LoginPage string             // where the form was found
+	Landing   string             // where the login took the account
+	Traffic   []browser.Exchange // what the browser recorded, when the browser logged in
+	Header    http.Header        // headers every request of the session carries (Authorization for token apps)
+	Before    []*http.Cookie     // cookies the app had set before the form was submitted
 	// SetCookies are the raw Set-Cookie lines the login answer (and its redirects) sent, with the URL that set them.
 	SetCookies []SetCookie
 	// Cookies are the cookies the login set (or changed), with their attributes: the session's identifiers.
@@ -142,6 +144,7 @@ func (t *Target) formLogin(ctx context.Context, who string, acc *Account, passwo
 			}
 		}
 	}
+	s.Landing = resp.URL
 	final, _ := url.Parse(resp.URL)
 	if resp.Status >= 400 || account.HasPasswordForm(resp.Body, resp.URL) {
 		return nil, fmt.Errorf("account %s: login as %s over HTTP did not take (%s answered %d at %s, the login form came back): check the password in %s",

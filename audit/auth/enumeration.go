@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/account"
 	"github.com/launchready/launchready/browser"
 )
 
@@ -34,6 +35,8 @@ func (a answer) String() string {
 // differs says how two answers tell the addresses apart ("" when they do not).
 func differs(known, unknown answer) string {
 	switch {
+	case known.Status == 429 || unknown.Status == 429:
+		return "" // a limit answered, not the address: nothing to compare
 	case known.Status != unknown.Status:
 		return fmt.Sprintf("the status differs (%d for the account, %d for the unknown address)", known.Status, unknown.Status)
 	case known.Text != unknown.Text:
@@ -53,6 +56,7 @@ func absDiff(a, b time.Duration) time.Duration {
 }
 
 type enumeration struct {
+	untimed  bool // the pair's timing was judged over HTTP already: the browser's is not compared
 	t        *audit.Target
 	ev       []audit.Evidence
 	tells    []string
@@ -76,6 +80,9 @@ func (e *enumeration) formPair(ctx context.Context, fe *env, form string, submit
 			return
 		}
 		answers = append(answers, formAnswer(res, addr))
+	}
+	if e.untimed {
+		answers[0].Took, answers[1].Took = 0, 0
 	}
 	// A gap in time alone may be the machine, not the app (a browser submit on a loaded machine varies by seconds):
 	// measure both again and keep each address's fastest, which noise can only slow down.
@@ -135,9 +142,23 @@ func UserEnumeration(ctx context.Context, t *audit.Target) audit.Result {
 		return audit.BrowserOutcome(err)
 	}
 	fe := &env{t: t, engine: br}
+	// The browser compares what the page says and the status; the timing is judged over HTTP when the login
+	// form can be replayed, where a password hash's milliseconds show. The burst of timed logins comes after
+	// the browser's pair: an app that limits failed logins must not answer the pair with its limit.
+	_, err = t.Form(ctx, account.Login)
+	e.untimed = err == nil
 	e.formPair(ctx, fe, "login", func(p *browser.Page, addr string) (*browser.FormResult, error) {
 		return fe.submitLogin(ctx, p, addr, wrong)
 	}, known, unknown)
+	e.untimed = false
+	tm := loginTiming(ctx, t, known, wrong)
+	e.ev = append(e.ev, tm.evidence()...)
+	switch {
+	case tm.tell != "":
+		e.tells = append(e.tells, "login: "+tm.tell)
+	case !tm.decided():
+		e.skipped = append(e.skipped, tm.note)
+	}
 	if t.Plan.Active {
 		// The reset mail goes to the address of the account the sign-up flow made when there is one, not to B.
 		su := signup(ctx, t)

@@ -58,20 +58,27 @@ func TestBrowserChecksWithoutBrowser(t *testing.T) {
 	}
 }
 
-func TestEntropy(t *testing.T) {
+// Entropy is estimated like the standards count it, from several values: what varies between them, each character
+// worth the bits of the alphabet.
+func TestEstimate(t *testing.T) {
 	tests := []struct {
-		token string
-		min   float64
-		max   float64
+		name     string
+		values   []string
+		min, max float64
 	}{
-		{"12345678", 26, 27},
-		{"0123456789abcdef0123456789abcdef", 128, 128},
-		{"Zm9vYmFyYmF6cXV4cXV1eA", 132, 132},
+		{"one value is an upper bound", []string{"0123456789abcdef0123456789abcdef"}, 128, 128},
+		{"64-bit hex ids", []string{"9f1c04be77a2d3e1", "03d8e2a9c4b7f615", "b6e07a3d91c2f84e", "5a2f9c1e0b8d7364", "e47b3a90d6c15f28"}, 64, 64},
+		{"a shared prefix counts for nothing", []string{"sess_v1_9f1c04be", "sess_v1_03d8e2a9", "sess_v1_b6e07a3d", "sess_v1_5a2f9c1e", "sess_v1_e47b3a90"}, 47, 49},
+		{"a counter in a long token", []string{"user-000001-aaaa", "user-000002-aaaa", "user-000003-aaaa", "user-000004-aaaa", "user-000005-aaaa"}, 0, 7},
+		{"the same value twice", []string{"9f1c04be77a2d3e1", "9f1c04be77a2d3e1"}, 0, 0},
+		{"different lengths: what they share at the ends counts for nothing", []string{"ab_DEF0123456789xy", "ab_Tuv0123456789zzz", "ab_Pqr0123456789w"}, 83, 85},
 	}
 	for _, tt := range tests {
-		if b := entropyBits(tt.token); b < tt.min || b > tt.max {
-			t.Errorf("entropyBits(%q) = %.1f, want %.0f..%.0f", tt.token, b, tt.min, tt.max)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			if b, method := estimate(tt.values); b < tt.min || b > tt.max || method == "" {
+				t.Errorf("estimate = %.1f bits (%s), want %.0f..%.0f", b, method, tt.min, tt.max)
+			}
+		})
 	}
 }
 

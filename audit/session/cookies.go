@@ -12,30 +12,47 @@ import (
 	"github.com/launchready/launchready/audit/probe"
 )
 
-// CookieFlags judges the cookies the app set while account A logged in: HttpOnly, Secure on HTTPS, SameSite.
+// CookieFlags judges the session cookies of account A — the session identity every session check shares —
+// as the app set them: HttpOnly, Secure on HTTPS, SameSite. Preference cookies (a language, a theme) are not judged.
 func CookieFlags(ctx context.Context, t *audit.Target) audit.Result {
 	s, err := t.Login(ctx, "a")
 	if err != nil {
 		return audit.LoginOutcome(err)
 	}
+	id, err := t.SessionIdentity(ctx, "a")
+	if err != nil {
+		return audit.LoginOutcome(err)
+	}
 	var parts []audit.Result
+	judged := map[string]bool{}
 	for _, sc := range s.SetCookies {
 		ck, err := http.ParseSetCookie(sc.Line)
-		if err != nil || deleting(ck) {
+		if err != nil || deleting(ck) || !id.Is(ck.Name) {
 			continue
 		}
+		judged[ck.Name] = true
 		u, _ := url.Parse(sc.URL)
 		parts = append(parts, judgeCookie(ck, u.Scheme == "https", sc))
 	}
-	if len(s.SetCookies) == 0 { // logged in by the browser: judge its jar
-		for _, ck := range s.Cookies {
+	var unseen []string
+	for _, ck := range id.Cookies {
+		switch {
+		case judged[ck.Name]:
+		case len(s.SetCookies) == 0 && ck.Domain != "": // logged in by the browser: its jar has the attributes
 			parts = append(parts, judgeCookie(ck, t.App.Scheme == "https", audit.SetCookie{URL: s.LoginPage, Line: ck.String()}))
+		default:
+			unseen = append(unseen, ck.Name)
 		}
 	}
 	if len(parts) == 0 {
-		return audit.Undecided("the login set no cookie in its answers (the session may live in a token; session.token-storage looks there)")
+		if len(unseen) > 0 {
+			return audit.Undecided(fmt.Sprintf("the session cookie %s was set before login and not set again by it, so its flags were not seen (session.rotation judges the unchanged value)", strings.Join(unseen, ", ")), id.Evidence())
+		}
+		return audit.Undecided("no cookie carries the session (it travels in the Authorization header; session.token-storage judges where it is kept)", id.Evidence())
 	}
-	return audit.Combine(parts...)
+	res := audit.Combine(parts...)
+	res.Evidence = append(res.Evidence, id.Evidence())
+	return res
 }
 
 // deleting reports a Set-Cookie that clears a cookie (a logout-style reset during the login redirects).

@@ -12,9 +12,9 @@ import (
 // maxLifetime is the longest a session may live before the checklist wants a second look.
 const maxLifetime = 30 * 24 * time.Hour
 
-// Expiry reads the lifetime of the cookies set at login (Max-Age/Expires) and of any JWT (exp).
+// Expiry reads the lifetime of the session cookies set at login (Max-Age/Expires) and of any JWT (exp).
 func Expiry(ctx context.Context, t *audit.Target) audit.Result {
-	tokens, note, err := loginTokens(ctx, t)
+	tokens, id, note, err := loginTokens(ctx, t)
 	if err != nil {
 		return audit.LoginOutcome(err)
 	}
@@ -22,18 +22,20 @@ func Expiry(ctx context.Context, t *audit.Target) audit.Result {
 	var parts []audit.Result
 	for _, tk := range tokens {
 		switch {
-		case tk.Cookie != nil && sessionName.MatchString(tk.Cookie.Name):
+		case tk.Cookie != nil:
 			parts = append(parts, cookieLifetime(tk, now))
-		case tk.Cookie == nil:
+		default:
 			if v, ok := parseJWT(tk.Value); ok {
 				parts = append(parts, jwtLifetime(tk, v, now))
 			}
 		}
 	}
 	if len(parts) == 0 {
-		return audit.Undecided(strings.TrimSuffix("no session cookie or JWT was found after login; "+note, "; "))
+		return audit.Undecided(strings.TrimSuffix("no session cookie or JWT was found after login; "+note, "; "), id.Evidence())
 	}
-	return partial(audit.Combine(parts...), note)
+	res := partial(audit.Combine(parts...), note)
+	res.Evidence = append(res.Evidence, id.Evidence())
+	return res
 }
 
 func cookieLifetime(tk token, now time.Time) audit.Result {

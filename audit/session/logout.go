@@ -38,8 +38,16 @@ func LogoutInvalidates(ctx context.Context, t *audit.Target) audit.Result {
 	evBefore := audit.Exchange("with the session, before logout", before)
 	evAfter := audit.Exchange("with the same credentials, after logging out ("+used+")", after)
 	evAfter.Excerpt = audit.Excerpt(after.Body, "")
-	if after.Status == before.Status && audit.SameDocument(before.Body, after.Body) {
-		return audit.Failed(0, "the session still works after logout: whoever copied the cookie or token keeps access", evBefore, evAfter)
+	evs := []audit.Evidence{evBefore, evAfter}
+	what := "the old credentials"
+	if id, err := t.SessionIdentity(ctx, "a"); err == nil {
+		evs = append(evs, id.Evidence())
+		if len(id.Cookies) > 0 {
+			what = "the old session cookie " + id.Names()
+		}
 	}
-	return audit.Passed(fmt.Sprintf("after logout the old credentials get %d instead of the private answer", after.Status), evBefore, evAfter)
+	if after.Status == before.Status && audit.SameDocument(before.Body, after.Body) {
+		return audit.Failed(0, "the session still works after logout: "+what+" still gets the private answer, so whoever copied it keeps access", evs...)
+	}
+	return audit.Passed(fmt.Sprintf("after logout %s gets %d instead of the private answer", what, after.Status), evs...)
 }

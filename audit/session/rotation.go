@@ -9,10 +9,15 @@ import (
 	"github.com/launchready/launchready/audit"
 )
 
-// Rotation compares the session identifiers a visitor had before logging in with those after: the same value
-// before and after means an attacker who planted it (session fixation) is logged in too.
+// Rotation compares the session cookie a visitor had before logging in with the one after: the same value before
+// and after means an attacker who planted it (session fixation) is logged in too. The session cookie is the
+// account's session identity, the one every session check judges.
 func Rotation(ctx context.Context, t *audit.Target) audit.Result {
 	s, err := t.Login(ctx, "a")
+	if err != nil {
+		return audit.LoginOutcome(err)
+	}
+	id, err := t.SessionIdentity(ctx, "a")
 	if err != nil {
 		return audit.LoginOutcome(err)
 	}
@@ -23,29 +28,33 @@ func Rotation(ctx context.Context, t *audit.Target) audit.Result {
 	for _, ck := range s.Cookies {
 		after[ck.Name] = ck.Value
 	}
-	var kept, rotated []string
+	before := map[string]string{}
 	for _, ck := range s.Before {
-		if !sessionName.MatchString(ck.Name) || csrfCookie.MatchString(ck.Name) {
-			continue
-		}
-		switch v, ok := after[ck.Name]; {
-		case ok && v == ck.Value:
+		before[ck.Name] = ck.Value
+	}
+	var kept, rotated, issued []string
+	for _, ck := range id.Cookies {
+		switch old, existed := before[ck.Name]; {
+		case !existed:
+			issued = append(issued, ck.Name)
+		case after[ck.Name] == old:
 			kept = append(kept, ck.Name)
 		default:
 			rotated = append(rotated, ck.Name)
 		}
 	}
-	ev := audit.Note("cookies before login on "+s.LoginPage, names(s.Before))
-	ev2 := audit.Note("cookies set at login", names(s.Cookies))
+	evs := []audit.Evidence{audit.Note("cookies before login on "+s.LoginPage, names(s.Before)), audit.Note("cookies set at login", names(s.Cookies)), id.Evidence()}
 	switch {
 	case len(kept) > 0:
-		return audit.Failed(0, fmt.Sprintf("the session cookie %s keeps its pre-login value after login: session fixation", strings.Join(kept, ", ")), ev, ev2)
+		return audit.Failed(0, fmt.Sprintf("the session cookie %s keeps its pre-login value after login: session fixation", strings.Join(kept, ", ")), evs...)
+	case len(rotated) > 0 && len(issued) > 0:
+		return audit.Passed(fmt.Sprintf("the pre-login session cookie %s was replaced at login, and %s issued", strings.Join(rotated, ", "), strings.Join(issued, ", ")), evs...)
 	case len(rotated) > 0:
-		return audit.Passed(fmt.Sprintf("the pre-login session cookie %s was replaced at login", strings.Join(rotated, ", ")), ev, ev2)
-	case len(s.Cookies) > 0:
-		return audit.Passed("no session existed before login; the login issued a new one", ev, ev2)
+		return audit.Passed(fmt.Sprintf("the pre-login session cookie %s was replaced at login", strings.Join(rotated, ", ")), evs...)
+	case len(issued) > 0:
+		return audit.Passed(fmt.Sprintf("the session cookie %s did not exist before login; the login issued it", strings.Join(issued, ", ")), evs...)
 	}
-	return audit.Undecided("the login set no cookie, so there is no session identifier to compare (token sessions are judged by session.token-strength)", ev)
+	return audit.Undecided("no cookie carries the session, so there is no session identifier to compare (token sessions are judged by session.token-strength)", evs...)
 }
 
 func names(cks []*http.Cookie) string {

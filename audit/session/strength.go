@@ -11,8 +11,15 @@ import (
 	"github.com/launchready/launchready/audit"
 )
 
-// minBits is the entropy an opaque session identifier needs (OWASP, ASVS 3.2.2).
-const minBits = 128
+// The entropy a session identifier needs (OWASP Session Management Cheat Sheet, ASVS 4.0 V3.2.2: at least 64
+// bits), and below which a guess is within reach rather than merely unwise.
+const (
+	minBits  = 64
+	weakBits = 48
+)
+
+// samples is how many values of a session cookie the strength is estimated from: the login's and fresh logins'.
+const samples = 5
 
 // weakSecrets are HMAC secrets found in tutorials, framework defaults and leaked apps; a JWT that verifies with
 // one of them can be forged by anyone.
@@ -25,9 +32,9 @@ var weakSecrets = []string{
 }
 
 // TokenStrength judges the credentials the login handed out: JWTs must be signed (never alg none) with a secret
-// nobody can guess; opaque identifiers need at least 128 bits.
+// nobody can guess; a session cookie needs at least 64 bits of randomness, estimated from several fresh values.
 func TokenStrength(ctx context.Context, t *audit.Target) audit.Result {
-	tokens, note, err := loginTokens(ctx, t)
+	tokens, id, note, err := loginTokens(ctx, t)
 	if err != nil {
 		return audit.LoginOutcome(err)
 	}
@@ -37,15 +44,22 @@ func TokenStrength(ctx context.Context, t *audit.Target) audit.Result {
 			parts = append(parts, judgeJWT(tk, v))
 			continue
 		}
-		if tk.Cookie != nil && !sessionName.MatchString(tk.Cookie.Name) && !tk.Cookie.HttpOnly {
-			continue // a preference or analytics cookie, not a credential
+		values := []string{tk.Value}
+		if tk.Cookie != nil {
+			more, err := t.FreshCookieValues(ctx, "a", tk.Cookie.Name, samples-1)
+			values = append(values, more...)
+			if err != nil && len(more) == 0 {
+				note = strings.TrimPrefix(note+"; fresh logins for more values failed: "+err.Error(), "; ")
+			}
 		}
-		parts = append(parts, judgeOpaque(tk))
+		parts = append(parts, judgeOpaque(tk, values))
 	}
 	if len(parts) == 0 {
-		return audit.Undecided(strings.TrimSuffix("no session token was found after login; "+note, "; "))
+		return audit.Undecided(strings.TrimSuffix("no session token was found after login; "+note, "; "), id.Evidence())
 	}
-	return partial(audit.Combine(parts...), note)
+	res := partial(audit.Combine(parts...), note)
+	res.Evidence = append(res.Evidence, id.Evidence())
+	return res
 }
 
 func judgeJWT(tk token, v *jwtView) audit.Result {
@@ -74,19 +88,87 @@ func crackHMAC(raw string) (string, bool) {
 	return "", false
 }
 
-func judgeOpaque(tk token) audit.Result {
-	bits := entropyBits(tk.Value)
-	ev := audit.Note(tk.Where, fmt.Sprintf("%d characters, alphabet of %d symbols: about %.0f bits", len(tk.Value), alphabet(tk.Value), bits))
-	if bits < minBits {
-		return audit.Failed(audit.High, fmt.Sprintf("%s carries about %.0f bits, under the %d a session identifier needs: it can be guessed", tk.Where, bits, minBits), ev)
+// judgeOpaque judges an opaque session identifier by the randomness its values show.
+func judgeOpaque(tk token, values []string) audit.Result {
+	bits, method := estimate(values)
+	ev := audit.Note(tk.Where, method)
+	switch {
+	case bits < weakBits:
+		return audit.Failed(audit.High, fmt.Sprintf("%s carries about %.0f bits, under the %d a session identifier needs (OWASP, ASVS V3.2.2): it can be guessed", tk.Where, bits, minBits), ev)
+	case bits < minBits:
+		return audit.Warned(audit.Medium, fmt.Sprintf("%s carries about %.0f bits, under the %d a session identifier needs (OWASP, ASVS V3.2.2)", tk.Where, bits, minBits), ev)
 	}
-	return audit.Passed(fmt.Sprintf("%s carries about %.0f bits", tk.Where, bits), ev)
+	return audit.Passed(fmt.Sprintf("%s carries about %.0f bits (at least %d needed)", tk.Where, bits, minBits), ev)
 }
 
-// entropyBits is an upper bound of a random token's entropy: its length times the bits of the smallest common
-// alphabet that spells it (digits, hex, base64url, printable).
-func entropyBits(s string) float64 { return float64(len(s)) * math.Log2(float64(alphabet(s))) }
+// estimate says how many bits of randomness an identifier carries, from several values the app issued: the
+// characters that vary between them, each worth the bits of the alphabet the values are spelt in. What every value
+// shares (a prefix, a version, a fixed field) counts for nothing, and a value issued twice means none. One value
+// alone gives only an upper bound: its length times its alphabet.
+func estimate(values []string) (float64, string) {
+	per := math.Log2(float64(alphabet(strings.Join(values, ""))))
+	shape := fmt.Sprintf("alphabet of %d symbols (%.1f bits a character)", alphabet(strings.Join(values, "")), per)
+	if len(values) < 2 {
+		bits := float64(len(values[0])) * per
+		return bits, fmt.Sprintf("one value: %d characters, %s: at most %.0f bits", len(values[0]), shape, bits)
+	}
+	seen := map[string]bool{}
+	for _, v := range values {
+		if seen[v] {
+			return 0, fmt.Sprintf("%d values from fresh logins: the same value was issued twice", len(values))
+		}
+		seen[v] = true
+	}
+	shortest := len(values[0])
+	same := true
+	for _, v := range values {
+		shortest = min(shortest, len(v))
+		same = same && len(v) == len(values[0])
+	}
+	if !same {
+		pre, suf := commonAffixes(values)
+		n := max(0, shortest-pre-suf)
+		bits := float64(n) * per
+		return bits, fmt.Sprintf("%d values from fresh logins, of different lengths: %d characters between what they all share, %s: about %.0f bits", len(values), n, shape, bits)
+	}
+	varying := 0
+	for i := range shortest {
+		for _, v := range values[1:] {
+			if v[i] != values[0][i] {
+				varying++
+				break
+			}
+		}
+	}
+	bits := float64(varying) * per
+	return bits, fmt.Sprintf("%d values from fresh logins: %d of %d characters vary, %s: about %.0f bits", len(values), varying, shortest, shape, bits)
+}
 
+// commonAffixes measures the prefix and the suffix every value shares.
+func commonAffixes(values []string) (pre, suf int) {
+	shortest := len(values[0])
+	for _, v := range values {
+		shortest = min(shortest, len(v))
+	}
+	for pre < shortest && allAt(values, func(v string) byte { return v[pre] }) {
+		pre++
+	}
+	for suf < shortest-pre && allAt(values, func(v string) byte { return v[len(v)-1-suf] }) {
+		suf++
+	}
+	return pre, suf
+}
+
+func allAt(values []string, at func(string) byte) bool {
+	for _, v := range values[1:] {
+		if at(v) != at(values[0]) {
+			return false
+		}
+	}
+	return true
+}
+
+// alphabet is the smallest common alphabet that spells s: digits, hex, base64(url), printable.
 func alphabet(s string) int {
 	isAll := func(set string) bool {
 		for _, c := range s {

@@ -22,23 +22,26 @@ type token struct {
 var (
 	jwtInText    = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*`)
 	tokenKey     = regexp.MustCompile(`(?i)token|jwt|auth|session|sess|bearer|access|refresh|credential|sid\b`)
-	sessionName  = regexp.MustCompile(`(?i)sess|sid|auth|token|jwt|login|remember|identity|connect\.sid`)
 	opaqueSecret = regexp.MustCompile(`^[A-Za-z0-9+/=_.\-%]{16,}$`)
 )
 
-// loginTokens gathers what the login gave account A: the cookies it set, and — when the browser is available —
-// the tokens in Web Storage and the Authorization header the app sends. note says what could not be looked at.
-func loginTokens(ctx context.Context, t *audit.Target) (tokens []token, note string, err error) {
-	s, err := t.Login(ctx, "a")
-	if err != nil {
-		return nil, "", err
+// loginTokens gathers what the login gave account A: its session cookies (the session identity every session
+// check shares), and — when the browser is available — the tokens in Web Storage and the Authorization header the
+// app sends. note says what could not be looked at.
+func loginTokens(ctx context.Context, t *audit.Target) (tokens []token, id *audit.Identity, note string, err error) {
+	if _, err := t.Login(ctx, "a"); err != nil {
+		return nil, nil, "", err
 	}
-	for _, ck := range s.Cookies {
+	id, err = t.SessionIdentity(ctx, "a")
+	if err != nil {
+		return nil, nil, "", err
+	}
+	for _, ck := range id.Cookies {
 		tokens = append(tokens, token{Where: "cookie " + ck.Name, Value: ck.Value, Cookie: ck})
 	}
 	bs, berr := t.BrowserSession(ctx, "a")
 	if berr != nil {
-		return tokens, "browser storage not inspected: " + berr.Error(), nil
+		return tokens, id, "browser storage not inspected: " + berr.Error(), nil
 	}
 	for name, m := range map[string]map[string]string{"localStorage": bs.Local, "sessionStorage": bs.Storage} {
 		for k, v := range m {
@@ -53,7 +56,7 @@ func loginTokens(ctx context.Context, t *audit.Target) (tokens []token, note str
 	if h := audit.AuthHeader(bs); h != "" {
 		tokens = append(tokens, token{Where: "Authorization header", Value: probe.Credential(h)})
 	}
-	return dedupe(tokens), "", nil
+	return dedupe(tokens), id, "", nil
 }
 
 func dedupe(ts []token) []token {

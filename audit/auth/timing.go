@@ -1,0 +1,141 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/account"
+)
+
+// Timing over HTTP: how many login submissions each side gets, how few are enough to judge (an app that limits
+// failed logins stops the samples early, which is its own good answer), and the gap below which a difference is
+// network noise rather than work the app did.
+const (
+	timingSamples = 20
+	timingEnough  = 8
+	timingMinGap  = 10 * time.Millisecond
+	timingIQRs    = 3
+)
+
+// timing is what the login's timing showed: the samples of each side, and whether they tell the addresses apart.
+type timing struct {
+	known, unknown []time.Duration
+	statuses       [2]map[int]int // per side, how often each status came back
+	tell           string
+	note           string // why the timing was not judged, when it was not
+}
+
+// loginTiming replays the app's own login submission over HTTP — the account's address with a wrong password, and
+// fresh unknown addresses — interleaved, timingSamples each, and calls it a timing oracle when the medians differ
+// by more than timingIQRs times the pooled interquartile range and by at least timingMinGap. A browser submit
+// takes hundreds of milliseconds with its waits, where a password hash's 20 ms drowns; a bare HTTP request does not.
+func loginTiming(ctx context.Context, t *audit.Target, known, wrong string) *timing {
+	tm := &timing{statuses: [2]map[int]int{{}, {}}}
+	form, err := t.Form(ctx, account.Login)
+	if err != nil {
+		tm.note = "login timing over HTTP: " + err.Error()
+		return tm
+	}
+	send := func(addr string) (time.Duration, int, error) {
+		req, err := form.Request(ctx, form.NewJar(), account.Values{account.Email: addr, account.Password: wrong})
+		if err != nil {
+			return 0, 0, err
+		}
+		resp, err := t.Probe.Do(ctx, req)
+		if err != nil {
+			return 0, 0, err
+		}
+		return resp.Duration, resp.Status, nil
+	}
+	for i := range timingSamples {
+		// Interleaved, the order swapped every round, so drift in the machine's load falls on both sides alike.
+		order := []bool{true, false}
+		if i%2 == 1 {
+			order = []bool{false, true}
+		}
+		for _, isKnown := range order {
+			addr, side := known, 0
+			if !isKnown {
+				addr, side = "launchready-nobody-"+randomHex(4)+"@"+domainOf(known), 1
+			}
+			took, status, err := send(addr)
+			if err != nil {
+				tm.note = fmt.Sprintf("login timing over HTTP stopped after %d rounds: %v", i, err)
+				return tm.judge()
+			}
+			if status == 429 || status == 503 {
+				tm.note = fmt.Sprintf("login timing over HTTP stopped after %d rounds: the app answered %d (it limits failed logins)", i, status)
+				return tm.judge()
+			}
+			tm.statuses[side][status]++
+			if isKnown {
+				tm.known = append(tm.known, took)
+			} else {
+				tm.unknown = append(tm.unknown, took)
+			}
+		}
+	}
+	return tm.judge()
+}
+
+// judge decides on the samples gathered.
+func (tm *timing) judge() *timing {
+	if len(tm.known) < timingEnough || len(tm.unknown) < timingEnough {
+		if tm.note == "" {
+			tm.note = "login timing over HTTP: too few samples"
+		}
+		return tm
+	}
+	mk, mu := quantile(tm.known, 0.5), quantile(tm.unknown, 0.5)
+	iqr := (quantile(tm.known, 0.75) - quantile(tm.known, 0.25) + quantile(tm.unknown, 0.75) - quantile(tm.unknown, 0.25)) / 2
+	gap := absDiff(mk, mu)
+	if gap >= timingMinGap && gap > timingIQRs*iqr {
+		slower := "an address with an account"
+		if mu > mk {
+			slower = "an unknown address"
+		}
+		tm.tell = fmt.Sprintf("the time differs: a failed login for %s takes %s (median of %d) against %s (median of %d), a gap of %s over %d× the spread",
+			slower, ms(max(mk, mu)), len(tm.known), ms(min(mk, mu)), len(tm.unknown), ms(gap), timingIQRs)
+	}
+	return tm
+}
+
+// decided reports whether the timing had enough samples to judge.
+func (tm *timing) decided() bool {
+	return tm.note == "" || len(tm.known) >= timingEnough && len(tm.unknown) >= timingEnough
+}
+
+// evidence shows both distributions.
+func (tm *timing) evidence() []audit.Evidence {
+	if len(tm.known) == 0 {
+		return nil
+	}
+	line := func(name string, d []time.Duration, st map[int]int) string {
+		var codes []string
+		for code, n := range st {
+			codes = append(codes, fmt.Sprintf("%d×%d", code, n))
+		}
+		slices.Sort(codes)
+		return fmt.Sprintf("%s: %d samples, median %s, quartiles %s–%s, fastest %s, slowest %s; answered %s", name, len(d),
+			ms(quantile(d, 0.5)), ms(quantile(d, 0.25)), ms(quantile(d, 0.75)), ms(slices.Min(d)), ms(slices.Max(d)), strings.Join(codes, ", "))
+	}
+	text := line("the account's address, wrong password", tm.known, tm.statuses[0]) + "\n" + line("unknown addresses", tm.unknown, tm.statuses[1])
+	if tm.note != "" {
+		text += "\n" + tm.note
+	}
+	return []audit.Evidence{audit.Note("login timing over HTTP, interleaved", text)}
+}
+
+// quantile is the q-quantile of d (nearest rank).
+func quantile(d []time.Duration, q float64) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	i := int(q * float64(len(s)-1))
+	return s[i]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
