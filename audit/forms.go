@@ -50,11 +50,13 @@ func (f *Form) NewJar() http.CookieJar {
 // Request returns a fresh submission of the form filled with v, in jar (from NewJar). Passwords in v are
 // registered with the probe, which refuses any URL that carries one.
 func (f *Form) Request(ctx context.Context, jar http.CookieJar, v account.Values) (*probe.Request, error) {
-	req, _, err := f.request(ctx, jar, v)
+	req, _, _, err := f.request(ctx, jar, v)
 	return req, err
 }
 
-func (f *Form) request(ctx context.Context, jar http.CookieJar, v account.Values) (*probe.Request, string, error) {
+// request fills a fresh submission; it also returns the page the form is on and the Set-Cookie lines that page
+// came with (a pre-login session cookie, as the app sets it).
+func (f *Form) request(ctx context.Context, jar http.CookieJar, v account.Values) (*probe.Request, string, []SetCookie, error) {
 	if pw := v[account.Password]; pw != "" {
 		f.t.Probe.NeverInURL(pw)
 	}
@@ -62,20 +64,26 @@ func (f *Form) request(ctx context.Context, jar http.CookieJar, v account.Values
 	if f.as != nil {
 		jar = f.as.Jar
 	}
+	var issued []SetCookie
 	if sub.Source == account.FromHTML {
 		resp, err := f.t.Probe.Do(ctx, f.apply(&probe.Request{URL: sub.Page, Jar: jar, Follow: 5}))
 		if err != nil {
-			return nil, "", fmt.Errorf("loading the %s form: %w", sub.Kind, err)
+			return nil, "", nil, fmt.Errorf("loading the %s form: %w", sub.Kind, err)
+		}
+		for _, h := range resp.Hops {
+			for _, line := range h.SetCookie {
+				issued = append(issued, SetCookie{URL: h.URL, Line: line})
+			}
 		}
 		if sub, err = account.FormIn(resp.Body, resp.URL, sub.Kind); err != nil {
-			return nil, "", err
+			return nil, "", nil, err
 		}
 	}
 	req, err := sub.Request(v, jar)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
-	return f.apply(req), sub.Page, nil
+	return f.apply(req), sub.Page, issued, nil
 }
 
 func (f *Form) apply(req *probe.Request) *probe.Request {

@@ -96,6 +96,11 @@ func (t *Target) sessionIdentity(ctx context.Context, who string) (*Identity, er
 	}
 	var candidates []*http.Cookie
 	for _, ck := range s.Jar.Cookies(tu) {
+		for _, sc := range s.Issued {
+			if set, err := http.ParseSetCookie(sc.Line); err == nil && set.Name == ck.Name && set.Value == ck.Value {
+				ck = set
+			}
+		}
 		for _, set := range s.Cookies {
 			if set.Name == ck.Name {
 				ck = set

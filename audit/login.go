@@ -24,8 +24,9 @@ type Session struct {
 	Traffic   []browser.Exchange // what the browser recorded, when the browser logged in
 	Header    http.Header        // headers every request of the session carries (Authorization for token apps)
 	Before    []*http.Cookie     // cookies the app had set before the form was submitted
-	// SetCookies are the raw Set-Cookie lines the login answer (and its redirects) sent, with the URL that set them.
-	SetCookies []SetCookie
+	// SetCookies are the raw Set-Cookie lines the login answer (and its redirects) sent, with the URL that set them;
+	// Issued those the login page itself came with, before the form was sent.
+	SetCookies, Issued []SetCookie
 	// Cookies are the cookies the login set (or changed), with their attributes: the session's identifiers.
 	Cookies []*http.Cookie
 }
@@ -125,12 +126,12 @@ func (t *Target) account(who string) *Account {
 // formLogin submits the login form of the server's HTML (read afresh, with its CSRF field) over HTTP.
 func (t *Target) formLogin(ctx context.Context, who string, acc *Account, password string, form *Form) (*Session, error) {
 	jar, _ := cookiejar.New(nil)
-	req, page, err := form.request(ctx, jar, account.Values{account.Email: acc.Email, account.Password: password})
+	req, page, issued, err := form.request(ctx, jar, account.Values{account.Email: acc.Email, account.Password: password})
 	if err != nil {
 		return nil, fmt.Errorf("account %s: %w", who, err)
 	}
 	pageURL, _ := url.Parse(page)
-	s := &Session{Account: who, Email: acc.Email, Jar: jar, LoginPage: page, Before: jar.Cookies(pageURL)}
+	s := &Session{Account: who, Email: acc.Email, Jar: jar, LoginPage: page, Before: jar.Cookies(pageURL), Issued: issued}
 	req.Follow = 5
 	resp, err := t.Probe.Do(ctx, req)
 	if err != nil {

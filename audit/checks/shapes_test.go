@@ -76,6 +76,12 @@ func TestFormsAsTheAppSendsThem(t *testing.T) {
 
 func auditShape(t *testing.T, a *testapps.App) *audit.Report {
 	t.Helper()
+	return auditChecks(t, a, shapeChecks)
+}
+
+// auditChecks runs the checks with these IDs on the app, with its two accounts, passively.
+func auditChecks(t *testing.T, a *testapps.App, ids []string) *audit.Report {
+	t.Helper()
 	plan := &audit.Plan{Name: a.Name, App: a.URL, TLS: audit.TLS{Insecure: true},
 		Accounts: audit.Accounts{A: &audit.Account{Email: a.A.Email, PasswordEnv: "LR_A"}, B: &audit.Account{Email: a.B.Email, PasswordEnv: "LR_B"}}}
 	env := map[string]string{"LR_A": a.A.Password, "LR_B": a.B.Password}
@@ -86,7 +92,7 @@ func auditShape(t *testing.T, a *testapps.App) *audit.Report {
 	t.Cleanup(target.Close)
 	var checks []audit.Check
 	for _, c := range All() {
-		if slices.Contains(shapeChecks, c.ID) {
+		if slices.Contains(ids, c.ID) {
 			checks = append(checks, c)
 		}
 	}
@@ -166,4 +172,70 @@ func TestALoginFormThatWouldPutThePasswordInTheURL(t *testing.T) {
 			t.Errorf("the app received a password in a URL: %s", line)
 		}
 	}
+}
+
+// The session, header and enumeration verdicts on an ordinary server-rendered framework app (Forge: a 64-bit hex
+// session cookie beside lang and theme cookies, a rotating pre-login session, the referrer policy and the CSP as
+// <meta> tags, a login that hashes only for real accounts when flawed): every session check names the same session
+// cookie and never a preference cookie, its summary agrees with its evidence, and the verdicts follow the app.
+func TestSessionVerdictsOnAFrameworkApp(t *testing.T) {
+	browsertest.Bin(t)
+	checks := []string{"session.cookie-flags", "session.token-strength", "session.expiry", "session.rotation",
+		"session.logout-invalidates", "headers.referrer-policy", "headers.csp", "auth.user-enumeration"}
+	tests := []struct {
+		mode testapps.Mode
+		want map[string]audit.Status
+	}{
+		{testapps.Fixed, map[string]audit.Status{"session.cookie-flags": audit.Pass, "session.token-strength": audit.Pass,
+			"session.expiry": audit.Pass, "session.rotation": audit.Pass, "session.logout-invalidates": audit.Pass,
+			"headers.referrer-policy": audit.Pass, "headers.csp": audit.Pass, "auth.user-enumeration": audit.Pass}},
+		{testapps.Flawed, map[string]audit.Status{"session.token-strength": audit.Fail, "session.expiry": audit.Warn,
+			"session.rotation": audit.Fail, "session.logout-invalidates": audit.Fail, "headers.referrer-policy": audit.Fail,
+			"headers.csp": audit.Warn, "auth.user-enumeration": audit.Warn}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode.String(), func(t *testing.T) {
+			a := testapps.Forge(t, tt.mode)
+			rep := auditChecks(t, a, checks)
+			res := map[string]audit.Result{}
+			for _, r := range rep.Results {
+				res[r.ID] = r
+			}
+			for _, id := range checks {
+				t.Logf("%s: %s %s", id, res[id].Status, res[id].Summary)
+			}
+			for id, st := range tt.want {
+				if r := res[id]; r.Status != st {
+					t.Errorf("%s = %s %q, want %s", id, r.Status, r.Summary, st)
+				}
+			}
+			for _, id := range []string{"session.cookie-flags", "session.token-strength", "session.expiry", "session.rotation", "session.logout-invalidates"} {
+				r := res[id]
+				if !strings.Contains(r.Summary, "forge_session") || strings.Contains(r.Summary, "lang") || strings.Contains(r.Summary, "theme") {
+					t.Errorf("%s does not judge the session cookie alone: %q", id, r.Summary)
+				}
+				if !hasEvidence(r, "the session cookie forge_session", "") {
+					t.Errorf("%s does not say which cookie it took as the session and why: %+v", id, r.Evidence)
+				}
+			}
+			// The rotation sentence agrees with its evidence: a cookie said to be replaced or kept was there before.
+			if r := res["session.rotation"]; strings.Contains(r.Summary, "pre-login") && !hasEvidence(r, "cookies before login", "forge_session") {
+				t.Errorf("rotation speaks of a pre-login cookie its evidence does not show: %q %+v", r.Summary, r.Evidence)
+			}
+			if r := res["auth.user-enumeration"]; !hasEvidence(r, "login timing over HTTP", "median") || r.Status != tt.want["auth.user-enumeration"] {
+				t.Errorf("enumeration's timing evidence: %+v", r.Evidence)
+			}
+			assertNoSecretInReport(t, rep, a)
+		})
+	}
+}
+
+// hasEvidence reports a piece of evidence whose label starts with label and whose excerpt contains text.
+func hasEvidence(r audit.Result, label, text string) bool {
+	for _, ev := range r.Evidence {
+		if strings.HasPrefix(ev.Label, label) && strings.Contains(ev.Excerpt, text) {
+			return true
+		}
+	}
+	return false
 }

@@ -25,14 +25,19 @@ func CookieFlags(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	var parts []audit.Result
 	judged := map[string]bool{}
-	for _, sc := range s.SetCookies {
+	// As the login set it; else as the login page set it, when the login kept it (session.rotation judges that).
+	for i, sc := range append(append([]audit.SetCookie{}, s.SetCookies...), s.Issued...) {
 		ck, err := http.ParseSetCookie(sc.Line)
-		if err != nil || deleting(ck) || !id.Is(ck.Name) {
+		if err != nil || deleting(ck) || !id.Is(ck.Name) || judged[ck.Name] {
 			continue
 		}
 		judged[ck.Name] = true
 		u, _ := url.Parse(sc.URL)
-		parts = append(parts, judgeCookie(ck, u.Scheme == "https", sc))
+		res := judgeCookie(ck, u.Scheme == "https", sc)
+		if i >= len(s.SetCookies) {
+			res.Evidence[0].Label = "cookie set before login, kept by it"
+		}
+		parts = append(parts, res)
 	}
 	var unseen []string
 	for _, ck := range id.Cookies {
