@@ -2,9 +2,10 @@ package browser
 
 import (
 	"context"
+	"maps"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -97,11 +98,7 @@ func pageShape(raw string) string {
 			segs[i] = "{id}"
 		}
 	}
-	keys := make([]string, 0, len(u.Query()))
-	for k := range u.Query() {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(u.Query()))
 	return "/" + strings.Join(segs, "/") + "?" + strings.Join(keys, "&")
 }
 

@@ -4,8 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -195,7 +196,7 @@ func coverage(t *audit.Target, a, b *account) []audit.Evidence {
 			}
 		}
 		if len(kinds) > 0 {
-			lines = append(lines, "objects named in the replayed reads: "+strings.Join(sortedKeys(kinds), ", "))
+			lines = append(lines, "objects named in the replayed reads: "+strings.Join(slices.Sorted(maps.Keys(kinds)), ", "))
 		}
 		if skipped := leftAlone(acc.Traffic, t.Probe.InScope); len(skipped) > 0 {
 			lines = append(lines, "GraphQL operations not replayed: "+strings.Join(skipped, "; "))
@@ -242,13 +243,4 @@ func routes(urls []string, n int) string {
 		return "none"
 	}
 	return strings.Join(out, ", ")
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

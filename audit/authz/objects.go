@@ -4,8 +4,10 @@ import (
 	cryptorand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -149,11 +151,7 @@ var filterOp = regexp.MustCompile(`(?:^|[^A-Za-z])(?:eq\.|=|:|["'(,])\s*["']?$`)
 // querySlots finds the identifiers in a URL's query: a whole value that is one, or one inside a filter expression.
 // Pagination, sorting and search parameters are never identifiers.
 func querySlots(q url.Values) []slot {
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(q))
 	var out []slot
 	for _, k := range keys {
 		v := q.Get(k)
@@ -220,11 +218,7 @@ func varSlots(v any, at []string) []slot {
 	var out []slot
 	switch t := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(t))
 		for _, k := range keys {
 			if notID(k) {
 				continue
@@ -390,11 +384,7 @@ func (r request) withValues(value func(slot) string) *url.URL {
 	if r.URL.Path == "/" || r.URL.Path == "" {
 		u.Path = r.URL.Path
 	}
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(q))
 	var parts []string
 	for _, k := range keys {
 		for _, v := range q[k] {
