@@ -42,6 +42,7 @@ const (
 	PhaseFlows              // the account flows: they create accounts and send mail, so they come after the checks that read the app as it was
 	PhaseEnd                // end sessions (logout), read the flows' mail: nothing after them may need those sessions
 	PhaseBurst              // bounded bursts (rate limits): they may lock an account or an IP out, so they come last
+	PhaseQuiet              // measurements (latency, LCP): one at a time, right after the main phase, with nothing else running
 )
 
 // Check is a catalog entry with the function that runs it.

@@ -53,6 +53,9 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 	results := make([]Result, len(r.Checks))
 	runPhase := func(phase Phase) {
 		sem := make(chan struct{}, limit)
+		if phase == PhaseQuiet { // a measurement shares the machine with nothing else, not even another measurement
+			sem = make(chan struct{}, 1)
+		}
 		var wg sync.WaitGroup
 		for i, c := range r.Checks {
 			if c.Phase != phase {
@@ -74,7 +77,7 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 		}
 		wg.Wait()
 	}
-	for _, phase := range []Phase{PhaseMain, PhaseJudge, PhaseFlows, PhaseEnd, PhaseBurst} {
+	for _, phase := range []Phase{PhaseMain, PhaseQuiet, PhaseJudge, PhaseFlows, PhaseEnd, PhaseBurst} {
 		runPhase(phase)
 	}
 	blocked, allowed := t.ThirdParty()

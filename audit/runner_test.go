@@ -2,7 +2,9 @@ package audit
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -114,6 +116,39 @@ func TestRunnerLateChecksRunLast(t *testing.T) {
 		check("headers.hsts", func(context.Context, *Target) Result { order = append(order, "early"); return Informed("") })}})
 	if strings.Join(order, ",") != "early,late" {
 		t.Errorf("order %v", order)
+	}
+}
+
+// Measurements run one at a time with nothing else running, after the main phase, whatever the concurrency.
+func TestRunnerMeasuresInQuiet(t *testing.T) {
+	target := testTarget(t, &Plan{})
+	var running, mainDone atomic.Int32
+	var mu sync.Mutex
+	var seen []string
+	busy := func(id string, phase Phase) Check {
+		c := check(id, func(context.Context, *Target) Result {
+			n := running.Add(1)
+			time.Sleep(10 * time.Millisecond)
+			if phase == PhaseQuiet {
+				mu.Lock()
+				seen = append(seen, fmt.Sprintf("%d running, %d main checks done", n, mainDone.Load()))
+				mu.Unlock()
+			} else {
+				mainDone.Add(1)
+			}
+			running.Add(-1)
+			return Informed("")
+		})
+		c.Phase = phase
+		return c
+	}
+	checks := []Check{busy("perf.lcp-mobile", PhaseQuiet), busy("perf.api-p95", PhaseQuiet)}
+	for _, id := range []string{"headers.hsts", "headers.csp", "headers.frame", "headers.nosniff"} {
+		checks = append(checks, busy(id, PhaseMain))
+	}
+	runAll(t, target, &Runner{Concurrency: 8, Checks: checks})
+	if strings.Join(seen, "; ") != "1 running, 4 main checks done; 1 running, 4 main checks done" {
+		t.Errorf("measurements saw: %v", seen)
 	}
 }
 

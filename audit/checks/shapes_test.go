@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -222,6 +223,13 @@ func TestSessionVerdictsOnAFrameworkApp(t *testing.T) {
 			if r := res["session.rotation"]; strings.Contains(r.Summary, "pre-login") && !hasEvidence(r, "cookies before login", "forge_session") {
 				t.Errorf("rotation speaks of a pre-login cookie its evidence does not show: %q %+v", r.Summary, r.Evidence)
 			}
+			// Expiry's lifetime and logout's status are the ones their evidence shows.
+			if r, m := res["session.expiry"], lifetime.FindStringSubmatch(res["session.expiry"].Summary); m == nil || !hasEvidence(r, "cookie forge_session", "lifetime "+m[1]) {
+				t.Errorf("expiry's summary and evidence disagree: %q %+v", r.Summary, r.Evidence)
+			}
+			if r := res["session.logout-invalidates"]; !logoutAgrees(r) {
+				t.Errorf("logout's summary and evidence disagree: %q %+v", r.Summary, r.Evidence)
+			}
 			if r := res["auth.user-enumeration"]; !hasEvidence(r, "login timing over HTTP", "median") || r.Status != tt.want["auth.user-enumeration"] {
 				t.Errorf("enumeration's timing evidence: %+v", r.Evidence)
 			}
@@ -236,6 +244,24 @@ func hasEvidence(r audit.Result, label, text string) bool {
 		if strings.HasPrefix(ev.Label, label) && strings.Contains(ev.Excerpt, text) {
 			return true
 		}
+	}
+	return false
+}
+
+// lifetime is the lifetime an expiry summary states: "cookie forge_session lives 7 days".
+var lifetime = regexp.MustCompile(`lives ([0-9]+ days|[0-9hms.]+)`)
+
+// logoutAgrees reports a logout result whose summary tells what its evidence shows: the status the old session
+// got after logging out, or that it still got the private answer.
+func logoutAgrees(r audit.Result) bool {
+	for _, ev := range r.Evidence {
+		if !strings.HasPrefix(ev.Label, "with the same credentials, after logging out") {
+			continue
+		}
+		if r.Status == audit.Pass {
+			return strings.Contains(r.Summary, fmt.Sprintf("gets %d", ev.Status))
+		}
+		return strings.Contains(r.Summary, "still gets the private answer")
 	}
 	return false
 }
