@@ -93,6 +93,24 @@ type Limits struct {
 	Concurrency int      `yaml:"concurrency,omitempty" json:"concurrency,omitempty"`     // checks at once
 }
 
+// The bounds of any burst the audit sends to one endpoint, which a plan's limits may only tighten.
+const (
+	MaxBurst       = 20
+	MaxBurstWindow = 10 * time.Second
+)
+
+// BurstBounds are the most requests one burst may send to an endpoint, and the time they are spread over at least.
+func (l Limits) BurstBounds() (int, time.Duration) {
+	n, window := MaxBurst, MaxBurstWindow
+	if l.Burst > 0 && l.Burst < n {
+		n = l.Burst
+	}
+	if w := time.Duration(l.BurstWindow); w > 0 && w < window {
+		window = w
+	}
+	return n, window
+}
+
 // Ops are the self-reported answers of the ops area.
 type Ops struct {
 	Monitoring        string   `yaml:"monitoring,omitempty" json:"monitoring,omitempty"`
@@ -358,7 +376,7 @@ func (p *Plan) validate(file string, doc *yaml.Node, errs *PlanErrors) {
 	if p.Ops.RollbackMinutes < 0 {
 		bad("ops.rollback_minutes", "ops.rollback_minutes must be a number of minutes")
 	}
-	if p.Limits.Burst < 0 || p.Limits.Burst > 20 || time.Duration(p.Limits.BurstWindow) > 10*time.Second {
+	if p.Limits.Burst < 0 || p.Limits.Burst > MaxBurst || time.Duration(p.Limits.BurstWindow) > MaxBurstWindow {
 		bad("limits", "limits: burst may tighten the defaults (20 requests in 10s), not raise them")
 	}
 	if p.Limits.Samples < 0 || p.Limits.Samples > 200 {

@@ -32,7 +32,7 @@ type timing struct {
 }
 
 // loginTiming replays the app's own login submission over HTTP — the account's address with a wrong password, and
-// fresh unknown addresses — interleaved, timingSamples each, and calls it a timing oracle when the medians differ
+// fresh unknown addresses — interleaved, timingSamples each, paced within the plan's burst bounds, and calls it a timing oracle when the medians differ
 // by at least timingMinGap and either by more than timingIQRs times the pooled interquartile range or so that a
 // rank test puts the chance of it below one in a thousand. A browser submit
 // takes hundreds of milliseconds with its waits, where a password hash's 20 ms drowns; a bare HTTP request does not.
@@ -54,6 +54,11 @@ func loginTiming(ctx context.Context, t *audit.Target, known, wrong string) *tim
 		}
 		return resp.Duration, resp.Status, nil
 	}
+	// Paced like any burst: no window of the plan's burst bounds sees more than its requests (by default one every
+	// half second: the 40 samples take 20 s, while the flows run beside them).
+	n, window := t.Plan.Limits.BurstBounds()
+	every := window / time.Duration(n)
+	start, sent := time.Now(), 0
 	for i := range timingSamples {
 		// Interleaved, the order swapped every round, so drift in the machine's load falls on both sides alike.
 		order := []bool{true, false}
@@ -61,6 +66,13 @@ func loginTiming(ctx context.Context, t *audit.Target, known, wrong string) *tim
 			order = []bool{false, true}
 		}
 		for _, isKnown := range order {
+			select {
+			case <-ctx.Done():
+				tm.note = "login timing over HTTP: " + ctx.Err().Error()
+				return tm.judge()
+			case <-time.After(time.Until(start.Add(time.Duration(sent) * every))):
+			}
+			sent++
 			addr, side := known, 0
 			if !isKnown {
 				addr, side = "launchready-nobody-"+randomHex(4)+"@"+domainOf(known), 1

@@ -1,8 +1,14 @@
 package auth
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/launchready/launchready/audit"
 )
 
 // The timing judge calls a gap only when it is both large and not chance: a hash skipped for unknown addresses
@@ -41,5 +47,46 @@ func TestTimingJudge(t *testing.T) {
 				t.Errorf("tell = %q, want a tell: %v", tm.tell, tt.tell)
 			}
 		})
+	}
+}
+
+// The timed logins are a burst like any other: no window of the plan's burst bounds sees more than its requests.
+func TestTimingIsPaced(t *testing.T) {
+	var mu sync.Mutex
+	var posts []time.Time
+	mux := http.NewServeMux()
+	form := `<form method="post" action="/login"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>`
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `<a href="/login">Sign in</a>`) })
+	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, form) })
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		posts = append(posts, time.Now())
+		mu.Unlock()
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, "Wrong email or password."+form)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	window := time.Second
+	plan := &audit.Plan{App: srv.URL + "/", Limits: audit.Limits{BurstWindow: audit.Duration(window)}}
+	target, err := audit.NewTarget(plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(target.Close)
+	tm := loginTiming(t.Context(), target, "known@paced.test", "wrong-password")
+	if len(tm.known) != timingSamples || len(tm.unknown) != timingSamples {
+		t.Fatalf("%d and %d samples (%s), want %d each", len(tm.known), len(tm.unknown), tm.note, timingSamples)
+	}
+	for i := range posts {
+		in := 0
+		for _, p := range posts[i:] {
+			if p.Sub(posts[i]) < window-50*time.Millisecond {
+				in++
+			}
+		}
+		if in > audit.MaxBurst {
+			t.Fatalf("%d login posts within %s of post %d: over the burst of %d", in, window, i, audit.MaxBurst)
+		}
 	}
 }

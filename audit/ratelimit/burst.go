@@ -12,12 +12,6 @@ import (
 	"github.com/launchready/launchready/audit/probe"
 )
 
-// Defaults, which a plan's limits may only tighten.
-const (
-	defaultBurst  = 20
-	defaultWindow = 10 * time.Second
-)
-
 // attempt is one request of a burst and its answer.
 type attempt struct {
 	N      int
@@ -61,14 +55,7 @@ func limited(resp *probe.Response) (bool, []string) {
 // run sends at most max requests within window, one after another, and stops at the first refusal. seen, when
 // given, gets every answer (to clean up what a write burst created).
 func run(ctx context.Context, t *audit.Target, next func(i int) (*probe.Request, error), seen ...func(*probe.Response)) burst {
-	max := defaultBurst
-	if n := t.Plan.Limits.Burst; n > 0 && n < max {
-		max = n
-	}
-	window := defaultWindow
-	if w := time.Duration(t.Plan.Limits.BurstWindow); w > 0 && w < window {
-		window = w
-	}
+	max, window := t.Plan.Limits.BurstBounds()
 	var b burst
 	start := time.Now()
 	for i := 1; i <= max && time.Since(start) < window; i++ {
