@@ -42,6 +42,10 @@ func TestIDSwapBeyondGETAndJSON(t *testing.T) {
 			t.Run(app.name+"/"+mode.String(), func(t *testing.T) {
 				a := app.make(t, mode)
 				target := shapeTarget(t, a)
+				if _, _, res := sides(t.Context(), target); res != nil {
+					t.Fatalf("logging in: %s", res.Summary)
+				}
+				before := len(a.RequestLines()) // the walks' requests
 				for _, c := range checks {
 					got := c.check(t.Context(), target)
 					t.Logf("%s: %s %s", c.name, got.Status, got.Summary)
@@ -58,6 +62,10 @@ func TestIDSwapBeyondGETAndJSON(t *testing.T) {
 					if !reproduces(got, a) {
 						t.Errorf("%s: no reproduction (method, URL, credential, status, another account's private value) in %+v", c.name, got.Evidence)
 					}
+				}
+				// One replay per endpoint pattern and direction: a handful of requests, however many pages the walk saw.
+				if n := len(a.RequestLines()) - before; n > 40 {
+					t.Errorf("the three checks sent %d requests to a small app", n)
 				}
 				if a.Mutations != nil {
 					browser, other := a.Mutations()
