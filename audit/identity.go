@@ -156,8 +156,8 @@ func (t *Target) sessionIdentity(ctx context.Context, who string) (*Identity, er
 	var lines []string
 	withHeader := id.Header
 	if id.Header {
-		if cookiesAlone, _ := loggedOut(func(*http.Cookie) bool { return false }, false); !cookiesAlone {
-			withHeader = false
+		if out, _ := loggedOut(func(*http.Cookie) bool { return false }, false); !out {
+			withHeader = false // the cookies alone keep the account in
 		}
 	}
 	for _, ck := range candidates {
@@ -178,9 +178,9 @@ func (t *Target) sessionIdentity(ctx context.Context, who string) (*Identity, er
 		}
 	}
 	if id.Header {
-		headerAlone, _ := loggedOut(func(*http.Cookie) bool { return true }, true)
+		out, _ := loggedOut(func(*http.Cookie) bool { return true }, true)
 		switch {
-		case !headerAlone:
+		case !out:
 			lines = append(lines, fmt.Sprintf("the Authorization header alone, without cookies, gets the private answer of GET %s", route))
 		case len(id.Cookies) > 0:
 			id.Header = false // the app sends it, but the cookies carry the session
