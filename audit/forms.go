@@ -260,7 +260,7 @@ func (t *Target) nobody() account.Values {
 		}
 	}
 	return account.Values{account.Email: "launchready-nobody-" + randomHex(4) + "@" + domain,
-		account.Password: "Lr-wrong-" + randomHex(6), account.Name: "Launch Ready"}
+		account.Password: "Lr-wrong-" + randomHex(6)}
 }
 
 // learnInBrowser fills and submits the form of the kind once in Chromium (in bc, or in a fresh visitor's context)
@@ -284,17 +284,18 @@ func (t *Target) learnInBrowser(ctx context.Context, kind account.Kind, v accoun
 	if pw := v[account.Password]; pw != "" {
 		t.Probe.NeverInURL(pw)
 	}
-	fill := browser.Fill{Email: v[account.Email], Password: v[account.Password], Name: v[account.Name]}
+	fill := account.NewFiller(v)
+	fill.Secret = t.Probe.NeverInURL
 	var res *browser.FormResult
 	for _, page := range t.browserFormPages(p, kind) {
-		if res, err = p.SubmitForm(ctx, page, formKinds[kind].finder, fill); err == nil {
+		if res, _, _, err = account.Submit(ctx, p, page, formKinds[kind].finder, fill); err == nil {
 			break
 		}
 	}
 	if res == nil {
 		return nil, fmt.Errorf("no %s form found in the browser either (set paths.%s in the plan)", kind, formKinds[kind].planKey)
 	}
-	sub, err := account.FromTraffic(kind, res.Page, res.Sent, v, nil)
+	sub, err := account.FromTraffic(kind, res.Page, res.Sent, fill.Typed, nil)
 	if err != nil {
 		return nil, err
 	}

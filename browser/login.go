@@ -194,11 +194,10 @@ func (p *Page) press(haveButton bool, fields string) {
 
 // alertText returns what the page shows as an error, if it marks one.
 func (p *Page) alertText() string {
-	res, err := p.rod.Timeout(2 * time.Second).Eval(`() => { const el = document.querySelector('[role=alert], .error, .alert-danger, [aria-live=assertive]'); return el ? el.innerText.slice(0, 200) : '' }`)
-	if err != nil || res.Value.Str() == "" {
-		return "no error text shown"
+	if alert, _, _ := p.state(); alert != "" {
+		return "the page says: " + alert
 	}
-	return "the page says: " + res.Value.Str()
+	return "no error text shown"
 }
 
 // linkMatching returns the first visible same-origin link whose text or address matches re.

@@ -46,6 +46,8 @@ type App struct {
 	// Mutations counts the GraphQL mutation operations received: browser ones (User-Agent with "Mozilla/") and all
 	// others; nil for the apps without GraphQL.
 	Mutations func() (browser, other int)
+	// DeliverTo points the app's outgoing mail at the SMTP server on addr ("127.0.0.1:PORT"); nil for apps that send no mail.
+	DeliverTo func(addr string)
 
 	mu   sync.Mutex
 	reqs []request

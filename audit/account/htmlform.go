@@ -5,91 +5,160 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/html"
+
+	"github.com/launchready/launchready/browser"
 )
 
-// htmlForm is a form found in a page, with the fields a login needs.
+// htmlForm is a form found in a page, read as the browser would submit it.
 type htmlForm struct {
-	Action   string     // resolved against the page URL
-	Method   string     // GET when the form says nothing
-	Explicit bool       // the form says method="post" itself: the browser would send exactly this
-	Values   url.Values // every field with its default value (hidden CSRF tokens included)
-	User     string     // name of the email/username field
-	Password string     // name of the password field
-	// Passwords are every password field (a sign-up's confirmation too); Text the other text fields (a name).
-	Passwords []string
-	Text      []string
+	Action   string // resolved against the page URL
+	Method   string // GET when the form says nothing
+	Explicit bool   // the form says method="post" itself: the browser would send exactly this
+	// Hidden are the fields a person never types (a CSRF token) with their values; Fields the others, as the
+	// browser describes them, for Classify and a Filler.
+	Hidden url.Values
+	Fields []browser.Field
+	Order  []string // every field name, in the page's order, for the body
 }
 
-var userField = regexp.MustCompile(`(?i)e-?mail|user|login|identifier|account`)
-
-// findPasswordForm parses a page and returns its first form with a password field.
-func findPasswordForm(page []byte, base *url.URL) (*htmlForm, bool) {
+// parseForms returns every form of the page.
+func parseForms(page []byte, base *url.URL) []*htmlForm {
 	doc, err := html.Parse(bytes.NewReader(page))
 	if err != nil {
-		return nil, false
+		return nil
 	}
+	labels := map[string]string{}
+	for _, l := range elements(doc, "label") {
+		if id := attr(l, "for"); id != "" {
+			labels[id] = strings.Join(strings.Fields(text(l)), " ")
+		}
+	}
+	var out []*htmlForm
 	for _, form := range elements(doc, "form") {
 		f, ok := newForm(form, base)
 		if !ok {
 			continue
 		}
-		var textFields []string
-		for _, in := range elements(form, "input") {
+		f.Hidden = url.Values{}
+		for _, in := range controls(form) {
 			name, typ := attr(in, "name"), strings.ToLower(attr(in, "type"))
-			if name == "" {
-				continue
+			if in.Data != "input" {
+				typ = in.Data
+			} else if typ == "" {
+				typ = "text"
 			}
 			switch typ {
-			case "password":
-				if f.Password == "" {
-					f.Password = name
-				}
-				f.Passwords = append(f.Passwords, name)
-			case "email":
-				if f.User == "" {
-					f.User = name
-				}
-			case "", "text", "tel":
-				textFields = append(textFields, name)
-			case "checkbox", "radio":
-				if !hasAttr(in, "checked") {
-					continue
-				}
 			case "submit", "button", "image", "reset", "file":
 				continue
+			case "hidden":
+				if name != "" {
+					f.Hidden.Add(name, attr(in, "value"))
+					f.Order = append(f.Order, name)
+				}
+				continue
 			}
-			f.Values.Set(name, attr(in, "value"))
-		}
-		if f.Password == "" {
-			continue
-		}
-		if f.User == "" {
-			for _, name := range textFields {
-				if userField.MatchString(name) {
-					f.User = name
-					break
+			fd := browser.Field{Tag: in.Data, Type: typ, Name: name, ID: attr(in, "id"), Placeholder: attr(in, "placeholder"),
+				Autocomplete: attr(in, "autocomplete"), Pattern: attr(in, "pattern"), Required: hasAttr(in, "required"),
+				Checked: hasAttr(in, "checked"), Value: attr(in, "value")}
+			fd.MinLength, _ = strconv.Atoi(attr(in, "minlength"))
+			fd.MaxLength, _ = strconv.Atoi(attr(in, "maxlength"))
+			fd.Label = labels[fd.ID]
+			if fd.Label == "" {
+				fd.Label = attr(in, "aria-label")
+			}
+			if fd.Label == "" {
+				for p := in.Parent; p != nil && p != form; p = p.Parent {
+					if p.Type == html.ElementNode && p.Data == "label" {
+						fd.Label = strings.Join(strings.Fields(text(p)), " ")
+						break
+					}
 				}
 			}
-			if f.User == "" && len(textFields) > 0 {
-				f.User = textFields[0]
+			switch in.Data {
+			case "select":
+				for _, o := range elements(in, "option") {
+					v := attr(o, "value")
+					if !hasAttr(o, "value") {
+						v = text(o)
+					}
+					if hasAttr(o, "disabled") {
+						continue
+					}
+					fd.Options = append(fd.Options, v)
+					if hasAttr(o, "selected") || fd.Value == "" && len(fd.Options) == 1 {
+						fd.Value = v
+					}
+				}
+			case "textarea":
+				fd.Value = text(in)
+			}
+			if name != "" {
+				f.Fields = append(f.Fields, fd)
+				f.Order = append(f.Order, name)
 			}
 		}
-		for _, name := range textFields {
-			if name != f.User {
-				f.Text = append(f.Text, name)
-			}
+		out = append(out, f)
+	}
+	return out
+}
+
+// controls are a form's input, select and textarea elements, in the page's order.
+func controls(form *html.Node) []*html.Node {
+	var out []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && (n.Data == "input" || n.Data == "select" || n.Data == "textarea") {
+			out = append(out, n)
 		}
-		return f, true
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(form)
+	return out
+}
+
+// has reports whether the form has a field of the meaning.
+func (f *htmlForm) has(m Meaning) bool { return slices.Contains(Classify(f.Fields), m) }
+
+// findPasswordForm returns the page's first form with a password field (a login, a sign-up).
+func findPasswordForm(page []byte, base *url.URL) (*htmlForm, bool) {
+	for _, f := range parseForms(page, base) {
+		if f.has(MeanPassword) {
+			return f, true
+		}
 	}
 	return nil, false
 }
 
+// findEmailForm returns the first form with an address field and no password field (a reset or invite request).
+func findEmailForm(page []byte, base *url.URL) (*htmlForm, bool) {
+	for _, f := range parseForms(page, base) {
+		m := Classify(f.Fields)
+		if !slices.Contains(m, MeanPassword) && slices.Contains(m, MeanEmail) && f.emailish() {
+			return f, true
+		}
+	}
+	return nil, false
+}
+
+// emailish reports whether the form's address field says it is one (a search box is not).
+func (f *htmlForm) emailish() bool {
+	for _, fd := range f.Fields {
+		if fd.Type == "email" || emailWords.MatchString(fd.Words()) || usernameWords.MatchString(fd.Words()) {
+			return true
+		}
+	}
+	return false
+}
+
 // newForm reads a form's method (GET when unset) and its action resolved against the page.
 func newForm(form *html.Node, base *url.URL) (*htmlForm, bool) {
-	f := &htmlForm{Method: strings.ToUpper(strings.TrimSpace(attr(form, "method"))), Values: url.Values{}}
+	f := &htmlForm{Method: strings.ToUpper(strings.TrimSpace(attr(form, "method")))}
 	f.Explicit = f.Method == "POST"
 	if f.Method == "" {
 		f.Method = "GET"
@@ -148,38 +217,6 @@ func text(n *html.Node) string {
 	}
 	walk(n)
 	return strings.TrimSpace(b.String())
-}
-
-// findEmailForm returns the first form with an email field and no password field (a reset or invite request).
-func findEmailForm(page []byte, base *url.URL) (*htmlForm, bool) {
-	doc, err := html.Parse(bytes.NewReader(page))
-	if err != nil {
-		return nil, false
-	}
-	for _, form := range elements(doc, "form") {
-		f, ok := newForm(form, base)
-		if !ok {
-			continue
-		}
-		hasPassword := false
-		for _, in := range elements(form, "input") {
-			name, typ := attr(in, "name"), strings.ToLower(attr(in, "type"))
-			switch {
-			case typ == "password":
-				hasPassword = true
-			case name == "":
-			case typ == "email" || (f.User == "" && (typ == "" || typ == "text") && userField.MatchString(name)):
-				f.User = name
-				f.Values.Set(name, "")
-			case typ == "hidden":
-				f.Values.Set(name, attr(in, "value"))
-			}
-		}
-		if f.User != "" && !hasPassword {
-			return f, true
-		}
-	}
-	return nil, false
 }
 
 // LinksMatching returns the hrefs of links whose text or address matches re.

@@ -41,18 +41,39 @@ func FormIn(page []byte, pageURL string, kind Kind) (*Submission, error) {
 		return nil, fmt.Errorf("%s form on %s: %w", kind, pageURL, ErrNotPost)
 	}
 	s := &Submission{Kind: kind, Source: FromHTML, Method: http.MethodPost, URL: f.Action, Page: pageURL,
-		Encoding: formEncoded, body: []byte(f.Values.Encode()), fields: map[Role][][]string{},
+		Encoding: formEncoded, fields: map[Role][][]string{},
 		Header: http.Header{"Content-Type": {formEncoded}, "Referer": {pageURL}, "Origin": {base.Scheme + "://" + base.Host}}}
-	if f.User != "" {
-		s.fields[Email] = [][]string{{f.User}}
+	// The body as a careful person would send it: hidden fields as the page has them, a required select's first
+	// real option, the terms ticked, a username that meets the field's rules; address and passwords are filled
+	// for each submission.
+	filler := NewFiller(nil)
+	typed := filler.Fill(f.Fields)
+	meaning := Classify(f.Fields)
+	body := url.Values{}
+	for k, v := range f.Hidden {
+		body[k] = append([]string(nil), v...)
 	}
-	for _, name := range f.Passwords {
-		s.fields[Password] = append(s.fields[Password], []string{name})
-	}
-	if kind == Signup {
-		for _, name := range f.Text {
-			s.fields[Name] = append(s.fields[Name], []string{name})
+	for i, fd := range f.Fields {
+		v := typed[i]
+		if v == "" {
+			v = fd.Value
 		}
+		if fd.Type == "checkbox" || fd.Type == "radio" {
+			if typed[i] == "" && !fd.Checked {
+				continue // an unticked box is not sent
+			}
+			if v = fd.Value; v == "" {
+				v = "on"
+			}
+		}
+		body.Add(fd.Name, v)
+		if r := roleOf(meaning[i]); r != "" && (kind == Signup || r == Email || r == Password) {
+			s.fields[r] = append(s.fields[r], []string{fd.Name})
+		}
+	}
+	s.body = []byte(body.Encode())
+	if !s.Has(Email) {
+		return nil, fmt.Errorf("%w (%s, in the HTML of %s: the form has no field for the address)", ErrNoForm, kind, pageURL)
 	}
 	return s, nil
 }

@@ -1,11 +1,14 @@
 package account
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/launchready/launchready/audit/probe"
 )
@@ -29,6 +32,7 @@ const (
 	Email    Role = "email"    // the address (or user name) the form is about
 	Password Role = "password" // every password field, a confirmation too
 	Name     Role = "name"     // a display name a sign-up asks for
+	Username Role = "username" // a username or handle a sign-up asks for: a fresh one for each submission
 )
 
 // Values are what one submission sends, by role. A role the submission has no field for is left out.
@@ -118,6 +122,11 @@ func (s *Submission) fill(v Values) ([]byte, error) {
 				form.Set(path[0], value)
 			}
 		}
+		if _, given := v[Username]; !given {
+			for _, path := range s.fields[Username] {
+				form.Set(path[0], freshLike(form.Get(path[0])))
+			}
+		}
 		return []byte(form.Encode()), nil
 	case jsonEncoded:
 		var doc any
@@ -127,6 +136,13 @@ func (s *Submission) fill(v Values) ([]byte, error) {
 		for role, value := range v {
 			for _, path := range s.fields[role] {
 				doc = setPath(doc, path, value)
+			}
+		}
+		if _, given := v[Username]; !given {
+			for _, path := range s.fields[Username] {
+				if old, ok := getPath(doc, path).(string); ok {
+					doc = setPath(doc, path, freshLike(old))
+				}
 			}
 		}
 		return json.Marshal(doc)
@@ -148,6 +164,41 @@ func setPath(doc any, path []string, value string) any {
 		}
 	}
 	return doc
+}
+
+// getPath returns the value at the path of keys inside doc (nil when there is none).
+func getPath(doc any, path []string) any {
+	for _, k := range path {
+		switch n := doc.(type) {
+		case map[string]any:
+			doc = n[k]
+		case []any:
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(n) {
+				return nil
+			}
+			doc = n[i]
+		default:
+			return nil
+		}
+	}
+	return doc
+}
+
+// freshLike is a new username of the same shape as s, which met the app's rules: its trailing run of hex digits
+// (the random part the filler gave it) drawn again, so every submission signs up a name nobody has.
+func freshLike(s string) string {
+	end := len(s)
+	i := end
+	for i > 0 && strings.ContainsRune("0123456789abcdef", rune(s[i-1])) {
+		i--
+	}
+	if end-i < 4 || i == 0 {
+		return s
+	}
+	b := make([]byte, (end-i+1)/2)
+	_, _ = rand.Read(b)
+	return s[:i] + hex.EncodeToString(b)[:end-i]
 }
 
 // findPaths returns the paths of doc's string leaves equal to want.

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,7 +41,7 @@ func differs(known, unknown answer) string {
 	case known.Status != unknown.Status:
 		return fmt.Sprintf("the status differs (%d for the account, %d for the unknown address)", known.Status, unknown.Status)
 	case known.Text != unknown.Text:
-		return "the page says something else"
+		return fmt.Sprintf("the app says %q for the account and %q for the unknown address", clip(known.Text, 90), clip(unknown.Text, 90))
 	case known.Took > 0 && unknown.Took > 0 && absDiff(known.Took, unknown.Took) > timingGap &&
 		(known.Took > timingFactor*unknown.Took || unknown.Took > timingFactor*known.Took):
 		return fmt.Sprintf("the time differs (%d ms against %d ms)", known.Took.Milliseconds(), unknown.Took.Milliseconds())
@@ -171,7 +172,7 @@ func UserEnumeration(ctx context.Context, t *audit.Target) audit.Result {
 			if err != nil {
 				return nil, err
 			}
-			return p.SubmitForm(ctx, page, browser.FormEmail, browser.Fill{Email: addr})
+			return p.SubmitForm(ctx, page, browser.FormEmail, fe.filler(account.Values{account.Email: addr}))
 		}, resetKnown, unknown)
 		e.signupTell(ctx, su, known)
 	}
@@ -187,10 +188,15 @@ func UserEnumeration(ctx context.Context, t *audit.Target) audit.Result {
 	return audit.Passed("the "+strings.Join(e.compared, ", ")+" answers are the same for an address with an account and one without", e.ev...)
 }
 
-// signupTell signs up with the known address and compares with how the sign-up flow's fresh address was answered.
+// signupTell signs up with the known address, every other field as valid as the sign-up flow's accepted fresh
+// sign-up, and compares the two answers: only valid submissions are compared.
 func (e *enumeration) signupTell(ctx context.Context, su *signupRun, known string) {
-	if su.stop != nil || su.Form == nil {
+	switch {
+	case su.stop != nil || su.Form == nil:
 		e.skipped = append(e.skipped, "sign-up: the sign-up flow did not run")
+		return
+	case su.Form.Refused():
+		e.skipped = append(e.skipped, "sign-up: the sign-up with a fresh address was refused ("+said(su.Form)+"), so there is no valid answer to compare with")
 		return
 	}
 	p, done, err := su.env.page(ctx, "signup-known")
@@ -199,15 +205,21 @@ func (e *enumeration) signupTell(ctx context.Context, su *signupRun, known strin
 		return
 	}
 	defer done()
+	var fill *account.Filler
 	submit := func(p *browser.Page) (*browser.FormResult, error) {
-		return p.SubmitForm(ctx, su.Page, browser.FormSignup, browser.Fill{Email: known, Password: su.env.newPassword(), Name: "Launch Ready Audit"})
+		fill = su.Fill.Again(account.Values{account.Email: known, account.Password: su.env.newPassword()})
+		return p.SubmitForm(ctx, su.Page, browser.FormSignup, fill)
 	}
 	res, err := submit(p)
 	if err != nil {
 		e.skipped = append(e.skipped, "sign-up: "+err.Error())
 		return
 	}
-	k, u := formAnswer(res, known), formAnswer(su.Form, su.Email)
+	if blamed := fill.Blamed(res); len(blamed) > 0 && !slices.Contains(blamed, account.MeanEmail) {
+		e.skipped = append(e.skipped, fmt.Sprintf("sign-up: the sign-up with the known address was refused for its %s, not its address (%s)", blamed[0], said(res)))
+		return
+	}
+	k, u := formAnswer(res, known, fill.Typed[account.Username]), formAnswer(su.Form, su.Email, su.Fill.Typed[account.Username])
 	// The fresh address cannot be signed up twice; the known one is timed again when only time tells them apart.
 	for round := 0; round < retimes && timingOnly(k, u); round++ {
 		if again, err := submit(p); err == nil {
@@ -218,12 +230,19 @@ func (e *enumeration) signupTell(ctx context.Context, su *signupRun, known strin
 }
 
 // formAnswer reduces a browser form result to what is compared: status and the message or error shown.
-func formAnswer(r *browser.FormResult, addr string) answer {
+// The address (and the username typed with it) are taken out, so two addresses' answers compare.
+func formAnswer(r *browser.FormResult, addr string, username ...string) answer {
 	text := r.Alert + " " + r.Message
 	if strings.TrimSpace(text) == "" {
 		text = "(no message; went to " + pathOf(r.Landing) + ")"
 	}
-	return answer{Status: r.Status, Text: strings.TrimSpace(strings.ReplaceAll(text, addr, "ADDRESS")), Took: r.Took}
+	text = strings.ReplaceAll(text, addr, "ADDRESS")
+	for _, u := range username {
+		if u != "" {
+			text = strings.ReplaceAll(text, u, "USERNAME")
+		}
+	}
+	return answer{Status: r.Status, Text: strings.TrimSpace(text), Took: r.Took}
 }
 
 func pathOf(u string) string {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/account"
 	"github.com/launchready/launchready/audit/inbox"
 	"github.com/launchready/launchready/browser"
 )
@@ -133,7 +134,8 @@ func (e *env) findPage(p *browser.Page, planPath, words, what string) (string, e
 // submitLogin fills the login form (on the plan's login page, the app's first page, or the sign-in page it links
 // to) with email and password, as a person would.
 func (e *env) submitLogin(ctx context.Context, p *browser.Page, email, password string) (*browser.FormResult, error) {
-	fill := browser.Fill{Email: email, Password: password}
+	fill := e.filler(account.Values{account.Email: email, account.Password: password})
+	fill.ExactPassword = true
 	res, err := p.SubmitForm(ctx, e.loginURL(), browser.FormSignup, fill)
 	var noForm *browser.ErrNoForm
 	if errors.As(err, &noForm) {
@@ -193,6 +195,13 @@ func (e *env) learnToken(link string) string {
 		e.t.Probe.Redactor().Add(tk.value)
 	}
 	return link
+}
+
+// filler fills the flows' forms with v like a careful person; every password it types is kept out of reports.
+func (e *env) filler(v account.Values) *account.Filler {
+	f := account.NewFiller(v)
+	f.Secret = e.t.Probe.Redactor().Add
+	return f
 }
 
 // newPassword makes a strong password for an account the audit creates, and keeps it out of every report.

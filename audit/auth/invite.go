@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/account"
 	"github.com/launchready/launchready/audit/inbox"
 	"github.com/launchready/launchready/browser"
 )
@@ -33,7 +34,7 @@ type inviteRun struct {
 // sendInvite fills the invite form on A's page and waits for the mail.
 func (e *env) sendInvite(ctx context.Context, p *browser.Page, page, to string) (*browser.FormResult, *inbox.Message, string, error) {
 	since := time.Now()
-	res, err := p.SubmitForm(ctx, page, browser.FormEmail, browser.Fill{Email: to})
+	res, err := p.SubmitForm(ctx, page, browser.FormEmail, e.filler(account.Values{account.Email: to}))
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -45,16 +46,19 @@ func (e *env) sendInvite(ctx context.Context, p *browser.Page, page, to string) 
 }
 
 // accept opens an invite link in a fresh context and joins with fill; it reports whether the app took it.
-func (e *env) accept(ctx context.Context, link string, fill browser.Fill) (bool, string) {
+func (e *env) accept(ctx context.Context, link string, v account.Values) (bool, string) {
 	p, done, err := e.page(ctx, "invitee")
 	if err != nil {
 		return false, "the browser: " + err.Error()
 	}
 	defer done()
-	res, err := p.SubmitForm(ctx, link, browser.FormPassword, fill)
+	res, first, retried, err := account.Submit(ctx, p, link, browser.FormPassword, e.filler(v))
 	if err != nil {
 		alert, text := p.State()
 		return false, "no join form: " + clip(alert+" "+text, 160)
+	}
+	if first != nil {
+		return !res.Refused(), said(first) + "; adjusted (" + retried + ") and sent once more: " + said(res)
 	}
 	return !res.Refused(), said(res)
 }
@@ -104,18 +108,18 @@ func runInvite(ctx context.Context, t *audit.Target) *inviteRun {
 	run.Steps = append(run.Steps, step{"invite mail", true, fmt.Sprintf("%q with %s", m.Subject, describeLink(link, run.Token))})
 
 	var saidAccept string
-	run.Accepted, saidAccept = e.accept(ctx, link, browser.Fill{Email: to, Password: e.newPassword(), Name: "Launch Ready Invitee"})
+	run.Accepted, saidAccept = e.accept(ctx, link, account.Values{account.Email: to, account.Password: e.newPassword(), account.Name: "Launch Ready Invitee"})
 	run.Steps = append(run.Steps, step{"accept the invite", run.Accepted, saidAccept})
 	if !run.Accepted {
 		return run
 	}
 	other, _ := e.inbox.Address("invite-other")
-	reused, saidReuse := e.accept(ctx, link, browser.Fill{Email: other, Password: e.newPassword(), Name: "Launch Ready Other"})
+	reused, saidReuse := e.accept(ctx, link, account.Values{account.Email: other, account.Password: e.newPassword(), account.Name: "Launch Ready Other"})
 	run.Reused, run.ReuseSaid = &reused, "as another address ("+other+"): "+saidReuse
 
 	// Invite the new member again: accepting must not make a second membership.
 	if _, _, link2, err := e.sendInvite(ctx, a.Page, page, to); err == nil {
-		dup, saidDup := e.accept(ctx, link2, browser.Fill{Email: to, Password: e.newPassword(), Name: "Launch Ready Invitee"})
+		dup, saidDup := e.accept(ctx, link2, account.Values{account.Email: to, account.Password: e.newPassword(), account.Name: "Launch Ready Invitee"})
 		run.Duplicate, run.DupSaid = &dup, saidDup
 	} else {
 		run.DupSaid = "could not invite the member again: " + err.Error()

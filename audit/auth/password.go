@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/account"
 	"github.com/launchready/launchready/browser"
 )
 
@@ -32,12 +33,19 @@ func PasswordPolicy(ctx context.Context, t *audit.Target) audit.Result {
 		if err != nil {
 			return audit.BrowserOutcome(err)
 		}
-		res, err := p.SubmitForm(ctx, run.Page, browser.FormSignup, browser.Fill{Email: addr, Password: pw, Name: "Launch Ready Audit"})
+		// The other fields as the accepted sign-up had them (a valid username…); only the password is weak.
+		fill := run.Fill.Again(account.Values{account.Email: addr, account.Password: pw})
+		fill.ExactPassword = true
+		res, err := p.SubmitForm(ctx, run.Page, browser.FormSignup, fill)
 		done()
 		if err != nil {
 			return audit.Undecided(fmt.Sprintf("signing up with %q: %v", pw, err), ev...)
 		}
 		verdict := "refused"
+		if blamed := fill.Blamed(res); res.Refused() && len(blamed) > 0 && !blamesPassword(blamed) {
+			ev = append(ev, audit.Note(fmt.Sprintf("sign up with the password %q", pw), "refused for another field: "+said(res)))
+			return audit.Undecided(fmt.Sprintf("the sign-up with %q was refused for its %s, not its password, so it proves nothing: %s", pw, blamed[0], said(res)), ev...)
+		}
 		if !res.Refused() {
 			verdict, accepted = "ACCEPTED", append(accepted, pw)
 		}
@@ -47,4 +55,14 @@ func PasswordPolicy(ctx context.Context, t *audit.Target) audit.Result {
 		return audit.Warned(0, fmt.Sprintf("sign-up accepts %q: the first passwords every attacker tries", accepted), ev...)
 	}
 	return audit.Passed("sign-up refuses 123456 and password", ev...)
+}
+
+// blamesPassword reports whether an answer's blamed fields include a password field.
+func blamesPassword(blamed []account.Meaning) bool {
+	for _, m := range blamed {
+		if m == account.MeanPassword || m == account.MeanConfirm {
+			return true
+		}
+	}
+	return false
 }

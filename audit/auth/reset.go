@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/account"
 	"github.com/launchready/launchready/audit/inbox"
 	"github.com/launchready/launchready/audit/probe"
 	"github.com/launchready/launchready/browser"
@@ -73,7 +74,7 @@ func runReset(ctx context.Context, t *audit.Target) *resetRun {
 		return undecided(err.Error())
 	}
 	since := time.Now()
-	req, err := p.SubmitForm(ctx, page, browser.FormEmail, browser.Fill{Email: su.Email})
+	req, err := p.SubmitForm(ctx, page, browser.FormEmail, e.filler(account.Values{account.Email: su.Email}))
 	if err != nil {
 		return undecided("asking for a reset at " + page + ": " + err.Error())
 	}
@@ -92,12 +93,21 @@ func runReset(ctx context.Context, t *audit.Target) *resetRun {
 	}
 	run.ThirdParty, run.Policy = p.ThirdPartyRefs(), p.DocumentHeader("Referrer-Policy")
 	newPassword := e.newPassword()
-	res, err := p.SubmitForm(ctx, "", browser.FormPassword, browser.Fill{Email: su.Email, Password: newPassword})
+	fill := su.Fill.Again(account.Values{account.Email: su.Email, account.Password: newPassword})
+	res, first, retried, err := account.Submit(ctx, p, "", browser.FormPassword, fill)
 	if err != nil {
 		return undecided("setting the new password: " + err.Error())
 	}
+	if pw := fill.Typed[account.Password]; pw != "" {
+		newPassword = pw
+	}
 	run.Changed = !res.Refused()
-	run.Steps = append(run.Steps, step{"set a new password on the link's page", run.Changed, said(res)})
+	if first != nil {
+		run.Steps = append(run.Steps, step{"set a new password on the link's page", false, said(first)})
+		run.Steps = append(run.Steps, step{"adjust and set it once more", run.Changed, retried + " → " + said(res)})
+	} else {
+		run.Steps = append(run.Steps, step{"set a new password on the link's page", run.Changed, said(res)})
+	}
 	if !run.Changed {
 		return run
 	}
@@ -151,7 +161,11 @@ func (run *resetRun) tryAgain(ctx context.Context, e *env, su *signupRun) {
 	}
 	defer done()
 	third := e.newPassword()
-	res, err := p.SubmitForm(ctx, run.Link, browser.FormPassword, browser.Fill{Email: su.Email, Password: third})
+	fill := su.Fill.Again(account.Values{account.Email: su.Email, account.Password: third})
+	res, err := p.SubmitForm(ctx, run.Link, browser.FormPassword, fill)
+	if pw := fill.Typed[account.Password]; pw != "" {
+		third = pw
+	}
 	reused := false
 	switch {
 	case err != nil:

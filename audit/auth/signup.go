@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/account"
 	"github.com/launchready/launchready/audit/inbox"
 	"github.com/launchready/launchready/browser"
 )
@@ -20,6 +21,7 @@ type signupRun struct {
 	Password string // current password of the account (the reset flow changes it)
 	Page     string
 	Form     *browser.FormResult
+	Fill     *account.Filler // what was typed, and what the app's answers taught about its fields
 	Steps    []step
 	Mail     *inbox.Message
 	MailErr  error
@@ -91,11 +93,23 @@ func runSignup(ctx context.Context, t *audit.Target) *signupRun {
 		return undecided(err.Error())
 	}
 	since := time.Now()
-	run.Form, err = p.SubmitForm(ctx, run.Page, browser.FormSignup, browser.Fill{Email: run.Email, Password: run.Password, Name: "Launch Ready Audit"})
+	run.Fill = e.filler(account.Values{account.Email: run.Email, account.Password: run.Password})
+	var first *browser.FormResult
+	var retried string
+	run.Form, first, retried, err = account.Submit(ctx, p, run.Page, browser.FormSignup, run.Fill)
 	if err != nil {
 		return undecided("signing up at " + run.Page + ": " + err.Error())
 	}
-	run.Steps = append(run.Steps, step{"sign up as " + run.Email + " at " + run.Page, !run.Form.Refused(), said(run.Form)})
+	if pw := run.Fill.Typed[account.Password]; pw != "" {
+		run.Password = pw
+	}
+	if first != nil {
+		run.Steps = append(run.Steps, step{"sign up as " + run.Email + " at " + run.Page, false, said(first)},
+			step{"adjust and sign up once more", !run.Form.Refused(), retried + " → " + said(run.Form)})
+	} else {
+		run.Steps = append(run.Steps, step{"sign up as " + run.Email + " at " + run.Page, !run.Form.Refused(), said(run.Form)})
+	}
+	run.Steps = append(run.Steps, step{"what the form was filled with", true, run.Fill.Said()})
 	if run.Form.Refused() {
 		return run
 	}
@@ -160,7 +174,7 @@ func SignupFlow(ctx context.Context, t *audit.Target) audit.Result {
 	var deadEnd *noAppLinkError
 	switch {
 	case run.Form.Refused():
-		return audit.Failed(0, "the sign-up form refused a fresh address with a strong password: new users hit a dead end ("+said(run.Form)+")", ev...)
+		return audit.Failed(0, "the sign-up form refused a fresh address with a strong password and valid fields: new users hit a dead end ("+said(run.Form)+")", ev...)
 	case errors.As(run.MailErr, &deadEnd):
 		return audit.Failed(0, "the confirmation mail holds no link to the app: "+deadEnd.Elsewhere+": new users cannot confirm", ev...)
 	case run.MailErr != nil && !run.LoginOK:

@@ -9,14 +9,17 @@ import (
 	"time"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/account"
 	"github.com/launchready/launchready/audit/probe"
 )
 
 // attempt is one request of a burst and its answer.
 type attempt struct {
-	N      int
-	Status int
-	At     time.Duration
+	N       int
+	Status  int
+	At      time.Duration
+	Outcome account.Outcome // how the app answered a write's values ("" when not read: a login burst)
+	Said    string          // the app's own words
 }
 
 // burst is what a burst saw.
@@ -27,6 +30,21 @@ type burst struct {
 	Signals   []string // the answer's Retry-After, RateLimit-* headers, or lockout text
 	Err       error
 	Last      *probe.Response
+	// read says the answers were read as a form's answers (accepted, refused by validation…): the burst is of
+	// writes that must be accepted to prove anything.
+	read bool
+}
+
+// count is how many attempts had the outcome, and the app's words for the first of them.
+func (b burst) count(o account.Outcome) (n int, said string) {
+	for _, a := range b.Attempts {
+		if a.Outcome == o {
+			if n++; said == "" {
+				said = a.Said
+			}
+		}
+	}
+	return n, said
 }
 
 var lockoutText = regexp.MustCompile(`(?i)too many (attempts|requests)|try again (later|in)|temporarily locked|account (is )?locked|rate limit|captcha`)
@@ -52,11 +70,12 @@ func limited(resp *probe.Response) (bool, []string) {
 	return false, signals
 }
 
-// run sends at most max requests within window, one after another, and stops at the first refusal. seen, when
-// given, gets every answer (to clean up what a write burst created).
-func run(ctx context.Context, t *audit.Target, next func(i int) (*probe.Request, error), seen ...func(*probe.Response)) burst {
+// run sends at most max requests within window, one after another, and stops at the first refusal. form, when
+// given, reads each answer as that form's (accepted, refused by validation, error); seen, when given, gets every
+// answer (to clean up what a write burst created).
+func run(ctx context.Context, t *audit.Target, form *account.Submission, next func(i int) (*probe.Request, error), seen ...func(*probe.Response)) burst {
 	max, window := t.Plan.Limits.BurstBounds()
-	var b burst
+	b := burst{read: form != nil}
 	start := time.Now()
 	for i := 1; i <= max && time.Since(start) < window; i++ {
 		req, err := next(i)
@@ -73,8 +92,13 @@ func run(ctx context.Context, t *audit.Target, next func(i int) (*probe.Request,
 		for _, f := range seen {
 			f(resp)
 		}
-		b.Attempts = append(b.Attempts, attempt{N: i, Status: resp.Status, At: time.Since(start)})
-		if lim, signals := limited(resp); lim {
+		a := attempt{N: i, Status: resp.Status, At: time.Since(start)}
+		lim, signals := limited(resp)
+		if form != nil && !lim {
+			a.Outcome, a.Said = form.Answer(resp)
+		}
+		b.Attempts = append(b.Attempts, a)
+		if lim {
 			b.LimitedAt, b.Signals = i, signals
 			break
 		}
@@ -90,6 +114,22 @@ func (b burst) evidence(label string) audit.Evidence {
 		statuses = append(statuses, fmt.Sprint(a.Status))
 	}
 	text := fmt.Sprintf("%d attempts in %s: %s", len(b.Attempts), dur(b.Elapsed), strings.Join(statuses, " "))
+	if b.read {
+		var parts []string
+		for _, o := range []account.Outcome{account.Accepted, account.Invalid, account.Errored} {
+			if n, said := b.count(o); n > 0 {
+				part := fmt.Sprintf("%d %s", n, o)
+				if said != "" && o != account.Accepted {
+					part += fmt.Sprintf(" (%q)", said)
+				}
+				parts = append(parts, part)
+			}
+		}
+		if b.LimitedAt > 0 {
+			parts = append(parts, "1 refused by a limit")
+		}
+		text += "\n" + strings.Join(parts, ", ")
+	}
 	if len(b.Signals) > 0 {
 		text += "\n" + strings.Join(b.Signals, "\n")
 	}
@@ -114,6 +154,23 @@ func (b burst) judge(what, endpoint string, sev audit.Severity) audit.Result {
 	case b.turnedAway():
 		return audit.Undecided(fmt.Sprintf("every %s attempt to %s answered %d before the app judged it (%s): the replay was turned away, so no limit could be seen; set paths in the plan or report this app's form",
 			what, endpoint, b.Last.Status, turnedAwayWhy(b.Last)), ev)
+	}
+	if b.read {
+		accepted, _ := b.count(account.Accepted)
+		if accepted == 0 {
+			why := "none was accepted"
+			if n, said := b.count(account.Invalid); n > 0 {
+				why = fmt.Sprintf("all %d were refused by the app's validation", n)
+				if said != "" {
+					why += fmt.Sprintf(" (%q)", said)
+				}
+			} else if n, _ := b.count(account.Errored); n > 0 {
+				why = fmt.Sprintf("%d ended in a server error", n)
+			}
+			return audit.Undecided(fmt.Sprintf("%d %s attempts to %s, none limited, but %s: a limit that only counts accepted attempts could not be seen; check the form's fields (paths in the plan) or report this app's form",
+				len(b.Attempts), what, endpoint, why), ev)
+		}
+		return audit.Failed(sev, fmt.Sprintf("%d %s attempts to %s in %s, %d accepted, none refused by a limit: nothing slows down a script (limit to about 5 per minute per IP, answer 429 with Retry-After)", len(b.Attempts), what, endpoint, dur(b.Elapsed), accepted), ev)
 	}
 	return audit.Failed(sev, fmt.Sprintf("%d %s attempts to %s in %s, none refused: nothing slows down a script (limit to about 5 per minute per account and IP, answer 429 with Retry-After)", len(b.Attempts), what, endpoint, dur(b.Elapsed)), ev)
 }

@@ -26,7 +26,7 @@ func Login(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	wrong := "launchready-wrong-" + random(6)
 	jar := form.NewJar()
-	b := run(ctx, t, func(int) (*probe.Request, error) {
+	b := run(ctx, t, nil, func(int) (*probe.Request, error) {
 		return form.Request(ctx, jar, account.Values{account.Email: acc.Email, account.Password: wrong})
 	})
 	res := b.judge("failed login", form.Endpoint(), audit.High)
@@ -69,7 +69,7 @@ func Reset(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	unknown := "launchready-" + random(6) + "@" + domain
 	jar := form.NewJar()
-	b := run(ctx, t, func(int) (*probe.Request, error) {
+	b := run(ctx, t, nil, func(int) (*probe.Request, error) {
 		return form.Request(ctx, jar, account.Values{account.Email: unknown})
 	})
 	return b.judge("password-reset request", form.Endpoint(), audit.Medium)
@@ -97,9 +97,10 @@ func Signup(ctx context.Context, t *audit.Target) audit.Result {
 	if err != nil {
 		return audit.Undecided("no sign-up endpoint to send the burst to: " + err.Error())
 	}
-	b := run(ctx, t, func(i int) (*probe.Request, error) {
-		// A new visitor each time, as a sign-up script would be.
-		v := account.Values{account.Email: burstAddress(t, "signup", i), account.Password: password, account.Name: "Launch Ready"}
+	b := run(ctx, t, form.Sub, func(i int) (*probe.Request, error) {
+		// A new visitor each time, as a sign-up script would be; the form's other fields as a careful person fills
+		// them, a fresh username each time.
+		v := account.Values{account.Email: burstAddress(t, "signup", i), account.Password: password}
 		return form.Request(ctx, form.NewJar(), v)
 	})
 	return b.judge("sign-up", form.Endpoint(), audit.Medium)
@@ -119,7 +120,7 @@ func Invite(ctx context.Context, t *audit.Target) audit.Result {
 	if err != nil {
 		return audit.Undecided("no invite endpoint to send the burst to: " + err.Error())
 	}
-	b := run(ctx, t, func(i int) (*probe.Request, error) {
+	b := run(ctx, t, form.Sub, func(i int) (*probe.Request, error) {
 		return form.Request(ctx, nil, account.Values{account.Email: burstAddress(t, "invite", i)})
 	})
 	return b.judge("invite", form.Endpoint(), audit.Medium)
@@ -146,7 +147,7 @@ func Post(ctx context.Context, t *audit.Target) audit.Result {
 			(&audit.Canary{Item: item}).Remove(ctx, t, creds)
 		}
 	}()
-	b := run(ctx, t, func(int) (*probe.Request, error) {
+	b := run(ctx, t, nil, func(int) (*probe.Request, error) {
 		return creds.Apply(t.CanaryRequest(first.Collection, first.Sample, "launchready-canary-"+random(4))), nil
 	}, func(resp *probe.Response) {
 		if resp.Status >= 200 && resp.Status < 300 {

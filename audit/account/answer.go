@@ -1,0 +1,219 @@
+package account
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"golang.org/x/net/html"
+
+	"github.com/launchready/launchready/audit/probe"
+)
+
+// Outcome is how the app answered one replayed submission of a form.
+type Outcome string
+
+// The outcomes of a submission.
+const (
+	Accepted Outcome = "accepted"              // the app took it: a redirect onwards, a page without the form, a 2xx without errors
+	Invalid  Outcome = "refused by validation" // the app judged the values and said no: the form back with its message, a 4xx with errors
+	Errored  Outcome = "error"                 // the app failed: a 5xx
+)
+
+// Answer reads how the app answered a submission of s, as a person would, and quotes the app's own message when it
+// gives one. A limit (429, a lockout page) is the caller's to recognise first; this only tells accepted from refused.
+func (s *Submission) Answer(resp *probe.Response) (Outcome, string) {
+	msg := Message(resp)
+	switch {
+	case resp.Status >= 500:
+		return Errored, msg
+	case resp.Status >= 400:
+		return Invalid, msg
+	case resp.Status >= 300:
+		// Back to the form's own page is how many frameworks answer invalid input (a flash in the session).
+		if loc, err := url.Parse(resp.Header.Get("Location")); err == nil {
+			if page, err := url.Parse(s.Page); err == nil && page.ResolveReference(loc).Path == page.Path {
+				return Invalid, "sent back to the form's page"
+			}
+		}
+		return Accepted, msg
+	}
+	if isJSON(resp) {
+		if jsonErrors(resp.Body) {
+			return Invalid, msg
+		}
+		return Accepted, msg
+	}
+	if s.formBack(resp) {
+		return Invalid, msg
+	}
+	return Accepted, msg
+}
+
+// formBack reports whether the answer is a page showing the same kind of form again.
+func (s *Submission) formBack(resp *probe.Response) bool {
+	base, err := url.Parse(resp.URL)
+	if err != nil {
+		return false
+	}
+	if s.Kind == Login || s.Kind == Signup {
+		_, ok := findPasswordForm(resp.Body, base)
+		return ok
+	}
+	_, ok := findEmailForm(resp.Body, base)
+	return ok && messageIn(resp.Body, errorBox) != ""
+}
+
+func isJSON(resp *probe.Response) bool {
+	ct := strings.ToLower(resp.Header.Get("Content-Type"))
+	return strings.Contains(ct, "json") || (len(bytes.TrimSpace(resp.Body)) > 0 && bytes.TrimSpace(resp.Body)[0] == '{' && json.Valid(resp.Body))
+}
+
+// jsonErrors reports whether a JSON answer carries errors: a non-empty "error" or "errors", or "ok"/"success" false.
+func jsonErrors(body []byte) bool {
+	var doc map[string]any
+	if json.Unmarshal(body, &doc) != nil {
+		return false
+	}
+	for _, k := range []string{"error", "errors", "error_description", "fieldErrors"} {
+		switch v := doc[k].(type) {
+		case string:
+			if v != "" {
+				return true
+			}
+		case map[string]any:
+			if len(v) > 0 {
+				return true
+			}
+		case []any:
+			if len(v) > 0 {
+				return true
+			}
+		case bool:
+			if v {
+				return true
+			}
+		}
+	}
+	for _, k := range []string{"ok", "success"} {
+		if v, ok := doc[k].(bool); ok && !v {
+			return true
+		}
+	}
+	return false
+}
+
+// Message is the app's own words in an answer: a JSON error or message, or a page's flash, alert or field error
+// (never a label), "" when it says nothing readable.
+func Message(resp *probe.Response) string {
+	if isJSON(resp) {
+		var doc any
+		if json.Unmarshal(resp.Body, &doc) == nil {
+			return clip(firstText(doc, 0), 200)
+		}
+		return ""
+	}
+	if m := messageIn(resp.Body, errorBox); m != "" {
+		return m
+	}
+	return messageIn(resp.Body, noticeBox)
+}
+
+// firstText is the first message-like string in a JSON answer: under error, errors, message, detail, msg, title.
+func firstText(doc any, depth int) string {
+	if depth > 4 {
+		return ""
+	}
+	switch n := doc.(type) {
+	case string:
+		return n
+	case []any:
+		for _, v := range n {
+			if s := firstText(v, depth+1); s != "" {
+				return s
+			}
+		}
+	case map[string]any:
+		for _, k := range []string{"error", "errors", "message", "detail", "msg", "error_description", "title", "fieldErrors"} {
+			if v, ok := n[k]; ok {
+				if s := firstText(v, depth+1); s != "" {
+					return s
+				}
+			}
+		}
+		if depth > 0 { // inside errors: {"handle": "…"} or {"handle": ["…"]}
+			for _, v := range n {
+				if s := firstText(v, depth+1); s != "" {
+					return s
+				}
+			}
+		}
+	}
+	return ""
+}
+
+var (
+	// errorBox and noticeBox find a page's messages by role and class, as the browser's reader does.
+	errorBox  = regexp.MustCompile(`(?i)(^|[\s_-])(alert-danger|alert-error|flash-error|flash-alert|negative|is-danger|invalid-feedback|field-error|form-error|error-message|errorlist|errors?|text-danger|toast-error)($|[\s_-])`)
+	noticeBox = regexp.MustCompile(`(?i)(^|[\s_-])(alert-success|flash-success|flash-notice|positive|is-success|notice|flash|alert)($|[\s_-])`)
+)
+
+// messageIn is the text of the page's first element that is a message box (role=alert, or a class box matches)
+// and holds no form control or label: the flash, not the field container that merely has an "error" class.
+func messageIn(page []byte, box *regexp.Regexp) string {
+	doc, err := html.Parse(bytes.NewReader(page))
+	if err != nil {
+		return ""
+	}
+	var found string
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if found != "" {
+			return
+		}
+		if n.Type == html.ElementNode {
+			switch n.Data {
+			case "script", "style", "template", "head", "label", "input", "select", "textarea", "button", "noscript":
+				return
+			}
+			role := strings.ToLower(attr(n, "role"))
+			isBox := box.MatchString(attr(n, "class")) || (box == errorBox && role == "alert") || (box == noticeBox && role == "status")
+			if isBox && !hasControl(n) {
+				if t := strings.Join(strings.Fields(text(n)), " "); t != "" {
+					found = clip(t, 300)
+					return
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return found
+}
+
+// hasControl reports whether n holds a form control or a label: a field's container, not a message.
+func hasControl(n *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode {
+			switch c.Data {
+			case "input", "select", "textarea", "label", "button", "form":
+				return true
+			}
+			if hasControl(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
