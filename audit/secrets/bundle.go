@@ -125,7 +125,11 @@ func ClientBundle(ctx context.Context, t *audit.Target) audit.Result {
 		kept = append(kept, f)
 	}
 	findings = kept
-	return judgeFindings(findings, fmt.Sprintf("%d pages, scripts and JSON documents (%s)", len(assets), kB(assets)), why, "rotate it, it is public")
+	res := judgeFindings(findings, fmt.Sprintf("%d pages, scripts and JSON documents (%s)", len(assets), kB(assets)), why, "rotate it, it is public")
+	if libs := libraries(assets); libs != "" {
+		res.Evidence = append(res.Evidence, audit.Note("recognised as open-source libraries (scanned with the providers' rules; generic matches not counted)", libs))
+	}
+	return res
 }
 
 // judgeFindings turns findings into a result: any secret fails, public keys alone are info.
@@ -147,7 +151,7 @@ func judgeFindings(findings []Finding, scanned string, why []string, advice stri
 	case len(secrets) > 0:
 		var parts []audit.Result
 		for _, f := range secrets {
-			parts = append(parts, audit.Failed(f.Severity, fmt.Sprintf("%s in %s (%s): %s", f.What, short(f.Where), f.Redacted, advice)))
+			parts = append(parts, f.result(advice))
 		}
 		res := audit.Combine(parts...)
 		res.Evidence = append(evs, scannedEv)
@@ -164,13 +168,39 @@ func judgeFindings(findings []Finding, scanned string, why []string, advice stri
 	return audit.Passed("no secret in "+scanned, scannedEv)
 }
 
+// result is one secret's verdict: a provider's key fails; a generic match is a warning to verify.
+func (f Finding) result(advice string) audit.Result {
+	if f.Generic {
+		return audit.Warned(f.Severity, fmt.Sprintf("%s in %s (%s): looks like a credential, verify and rotate it if real", f.What, short(f.Where), f.Redacted))
+	}
+	return audit.Failed(f.Severity, fmt.Sprintf("%s in %s (%s): %s", f.What, short(f.Where), f.Redacted, advice))
+}
+
 func (f Finding) evidence() audit.Evidence {
 	label := fmt.Sprintf("%s (%s)", f.What, f.Rule)
 	excerpt := f.Excerpt
+	if f.Generic {
+		excerpt += fmt.Sprintf("\nfound by a generic rule: a quoted value of %d characters, %.1f bits of entropy per character (the threshold is %.1f), assigned to a key-like name", len(f.Secret), entropy(f.Secret), minGenericBits)
+	}
 	if f.Public {
 		excerpt += "\npublic by design: " + f.Protect
 	}
 	return audit.Evidence{Label: label, Request: fmt.Sprintf("%s line %d", f.Where, f.Line), Excerpt: excerpt}
+}
+
+// libraries lists the assets recognised as library bundles, each with why, at most 8.
+func libraries(assets []asset) string {
+	var lines []string
+	for _, a := range assets {
+		if why := Library(a.URL, a.Body); why != "" {
+			if len(lines) == 8 {
+				lines = append(lines, "…")
+				break
+			}
+			lines = append(lines, short(a.URL)+": "+why)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 func short(u string) string {

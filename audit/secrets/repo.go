@@ -43,7 +43,7 @@ func Repo(ctx context.Context, t *audit.Target) audit.Result {
 	collect := func(gs []report.Finding) {
 		for _, g := range gs {
 			f := classify(g)
-			if f.Secret == "" || known(f.Secret) {
+			if f.Secret == "" || known(f.Secret) || (f.Generic && credentialShape(f.Secret, f.match, f.Excerpt) != "") {
 				continue
 			}
 			f.Where = g.File

@@ -31,6 +31,10 @@ type Finding struct {
 	Public   bool   // public by design: info, with what must protect the data instead
 	Protect  string
 	Severity audit.Severity
+	// Generic is a keyword-and-entropy match with the shape of a credential (see credentialShape): a warning to
+	// verify, never a fail on its own.
+	Generic bool
+	match   string // what the rule matched, the key's name included
 }
 
 // ourRule is a detector gitleaks has no rule for, kept as data with the samples its test runs.
@@ -84,6 +88,11 @@ func gitleaks() (*detect.Detector, error) {
 // Scan finds secrets and public keys in content. known reports the audit's own secrets (the session tokens the app
 // handed the audit), which are not findings about the app.
 func Scan(where string, content []byte, known func(string) bool) ([]Finding, error) {
+	return scanAs(where, content, known, Library(where, content))
+}
+
+// scanAs is Scan of content known to be library code when library says why (generic matches are dropped then).
+func scanAs(where string, content []byte, known func(string) bool, library string) ([]Finding, error) {
 	det, err := gitleaks()
 	if err != nil {
 		return nil, err
@@ -102,6 +111,9 @@ func Scan(where string, content []byte, known func(string) bool) ([]Finding, err
 		out = append(out, f)
 	}
 	for _, f := range detectChunks(det, content) {
+		if f.Generic && (library != "" || credentialShape(f.Secret, f.match, f.Excerpt) != "") {
+			continue
+		}
 		add(f)
 	}
 	lines := bytes.Split(content, []byte("\n"))
@@ -227,11 +239,13 @@ func firstGroup(content []byte, m []int) string {
 
 // classify turns a gitleaks finding into ours: JWTs by their role claim, Google keys as public by design.
 func classify(g report.Finding) Finding {
-	f := Finding{Rule: g.RuleID, What: ruleName(g.RuleID), Line: g.StartLine + 1, Secret: g.Secret, Excerpt: g.Line, Severity: audit.Critical}
+	f := Finding{Rule: g.RuleID, What: ruleName(g.RuleID), Line: g.StartLine + 1, Secret: g.Secret, Excerpt: g.Line, Severity: audit.Critical, match: g.Match}
 	if f.Secret == "" {
 		f.Secret = g.Match
 	}
 	switch {
+	case isGeneric(g.RuleID):
+		f.Generic, f.Severity, f.What = true, audit.Medium, "Possible credential (generic rule)"
 	case strings.HasPrefix(g.RuleID, "jwt"):
 		switch role := jwtRole(f.Secret); role {
 		case "anon":

@@ -62,21 +62,41 @@ func SourceMaps(ctx context.Context, t *audit.Target) audit.Result {
 		ev := audit.Exchange("source map of "+short(s.URL), resp, "Content-Type")
 		ev.Excerpt = fmt.Sprintf("%d original files: %s", len(sm.Sources), strings.Join(first(sm.Sources, 6), ", "))
 		parts = append(parts, audit.Warned(audit.Low, fmt.Sprintf("%s is public: it publishes the original source of %s", short(mapURL), short(s.URL)), ev))
-		var content bytes.Buffer
+		// The app's own sources and the libraries' (node_modules, the bundler's runtime) are scanned apart: generic
+		// matches count in the app's code only.
+		var own, libs bytes.Buffer
 		for i, c := range sm.SourcesContent {
-			if c != nil {
-				fmt.Fprintf(&content, "// %s\n%s\n", at(sm.Sources, i), *c)
+			if c == nil {
+				continue
 			}
+			src := at(sm.Sources, i)
+			w := &own
+			if Library(src, []byte(*c)) != "" || strings.Contains(src, "webpack/") || strings.Contains(src, "(webpack)") {
+				w = &libs
+			}
+			fmt.Fprintf(w, "// %s\n%s\n", src, *c)
 		}
-		findings, err := Scan(mapURL, content.Bytes(), t.Probe.Redactor().Known)
-		if err != nil {
-			return audit.Result{Status: audit.Error, Summary: "the secret scanner failed to start: " + err.Error()}
+		var findings []Finding
+		for _, part := range []struct {
+			content []byte
+			library string
+		}{{own.Bytes(), ""}, {libs.Bytes(), "library sources"}} {
+			fs, err := scanAs(mapURL, part.content, t.Probe.Redactor().Known, part.library)
+			if err != nil {
+				return audit.Result{Status: audit.Error, Summary: "the secret scanner failed to start: " + err.Error()}
+			}
+			findings = append(findings, fs...)
 		}
 		for _, f := range findings {
-			if !f.Public {
-				e := f.evidence()
-				parts = append(parts, audit.Failed(audit.Critical, fmt.Sprintf("%s in the sourcesContent of %s (%s)", f.What, short(mapURL), f.Redacted), e))
+			if f.Public {
+				continue
 			}
+			e := f.evidence()
+			if f.Generic {
+				parts = append(parts, audit.Warned(f.Severity, fmt.Sprintf("%s in the sourcesContent of %s (%s): looks like a credential, verify and rotate it if real", f.What, short(mapURL), f.Redacted), e))
+				continue
+			}
+			parts = append(parts, audit.Failed(audit.Critical, fmt.Sprintf("%s in the sourcesContent of %s (%s)", f.What, short(mapURL), f.Redacted), e))
 		}
 	}
 	if len(parts) > 0 {
