@@ -37,8 +37,10 @@ func (r *Report) CompareWith(old *Report, file string) {
 	for i := range r.Results {
 		now := &r.Results[i]
 		prev, seen := before[now.ID]
-		was := seen && finding(prev.Status)
+		was := seen && (finding(prev.Status) || prev.Status == Accepted)
 		switch {
+		case now.Status == Accepted:
+			now.Change = "" // an accepted risk is neither new nor fixed
 		case finding(now.Status) && was:
 			now.Change = ChangeStill
 			b.Still++

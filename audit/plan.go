@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -39,6 +40,18 @@ type Plan struct {
 	TLS      TLS      `yaml:"tls,omitempty" json:"tls,omitempty"`
 	Limits   Limits   `yaml:"limits,omitempty" json:"limits,omitempty"`
 	Ops      Ops      `yaml:"ops,omitempty" json:"ops,omitempty"`
+	// AcceptFile is the accept file of this plan's accepted risks, relative to the plan's folder.
+	AcceptFile string `yaml:"accept_file,omitempty" json:"accept_file,omitempty"`
+	// Dir is the folder the plan was read from ("" for a plan made in code), for its relative paths.
+	Dir string `yaml:"-" json:"-"`
+}
+
+// AcceptPath is the plan's accept file, resolved against the plan's folder ("" when it names none).
+func (p *Plan) AcceptPath() string {
+	if p.AcceptFile == "" || filepath.IsAbs(p.AcceptFile) || p.Dir == "" {
+		return p.AcceptFile
+	}
+	return filepath.Join(p.Dir, p.AcceptFile)
 }
 
 type Paths struct {
@@ -188,7 +201,11 @@ func LoadPlan(path string) (*Plan, error) {
 	if err != nil {
 		return nil, &PlanError{File: path, Msg: fmt.Sprintf("cannot read the plan: %v", err)}
 	}
-	return ParsePlan(path, data)
+	p, err := ParsePlan(path, data)
+	if p != nil {
+		p.Dir = filepath.Dir(path)
+	}
+	return p, err
 }
 
 // ParsePlan parses a plan strictly: an unknown key, a value of the wrong type or a missing required key is an

@@ -44,6 +44,7 @@ var planDocs = map[string]string{
 	"inbox.password_env":      "imap: the environment variable that holds the mailbox password.",
 	"inbox.timeout":           "How long to wait for each mail (default 90s); a mail that never comes makes its checks inconclusive.",
 	"repo":                    "A git repository to scan, with its history, for secrets.",
+	"accept_file":             "A YAML file of accepted risks, relative to the plan: entries with check (a catalog ID), match (optional text of the finding), reason, until (YYYY-MM-DD) and by. A matched fail or warn is reported as accepted, never as a pass, until the date.",
 	"logs":                    "Log files to scan for passwords, tokens and reset links.",
 	"active":                  "true allows writes to the app: canary posts, invites, write replays, bursts on writes.",
 	"skip":                    "Check IDs (headers.csp) or whole areas (perf) to leave out.",

@@ -24,6 +24,9 @@ type Report struct {
 	Results           []Result    `json:"results"`
 	Areas             []AreaScore `json:"scorecard"`
 	Baseline          *Baseline   `json:"baseline,omitempty"` // set by CompareWith
+	// AcceptFile is the accept file applied (Accept); Stale its entries that matched no result.
+	AcceptFile string       `json:"accept_file,omitempty"`
+	Stale      []Acceptance `json:"accept_stale,omitempty"`
 }
 
 // AreaScore is one row of the scorecard.
@@ -32,11 +35,14 @@ type AreaScore struct {
 	Title  string         `json:"title"`
 	Status Status         `json:"status"`
 	Counts map[Status]int `json:"counts"`
+	// Undecided says, for an incomplete or inconclusive area, why its checks did not decide: "3 skipped (no inbox…)".
+	Undecided string `json:"undecided,omitempty"`
 }
 
-// Scorecard rolls results up by area, as checks.md says: fail if any failed, warn if any warned, pass if at least
-// one passed and none failed or warned, otherwise inconclusive. An area with only info is info; an area whose every
-// check was skipped is skipped.
+// Scorecard rolls results up by area: fail if any failed, warn if any warned, accepted if the rest passed but some
+// finding is accepted; pass only when every check of the area decided (passed or informed) — never a green light
+// for an area whose checks mostly did not run. Some decided and some not: incomplete, with the count and reasons
+// of what was not decided. None decided: inconclusive; every check skipped: skipped.
 func Scorecard(results []Result) []AreaScore {
 	var rows []AreaScore
 	for _, a := range Areas {
@@ -49,6 +55,7 @@ func Scorecard(results []Result) []AreaScore {
 			}
 		}
 		c := row.Counts
+		undecided := c[Inconclusive] + c[Skipped] + c[Error]
 		switch {
 		case n == 0:
 			continue
@@ -56,18 +63,48 @@ func Scorecard(results []Result) []AreaScore {
 			row.Status = Fail
 		case c[Warn] > 0:
 			row.Status = Warn
-		case c[Pass] > 0:
-			row.Status = Pass
-		case c[Info] > 0:
-			row.Status = Info
+		case c[Accepted] > 0:
+			row.Status = Accepted
 		case c[Skipped] == n:
 			row.Status = Skipped
-		default:
+		case undecided == n:
 			row.Status = Inconclusive
+		case undecided > 0:
+			row.Status = Incomplete
+		case c[Pass] > 0:
+			row.Status = Pass
+		default:
+			row.Status = Info
+		}
+		if undecided > 0 && row.Status != Skipped {
+			row.Undecided = undecidedWhy(results, a.ID)
 		}
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// undecidedWhy sums up why an area's checks did not decide: "2 skipped (no inbox in the plan…), 1 inconclusive".
+func undecidedWhy(results []Result, area string) string {
+	var parts []string
+	for _, st := range []Status{Skipped, Inconclusive, Error} {
+		n, first := 0, ""
+		for _, r := range results {
+			if r.Area == area && r.Status == st {
+				if n++; first == "" {
+					first = r.Summary
+				}
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		if len(first) > 90 {
+			first = first[:90] + "…"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s (%s)", n, st, first))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Count returns how many results have status s (and, when sev is above none, at least that severity).
@@ -106,11 +143,18 @@ func (r *Report) verdict() string {
 			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
 		}
 	}
-	warns, passes := r.Count(Warn, SeverityNone), r.Count(Pass, SeverityNone)
-	notDecided := len(r.Results) - passes - warns - r.Count(Info, SeverityNone)
+	warns, passes, accepted := r.Count(Warn, SeverityNone), r.Count(Pass, SeverityNone), r.Count(Accepted, SeverityNone)
+	notDecided := len(r.Results) - passes - warns - accepted - r.Count(Info, SeverityNone)
 	withWarns := ""
 	if warns > 0 {
 		withWarns = fmt.Sprintf(", with %d %s", warns, plural(warns, "warning"))
+	}
+	if accepted > 0 {
+		// An accepted risk is never a pass: the verdict always says how many there are.
+		withWarns += fmt.Sprintf(" and %d accepted %s", accepted, plural(accepted, "risk"))
+		if warns == 0 {
+			withWarns = fmt.Sprintf(", with %d accepted %s", accepted, plural(accepted, "risk"))
+		}
 	}
 	switch {
 	case len(parts) > 0:

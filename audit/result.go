@@ -31,6 +31,8 @@ type Result struct {
 	Duration time.Duration `json:"duration_ns"`
 	// Change is how the result compares with a baseline report (--baseline): new, fixed, still failing, ...
 	Change Change `json:"change,omitempty"`
+	// Accepted is set when an accept file's entry accepted this fail or warn (Status is then Accepted).
+	Accepted *AcceptedBy `json:"accepted,omitempty"`
 }
 
 // Phase orders checks whose results depend on others.
@@ -79,7 +81,7 @@ func Undecided(why string, ev ...Evidence) Result {
 func NotRun(why string) Result { return Result{Status: Skipped, Summary: why} }
 
 // rank orders statuses when several parts of one check are combined: what needs attention first.
-var rank = map[Status]int{Fail: 7, Warn: 6, Error: 5, Pass: 4, Info: 3, Inconclusive: 2, Skipped: 1}
+var rank = map[Status]int{Fail: 8, Warn: 7, Accepted: 6, Error: 5, Pass: 4, Info: 3, Inconclusive: 2, Skipped: 1}
 
 // Combine merges the parts of a check that looked at several things (endpoints, headers, files) into one result:
 // the most pressing status wins, its highest severity is kept, every part's evidence is kept, and the summary

@@ -167,10 +167,17 @@ func TestScorecardRollup(t *testing.T) {
 	all = append(all, res("email", Inconclusive, Skipped)...)
 	all = append(all, res("ops", Info, Skipped)...)
 	all = append(all, res("authz", Skipped, Skipped)...)
-	want := map[string]Status{"headers": Warn, "cors": Fail, "transport": Pass, "email": Inconclusive, "ops": Info, "authz": Skipped}
+	all = append(all, res("secrets", Pass, Accepted, Pass)...)
+	all = append(all, res("session", Pass, Info, Pass)...)
+	// An area is green only when every check of it decided: one that mostly did not run is incomplete, with why.
+	want := map[string]Status{"headers": Warn, "cors": Fail, "transport": Incomplete, "email": Inconclusive, "ops": Incomplete,
+		"authz": Skipped, "secrets": Accepted, "session": Pass}
 	for _, row := range Scorecard(all) {
 		if row.Status != want[row.ID] {
 			t.Errorf("%s: %s, want %s", row.ID, row.Status, want[row.ID])
+		}
+		if (row.Status == Incomplete) != (row.Undecided != "" && row.ID != "email") && row.Status != Inconclusive {
+			t.Errorf("%s: %s with undecided %q", row.ID, row.Status, row.Undecided)
 		}
 	}
 }

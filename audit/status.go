@@ -17,10 +17,14 @@ const (
 	Inconclusive Status = "inconclusive" // tried and could not decide; always says why
 	Skipped      Status = "skipped"      // not configured or not applicable; says what would enable it
 	Error        Status = "error"        // the check itself broke; says what broke
+	// Accepted is a fail or warn the team decided to live with for a while (an accept file's entry): never a pass.
+	Accepted Status = "accepted"
+	// Incomplete is an area's roll-up only: some of its checks decided and none failed, but others did not decide.
+	Incomplete Status = "incomplete"
 )
 
-// Statuses lists every status in the order reports show them.
-var Statuses = []Status{Fail, Warn, Pass, Info, Inconclusive, Skipped, Error}
+// Statuses lists every status a check's result may have, in the order reports show them.
+var Statuses = []Status{Fail, Warn, Accepted, Pass, Info, Inconclusive, Skipped, Error}
 
 // Valid reports whether s is one of the catalog's statuses.
 func (s Status) Valid() bool {

@@ -20,6 +20,7 @@ type Markdown struct{}
 var badge = map[audit.Status]string{
 	audit.Pass: "✅ pass", audit.Fail: "❌ fail", audit.Warn: "⚠️ warn", audit.Info: "ℹ️ info",
 	audit.Inconclusive: "❔ inconclusive", audit.Skipped: "⏭️ skipped", audit.Error: "💥 error",
+	audit.Accepted: "🔷 accepted", audit.Incomplete: "◐ incomplete",
 }
 
 func (Markdown) Write(w io.Writer, r *audit.Report) error {
@@ -38,6 +39,22 @@ func (Markdown) Write(w io.Writer, r *audit.Report) error {
 		c := a.Counts
 		fmt.Fprintf(b, "| %s | %s | %d | %d | %d | %d |\n", a.Title, badge[a.Status], c[audit.Pass], c[audit.Fail], c[audit.Warn],
 			c[audit.Inconclusive]+c[audit.Skipped]+c[audit.Error])
+	}
+	var notes []string
+	for _, a := range r.Areas {
+		if a.Status == audit.Incomplete || a.Status == audit.Accepted {
+			note := fmt.Sprintf("- **%s** is %s", a.Title, a.Status)
+			if a.Status == audit.Accepted {
+				note += fmt.Sprintf(": %d accepted %s (see Accepted risks), not a pass", a.Counts[audit.Accepted], plural(a.Counts[audit.Accepted], "risk"))
+			}
+			if a.Undecided != "" {
+				note += ": not decided: " + inline(a.Undecided)
+			}
+			notes = append(notes, note)
+		}
+	}
+	if len(notes) > 0 {
+		b.WriteString("\n" + strings.Join(notes, "\n") + "\n")
 	}
 
 	if r.Baseline != nil {
@@ -66,6 +83,8 @@ func (Markdown) Write(w io.Writer, r *audit.Report) error {
 			fmt.Fprintf(b, "**References:** %s\n\n", inline(strings.Join(res.Refs, "; ")))
 		}
 	}
+
+	writeAccepted(b, r)
 
 	if infos := pickNot(pick(r.Results, audit.Info), "ops"); len(infos) > 0 {
 		b.WriteString("## Worth knowing\n\n")
@@ -109,6 +128,45 @@ func (Markdown) Write(w io.Writer, r *audit.Report) error {
 	writeMethod(b, r)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeAccepted lists the accepted risks (never passes: each keeps its severity, summary and evidence in the JSON)
+// and the accept file's entries that matched nothing.
+func writeAccepted(b *strings.Builder, r *audit.Report) {
+	acc := r.AcceptedRisks()
+	if len(acc) == 0 && len(r.Stale) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "## Accepted risks (%d)\n\n", len(acc))
+	if r.AcceptFile != "" {
+		fmt.Fprintf(b, "From `%s`. Each was a %s the team decided to live with until its date; then it counts again.\n\n", strings.ReplaceAll(r.AcceptFile, "`", "'"), "fail or warn")
+	}
+	if len(acc) > 0 {
+		b.WriteString("| Check | Was | Finding | Reason | Until | By |\n|---|---|---|---|---|---|\n")
+		for _, res := range acc {
+			a := res.Accepted
+			fmt.Fprintf(b, "| `%s` | %s · %s | %s | %s | %s | %s |\n", res.ID, a.Was, res.Severity, cell(res.Summary), cell(a.Reason), a.Until, cell(a.By))
+		}
+		b.WriteString("\n")
+	}
+	if len(r.Stale) > 0 {
+		b.WriteString("Entries that matched nothing in this audit (fixed, or their `match` no longer fits): remove them so the file does not rot.\n\n")
+		for _, a := range r.Stale {
+			m := ""
+			if a.Match != "" {
+				m = fmt.Sprintf(" (match %q)", a.Match)
+			}
+			fmt.Fprintf(b, "- line %d: `%s`%s, until %s: %s\n", a.Line, a.Check, inline(m), a.Until, inline(a.Reason))
+		}
+		b.WriteString("\n")
+	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
 
 // riskOrder ranks areas as launch work is ordered: secrets, then auth boundaries and sessions, email and DNS,
@@ -155,6 +213,9 @@ func writeFix(b *strings.Builder, fix string) {
 		b.WriteString("\n")
 	}
 }
+
+// FixSteps are the steps of a catalog fix, one sentence each: the first is what a panel shows.
+func FixSteps(fix string) []string { return sentences(fix) }
 
 // sentences splits prose at a full stop followed by a space and a capital letter ("e.g. Sentry" stays whole).
 func sentences(s string) []string {

@@ -74,6 +74,14 @@ type sarifResult struct {
 	Properties map[string]any  `json:"properties"`
 	// PartialFingerprints let code scanning follow one finding across runs.
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	// Suppressions mark an accepted risk (SARIF 2.1.0 §3.35): code scanning shows it as dismissed.
+	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+}
+
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Status        string `json:"status"`
+	Justification string `json:"justification"`
 }
 
 type sarifLocation struct {
@@ -117,14 +125,25 @@ func (SARIF) Write(w io.Writer, r *audit.Report) error {
 		})
 	}
 	results := []sarifResult{}
-	for _, res := range FixPlan(r.Results) {
+	for _, res := range append(FixPlan(r.Results), r.AcceptedRisks()...) {
 		i, ok := index[res.ID]
 		if !ok {
 			continue // an edited JSON may hold an ID the catalog no longer has
 		}
 		loc := location(res, r.Target)
+		st := res.Status
+		var supp []sarifSuppression
+		if res.Accepted != nil {
+			st = res.Accepted.Was
+			justification := res.Accepted.Reason + " (until " + res.Accepted.Until
+			if res.Accepted.By != "" {
+				justification += ", by " + res.Accepted.By
+			}
+			supp = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: justification + ")"}}
+		}
 		results = append(results, sarifResult{
-			RuleID: res.ID, RuleIndex: i, Level: level(res.Status, res.Severity),
+			Suppressions: supp,
+			RuleID:       res.ID, RuleIndex: i, Level: level(st, res.Severity),
 			Message:             sarifText{Text: res.Summary},
 			Locations:           []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: loc}}}},
 			PartialFingerprints: map[string]string{"launchreadyCheck/v1": res.ID + "@" + hostOf(loc)},

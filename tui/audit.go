@@ -41,6 +41,8 @@ type Options struct {
 	Now     func() time.Time                     // the clock (tests fix it)
 	Dark    bool                                 // the terminal's background, until it answers
 	Exports bool                                 // export as soon as the audit is done (output flags were given)
+	// Accepts are the accepted risks, applied as results come in; a in a check's view appends to them.
+	Accepts *audit.AcceptFile
 }
 
 type mode int
@@ -51,19 +53,22 @@ const (
 	modeCheck
 	modeOps
 	modeAsk
+	modeAccept
 )
 
 // AuditModel is the live scorecard and everything opened from it.
 type AuditModel struct {
-	opt      Options
-	keys     KeyMap
-	styles   Styles
-	help     help.Model
-	view     viewport.Model
-	ops      *huh.Form
-	answer   *audit.Ops
-	opsDraft *opsDraft
-	asking   *ask
+	opt         Options
+	keys        KeyMap
+	styles      Styles
+	help        help.Model
+	view        viewport.Model
+	ops         *huh.Form
+	answer      *audit.Ops
+	opsDraft    *opsDraft
+	asking      *ask
+	accept      *huh.Form
+	acceptDraft *acceptDraft
 
 	width, height int
 	started, now  time.Time
@@ -150,7 +155,9 @@ func (m *AuditModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.running[msg.Entry.ID] = true
 		case audit.CheckFinished:
 			delete(m.running, msg.Entry.ID)
-			m.results[msg.Entry.ID] = msg.Result
+			res := msg.Result
+			m.opt.Accepts.Apply(&res, m.opt.Now())
+			m.results[msg.Entry.ID] = res
 		}
 		m.refreshDetail()
 	case DoneMsg:
@@ -168,6 +175,8 @@ func (m *AuditModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m.updateOps(msg)
 		case modeAsk:
 			return m.updateAsk(msg)
+		case modeAccept:
+			return m.updateAccept(msg)
 		}
 		return m.keypress(msg)
 	}
@@ -176,6 +185,8 @@ func (m *AuditModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.updateOps(msg)
 	case modeAsk:
 		return m.updateAsk(msg)
+	case modeAccept:
+		return m.updateAccept(msg)
 	}
 	return m, nil
 }
@@ -183,6 +194,7 @@ func (m *AuditModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *AuditModel) finish(r *audit.Report) (tea.Model, tea.Cmd) {
 	m.done, m.report, m.now = true, r, m.opt.Now()
 	m.running = map[string]bool{}
+	r.Accept(m.opt.Accepts, m.now)
 	for _, res := range r.Results {
 		m.results[res.ID] = res
 	}
@@ -218,6 +230,7 @@ func (m *AuditModel) merge(results []audit.Result, sent int) {
 		m.report.Plan.Ops = *m.answer
 	}
 	m.report.Areas = audit.Scorecard(m.report.Results)
+	m.report.Accept(m.opt.Accepts, m.now)
 	if m.opt.Exports {
 		m.export(false)
 	}
@@ -251,6 +264,8 @@ func (m *AuditModel) keypress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.openOps()
 	case key.Matches(msg, k.Rerun):
 		m.rerunSelected()
+	case key.Matches(msg, k.Accept) && m.mode == modeCheck:
+		return m, m.openAccept()
 	case key.Matches(msg, k.Back):
 		if m.mode > modeGrid {
 			m.mode--

@@ -8,6 +8,7 @@ type KeyMap struct {
 	Open, Back            key.Binding
 	Filter, Rerun, Export key.Binding
 	Ops, Help, Quit       key.Binding
+	Accept                key.Binding
 }
 
 // DefaultKeyMap is the audit view's keys: arrows or hjkl to move, enter to open, esc to go back.
@@ -23,6 +24,7 @@ func DefaultKeyMap() KeyMap {
 		Rerun:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-run")),
 		Export: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export reports")),
 		Ops:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "ops questions")),
+		Accept: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "accept this risk")),
 		Help:   key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more keys")),
 		Quit:   key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
@@ -38,7 +40,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Left, k.Right},
 		{k.Open, k.Back, k.Filter},
-		{k.Rerun, k.Export, k.Ops},
+		{k.Rerun, k.Export, k.Ops, k.Accept},
 		{k.Help, k.Quit},
 	}
 }

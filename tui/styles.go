@@ -43,7 +43,7 @@ func NewStyles(dark bool) Styles {
 		Verdict: lipgloss.NewStyle().Bold(true),
 		statusColor: map[audit.Status]color.Color{
 			audit.Fail: red, audit.Warn: amber, audit.Pass: green, audit.Info: blue,
-			audit.Inconclusive: grey, audit.Skipped: grey, audit.Error: red,
+			audit.Inconclusive: grey, audit.Skipped: grey, audit.Error: red, audit.Accepted: blue, audit.Incomplete: amber,
 		},
 	}
 	s.Panel = lipgloss.NewStyle().Border(lipgloss.NormalBorder(), false, false, false, true).PaddingLeft(1)
@@ -60,7 +60,7 @@ func NewStyles(dark bool) Styles {
 // badge is a status in capitals, coloured: "FAIL", "PASS", "…" while running.
 func (s Styles) badge(st audit.Status) string {
 	label := map[audit.Status]string{audit.Fail: "FAIL", audit.Warn: "WARN", audit.Pass: "PASS", audit.Info: "INFO",
-		audit.Inconclusive: "UNDECIDED", audit.Skipped: "SKIP", audit.Error: "ERROR"}[st]
+		audit.Inconclusive: "UNDECIDED", audit.Skipped: "SKIP", audit.Error: "ERROR", audit.Accepted: "ACCEPTED", audit.Incomplete: "INCOMPLETE"}[st]
 	if label == "" {
 		label = "…"
 	}

@@ -53,8 +53,13 @@ func report(rs []audit.Result) *audit.Report {
 }
 
 func newModel(exported *[]string) *AuditModel {
+	return newModelAccepting(exported, &audit.AcceptFile{Path: "launchready-accept.yaml"})
+}
+
+func newModelAccepting(exported *[]string, accepts *audit.AcceptFile) *AuditModel {
 	return NewAuditModel(Options{
-		Target: "https://app.example/", Checks: entries(), Budget: 2000, Plan: &audit.Plan{App: "https://app.example/"}, Now: fixedClock(), Dark: true,
+		Accepts: accepts,
+		Target:  "https://app.example/", Checks: entries(), Budget: 2000, Plan: &audit.Plan{App: "https://app.example/"}, Now: fixedClock(), Dark: true,
 		Export: func(r *audit.Report) ([]string, error) {
 			*exported = []string{"reports/app.md", "reports/app.json"}
 			return *exported, nil
@@ -168,8 +173,10 @@ func TestAuditViews(t *testing.T) {
 		{"help", func() []tea.Msg { return append(finished(), keys("?")...) }, []string{"failures only", "re-run", "ops questions"}},
 		{"exported", func() []tea.Msg { return append(finished(), keys("e")...) }, []string{"reports written: reports/app.md"}},
 		{"ops questions", func() []tea.Msg { return append(midAudit(), keys("o")...) }, []string{"Ops questions (self-reported)", "MFA is on for"}},
+		{"accept form", func() []tea.Msg { return append(finished(), keys("enter", "enter", "a")...) },
+			[]string{"Accept authz.idor-read", "Why is this risk accepted?", "2026-12-23"}},
 	}
-	for _, size := range [][2]int{{80, 24}, {140, 40}, {60, 24}} {
+	for _, size := range [][2]int{{80, 24}, {120, 40}, {160, 50}, {60, 24}} {
 		for _, tc := range cases {
 			t.Run(fmt.Sprintf("%s %dx%d", tc.name, size[0], size[1]), func(t *testing.T) {
 				var exported []string
@@ -179,9 +186,66 @@ func TestAuditViews(t *testing.T) {
 						t.Errorf("screen lacks %q:\n%s", w, got)
 					}
 				}
+				// From about 120×36 the panels list their failing checks with the first step of the fix; smaller
+				// terminals keep the counts.
+				if tc.name == "finished" || tc.name == "mid-audit" {
+					roomy := size[0] >= 120 && size[1] >= 36
+					if has := strings.Contains(got, "→ "); has != roomy {
+						t.Errorf("%dx%d: fix lines shown: %v, want %v:\n%s", size[0], size[1], has, roomy, got)
+					}
+				}
 				golden.RequireEqual(t, got)
 			})
 		}
+	}
+}
+
+// a in a failing check's view opens the accept form; the entry lands in the accept file (0600) and the check reads
+// accepted at once, in the list and in the report, never as a pass.
+func TestAcceptFromTheDetailView(t *testing.T) {
+	path := t.TempDir() + "/launchready-accept.yaml"
+	var exported []string
+	m := newModelAccepting(&exported, &audit.AcceptFile{Path: path})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	for _, msg := range append(finished(), keys("enter", "enter", "a")...) {
+		tm.Send(msg)
+	}
+	waitFor := func(want string) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(ansi.Strip(string(b)), want) }, teatest.WithDuration(10*time.Second))
+	}
+	typeText := func(s string) {
+		for _, r := range s {
+			tm.Send(tea.KeyPressMsg{Code: r, Text: string(r)})
+		}
+	}
+	waitFor("Why is this risk accepted?")
+	typeText("IDs stay until v2")
+	time.Sleep(150 * time.Millisecond)
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter}) // to until, keeping its 30-day default
+	time.Sleep(100 * time.Millisecond)
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter}) // to by
+	time.Sleep(100 * time.Millisecond)
+	typeText("Ana")
+	time.Sleep(150 * time.Millisecond)
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter}) // done
+	waitFor("accepted until 2026-12-23")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+	waitFor("ACCEPTED")
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*AuditModel)
+	f, err := audit.ReadAcceptFile(path)
+	if err != nil || len(f.Entries) != 1 || f.Entries[0].Check != "authz.idor-read" || f.Entries[0].Reason != "IDs stay until v2" ||
+		f.Entries[0].Until != "2026-12-23" || f.Entries[0].By != "Ana" {
+		t.Fatalf("accept file: %+v, %v", f, err)
+	}
+	if r := fm.Report(); r == nil || r.Count(audit.Accepted, audit.SeverityNone) != 1 || !strings.Contains(r.Verdict(), "1 accepted risk") {
+		t.Errorf("the report does not carry the accepted risk")
+	}
+	if got := ansi.Strip(fm.Render()); !strings.Contains(got, "ACCEPTED") {
+		t.Errorf("the area does not show the accepted check:\n%s", got)
 	}
 }
 

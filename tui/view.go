@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/reports"
 )
 
 var spinnerFrames = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
@@ -38,6 +40,10 @@ func (m *AuditModel) Render() string {
 		body = m.opsView(bodyHeight)
 	case modeAsk:
 		body = m.askView()
+	case modeAccept:
+		if m.accept != nil {
+			body = m.accept.View()
+		}
 	}
 	body = lipgloss.NewStyle().Height(bodyHeight).MaxHeight(bodyHeight).Render(body)
 	return lipgloss.JoinVertical(lipgloss.Left, header, body, footer)
@@ -83,7 +89,7 @@ func (m *AuditModel) footer() string {
 	if m.message != "" {
 		lines = append(lines, m.styles.Message.Width(m.width).Render(m.message))
 	}
-	if m.mode != modeOps && m.mode != modeAsk {
+	if m.mode != modeOps && m.mode != modeAsk && m.mode != modeAccept {
 		// bubbles' help can overrun its width by one item when the ellipsis lands on the last column: cut each line.
 		for _, l := range strings.Split(m.help.View(m.keys), "\n") {
 			lines = append(lines, truncate(l, m.width))
@@ -112,16 +118,69 @@ func (m *AuditModel) grid(height int) string {
 		}
 		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, cells...))
 	}
-	const rowHeight = 3 // two lines of panel and a blank line
-	visible := max(1, height/rowHeight)
-	first := clamp(m.area/cols-visible+1, 0, len(rows)-1)
-	first = min(first, m.area/cols)
-	end := min(len(rows), first+visible)
+	// Scroll by rows of panels: the selected panel's row and as many before it as fit.
+	sel := min(m.area/cols, len(rows)-1)
+	heights := make([]int, len(rows))
+	for i, r := range rows {
+		heights[i] = lipgloss.Height(r) + 1 // and a blank line
+	}
+	first, used := sel, heights[sel]
+	for first > 0 && used+heights[first-1] <= height {
+		first--
+		used += heights[first]
+	}
+	end := sel + 1
+	for end < len(rows) && used+heights[end] <= height {
+		used += heights[end]
+		end++
+	}
 	out := strings.Join(rows[first:end], "\n\n")
 	if first > 0 || end < len(rows) {
 		out += "\n" + m.styles.Dim.Render(fmt.Sprintf("  rows %d–%d of %d", first+1, end, len(rows)))
 	}
 	return out
+}
+
+// roomy reports whether the terminal has room for the panels' fix lines (from about 120×36); smaller ones show
+// the counts only.
+func (m *AuditModel) roomy() bool { return m.width >= 120 && m.height >= 36 }
+
+// findingsPerPanel is how many failing or warning checks a roomy panel lists before "+N more".
+const findingsPerPanel = 2
+
+// fixLines are a panel's failing and warning checks, most severe first: a mark and the check, then the first step of
+// its fix, each trimmed to width.
+func (m *AuditModel) fixLines(a audit.Area, width int) []string {
+	s := m.styles
+	var found []audit.Result
+	for _, e := range m.opt.Checks {
+		if r, ok := m.results[e.ID]; ok && e.Area == a.ID && !m.running[e.ID] && (r.Status == audit.Fail || r.Status == audit.Warn) {
+			r.ID, r.Fix = e.ID, e.Fix
+			found = append(found, r)
+		}
+	}
+	sort.SliceStable(found, func(i, j int) bool {
+		if found[i].Status != found[j].Status {
+			return found[i].Status == audit.Fail
+		}
+		return found[i].Severity > found[j].Severity
+	})
+	var lines []string
+	for i, r := range found {
+		if i == findingsPerPanel {
+			lines = append(lines, s.Dim.Render(fmt.Sprintf("+%d more", len(found)-i)))
+			break
+		}
+		mark := "✗"
+		if r.Status == audit.Warn {
+			mark = "!"
+		}
+		lines = append(lines, s.Status[r.Status].Render(mark)+" "+truncate(r.ID+" · "+r.Severity.String(), width-2))
+		if steps := reports.FixSteps(r.Fix); len(steps) > 0 {
+			lines = append(lines, s.Dim.Render("  → ")+truncate(steps[0], width-4))
+		}
+	}
+	return lines
 }
 
 func (m *AuditModel) panel(a audit.Area, width int, selected bool) string {
@@ -152,7 +211,7 @@ func (m *AuditModel) panel(a audit.Area, width int, selected bool) string {
 	for _, c := range []struct {
 		st    audit.Status
 		label string
-	}{{audit.Fail, "fail"}, {audit.Warn, "warn"}, {audit.Pass, "pass"}} {
+	}{{audit.Fail, "fail"}, {audit.Warn, "warn"}, {audit.Accepted, "accepted"}, {audit.Pass, "pass"}} {
 		if counts[c.st] > 0 {
 			parts = append(parts, s.Status[c.st].Render(fmt.Sprintf("%d %s", counts[c.st], c.label)))
 		}
@@ -166,7 +225,13 @@ func (m *AuditModel) panel(a audit.Area, width int, selected bool) string {
 		parts = append(parts, s.Dim.Render(fmt.Sprintf("%d waiting", done)))
 	}
 	line2 := truncate(strings.Join(parts, s.Dim.Render(" · ")), inner)
-	return s.border(st, selected).Width(width).Render(line1 + "\n" + line2)
+	body := line1 + "\n" + line2
+	if m.roomy() {
+		if lines := m.fixLines(a, inner); len(lines) > 0 {
+			body += "\n" + strings.Join(lines, "\n")
+		}
+	}
+	return s.border(st, selected).Width(width).Render(body)
 }
 
 func sum(m map[audit.Status]int) int {

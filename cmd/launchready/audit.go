@@ -65,6 +65,9 @@ func runChecks(ctx context.Context, plan *audit.Plan, list []audit.Check, getenv
 // finishReport compares with the baseline, prints the verdict, writes every requested report and decides the
 // exit code: the end of an audit and of `launchready report` alike.
 func finishReport(report *audit.Report, o *outputOptions, stdout, stderr io.Writer) (int, error) {
+	if o.accepts != nil {
+		report.Accept(o.accepts, time.Now())
+	}
 	if o.base != nil {
 		report.CompareWith(o.base, o.baseline)
 	}

@@ -25,9 +25,11 @@ type outputOptions struct {
 	failOn    string
 	failNew   bool
 	baseline  string
+	accept    string
 
 	failSev audit.Severity
-	base    *audit.Report // the baseline report, read before the audit starts
+	base    *audit.Report     // the baseline report, read before the audit starts
+	accepts *audit.AcceptFile // the accepted risks, read before the audit starts
 }
 
 func (o *outputOptions) register(fs *flag.FlagSet) {
@@ -40,6 +42,7 @@ func (o *outputOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when a fail of at least `SEVERITY` (low, medium, high, critical) exists")
 	fs.BoolVar(&o.failNew, "fail-on-new", false, "with --baseline: exit 1 only for fails that are new since the baseline (at --fail-on, default low)")
 	fs.StringVar(&o.baseline, "baseline", "", "compare with an earlier JSON report `OLD.json`: mark each result new, fixed or still failing")
+	fs.StringVar(&o.accept, "accept", "", "the accepted risks `FILE` (YAML: check, match, reason, until, by): matched fails and warns are reported as accepted until their date")
 }
 
 // validate checks the flags and reads the baseline, so that a mistake stops the command before any audit traffic.
@@ -64,6 +67,19 @@ func (o *outputOptions) validate() error {
 		}
 		o.base = base
 	}
+	return o.readAccept(o.accept)
+}
+
+// readAccept reads the accept file at path ("" for none); a mistake in it stops the command, with its lines.
+func (o *outputOptions) readAccept(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := audit.ReadAcceptFile(path)
+	if err != nil {
+		return usageError{fmt.Errorf("accept file: %w", err)}
+	}
+	o.accepts = f
 	return nil
 }
 

@@ -11,7 +11,7 @@ import (
 
 var label = map[audit.Status]string{
 	audit.Pass: "PASS", audit.Fail: "FAIL", audit.Warn: "WARN", audit.Info: "INFO",
-	audit.Inconclusive: "????", audit.Skipped: "SKIP", audit.Error: "ERR!",
+	audit.Inconclusive: "????", audit.Skipped: "SKIP", audit.Error: "ERR!", audit.Accepted: "ACPT",
 }
 
 var statusStyle = map[audit.Status]lipgloss.Style{
@@ -22,6 +22,7 @@ var statusStyle = map[audit.Status]lipgloss.Style{
 	audit.Inconclusive: lipgloss.NewStyle().Foreground(lipgloss.Color("5")),
 	audit.Skipped:      lipgloss.NewStyle().Faint(true),
 	audit.Error:        lipgloss.NewStyle().Foreground(lipgloss.Color("1")).Reverse(true),
+	audit.Accepted:     lipgloss.NewStyle().Foreground(lipgloss.Color("4")),
 }
 
 // printResult prints one line per finished check; the summary is already redacted by the runner.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"time"
 
 	"github.com/launchready/launchready/reports"
 )
@@ -31,6 +32,7 @@ func reportCmd(_ context.Context, args []string, stdout, stderr io.Writer) (int,
 	}
 	if len(o.outputs(r)) == 0 && !o.quiet {
 		// No file asked for: the markdown goes to stdout, ready for a pipe.
+		r.Accept(o.accepts, time.Now())
 		return exitOK, reports.Markdown{}.Write(stdout, r)
 	}
 	return finishReport(r, &o, stdout, stderr)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -183,5 +184,92 @@ ops:
 	stdout.Reset()
 	if code := run(t.Context(), []string{"plan", "schema"}, &stdout, &stderr); code != exitOK || !strings.Contains(stdout.String(), `"additionalProperties": false`) {
 		t.Errorf("plan schema: exit %d\n%.200s", code, stdout.String())
+	}
+}
+
+// The accept file end to end: an accepted critical finding is "accepted" with its reason in the JSON, suppressed
+// in the SARIF, listed in the markdown, and no longer trips --fail-on critical; an expired entry leaves its fail
+// with the date said; an entry for a passing check is stale; a mistake in the file stops the command with its line.
+func TestAcceptFile(t *testing.T) {
+	dir := t.TempDir()
+	cur := savedReport(t, dir, "cur.json", time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), map[string]audit.Status{
+		"secrets.client-bundle": audit.Fail, "headers.csp": audit.Fail, "headers.hsts": audit.Pass})
+	next := time.Now().AddDate(1, 0, 0).Format("2006-01-02")
+	accept := filepath.Join(dir, "accept.yaml")
+	os.WriteFile(accept, []byte(`- check: secrets.client-bundle
+  reason: the key is a test-mode key until launch
+  until: `+next+`
+  by: Ana
+- check: headers.csp
+  reason: the old widget needs inline scripts
+  until: 2025-01-31
+- check: headers.hsts
+  reason: staging has no TLS
+  until: `+next+`
+`), 0o600)
+	out, sarif, md := filepath.Join(dir, "out.json"), filepath.Join(dir, "out.sarif"), filepath.Join(dir, "out.md")
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), []string{"report", cur, "--accept", accept, "--json", out, "--sarif", sarif, "--md", md, "--fail-on", "critical"}, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d (--fail-on critical must ignore the accepted finding): %s%s", code, stdout.String(), stderr.String())
+	}
+	r, err := readReportFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]audit.Result{}
+	for _, res := range r.Results {
+		byID[res.ID] = res
+	}
+	if b := byID["secrets.client-bundle"]; b.Status != audit.Accepted || b.Accepted == nil || b.Accepted.Reason != "the key is a test-mode key until launch" ||
+		b.Accepted.By != "Ana" || b.Severity != audit.Critical {
+		t.Errorf("secrets.client-bundle: %s %+v", b.Status, b.Accepted)
+	}
+	if c := byID["headers.csp"]; c.Status != audit.Fail || !strings.Contains(c.Summary, "acceptance expired on 2025-01-31") {
+		t.Errorf("headers.csp: %s %q", c.Status, c.Summary)
+	}
+	if len(r.Stale) != 1 || r.Stale[0].Check != "headers.hsts" {
+		t.Errorf("stale: %+v", r.Stale)
+	}
+	if !strings.Contains(stdout.String(), "1 accepted risk") {
+		t.Errorf("the verdict does not count the accepted risk: %s", stdout.String())
+	}
+	raw, _ := os.ReadFile(sarif)
+	if err := sariftest.Validate(raw); err != nil {
+		t.Errorf("the SARIF log breaks the 2.1.0 schema: %v", err)
+	}
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				RuleID       string `json:"ruleId"`
+				Suppressions []struct {
+					Kind, Status, Justification string
+				} `json:"suppressions"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	json.Unmarshal(raw, &log)
+	found := false
+	for _, res := range log.Runs[0].Results {
+		if res.RuleID == "secrets.client-bundle" {
+			found = len(res.Suppressions) == 1 && res.Suppressions[0].Kind == "external" && res.Suppressions[0].Status == "accepted" &&
+				strings.Contains(res.Suppressions[0].Justification, "test-mode key")
+		}
+	}
+	if !found {
+		t.Errorf("the SARIF result of the accepted finding carries no external/accepted suppression")
+	}
+	m, _ := os.ReadFile(md)
+	for _, want := range []string{"## Accepted risks (1)", "the key is a test-mode key until launch", "matched nothing", "`headers.hsts`"} {
+		if !strings.Contains(string(m), want) {
+			t.Errorf("the markdown lacks %q", want)
+		}
+	}
+
+	os.WriteFile(accept, []byte("- check: headers.nope\n  reason: x\n  until: soon\n"), 0o600)
+	stderr.Reset()
+	if code := run(t.Context(), []string{"report", cur, "--accept", accept, "--json", out}, &stdout, &stderr); code != exitUsage ||
+		!strings.Contains(stderr.String(), `line 1: "headers.nope" is not a check`) || !strings.Contains(stderr.String(), `until "soon" is not a date`) {
+		t.Errorf("a bad accept file: exit %d, %s", code, stderr.String())
 	}
 }

@@ -31,6 +31,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	if err != nil {
 		return exitUsage, usageError{err}
 	}
+	if o.accept == "" {
+		if err := o.readAccept(plan.AcceptPath()); err != nil {
+			return exitUsage, err
+		}
+	}
 	if *resolver != "" {
 		plan.Resolver = *resolver
 	}

@@ -98,6 +98,8 @@ func TestTUIEndToEnd(t *testing.T) {
 	if colored := s.tmux("capture-pane", "-p", "-e", "-t", "e2e"); regexp.MustCompile(`\x1b\[[0-9;]*(3[0-7]|38;|9[0-7])[;m]`).MatchString(colored) {
 		t.Errorf("NO_COLOR=1, yet the screen has colour escapes:\n%q", colored)
 	}
+	// At 120×40 the panels list their failing checks with the first step of the fix.
+	s.waitFor(`✗ authz\.idor-read · critical .*→ Authorize every object`, 5*time.Second)
 	s.keys("Enter") // the first panel: Auth boundaries
 	s.waitFor(`authz\.idor-read .*authz\.unauthenticated`, 5*time.Second)
 	s.keys("Enter") // its first check, which fails on the flawed demo
@@ -105,7 +107,19 @@ func TestTUIEndToEnd(t *testing.T) {
 	if strings.Contains(scr, "demo-password") {
 		t.Error("a test account's password is on screen")
 	}
+	// a accepts the finding: a reason, the 30-day default, no name; it is written next to where the demo ran.
+	s.keys("a")
+	s.waitFor(`Why is this risk accepted\?`, 5*time.Second)
+	s.keys("-l", "demo data only")
+	s.keys("Enter")
+	s.keys("Enter")
+	s.keys("Enter")
+	s.waitFor(`authz\.idor-read accepted until \d{4}-\d{2}-\d{2} \(in launchready-accept\.yaml\)`, 5*time.Second)
+	if b, err := os.ReadFile(filepath.Join(s.dir, "launchready-accept.yaml")); err != nil || !strings.Contains(string(b), "reason: demo data only") {
+		t.Errorf("the accept file: %v\n%s", err, b)
+	}
 	s.keys("Escape")
+	s.waitFor(`authz\.idor-read\s+ACCEPTED`, 5*time.Second)
 	s.keys("Escape")
 	s.keys("e")
 	s.waitFor(`reports written: launchready-reports/`, 5*time.Second)

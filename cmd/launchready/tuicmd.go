@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -52,8 +53,23 @@ func runTUI(ctx context.Context, plan *audit.Plan, list []audit.Check, getenv fu
 	}
 	var p *tea.Program
 	target.Ask = tuiAsker(&p)
+	if o.accepts == nil {
+		// a in a check's view writes here: next to the plan when it names none, else launchready-accept.yaml
+		path := plan.AcceptPath()
+		if path == "" && plan.Dir != "" {
+			path = filepath.Join(plan.Dir, defaultAcceptFile)
+		} else if path == "" {
+			path = defaultAcceptFile
+		}
+		f, err := audit.ReadAcceptFile(path)
+		if err != nil {
+			return exitUsage, usageError{fmt.Errorf("accept file: %w", err)}
+		}
+		o.accepts = f
+	}
 	model := tui.NewAuditModel(tui.Options{
-		Target: target.App.String(), Checks: entries, Budget: target.Probe.Remaining(), Plan: plan,
+		Accepts: o.accepts,
+		Target:  target.App.String(), Checks: entries, Budget: target.Probe.Remaining(), Plan: plan,
 		Cancel: cancel, Exports: true,
 		Export: func(r *audit.Report) ([]string, error) { return writeOutputs(r, o) },
 		Rerun: func(ids []string, p2 *audit.Plan) {
@@ -146,6 +162,9 @@ func writeOutputs(r *audit.Report, o *outputOptions) ([]string, error) {
 	}
 	return paths, errors.Join(errs...)
 }
+
+// defaultAcceptFile is where the TUI writes accepted risks when neither --accept nor the plan names a file.
+const defaultAcceptFile = "launchready-accept.yaml"
 
 // wizardCmd is `launchready` with no command: the wizard builds a plan (from --plan when given), saves it, and
 // the audit runs in the live scorecard.
