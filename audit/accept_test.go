@@ -49,7 +49,7 @@ func TestAcceptMarksFindingsAndKeepsTheFileHonest(t *testing.T) {
 		{Check: "secrets.client-bundle", Reason: "v2 moves it server-side", Until: "2027-12-01", By: "Ana"},
 		{Check: "headers.csp", Reason: "old decision", Until: "2026-11-30"},
 		{Check: "cors.policy", Match: "evil.example", Reason: "partner origin", Until: "2027-01-01"},
-		{Check: "headers.hsts", Reason: "staging only", Until: "2027-01-01"},                 // passes: stale
+		{Check: "headers.hsts", Reason: "staging only", Until: "2027-01-01"},                     // passes: stale
 		{Check: "authz.idor-read", Match: "nothing like this", Reason: "x", Until: "2027-01-01"}, // matches no text: stale
 	}}
 	r := &Report{Results: []Result{
