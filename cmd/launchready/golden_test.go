@@ -37,6 +37,7 @@ var volatile = []struct {
 	// A limit over a time window: an earlier post of the audit may or may not still count, by the machine's speed
 	// (the ratelimit package's tests assert exact thresholds).
 	{regexp.MustCompile(`limited after \d+ attempts`), "limited after N attempts"},
+	{regexp.MustCompile(`\b\d+ (accepted, 1 refused by a limit|canary posts created)`), "N $1"}, // how many got in before the limit, by timing
 	{regexp.MustCompile(`\b\d+ attempts in DUR: [\d ]+`), "N attempts in DUR: STATUSES"},
 	{regexp.MustCompile(` {2,}`), " "}, // columns aligned to numbers of varying width
 }
