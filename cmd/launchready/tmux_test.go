@@ -119,7 +119,7 @@ func TestTUIEndToEnd(t *testing.T) {
 		t.Errorf("the accept file: %v\n%s", err, b)
 	}
 	s.keys("Escape")
-	s.waitFor(`authz\.idor-read\s+ACCEPTED`, 5*time.Second)
+	s.waitFor(`ACCEPTED\s+authz\.idor-read`, 5*time.Second)
 	s.keys("Escape")
 	s.keys("e")
 	s.waitFor(`reports written: launchready-reports/`, 5*time.Second)
