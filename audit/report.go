@@ -124,10 +124,15 @@ func (r *Report) FailsAtOrAbove(sev Severity) bool { return r.Count(Fail, max(se
 // Verdict is the one line a founder reads first. It never says ready when nothing was seen. With a baseline it
 // ends with what changed since: "; 2 fixed, 1 new since the last audit (...)".
 func (r *Report) Verdict() string {
-	if r.Baseline != nil {
-		return r.verdict() + "; " + r.Baseline.Line()
+	v := r.verdict()
+	if n := r.Count(Accepted, SeverityNone); n > 0 {
+		// An accepted risk is never a pass: the verdict always says how many there are.
+		v += fmt.Sprintf("; and %d accepted %s", n, plural(n, "risk"))
 	}
-	return r.verdict()
+	if r.Baseline != nil {
+		v += "; " + r.Baseline.Line()
+	}
+	return v
 }
 
 func (r *Report) verdict() string {
@@ -148,13 +153,6 @@ func (r *Report) verdict() string {
 	withWarns := ""
 	if warns > 0 {
 		withWarns = fmt.Sprintf(", with %d %s", warns, plural(warns, "warning"))
-	}
-	if accepted > 0 {
-		// An accepted risk is never a pass: the verdict always says how many there are.
-		withWarns += fmt.Sprintf(" and %d accepted %s", accepted, plural(accepted, "risk"))
-		if warns == 0 {
-			withWarns = fmt.Sprintf(", with %d accepted %s", accepted, plural(accepted, "risk"))
-		}
 	}
 	switch {
 	case len(parts) > 0:
