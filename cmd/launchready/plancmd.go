@@ -101,6 +101,15 @@ func checkPlanFile(path string, stdout, stderr io.Writer) bool {
 		}
 		return false
 	}
+	var accepts *audit.AcceptFile
+	if path := plan.AcceptPath(); path != "" {
+		f, err := audit.ReadAcceptFile(path)
+		if err != nil {
+			fmt.Fprintln(stderr, "  accept_file: "+err.Error())
+			return false
+		}
+		accepts = f
+	}
 	run, skipped := 0, 0
 	for _, e := range audit.Catalog {
 		if plan.Skips(e) {
@@ -111,13 +120,8 @@ func checkPlanFile(path string, stdout, stderr io.Writer) bool {
 	}
 	fmt.Fprintf(stdout, "%s: ok. Scope %v; %d checks can run, %d skipped by the plan; active tests %s.\n",
 		path, plan.Hosts(), run, skipped, map[bool]string{true: "on (the audit writes to the app)", false: "off"}[plan.Active])
-	if path := plan.AcceptPath(); path != "" {
-		f, err := audit.ReadAcceptFile(path)
-		if err != nil {
-			fmt.Fprintln(stderr, "  accept_file: "+err.Error())
-			return false
-		}
-		fmt.Fprintf(stdout, "Accept file %s: %d accepted %s.\n", path, len(f.Entries), map[bool]string{true: "risk", false: "risks"}[len(f.Entries) == 1])
+	if accepts != nil {
+		fmt.Fprintf(stdout, "Accept file %s: %d accepted %s.\n", accepts.Path, len(accepts.Entries), map[bool]string{true: "risk", false: "risks"}[len(accepts.Entries) == 1])
 	}
 	for _, acc := range []*audit.Account{plan.Accounts.A, plan.Accounts.B} {
 		if acc != nil && os.Getenv(acc.PasswordEnv) == "" {
