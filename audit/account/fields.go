@@ -478,19 +478,17 @@ func (f *Filler) Retry(res *browser.FormResult) string {
 		}
 		if m == MeanPassword || m == MeanConfirm {
 			if before != after {
-				changed = append(changed, fd(f.fields[i])+": a password adjusted to what the app asked")
+				changed = append(changed, f.fields[i].Title()+": a password adjusted to what the app asked")
 			}
 			continue
 		}
 		if before != after {
-			changed = append(changed, fmt.Sprintf("%s: %q instead of %q", fd(f.fields[i]), after, before))
+			changed = append(changed, fmt.Sprintf("%s: %q instead of %q", f.fields[i].Title(), after, before))
 		}
 	}
 	slices.Sort(changed)
 	return strings.Join(slices.Compact(changed), "; ")
 }
-
-func fd(f browser.Field) string { return f.Title() }
 
 // Submit fills and submits the form of the kind on page u (the page as it is when u is "") with f. When the app
 // refuses it and names a field f can adjust (a username's characters, a password's length), f adjusts that field
