@@ -56,9 +56,11 @@ func loginTiming(ctx context.Context, t *audit.Target, known, wrong string) *tim
 	}
 	// Paced like any burst: no window of the plan's burst bounds sees more than its requests (by default one every
 	// half second: the 40 samples take 20 s, while the flows run beside them).
+	// Each request waits its share of the window after the previous one finished: a stalled request never lets the
+	// next ones catch up in a burst.
 	n, window := t.Plan.Limits.BurstBounds()
 	every := window / time.Duration(n)
-	start, sent := time.Now(), 0
+	var done time.Time
 	for i := range timingSamples {
 		// Interleaved, the order swapped every round, so drift in the machine's load falls on both sides alike.
 		order := []bool{true, false}
@@ -70,14 +72,14 @@ func loginTiming(ctx context.Context, t *audit.Target, known, wrong string) *tim
 			case <-ctx.Done():
 				tm.note = "login timing over HTTP: " + ctx.Err().Error()
 				return tm.judge()
-			case <-time.After(time.Until(start.Add(time.Duration(sent) * every))):
+			case <-time.After(time.Until(done.Add(every))):
 			}
-			sent++
 			addr, side := known, 0
 			if !isKnown {
 				addr, side = "launchready-nobody-"+randomHex(4)+"@"+domainOf(known), 1
 			}
 			took, status, err := send(addr)
+			done = time.Now()
 			if err != nil {
 				tm.note = fmt.Sprintf("login timing over HTTP stopped after %d rounds: %v", i, err)
 				return tm.judge()
