@@ -8,15 +8,24 @@ import (
 	"github.com/go-rod/rod/lib/proto"
 )
 
-// Mobile conditions like Lighthouse's mobile preset: a mid-range phone's screen, 150 ms RTT, 1.6 Mbps down,
-// 750 Kbps up, and a 4x slower CPU.
+// Mobile conditions as Lighthouse 13 applies them with --throttling-method=devtools (its
+// lantern/simulation/Constants.js, mobileSlow4G with the devtools adjustments): every request answers 562.5 ms late
+// (150 ms RTT x 3.75), 1474.56 Kbps down (1.6 Mbps x 0.9), 675 Kbps up (750 Kbps x 0.9), a 4x slower CPU, and the
+// Moto G Power screen Lighthouse emulates (412x823 CSS pixels at 1.75).
 const (
-	mobileRTT  = 150
-	mobileDown = 1.6 * 1024 * 1024 / 8
-	mobileUp   = 750 * 1024 / 8
-	mobileCPU  = 4
-	mobileUA   = "Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36 launchready"
+	mobileLatency = 562.5              // ms
+	mobileDown    = 1474.56 * 1024 / 8 // bytes per second
+	mobileUp      = 675 * 1024 / 8     // bytes per second
+	mobileCPU     = 4                  // times slower
+	mobileWidth   = 412                // CSS pixels
+	mobileHeight  = 823                // CSS pixels
+	mobileScale   = 1.75               // device pixel ratio
+	mobileUA      = "Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/136.0.0.0 Mobile Safari/537.36 launchready"
+	lcpLoadLimit  = 30 * time.Second // one load, from navigation to the last paint
 )
+
+// MobileConditions says in words how MeasureLCP loads a page, for evidence.
+const MobileConditions = "Lighthouse mobile, devtools throttling: 562.5 ms request latency, 1474.56 Kbps down, 675 Kbps up, CPU 4x slower, 412x823 screen at 1.75, cold cache"
 
 // observeLCP records the last largest-contentful-paint entry, as web-vitals does.
 const observeLCP = `() => { window.__lrLCP = null; try { new PerformanceObserver(l => { for (const e of l.getEntries()) window.__lrLCP = { t: e.startTime, el: (e.element && (e.element.tagName + (e.url ? ' ' + e.url : ''))) || e.url || '' } }).observe({ type: 'largest-contentful-paint', buffered: true }) } catch (e) {} }`
@@ -31,7 +40,9 @@ type LCP struct {
 // ErrNoLCP means the page painted nothing the browser counts as contentful.
 var ErrNoLCP = errors.New("the browser reported no largest-contentful-paint for the page")
 
-// MeasureLCP loads u in a fresh anonymous context under mobile emulation and throttling and returns its LCP.
+// MeasureLCP loads u once, cold, in a fresh anonymous context under Lighthouse's mobile emulation and throttling,
+// and returns its LCP. Callers that judge a page take several loads (Lighthouse's own advice is the median of a
+// few), one at a time.
 func (e *Engine) MeasureLCP(ctx context.Context, u string) (*LCP, error) {
 	c, err := e.NewContext("lcp")
 	if err != nil {
@@ -44,25 +55,27 @@ func (e *Engine) MeasureLCP(ctx context.Context, u string) (*LCP, error) {
 	}
 	defer p.Close()
 	rp := p.rod
-	width, height, scale := 412, 823, 1.75
-	if err := (proto.EmulationSetDeviceMetricsOverride{Width: width, Height: height, DeviceScaleFactor: scale, Mobile: true}).Call(rp); err != nil {
-		return nil, e.explain(err)
+	calls := []interface{ Call(proto.Client) error }{
+		proto.EmulationSetDeviceMetricsOverride{Width: mobileWidth, Height: mobileHeight, DeviceScaleFactor: mobileScale, Mobile: true},
+		proto.EmulationSetTouchEmulationEnabled{Enabled: true},
+		proto.NetworkSetUserAgentOverride{UserAgent: mobileUA},
+		proto.NetworkClearBrowserCache{},
+		proto.NetworkSetCacheDisabled{CacheDisabled: true},
+		proto.NetworkEmulateNetworkConditions{Latency: mobileLatency, DownloadThroughput: mobileDown, UploadThroughput: mobileUp},
+		proto.EmulationSetCPUThrottlingRate{Rate: mobileCPU},
 	}
-	_ = (proto.NetworkSetUserAgentOverride{UserAgent: mobileUA}).Call(rp)
-	_ = (proto.EmulationSetTouchEmulationEnabled{Enabled: true}).Call(rp)
-	if err := (proto.NetworkEmulateNetworkConditions{Latency: mobileRTT, DownloadThroughput: mobileDown, UploadThroughput: mobileUp}).Call(rp); err != nil {
-		return nil, e.explain(err)
-	}
-	if err := (proto.EmulationSetCPUThrottlingRate{Rate: mobileCPU}).Call(rp); err != nil {
-		return nil, e.explain(err)
+	for _, call := range calls {
+		if err := call.Call(rp); err != nil {
+			return nil, e.explain(err)
+		}
 	}
 	if _, err := rp.EvalOnNewDocument("(" + observeLCP + ")()"); err != nil {
 		return nil, e.explain(err)
 	}
-	if err := rp.Timeout(30 * time.Second).Navigate(u); err != nil {
+	if err := rp.Timeout(lcpLoadLimit).Navigate(u); err != nil {
 		return nil, e.explain(err)
 	}
-	_ = rp.Timeout(30 * time.Second).WaitLoad() // LCP waits for the images, unlike the rest of the audit
+	_ = rp.Timeout(lcpLoadLimit).WaitLoad() // LCP waits for the images, unlike the rest of the audit
 	p.settle(5 * time.Second)
 	res, err := rp.Timeout(5 * time.Second).Eval(`() => window.__lrLCP`)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/launchready/launchready/audit"
 	"github.com/launchready/launchready/audit/probe"
+	"github.com/launchready/launchready/browser"
 	"github.com/launchready/launchready/browser/browsertest"
 	"github.com/launchready/launchready/demo"
 	"github.com/launchready/launchready/demo/demotest"
@@ -54,11 +55,44 @@ func TestHealthConfigured(t *testing.T) {
 
 func TestLCPOnDemo(t *testing.T) {
 	browsertest.Bin(t)
-	if got := LCPMobile(t.Context(), demotest.Target(t, demotest.Only(demo.FlawSlowHero))); got.Status != audit.Warn && got.Status != audit.Fail {
-		t.Errorf("slow hero: %s %q, want warn or fail", got.Status, got.Summary)
+	tests := []struct {
+		name  string
+		flaws demo.Flaws
+		want  audit.Status
+	}{
+		{"slow hero (5 s late)", demotest.Only(demo.FlawSlowHero), audit.Fail},
+		{"hardened", demo.Hardened(), audit.Pass},
 	}
-	if got := LCPMobile(t.Context(), demotest.Target(t, demo.Hardened())); got.Status != audit.Pass {
-		t.Errorf("hardened: %s %q, want pass", got.Status, got.Summary)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := LCPMobile(t.Context(), demotest.Target(t, tt.flaws))
+			if got.Status != tt.want {
+				t.Fatalf("%s %q, want %s", got.Status, got.Summary, tt.want)
+			}
+			ev := got.Evidence[0].Excerpt
+			for _, want := range []string{"median LCP", "load 1:", "load 2:", "load 3:", "562.5 ms request latency"} {
+				if !strings.Contains(ev, want) {
+					t.Errorf("the evidence lacks %q:\n%s", want, ev)
+				}
+			}
+		})
+	}
+}
+
+func TestMedianLCP(t *testing.T) {
+	ms := func(n int) *browser.LCP { return &browser.LCP{Time: time.Duration(n) * time.Millisecond} }
+	tests := []struct {
+		loads []*browser.LCP
+		want  time.Duration
+	}{
+		{[]*browser.LCP{ms(3000), ms(1000), ms(2000)}, 2000 * time.Millisecond},
+		{[]*browser.LCP{ms(900), ms(900), ms(5000)}, 900 * time.Millisecond},
+		{[]*browser.LCP{ms(7000), ms(1200), ms(6900)}, 6900 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		if got := medianLCP(tt.loads).Time; got != tt.want {
+			t.Errorf("median of %v = %v, want %v", tt.loads, got, tt.want)
+		}
 	}
 }
 
