@@ -77,9 +77,9 @@ func (t *Target) BrowserSession(ctx context.Context, who string) (*browser.Sessi
 	}
 	b.mu.Unlock()
 	so.once.Do(func() {
-		so.s, so.err = t.FreshBrowserSession(ctx, who)
+		so.s, so.err = t.FreshBrowserSession(t.Shared("log in as "+who+" and walk the app"), who)
 		if so.err == nil {
-			so.s.Walk(t.life)
+			so.s.Walk(t.Shared("log in as " + who + " and walk the app"))
 			t.learnBrowserSecrets(so.s)
 		}
 	})
@@ -102,7 +102,7 @@ func (t *Target) AnonymousVisit(ctx context.Context) ([]browser.Exchange, error)
 			return
 		}
 		defer c.Close()
-		b.anon, b.anonErr = c.Visit(t.life, t.App.String())
+		b.anon, b.anonErr = c.Visit(t.Shared("anonymous visit"), t.App.String())
 	})
 	return b.anon, b.anonErr
 }
@@ -127,7 +127,7 @@ func (t *Target) FreshBrowserSession(ctx context.Context, who string) (*browser.
 	if t.Plan.Paths.Login != "" {
 		start = t.Resolve(t.Plan.Paths.Login).String()
 	}
-	s, err := c.Login(t.life, who, start, browser.Credentials{Email: acc.Email, Password: password})
+	s, err := c.Login(t.outliving(ctx), who, start, browser.Credentials{Email: acc.Email, Password: password})
 	if err != nil {
 		c.Close()
 		return nil, fmt.Errorf("account %s: logging in with the browser: %w", who, err)

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/launchready/launchready/audit/account"
+	"github.com/launchready/launchready/audit/ledger"
 	"github.com/launchready/launchready/audit/probe"
 )
 
@@ -26,7 +27,7 @@ var apiLiteral = regexp.MustCompile("[\"'`]((?:https?://[A-Za-z0-9.:\\-\\[\\]]+)
 
 // Surface loads the app page and its scripts once and returns what they show.
 func (t *Target) Surface(ctx context.Context) *Surface {
-	t.surfaceOnce.Do(func() { t.surface = t.discover(ctx) })
+	t.surfaceOnce.Do(func() { t.surface = t.discover(ledger.Tag(ctx, "read the app's page and scripts")) })
 	return t.surface
 }
 

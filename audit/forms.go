@@ -12,8 +12,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/launchready/launchready/audit/account"
+	"github.com/launchready/launchready/audit/ledger"
 	"github.com/launchready/launchready/audit/probe"
 	"github.com/launchready/launchready/browser"
 )
@@ -22,12 +24,67 @@ import (
 var ErrNoForm = account.ErrNoForm
 
 // Form is one of the app's forms as the audit sends it: learnt once, then every request is a fresh submission of
-// the app's own shape. A form of the server's HTML is read again for each request (its CSRF field belongs to the
-// visitor); a recorded one is filled in, in a jar seeded with the cookies the browser held.
+// the app's own shape. A form of the server's HTML is read again for each visitor (its CSRF field belongs to the
+// visitor), and again whenever the visitor's cookies changed since it was read (a login, a rotated CSRF cookie);
+// while they have not, the visitor's next submission reuses the form as read, as a browser that stays on the page
+// would. A recorded form is filled in, in a jar seeded with the cookies the browser held.
 type Form struct {
 	Sub *account.Submission // as learnt
 	t   *Target
 	as  *Session // the account the form is sent as (an invite); nil for a visitor
+
+	mu   sync.Mutex
+	read map[http.CookieJar]readForm // the form as last read for each visitor's jar
+}
+
+// readForm is the form as one visitor last read it, with the cookies the visitor held then.
+type readForm struct {
+	sub     *account.Submission
+	cookies string
+}
+
+// cookieState is what a jar holds for u, as one comparable string.
+func cookieState(jar http.CookieJar, u string) string {
+	pu, err := url.Parse(u)
+	if err != nil || jar == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, c := range jar.Cookies(pu) {
+		b.WriteString(c.Name + "=" + c.Value + ";")
+	}
+	return b.String()
+}
+
+// reread is the form as this jar last read it, when the jar's cookies have not changed since.
+func (f *Form) reread(jar http.CookieJar) *account.Submission {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r, ok := f.read[jar]; ok && jar != nil && r.cookies == cookieState(jar, f.Sub.Page) {
+		return r.sub
+	}
+	return nil
+}
+
+// Unchanged reports whether jar read the server's form and holds the same cookies as it did then: a visitor the
+// app has given nothing new since. A jar that never read the form (a recorded form's) is never unchanged.
+func (f *Form) Unchanged(jar http.CookieJar) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, ok := f.read[jar]
+	return ok && r.cookies == cookieState(jar, f.Sub.Page)
+}
+
+func (f *Form) keep(jar http.CookieJar, sub *account.Submission) {
+	if jar == nil {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.read == nil {
+		f.read = map[http.CookieJar]readForm{}
+	}
+	f.read[jar] = readForm{sub, cookieState(jar, f.Sub.Page)}
 }
 
 // Endpoint is "POST /api/auth/login": what the form sends to.
@@ -65,7 +122,9 @@ func (f *Form) request(ctx context.Context, jar http.CookieJar, v account.Values
 		jar = f.as.Jar
 	}
 	var issued []SetCookie
-	if sub.Source == account.FromHTML {
+	if again := f.reread(jar); again != nil && sub.Source == account.FromHTML {
+		sub = again
+	} else if sub.Source == account.FromHTML {
 		resp, err := f.t.Probe.Do(ctx, f.apply(&probe.Request{URL: sub.Page, Jar: jar, Follow: 5}))
 		if err != nil {
 			return nil, "", nil, fmt.Errorf("loading the %s form: %w", sub.Kind, err)
@@ -78,6 +137,7 @@ func (f *Form) request(ctx context.Context, jar http.CookieJar, v account.Values
 		if sub, err = account.FormIn(resp.Body, resp.URL, sub.Kind); err != nil {
 			return nil, "", nil, err
 		}
+		f.keep(jar, sub)
 	}
 	req, err := sub.Request(v, jar)
 	if err != nil {
@@ -131,7 +191,7 @@ type formOrErr struct {
 // htmlForm finds the explicit POST form of the kind in the server's HTML, once per audit.
 func (t *Target) htmlForm(ctx context.Context, kind account.Kind) (*Form, error) {
 	r := t.Once("html-form:"+string(kind), func() any {
-		f, err := t.findHTMLForm(ctx, kind, nil)
+		f, err := t.findHTMLForm(ledger.Tag(ctx, "find the "+string(kind)+" form"), kind, nil)
 		return formOrErr{f, err}
 	}).(formOrErr)
 	return r.f, r.err
@@ -217,6 +277,7 @@ func (t *Target) formPages(ctx context.Context, kind account.Kind, s *Session) [
 // active: true, since submitting it creates an account.
 func (t *Target) Form(ctx context.Context, kind account.Kind) (*Form, error) {
 	r := t.Once("form:"+string(kind), func() any {
+		ctx := ledger.Tag(ctx, "find the "+string(kind)+" form")
 		f, err := t.htmlForm(ctx, kind)
 		if err == nil {
 			return formOrErr{f, nil}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/launchready/launchready/audit/account"
+	"github.com/launchready/launchready/audit/ledger"
 	"github.com/launchready/launchready/audit/probe"
 	"github.com/launchready/launchready/browser"
 )
@@ -54,7 +55,7 @@ func (t *Target) Login(ctx context.Context, who string) (*Session, error) {
 		t.sessions[who] = so
 	}
 	t.mu.Unlock()
-	so.once.Do(func() { so.s, so.err = t.login(ctx, who) })
+	so.once.Do(func() { so.s, so.err = t.login(ledger.Tag(ctx, "log in as "+who+" over HTTP"), who) })
 	return so.s, so.err
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/launchready/launchready/audit/ledger"
 )
 
 // Report is a finished audit: what the reports package renders and the JSON file holds.
@@ -15,9 +17,15 @@ type Report struct {
 	Plan     *Plan         `json:"plan"` // never holds a password: only the names of the variables
 	Started  time.Time     `json:"started"`
 	Duration time.Duration `json:"duration_ns"`
-	Requests int           `json:"requests_sent"`
-	Queries  int           `json:"dns_queries"`
-	Refused  []string      `json:"refused_out_of_scope,omitempty"`
+	Requests int           `json:"requests_sent"` // over HTTP, by the audit itself
+	// BrowserRequests are the requests the browser the audit drives sent to the app's hosts.
+	BrowserRequests int `json:"browser_requests_sent"`
+	// Phases say where the time went, phase by phase, in the order they ran.
+	Phases []PhaseTime `json:"phases"`
+	// Shared is what work several checks share sent (a flow, a login and walk), by its name.
+	Shared  map[string]ledger.Counts `json:"shared_work_sent"`
+	Queries int                      `json:"dns_queries"`
+	Refused []string                 `json:"refused_out_of_scope,omitempty"`
 	// ThirdParty are the requests the app's pages made to other hosts, as the browser saw them.
 	ThirdPartyBlocked []string    `json:"third_party_blocked,omitempty"`
 	ThirdPartyAllowed []string    `json:"third_party_allowed,omitempty"`
@@ -27,6 +35,14 @@ type Report struct {
 	// AcceptFile is the accept file applied (Accept); Stale its entries that matched no result.
 	AcceptFile string       `json:"accept_file,omitempty"`
 	Stale      []Acceptance `json:"accept_stale,omitempty"`
+}
+
+// PhaseTime is how long one phase of the audit took, how many checks ran in it, and what it sent.
+type PhaseTime struct {
+	Phase    string        `json:"phase"`
+	Duration time.Duration `json:"duration_ns"`
+	Checks   int           `json:"checks"`
+	Sent     ledger.Counts `json:"sent"`
 }
 
 // AreaScore is one row of the scorecard.

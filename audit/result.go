@@ -2,8 +2,11 @@ package audit
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
+
+	"github.com/launchready/launchready/audit/ledger"
 )
 
 // Evidence is one observation that backs a result: a request and what came back, a certificate, a file, a note.
@@ -29,6 +32,8 @@ type Result struct {
 	Fix      string        `json:"fix,omitempty"`
 	Refs     []string      `json:"references,omitempty"`
 	Duration time.Duration `json:"duration_ns"`
+	// Sent is what this check sent to the app itself; work it shares with other checks is in the report's Shared.
+	Sent ledger.Counts `json:"sent"`
 	// Change is how the result compares with a baseline report (--baseline): new, fixed, still failing, ...
 	Change Change `json:"change,omitempty"`
 	// Accepted is set when an accept file's entry accepted this fail or warn (Status is then Accepted).
@@ -46,6 +51,25 @@ const (
 	PhaseBurst              // bounded bursts (rate limits): they may lock an account or an IP out, so they come last
 	PhaseQuiet              // measurements (latency, LCP): one at a time, right after the main phase, with nothing else running
 )
+
+// Name is how reports name the phase.
+func (p Phase) Name() string {
+	switch p {
+	case PhaseMain:
+		return "main checks"
+	case PhaseJudge:
+		return "judging what the checks saw"
+	case PhaseFlows:
+		return "account flows"
+	case PhaseEnd:
+		return "ending sessions, reading mail"
+	case PhaseBurst:
+		return "bursts"
+	case PhaseQuiet:
+		return "measurements"
+	}
+	return fmt.Sprintf("phase %d", int(p))
+}
 
 // Check is a catalog entry with the function that runs it.
 type Check struct {

@@ -1,12 +1,15 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/launchready/launchready/audit/ledger"
 )
 
 // Defaults for the Runner.
@@ -46,21 +49,37 @@ type Runner struct {
 func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Report {
 	defer close(events)
 	start := time.Now()
+	ctx = ledger.With(ctx, t.Ledger)
 	t.Bind(ctx)
 	limit := firstPositive(t.Plan.Limits.Concurrency, r.Concurrency, DefaultConcurrency)
 	timeout := firstPositive(time.Duration(t.Plan.Limits.CheckTime), r.CheckTimeout, DefaultCheckTimeout)
 
 	results := make([]Result, len(r.Checks))
+	var phases []PhaseTime
 	runPhase := func(phase Phase) {
+		began, sentBefore := time.Now(), t.Ledger.Total()
+		n := 0
+		defer func() {
+			if n > 0 {
+				sent := t.Ledger.Total()
+				phases = append(phases, PhaseTime{Phase: phase.Name(), Duration: time.Since(began), Checks: n,
+					Sent: ledger.Counts{HTTP: sent.HTTP - sentBefore.HTTP, Browser: sent.Browser - sentBefore.Browser}})
+			}
+		}()
 		sem := make(chan struct{}, limit)
-		if phase == PhaseQuiet { // a measurement shares the machine with nothing else, not even another measurement
+		switch phase {
+		case PhaseQuiet: // a measurement shares the machine with nothing else, not even another measurement
 			sem = make(chan struct{}, 1)
+		case PhaseFlows: // the flows' checks mostly wait on the few flows they share: a slot each, or the waiting
+			// ones hold every slot while a flow no one has started yet (the invite) waits for one
+			sem = make(chan struct{}, len(r.Checks))
 		}
 		var wg sync.WaitGroup
 		for i, c := range r.Checks {
 			if c.Phase != phase {
 				continue
 			}
+			n++
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -82,6 +101,16 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 	}
 	blocked, allowed := t.ThirdParty()
 	t.Close()
+	by := t.Ledger.By()
+	for i := range results {
+		results[i].Sent = by[results[i].ID]
+	}
+	shared := map[string]ledger.Counts{}
+	for tag, c := range by {
+		if !r.isCheck(tag) {
+			shared[cmp.Or(tag, "other")] = c
+		}
+	}
 
 	return &Report{
 		Tool:              "launchready",
@@ -92,6 +121,9 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 		Started:           start.UTC(),
 		Duration:          time.Since(start),
 		Requests:          t.Probe.Sent(),
+		BrowserRequests:   t.Ledger.Total().Browser,
+		Phases:            phases,
+		Shared:            shared,
 		Queries:           t.DNSQueries(),
 		Refused:           t.Probe.Refused(),
 		ThirdPartyBlocked: blocked,
@@ -112,7 +144,7 @@ func (r *Runner) runOne(ctx context.Context, t *Target, c Check, timeout time.Du
 	if ctx.Err() != nil {
 		return Undecided("the audit was cancelled before this check ran")
 	}
-	cctx, cancel := context.WithTimeout(ctx, timeout)
+	cctx, cancel := context.WithTimeout(ledger.Tag(ctx, c.ID), timeout)
 	defer cancel()
 	done := make(chan Result, 1)
 	go func() {
@@ -133,6 +165,15 @@ func (r *Runner) runOne(ctx context.Context, t *Target, c Check, timeout time.Du
 		}
 		return Undecided(fmt.Sprintf("the check did not finish within %s (is the target slow? raise limits.check_timeout)", timeout))
 	}
+}
+
+func (r *Runner) isCheck(tag string) bool {
+	for _, c := range r.Checks {
+		if c.ID == tag {
+			return true
+		}
+	}
+	return false
 }
 
 // finish fills the catalog's fields into a result and redacts every string in it.

@@ -3,11 +3,15 @@ package audit
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/launchready/launchready/audit/probe"
 )
 
 func testTarget(t *testing.T, plan *Plan) *Target {
@@ -208,5 +212,53 @@ func TestCombine(t *testing.T) {
 	}
 	if got := Combine(); got.Status != Inconclusive {
 		t.Errorf("empty combine: %s", got.Status)
+	}
+}
+
+// The report says where the time went, phase by phase, and what each check and each piece of shared work sent.
+func TestRunnerAccountsPhasesAndRequests(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srv.Close)
+	target := testTarget(t, &Plan{App: srv.URL + "/"})
+	sends := func(id string, phase Phase, own, shared int) Check {
+		c := check(id, func(ctx context.Context, t *Target) Result {
+			for range own {
+				t.Probe.Do(ctx, &probe.Request{URL: srv.URL + "/" + id})
+			}
+			for range shared {
+				t.Probe.Do(t.Shared("a flow"), &probe.Request{URL: srv.URL + "/flow"})
+			}
+			return Informed("")
+		})
+		c.Phase = phase
+		return c
+	}
+	rep := runAll(t, target, &Runner{Checks: []Check{
+		sends("headers.hsts", PhaseMain, 2, 0),
+		sends("headers.csp", PhaseMain, 1, 3),
+		sends("perf.api-p95", PhaseQuiet, 4, 0),
+		sends("ratelimit.login", PhaseBurst, 5, 0),
+	}})
+	wantSent := map[string]int{"headers.hsts": 2, "headers.csp": 1, "perf.api-p95": 4, "ratelimit.login": 5}
+	for _, res := range rep.Results {
+		if res.Sent.HTTP != wantSent[res.ID] || res.Sent.Browser != 0 {
+			t.Errorf("%s sent %+v, want %d over HTTP", res.ID, res.Sent, wantSent[res.ID])
+		}
+	}
+	if got := rep.Shared["a flow"].HTTP; got != 3 || len(rep.Shared) != 1 {
+		t.Errorf("shared work: %+v, want 3 requests of \"a flow\"", rep.Shared)
+	}
+	var phases []string
+	for _, p := range rep.Phases {
+		phases = append(phases, fmt.Sprintf("%s: %d checks, %d sent", p.Phase, p.Checks, p.Sent.HTTP))
+		if p.Duration <= 0 {
+			t.Errorf("phase %s took %v", p.Phase, p.Duration)
+		}
+	}
+	if got, want := strings.Join(phases, "; "), "main checks: 2 checks, 6 sent; measurements: 1 checks, 4 sent; bursts: 1 checks, 5 sent"; got != want {
+		t.Errorf("phases\n got %s\nwant %s", got, want)
+	}
+	if rep.Requests != 15 {
+		t.Errorf("requests sent %d, want 15", rep.Requests)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/launchready/launchready/audit/dnsq"
 	"github.com/launchready/launchready/audit/inbox"
+	"github.com/launchready/launchready/audit/ledger"
 	"github.com/launchready/launchready/audit/probe"
 )
 
@@ -42,6 +43,9 @@ type Target struct {
 	mail mailState
 	memo map[string]*memoEntry
 
+	// Ledger counts what the audit sends, by check and by shared work.
+	Ledger *ledger.Ledger
+
 	// life is the audit's context: what outlives a single check (the browser) is bound to it.
 	life    context.Context
 	browser browserState
@@ -64,7 +68,7 @@ func (t *Target) DNSQueries() int {
 }
 
 // Bind ties what the target starts (the browser) to the audit's context; the Runner calls it first.
-func (t *Target) Bind(ctx context.Context) { t.life = ctx }
+func (t *Target) Bind(ctx context.Context) { t.life = ledger.With(ctx, t.Ledger) }
 
 // Close ends what the target started: the browser and every process of it, idle connections.
 func (t *Target) Close() {
@@ -84,7 +88,8 @@ func NewTarget(plan *Plan, getenv func(string) string) (*Target, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	t := &Target{Plan: plan, getenv: getenv, sessions: map[string]*sessionOnce{}, life: context.Background()}
+	t := &Target{Plan: plan, getenv: getenv, sessions: map[string]*sessionOnce{}, Ledger: ledger.New()}
+	t.life = ledger.With(context.Background(), t.Ledger)
 	var err error
 	if t.App, err = url.Parse(plan.App); err != nil {
 		return nil, fmt.Errorf("app: %w", err)
@@ -164,3 +169,13 @@ func (t *Target) Resolve(path string) *url.URL {
 // Life is the audit's own context: for work several checks share (a flow), which must not end with the first
 // check that asked for it.
 func (t *Target) Life() context.Context { return t.life }
+
+// Shared is the audit's context for work several checks share (a flow, a login), whose requests the ledger counts
+// under name rather than under the check that happened to ask first.
+func (t *Target) Shared(name string) context.Context { return ledger.Tag(t.life, name) }
+
+// outliving is the audit's context counting for the same check as ctx: for what a check starts that must outlive
+// its own context (a browser session other checks go on using).
+func (t *Target) outliving(ctx context.Context) context.Context {
+	return ledger.Tag(t.life, ledger.TagOf(ctx))
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-rod/rod"
 	"github.com/go-rod/rod/lib/proto"
+	"github.com/launchready/launchready/audit/ledger"
 )
 
 // Page is a tab in a context, kept inside the scope, recording its traffic.
@@ -45,6 +46,8 @@ func (c *Context) NewPage(ctx context.Context) (*Page, error) {
 		default:
 			if third {
 				c.engine.note(c.engine.allowed, u)
+			} else {
+				ledger.Count(ctx, ledger.Browser)
 			}
 			h.ContinueRequest(&proto.FetchContinueRequest{})
 		}

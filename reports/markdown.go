@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/ledger"
 )
 
 // Markdown writes the report a consultant hands over: the verdict, the scorecard by area, the findings with
@@ -294,6 +296,9 @@ func writeMethod(b *strings.Builder, r *audit.Report) {
 	b.WriteString("## Method\n\n")
 	fmt.Fprintf(b, "- Tool: %s %s; started %s; duration %s\n", r.Tool, r.Version, r.Started.UTC().Format("2006-01-02 15:04:05 MST"), r.Duration.Round(100*time.Millisecond))
 	fmt.Fprintf(b, "- HTTP requests sent: %d; DNS queries: %d\n", r.Requests, r.Queries)
+	if r.BrowserRequests > 0 {
+		fmt.Fprintf(b, "- Requests the browser sent to the app (pages, scripts, the app's own API calls): %d\n", r.BrowserRequests)
+	}
 	if r.Plan != nil {
 		fmt.Fprintf(b, "- Scope: %s (no request left these hosts)\n", inline(strings.Join(r.Plan.Hosts(), ", ")))
 		fmt.Fprintf(b, "- Active tests (writes to the app): %s\n", yesNo(r.Plan.Active))
@@ -302,6 +307,7 @@ func writeMethod(b *strings.Builder, r *audit.Report) {
 		fmt.Fprintf(b, "- Refused as out of scope: %s\n", inline(strings.Join(r.Refused, ", ")))
 	}
 	b.WriteString("- Secrets of the audit (passwords, session cookies, tokens) are redacted from this report.\n")
+	writeSpending(b, r)
 	if r.Plan != nil {
 		var data bytes.Buffer
 		enc := yaml.NewEncoder(&data)
@@ -312,6 +318,42 @@ func writeMethod(b *strings.Builder, r *audit.Report) {
 			fmt.Fprintf(b, "\nThe plan (passwords are never in it, only the names of the variables that held them):\n\n%syaml\n%s\n%s\n", fence, body, fence)
 		}
 	}
+}
+
+// writeSpending says where the audit's time went, phase by phase, and what each check and each piece of shared
+// work sent to the app.
+func writeSpending(b *strings.Builder, r *audit.Report) {
+	if len(r.Phases) > 0 {
+		b.WriteString("\nWhere the time went (phases run one after the other; the checks of a phase run side by side):\n\n" +
+			"| Phase | Time | Checks | HTTP requests | Browser requests |\n|---|---|---|---|---|\n")
+		for _, p := range r.Phases {
+			fmt.Fprintf(b, "| %s | %s | %d | %d | %d |\n", p.Phase, p.Duration.Round(100*time.Millisecond), p.Checks, p.Sent.HTTP, p.Sent.Browser)
+		}
+	}
+	type sender struct {
+		name string
+		sent ledger.Counts
+	}
+	var senders []sender
+	for _, res := range r.Results {
+		if res.Sent.Total() > 0 {
+			senders = append(senders, sender{"`" + res.ID + "`", res.Sent})
+		}
+	}
+	for name, c := range r.Shared {
+		if c.Total() > 0 {
+			senders = append(senders, sender{name + " (shared by several checks)", c})
+		}
+	}
+	if len(senders) == 0 {
+		return
+	}
+	slices.SortFunc(senders, func(x, y sender) int { return strings.Compare(x.name, y.name) })
+	b.WriteString("\n<details><summary>What each check sent to the app</summary>\n\n| Sent by | HTTP requests | Browser requests |\n|---|---|---|\n")
+	for _, s := range senders {
+		fmt.Fprintf(b, "| %s | %d | %d |\n", cell(s.name), s.sent.HTTP, s.sent.Browser)
+	}
+	b.WriteString("\n</details>\n")
 }
 
 func pickNot(results []audit.Result, area string) []audit.Result {

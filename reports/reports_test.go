@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/ledger"
 	"github.com/launchready/launchready/reports/sariftest"
 )
 
@@ -24,12 +25,13 @@ func fixture() *audit.Report {
 			Summary: "/.env is served: dotenv file", Why: audit.Why("secrets.exposed-files"),
 			Fix: "Remove the file from the web root (e.g. the public/ folder). Rotate every secret it held.", Refs: []string{"OWASP API8:2023 Security Misconfiguration"},
 			Evidence: []audit.Evidence{{Label: "dotenv file", Request: "GET https://app.example/.env", Status: 200,
-				Headers: []string{"Content-Type: text/plain"}, Excerpt: "DATABASE_URL=post…db\n```\n<script>alert(1)</script>"}}},
+				Headers: []string{"Content-Type: text/plain"}, Excerpt: "DATABASE_URL=post…db\n```\n<script>alert(1)</script>"}},
+			Sent: ledger.Counts{HTTP: 25}},
 		{ID: "headers.server-leak", Area: "headers", Title: "Server and X-Powered-By reveal no versions", Status: audit.Warn, Severity: audit.Low,
 			Summary: "version numbers: Server: nginx/1.18.0 <b>", Fix: "Remove the version.",
 			Evidence: []audit.Evidence{{Label: "app page", Request: "GET https://app.example/", Status: 200, Headers: []string{"Server: nginx/1.18.0"}}}},
 		{ID: "headers.hsts", Area: "headers", Title: "Strict-Transport-Security is set for at least six months", Status: audit.Pass,
-			Summary: "HSTS max-age 31536000 s (365 days)", Evidence: []audit.Evidence{{Label: "app page", Request: "GET https://app.example/", Status: 200, Headers: []string{"Strict-Transport-Security: max-age=31536000"}}}},
+			Summary: "HSTS max-age 31536000 s (365 days)", Evidence: []audit.Evidence{{Label: "app page", Request: "GET https://app.example/", Status: 200, Headers: []string{"Strict-Transport-Security: max-age=31536000"}}}, Sent: ledger.Counts{HTTP: 1}},
 		{ID: "ops.monitoring", Area: "ops", Title: "Uptime alerts", Status: audit.Info, Summary: "self-reported: Better Stack", Evidence: []audit.Evidence{}},
 		{ID: "cors.origin", Area: "cors", Title: "The API does not trust arbitrary origins", Status: audit.Inconclusive, Summary: "GET https://app.example/api: connection refused | retry", Evidence: []audit.Evidence{}},
 		{ID: "email.spf", Area: "email", Title: "One SPF record", Status: audit.Skipped, Summary: "not automated in this version", Evidence: []audit.Evidence{}},
@@ -38,7 +40,10 @@ func fixture() *audit.Report {
 		Tool: "launchready", Version: "test", Name: "Acme portal", Target: "https://app.example/",
 		Plan: &audit.Plan{App: "https://app.example/", Accounts: audit.Accounts{A: &audit.Account{Email: "a@app.example", PasswordEnv: "LR_A"}},
 			Limits: audit.Limits{Timeout: audit.Duration(10 * time.Second)}, Ops: audit.Ops{Monitoring: "Better Stack"}},
-		Started: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), Duration: 4200 * time.Millisecond, Requests: 57,
+		Started: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), Duration: 4200 * time.Millisecond, Requests: 57, BrowserRequests: 40,
+		Phases: []audit.PhaseTime{{Phase: "main checks", Duration: 3100 * time.Millisecond, Checks: 5, Sent: ledger.Counts{HTTP: 50, Browser: 40}},
+			{Phase: "bursts", Duration: 1100 * time.Millisecond, Checks: 1, Sent: ledger.Counts{HTTP: 7}}},
+		Shared:            map[string]ledger.Counts{"log in as a and walk the app": {HTTP: 1, Browser: 40}, "nothing sent": {}},
 		Refused:           []string{"https://cdn.other.example/x.js"},
 		ThirdPartyBlocked: []string{"https://www.googletagmanager.com/gtag/js (2×)"},
 		Results:           results, Areas: audit.Scorecard(results),

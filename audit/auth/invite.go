@@ -74,24 +74,33 @@ func runInvite(ctx context.Context, t *audit.Target) *inviteRun {
 		run.stop = &r
 		return run
 	}
-	a, err := t.FreshBrowserSession(ctx, "a")
+	// A and B act in the sessions the audit opened for them at the start, each in a tab of its own: no login of
+	// theirs here, which a burst of failed logins elsewhere in the flows could meet with the app's limit.
+	a, err := t.BrowserSession(ctx, "a")
 	if err != nil {
 		r := audit.BrowserOutcome(err)
 		run.stop = &r
 		return run
 	}
-	defer a.Context.Close()
+	aPage, err := a.Context.NewPage(ctx)
+	if err != nil {
+		return undecided("a tab for A: " + err.Error())
+	}
+	defer aPage.Close()
+	if err := aPage.Goto(a.LandingURL); err != nil {
+		return undecided("opening A's landing page " + a.LandingURL + ": " + err.Error())
+	}
 	page := ""
 	if t.Plan.Paths.Invite != "" {
 		page = t.Resolve(t.Plan.Paths.Invite).String()
-	} else if page = a.Page.LinkMatching(inviteWords); page == "" {
+	} else if page = aPage.LinkMatching(inviteWords); page == "" {
 		return undecided("found no invite or members page linked from account A's landing page " + a.LandingURL + ": set paths.invite in the plan")
 	}
 	to, err := e.inbox.Address("invite")
 	if err != nil {
 		return undecided(err.Error())
 	}
-	res, m, link, err := e.sendInvite(ctx, a.Page, page, to)
+	res, m, link, err := e.sendInvite(ctx, aPage, page, to)
 	if res != nil {
 		run.Steps = append(run.Steps, step{"account A invites " + to + " at " + page, !res.Refused(), said(res)})
 	}
@@ -118,13 +127,14 @@ func runInvite(ctx context.Context, t *audit.Target) *inviteRun {
 	run.Reused, run.ReuseSaid = &reused, "as another address ("+other+"): "+saidReuse
 
 	// Invite the new member again: accepting must not make a second membership.
-	if _, _, link2, err := e.sendInvite(ctx, a.Page, page, to); err == nil {
+	if _, _, link2, err := e.sendInvite(ctx, aPage, page, to); err == nil {
 		dup, saidDup := e.accept(ctx, link2, account.Values{account.Email: to, account.Password: e.newPassword(), account.Name: "Launch Ready Invitee"})
 		run.Duplicate, run.DupSaid = &dup, saidDup
 	} else {
 		run.DupSaid = "could not invite the member again: " + err.Error()
 	}
-	run.Wrong, run.WrongSaid = e.wrongAccount(ctx, a.Page, page)
+	// One tab of A's at a time: a second tab of the same window is hidden, and a hidden page is not typed into.
+	run.Wrong, run.WrongSaid = e.wrongAccount(ctx, aPage, page)
 	return run
 }
 
@@ -142,23 +152,27 @@ func (e *env) wrongAccount(ctx context.Context, aPage *browser.Page, page string
 	if err != nil {
 		return nil, "could not send a second invite: " + err.Error()
 	}
-	b, err := e.t.FreshBrowserSession(ctx, "b")
+	b, err := e.t.BrowserSession(ctx, "b")
 	if err != nil {
 		return nil, "account B could not log in: " + err.Error()
 	}
-	defer b.Context.Close()
-	if err := b.Page.Goto(link); err != nil {
+	bPage, err := b.Context.NewPage(ctx)
+	if err != nil {
+		return nil, "a tab for B: " + err.Error()
+	}
+	defer bPage.Close()
+	if err := bPage.Goto(link); err != nil {
 		return nil, "opening the link as B: " + err.Error()
 	}
-	if b.Page.HasForm(browser.FormPassword) {
+	if bPage.HasForm(browser.FormPassword) {
 		refused := false
 		return &refused, "the link opens a form that creates the invited address's account: B's session gives no way in"
 	}
-	found, status := b.Page.Press(acceptWords)
+	found, status := bPage.Press(acceptWords)
 	if !found {
 		return nil, "the link, opened by signed-in account B, shows no accept or join button"
 	}
-	alert, text := b.Page.State()
+	alert, text := bPage.State()
 	accepted := alert == "" && status < 400 && !refusedWords.MatchString(text)
 	said := fmt.Sprintf("B pressed accept on the invitation for %s: ", to)
 	if alert != "" {
@@ -172,7 +186,7 @@ func (e *env) wrongAccount(ctx context.Context, aPage *browser.Page, page string
 // InviteToken has A invite a fresh address and judges the invitation: single use, bound to the invited address,
 // lifetime, entropy, and no second membership.
 func InviteToken(ctx context.Context, t *audit.Target) audit.Result {
-	run := t.Once("auth.invite", func() any { return runInvite(t.Life(), t) }).(*inviteRun)
+	run := t.Once("auth.invite", func() any { return runInvite(t.Shared("invite flow"), t) }).(*inviteRun)
 	if run.stop != nil {
 		return *run.stop
 	}

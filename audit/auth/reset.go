@@ -36,7 +36,7 @@ type resetRun struct {
 }
 
 func reset(ctx context.Context, t *audit.Target) *resetRun {
-	return t.Once("auth.reset", func() any { return runReset(t.Life(), t) }).(*resetRun)
+	return t.Once("auth.reset", func() any { return runReset(t.Shared("password-reset flow"), t) }).(*resetRun)
 }
 
 func runReset(ctx context.Context, t *audit.Target) *resetRun {
@@ -55,10 +55,13 @@ func runReset(ctx context.Context, t *audit.Target) *resetRun {
 	}
 	e := su.env
 
-	// A session from before the reset, to see whether the reset ends it.
-	s0, err := e.login(ctx, "before-reset", su.Email, su.Password)
-	if err != nil {
-		return undecided("logging the new account in before the reset: " + err.Error())
+	// A session from before the reset, to see whether the reset ends it: the sign-up flow's last one.
+	s0 := su.take()
+	if s0 == nil {
+		var err error
+		if s0, err = e.login(ctx, "before-reset", su.Email, su.Password); err != nil {
+			return undecided("logging the new account in before the reset: " + err.Error())
+		}
 	}
 	defer s0.Context.Close()
 	creds0 := audit.FromBrowser("signup", s0)
@@ -111,8 +114,20 @@ func runReset(ctx context.Context, t *audit.Target) *resetRun {
 	if !run.Changed {
 		return run
 	}
+	// The new password and the old one are tried side by side, each in its own browser context.
 	old := su.Password
-	if s, err := e.login(ctx, "after-reset", su.Email, newPassword); err == nil {
+	var oldErr error
+	oldDone := make(chan struct{})
+	go func() {
+		defer close(oldDone)
+		var s *browser.Session
+		if s, oldErr = e.login(ctx, "old-password", su.Email, old); oldErr == nil {
+			s.Context.Close()
+		}
+	}()
+	s, err := e.login(ctx, "after-reset", su.Email, newPassword)
+	<-oldDone
+	if err == nil {
 		run.NewWorks = true
 		su.Password = newPassword
 		s.Context.Close()
@@ -120,12 +135,11 @@ func runReset(ctx context.Context, t *audit.Target) *resetRun {
 	} else {
 		run.Steps = append(run.Steps, step{"log in with the new password", false, err.Error()})
 	}
-	if s, err := e.login(ctx, "old-password", su.Email, old); err == nil {
-		s.Context.Close()
+	if oldErr == nil {
 		run.Steps = append(run.Steps, step{"log in with the old password", false, "it still works"})
 	} else {
-		run.OldRefused = browser.IsLoginError(err)
-		run.Steps = append(run.Steps, step{"log in with the old password", run.OldRefused, "refused: " + err.Error()})
+		run.OldRefused = browser.IsLoginError(oldErr)
+		run.Steps = append(run.Steps, step{"log in with the old password", run.OldRefused, "refused: " + oldErr.Error()})
 	}
 
 	run.checkOldSession(ctx, t, creds0, private, before, why)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/launchready/launchready/audit"
@@ -32,6 +33,17 @@ type signupRun struct {
 	Verified       bool   // the link was accepted
 	Reused         *visit // the link opened a second time
 	LoginOK        bool   // the full sign-up → verify → login → logout → login went through
+	// Session is the new account's session from the last login, left open for the reset flow to test whether a
+	// reset ends it; whoever takes it (take) closes it.
+	session *browser.Session
+	taken   sync.Once
+}
+
+// take hands the sign-up's last session to one caller, once; nil when there is none or it was taken.
+func (run *signupRun) take() *browser.Session {
+	var s *browser.Session
+	run.taken.Do(func() { s = run.session })
+	return s
 }
 
 // visit is a page opened from an emailed link.
@@ -64,7 +76,7 @@ func (e *env) open(ctx context.Context, link, name string) (*visit, error) {
 }
 
 func signup(ctx context.Context, t *audit.Target) *signupRun {
-	return t.Once("auth.signup", func() any { return runSignup(t.Life(), t) }).(*signupRun)
+	return t.Once("auth.signup", func() any { return runSignup(t.Shared("sign-up flow"), t) }).(*signupRun)
 }
 
 func runSignup(ctx context.Context, t *audit.Target) *signupRun {
@@ -136,9 +148,15 @@ func runSignup(ctx context.Context, t *audit.Target) *signupRun {
 		}
 		run.Verified = !v.Refused
 		run.Steps = append(run.Steps, step{"open the confirmation link", run.Verified, v.Said})
-		if run.Reused, err = e.open(ctx, run.Link, "verify-again"); err != nil {
-			run.Reused = nil
-		}
+		// The link is tried a second time beside the logins that follow.
+		reused := make(chan struct{})
+		go func() {
+			defer close(reused)
+			if v, err := e.open(ctx, run.Link, "verify-again"); err == nil {
+				run.Reused = v
+			}
+		}()
+		defer func() { <-reused }()
 	}
 
 	s, err := e.login(ctx, "signup-login", run.Email, run.Password)
@@ -146,7 +164,12 @@ func runSignup(ctx context.Context, t *audit.Target) *signupRun {
 		run.Steps = append(run.Steps, step{"log in with the new account", false, err.Error()})
 		return run
 	}
-	defer s.Context.Close()
+	keep := false
+	defer func() {
+		if !keep {
+			s.Context.Close()
+		}
+	}()
 	run.Steps = append(run.Steps, step{"log in with the new account", true, "landed on " + s.LandingURL})
 	used, err := s.Logout(ctx)
 	if err != nil {
@@ -161,6 +184,7 @@ func runSignup(ctx context.Context, t *audit.Target) *signupRun {
 	}
 	run.Steps = append(run.Steps, step{"log in again", true, "landed on " + again.LandingURL})
 	run.LoginOK = true
+	run.session, keep = again, true
 	return run
 }
 

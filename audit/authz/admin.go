@@ -39,7 +39,7 @@ func AdminRoutes(ctx context.Context, t *audit.Target) audit.Result {
 	// (settings, members), which is not admin content.
 	shells := map[string][]byte{}
 	for _, who := range []string{"anonymous", "A"} {
-		req := &probe.Request{URL: t.App.JoinPath("launchready-no-such-page").String()}
+		req := &probe.Request{URL: t.App.JoinPath("launchready-no-such-page").String(), Shared: true}
 		if who == "A" && loginErr == nil {
 			sessA.Apply(req)
 		}
@@ -52,7 +52,7 @@ func AdminRoutes(ctx context.Context, t *audit.Target) audit.Result {
 	var tried []string
 	for _, u := range routes {
 		for _, who := range []string{"anonymous", "A"} {
-			req := &probe.Request{URL: u}
+			req := &probe.Request{URL: u, Shared: true}
 			if who == "A" {
 				if loginErr != nil {
 					continue

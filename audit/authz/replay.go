@@ -111,7 +111,9 @@ func (o outcome) allowed() bool { return o.Err == nil && (o.Leak != "" || o.Simi
 // replay sends the request (to target, with body for a GraphQL query) as `as` (nil: no credentials) and judges
 // the answer against the owner's. Redirects are not followed: a redirect that still carries the page is a leak.
 func replay(ctx context.Context, t *audit.Target, r request, target string, body []byte, as *account, owner *account, ownerBody []byte) outcome {
-	req := &probe.Request{Method: r.X.Method, URL: target, Header: http.Header{"Accept": {"application/json, text/html;q=0.9, */*;q=0.5"}}}
+	// The same replay (the same request with the same credentials) may come from two checks: an ID swap of B's
+	// request can be A's own request with B's session. The probe sends it once.
+	req := &probe.Request{Method: r.X.Method, URL: target, Header: http.Header{"Accept": {"application/json, text/html;q=0.9, */*;q=0.5"}}, Shared: true}
 	o := outcome{Pattern: r.Pattern, Request: r.X.Method + " " + target}
 	if body != nil {
 		req.Body = body

@@ -2,6 +2,7 @@ package input
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -103,5 +104,29 @@ func TestMalformedAndOversizedOnDemo(t *testing.T) {
 				t.Errorf("hardened: %s %q, want pass", got.Status, got.Summary)
 			}
 		})
+	}
+}
+
+func TestPad(t *testing.T) {
+	tests := []struct {
+		name, contentType, body string
+		n                       int
+		check                   func(out []byte) bool
+	}{
+		{"form", "application/x-www-form-urlencoded", "email=a%40b.test&password=x", 5,
+			func(out []byte) bool { return string(out) == "email=a%40b.test&password=x&padding=BBBBB" }},
+		{"json", "application/json", `{"email":"a@b.test"}`, 4, func(out []byte) bool {
+			var doc map[string]string
+			return json.Unmarshal(out, &doc) == nil && doc["padding"] == "BBBB" && doc["email"] == "a@b.test"
+		}},
+		{"json that does not parse: padded as a form", "application/json", `[1,2`, 3,
+			func(out []byte) bool { return string(out) == "[1,2&padding=BBB" }},
+		{"12 MiB", "application/json", `{"email":"a@b.test"}`, 12 << 20,
+			func(out []byte) bool { return len(out) == 12<<20+len(`{"email":"a@b.test","padding":""}`) }},
+	}
+	for _, tt := range tests {
+		if out := pad([]byte(tt.body), tt.contentType, "padding", tt.n); !tt.check(out) {
+			t.Errorf("%s: %.80q", tt.name, out)
+		}
 	}
 }

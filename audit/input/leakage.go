@@ -25,7 +25,7 @@ func ErrorLeakage(ctx context.Context, t *audit.Target) audit.Result {
 	var lastErr error
 	for _, u := range provocations(ctx, t) {
 		// The answer is recorded in the probe's journal when it is an error.
-		req := &probe.Request{URL: u}
+		req := &probe.Request{URL: u, Shared: true}  // admin-routes asks for the unknown page too
 		if s, err := t.Login(ctx, "a"); err == nil { // private routes then show their real errors
 			s.Apply(req)
 		}

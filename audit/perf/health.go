@@ -26,7 +26,7 @@ func Health(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	// What the app answers for a path that cannot exist: a single-page app answers every path with its shell,
 	// which is not a health endpoint.
-	shell, err := t.Probe.Do(ctx, &probe.Request{URL: t.App.JoinPath("launchready-no-such-page").String()})
+	shell, err := t.Probe.Do(ctx, &probe.Request{URL: t.App.JoinPath("launchready-no-such-page").String(), Shared: true})
 	if err != nil {
 		return audit.Undecided("could not reach the app: " + err.Error())
 	}

@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/launchready/launchready/audit/ledger"
 )
 
 // Defaults for a Config left at its zero values.
@@ -61,6 +63,7 @@ type Client struct {
 	journal   []Exchange
 	refused   []string
 	passwords []string // never sent in a URL
+	shared    sharedReads
 }
 
 // New builds a Client. The redactor is shared with whoever adds the audit's secrets to it.
@@ -147,6 +150,11 @@ type Request struct {
 	Body   []byte
 	Jar    http.CookieJar // optional: cookies sent and stored across hops
 	Follow int
+	// Shared marks a read whose answer other checks may share: a GET or HEAD sent once per audit however many
+	// checks ask for exactly the same request (method, URL, headers, the jar's cookies for the URL, redirects
+	// followed), the same answer handed to each (and its cookies put in each caller's jar). Only for reads taken as a snapshot in one phase (the ID-swap replays, the admin
+	// routes), never for a request sent again to see a change (before and after a logout).
+	Shared bool
 }
 
 // Hop is one answer in a redirect chain.
@@ -177,6 +185,13 @@ func (r *Response) RequestLine(red *Redactor) string { return r.Method + " " + r
 
 // Do sends req, following redirects inside the scope up to req.Follow hops.
 func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
+	if req.Shared && (req.Method == "" || req.Method == http.MethodGet || req.Method == http.MethodHead) {
+		return c.shared.do(req, func() (*Response, error) { return c.do(ctx, req) })
+	}
+	return c.do(ctx, req)
+}
+
+func (c *Client) do(ctx context.Context, req *Request) (*Response, error) {
 	method := req.Method
 	if method == "" {
 		method = http.MethodGet
@@ -242,6 +257,7 @@ func (c *Client) once(ctx context.Context, method string, u *url.URL, header htt
 	if c.sent.Add(1) > int64(c.cfg.Budget) {
 		return nil, fmt.Errorf("%s %s: %w (%d requests; raise limits.requests in the plan)", method, c.redactor.String(u.String()), ErrBudget, c.cfg.Budget)
 	}
+	ledger.Count(ctx, ledger.HTTP)
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	var rd io.Reader

@@ -97,11 +97,17 @@ func Signup(ctx context.Context, t *audit.Target) audit.Result {
 	if err != nil {
 		return audit.Undecided("no sign-up endpoint to send the burst to: " + err.Error())
 	}
+	jar, used := form.NewJar(), false
 	b := run(ctx, t, form.Sub, func(i int) (*probe.Request, error) {
-		// A new visitor each time, as a sign-up script would be; the form's other fields as a careful person fills
-		// them, a fresh username each time.
+		// One visitor while the app gives it nothing new, as a sign-up script would be; a new one as soon as the
+		// app set a cookie (a sign-up that logs the new account in). The form's other fields as a careful person
+		// fills them, a fresh username each time.
+		if used && !form.Unchanged(jar) {
+			jar = form.NewJar()
+		}
+		used = true
 		v := account.Values{account.Email: burstAddress(t, "signup", i), account.Password: password}
-		return form.Request(ctx, form.NewJar(), v)
+		return form.Request(ctx, jar, v)
 	})
 	return b.judge("sign-up", form.Endpoint(), audit.Medium)
 }

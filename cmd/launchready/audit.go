@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"charm.land/lipgloss/v2"
@@ -111,7 +112,14 @@ func printSummary(w io.Writer, r *audit.Report) {
 		c := a.Counts
 		fmt.Fprintf(w, "  %-22s %s  pass %d  fail %d  warn %d\n", a.Title, statusStyle[a.Status].Width(13).Render(string(a.Status)), c[audit.Pass], c[audit.Fail], c[audit.Warn])
 	}
-	fmt.Fprintf(w, "\n%d HTTP requests, %d DNS queries, in %s\n", r.Requests, r.Queries, r.Duration.Round(10*time.Millisecond))
+	fmt.Fprintf(w, "\n%d HTTP requests, %d browser requests, %d DNS queries, in %s\n", r.Requests, r.BrowserRequests, r.Queries, r.Duration.Round(10*time.Millisecond))
+	if len(r.Phases) > 0 {
+		var phases []string
+		for _, p := range r.Phases {
+			phases = append(phases, fmt.Sprintf("%s %s", p.Phase, p.Duration.Round(100*time.Millisecond)))
+		}
+		fmt.Fprintf(w, "Time by phase: %s\n", strings.Join(phases, ", "))
+	}
 }
 
 // printQuiet prints the verdict and one line per failing check, for CI logs: "fail high ratelimit.login [new]".

@@ -31,7 +31,7 @@ var volatile = []struct {
 	{regexp.MustCompile(`\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?( UTC|Z)?`), "TIME"},
 	{regexp.MustCompile(`\b\d{4}-\d\d-\d\d\b`), "DATE"},                    // the demo's certificates are made per run
 	{regexp.MustCompile(`\b(\d+m)?\d+(\.\d+)?\s?(ns|µs|ms|s|m)\b`), "DUR"}, // "1m47.5s" on a slow machine too; a lifetime "1h0m0s" stays
-	{regexp.MustCompile(`\b\d+ (requests|HTTP requests|DNS queries)\b`), "N $1"},
+	{regexp.MustCompile(`\b\d+ (requests|HTTP requests|browser requests|DNS queries)\b`), "N $1"},
 	{regexp.MustCompile(`(HTTP requests sent|DNS queries): \d+`), "$1: N"},
 	{regexp.MustCompile(`\bp95 \S+`), "p95 DUR"},
 	// A limit over a time window: an earlier post of the audit may or may not still count, by the machine's speed
@@ -39,6 +39,9 @@ var volatile = []struct {
 	{regexp.MustCompile(`limited after \d+ attempts`), "limited after N attempts"},
 	{regexp.MustCompile(`\b\d+ (accepted, 1 refused by a limit|canary posts created)`), "N $1"}, // how many got in before the limit, by timing
 	{regexp.MustCompile(`\b\d+ attempts in DUR: [\d ]+`), "N attempts in DUR: STATUSES"},
+	{regexp.MustCompile(`(the app's own API calls\)): \d+`), "$1: N"},
+	// What a phase or a check sent (the rows of those two tables only): the browser's requests vary with timing.
+	{regexp.MustCompile(`(?m)^(\| [^|]+ \| (?:DUR \| \d+ \| )?)\d+ \| \d+ \|$`), "${1}N | N |"},
 	{regexp.MustCompile(` {2,}`), " "}, // columns aligned to numbers of varying width
 }
 
