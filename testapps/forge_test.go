@@ -172,13 +172,10 @@ func forgeTiming(t *testing.T, app *App, mode Mode) {
 			}
 		}
 	}
-	median := func(ds []time.Duration) time.Duration {
-		ds = slices.Clone(ds)
-		slices.Sort(ds)
-		return ds[len(ds)/2]
-	}
-	known, unknown := median(took[0]), median(took[1])
-	t.Logf("%s: median %v for A's email, %v for an unknown address", mode, known, unknown)
+	// The fastest of each side: a busy machine (other test packages beside this one) only ever slows a login down,
+	// so the minimum is the app's own time where a median still carries the noise.
+	known, unknown := slices.Min(took[0]), slices.Min(took[1])
+	t.Logf("%s: fastest %v for A's email, %v for an unknown address", mode, known, unknown)
 	switch mode {
 	case Flawed:
 		if known-unknown < 10*time.Millisecond {

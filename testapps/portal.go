@@ -138,11 +138,19 @@ func (pa *portalAccounts) check(mode Mode, login, password string, byName bool) 
 	return u, known, ok
 }
 
-// code makes a code to mail (32 random bytes, hex) for purpose on the account name.
+// code makes a code to mail (32 random bytes, hex) for purpose on the account name. A recovery code voids the
+// account's earlier ones, as apps that keep one reset token per user do (Devise's column).
 func (pa *portalAccounts) code(purpose, name string) string {
 	c := randHex(32)
 	pa.mu.Lock()
 	defer pa.mu.Unlock()
+	if purpose == "recover" {
+		for old, pc := range pa.codes {
+			if pc == (portalCode{purpose, name}) {
+				delete(pa.codes, old)
+			}
+		}
+	}
 	pa.codes[c] = portalCode{purpose, name}
 	return c
 }

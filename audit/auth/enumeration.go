@@ -190,13 +190,20 @@ func (e *enumeration) otherForms(ctx context.Context, fe *env, known, unknown st
 		if su.stop == nil && !su.Form.Refused() {
 			resetKnown = su.Email
 		}
-		e.formPair(ctx, fe, "password reset", func(p *browser.Page, addr string) (*browser.FormResult, error) {
-			page, err := fe.findPage(p, t.Plan.Paths.Reset, resetWords, "reset")
-			if err != nil {
-				return nil, err
+		func() {
+			if resetKnown == su.Email {
+				lock := resetLock(t) // not while the reset flow uses a link this request would void
+				lock.Lock()
+				defer lock.Unlock()
 			}
-			return p.SubmitForm(ctx, page, browser.FormEmail, fe.filler(account.Values{account.Email: addr}))
-		}, resetKnown, unknown)
+			e.formPair(ctx, fe, "password reset", func(p *browser.Page, addr string) (*browser.FormResult, error) {
+				page, err := fe.findPage(p, t.Plan.Paths.Reset, resetWords, "reset")
+				if err != nil {
+					return nil, err
+				}
+				return p.SubmitForm(ctx, page, browser.FormEmail, fe.filler(account.Values{account.Email: addr}))
+			}, resetKnown, unknown)
+		}()
 		e.signupTell(ctx, su, known)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/launchready/launchready/audit"
@@ -54,6 +55,11 @@ func runReset(ctx context.Context, t *audit.Target) *resetRun {
 		return undecided("the reset flow resets the password of the account the sign-up flow creates, and that account could not log in (see auth.signup-flow)")
 	}
 	e := su.env
+	// No other reset of this account while this one runs: many apps keep only the newest reset token (Devise's
+	// one column), and a second request would void the link this flow is about to use.
+	lock := resetLock(t)
+	lock.Lock()
+	defer lock.Unlock()
 
 	// A session from before the reset, to see whether the reset ends it: the sign-up flow's last one.
 	s0 := su.take()
@@ -145,6 +151,12 @@ func runReset(ctx context.Context, t *audit.Target) *resetRun {
 	run.checkOldSession(ctx, t, creds0, private, before, why)
 	run.tryAgain(ctx, e, su)
 	return run
+}
+
+// resetLock is held by whoever asks the app to reset the password of the account the sign-up flow made, from the
+// request until the link is used (the reset flow) or the answer read (the enumeration's pair).
+func resetLock(t *audit.Target) *sync.Mutex {
+	return t.Once("auth.reset-lock", func() any { return &sync.Mutex{} }).(*sync.Mutex)
 }
 
 // checkOldSession replays the private request with the session from before the reset.
