@@ -77,9 +77,10 @@ func (t *Target) BrowserSession(ctx context.Context, who string) (*browser.Sessi
 	}
 	b.mu.Unlock()
 	so.once.Do(func() {
-		so.s, so.err = t.FreshBrowserSession(t.Shared("log in as "+who+" and walk the app"), who)
+		work := t.Shared("log in as " + strings.ToUpper(who) + " and walk the app")
+		so.s, so.err = t.FreshBrowserSession(work, who)
 		if so.err == nil {
-			so.s.Walk(t.Shared("log in as " + who + " and walk the app"))
+			so.s.Walk(work)
 			t.learnBrowserSecrets(so.s)
 		}
 	})

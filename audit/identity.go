@@ -72,7 +72,7 @@ func (t *Target) SessionIdentity(ctx context.Context, who string) (*Identity, er
 		err error
 	}
 	r := t.Once("session-identity-"+who, func() any {
-		id, err := t.sessionIdentity(ledger.Tag(ctx, "identify the session of "+who), who)
+		id, err := t.sessionIdentity(ledger.Tag(ctx, "identify the session of "+strings.ToUpper(who)), who)
 		return result{id, err}
 	}).(result)
 	return r.id, r.err

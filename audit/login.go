@@ -55,7 +55,7 @@ func (t *Target) Login(ctx context.Context, who string) (*Session, error) {
 		t.sessions[who] = so
 	}
 	t.mu.Unlock()
-	so.once.Do(func() { so.s, so.err = t.login(ledger.Tag(ctx, "log in as "+who+" over HTTP"), who) })
+	so.once.Do(func() { so.s, so.err = t.login(ledger.Tag(ctx, "log in as "+strings.ToUpper(who)+" over HTTP"), who) })
 	return so.s, so.err
 }
 

@@ -43,7 +43,7 @@ func fixture() *audit.Report {
 		Started: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), Duration: 4200 * time.Millisecond, Requests: 57, BrowserRequests: 40,
 		Phases: []audit.PhaseTime{{Phase: "main checks", Duration: 3100 * time.Millisecond, Checks: 5, Sent: ledger.Counts{HTTP: 50, Browser: 40}},
 			{Phase: "bursts", Duration: 1100 * time.Millisecond, Checks: 1, Sent: ledger.Counts{HTTP: 7}}},
-		Shared:            map[string]ledger.Counts{"log in as a and walk the app": {HTTP: 1, Browser: 40}, "nothing sent": {}},
+		Shared:            map[string]ledger.Counts{"log in as A and walk the app": {HTTP: 1, Browser: 40}, "nothing sent": {}},
 		Refused:           []string{"https://cdn.other.example/x.js"},
 		ThirdPartyBlocked: []string{"https://www.googletagmanager.com/gtag/js (2×)"},
 		Results:           results, Areas: audit.Scorecard(results),

@@ -40,7 +40,9 @@ var volatile = []struct {
 	{regexp.MustCompile(`\b\d+ (accepted, 1 refused by a limit|canary posts created)`), "N $1"}, // how many got in before the limit, by timing
 	{regexp.MustCompile(`\b\d+ attempts in DUR: [\d ]+`), "N attempts in DUR: STATUSES"},
 	{regexp.MustCompile(`(the app's own API calls\)): \d+`), "$1: N"},
-	// What a phase or a check sent (the rows of those two tables only): the browser's requests vary with timing.
+	// What each check sent: which of two checks sends a read they share (and the other none) is the race's.
+	{regexp.MustCompile(`(?s)(<summary>What each check sent to the app</summary>).*?(</details>)`), "$1\n\nTABLE\n\n$2"},
+	// What a phase sent: the browser's requests vary with timing.
 	{regexp.MustCompile(`(?m)^(\| [^|]+ \| (?:DUR \| \d+ \| )?)\d+ \| \d+ \|$`), "${1}N | N |"},
 	{regexp.MustCompile(` {2,}`), " "}, // columns aligned to numbers of varying width
 }
