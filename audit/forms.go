@@ -56,23 +56,26 @@ func cookieState(jar http.CookieJar, u string) string {
 	return b.String()
 }
 
-// reread is the form as this jar last read it, when the jar's cookies have not changed since.
-func (f *Form) reread(jar http.CookieJar) *account.Submission {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if r, ok := f.read[jar]; ok && jar != nil && r.cookies == cookieState(jar, f.Sub.Page) {
-		return r.sub
+// unchangedRead is the form as jar last read it, when jar read the server's form and holds the same cookies as it
+// did then: a visitor the app has given nothing new since.
+func (f *Form) unchangedRead(jar http.CookieJar) (*account.Submission, bool) {
+	if jar == nil {
+		return nil, false
 	}
-	return nil
-}
-
-// Unchanged reports whether jar read the server's form and holds the same cookies as it did then: a visitor the
-// app has given nothing new since. A jar that never read the form (a recorded form's) is never unchanged.
-func (f *Form) Unchanged(jar http.CookieJar) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	r, ok := f.read[jar]
-	return ok && r.cookies == cookieState(jar, f.Sub.Page)
+	if !ok || r.cookies != cookieState(jar, f.Sub.Page) {
+		return nil, false
+	}
+	return r.sub, true
+}
+
+// Unchanged reports whether jar read the server's form and holds the same cookies as it did then. A jar that never
+// read the form (a recorded form's) is never unchanged.
+func (f *Form) Unchanged(jar http.CookieJar) bool {
+	_, ok := f.unchangedRead(jar)
+	return ok
 }
 
 func (f *Form) keep(jar http.CookieJar, sub *account.Submission) {
@@ -122,7 +125,7 @@ func (f *Form) request(ctx context.Context, jar http.CookieJar, v account.Values
 		jar = f.as.Jar
 	}
 	var issued []SetCookie
-	if again := f.reread(jar); again != nil && sub.Source == account.FromHTML {
+	if again, ok := f.unchangedRead(jar); ok && sub.Source == account.FromHTML {
 		sub = again
 	} else if sub.Source == account.FromHTML {
 		resp, err := f.t.Probe.Do(ctx, f.apply(&probe.Request{URL: sub.Page, Jar: jar, Follow: 5}))
