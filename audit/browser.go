@@ -53,7 +53,7 @@ func (t *Target) Browser() (*browser.Engine, error) {
 		resolve, _ := t.Plan.ResolveMap()
 		b.shots, _ = os.MkdirTemp("", "launchready-screenshots-")
 		b.engine, b.err = browser.Launch(t.life, browser.Options{
-			Bin: bin, Scope: t.Plan.Hosts(), Allow: t.Plan.Allow, Resolve: resolve,
+			Bin: bin, Scope: t.Plan.Hosts(), Allow: t.Plan.Allow, Resolve: resolve, AuthHosts: t.Plan.AuthHosts,
 			IgnoreCertErrors: t.Plan.TLS.CAFile != "" || t.Plan.TLS.Insecure,
 			ScreenshotDir:    b.shots,
 			Refuse:           t.Probe.CheckURL,
@@ -108,32 +108,50 @@ func (t *Target) AnonymousVisit(ctx context.Context) ([]browser.Exchange, error)
 	return b.anon, b.anonErr
 }
 
-// FreshBrowserSession logs the account in again in a new incognito context, without the walk: for checks that
-// end the session they use (logout).
+// FreshBrowserSession logs the account in again in a new incognito context, without the walk, the way the plan
+// says it signs in: the password typed (and its one-time code), a sign-in link by mail, or its saved session
+// opened anew. For checks that end the session they use (logout).
 func (t *Target) FreshBrowserSession(ctx context.Context, who string) (*browser.Session, error) {
-	acc, password, err := t.credentials(who)
-	if err != nil {
-		return nil, err
+	acc := t.account(who)
+	if acc == nil {
+		return nil, fmt.Errorf("account %s: %w (add accounts.%s to the plan)", who, ErrNoAccount, who)
 	}
-	t.Probe.NeverInURL(password)
 	engine, err := t.Browser()
 	if err != nil {
 		return nil, err
 	}
+	var s *browser.Session
+	switch acc.Method() {
+	case LoginPassword:
+		s, err = t.passwordSession(ctx, who, acc, engine)
+	case LoginMagicLink:
+		s, err = t.magicLinkSession(t.outliving(ctx), who, acc, engine)
+	default: // storage_state, login: manual
+		s, err = t.resumeSession(t.outliving(ctx), who, engine)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.learnBrowserSecrets(s)
+	return s, nil
+}
+
+// passwordSession types the account's password (and one-time code) into the login form.
+func (t *Target) passwordSession(ctx context.Context, who string, acc *Account, engine *browser.Engine) (*browser.Session, error) {
+	_, password, err := t.credentials(who)
+	if err != nil {
+		return nil, err
+	}
+	t.Probe.NeverInURL(password)
 	c, err := engine.NewContext(who)
 	if err != nil {
 		return nil, err
 	}
-	start := t.App.String()
-	if t.Plan.Paths.Login != "" {
-		start = t.Resolve(t.Plan.Paths.Login).String()
-	}
-	s, err := c.Login(t.outliving(ctx), who, start, browser.Credentials{Email: acc.Email, Password: password})
+	s, err := c.Login(t.outliving(ctx), who, t.loginStart().String(), browser.Credentials{Email: acc.Email, Password: password, TOTP: t.totpCode(acc)})
 	if err != nil {
 		c.Close()
 		return nil, fmt.Errorf("account %s: logging in with the browser: %w", who, err)
 	}
-	t.learnBrowserSecrets(s)
 	return s, nil
 }
 
@@ -240,6 +258,14 @@ func (t *Target) ThirdParty() (blocked, allowed []string) {
 	}
 	b, a := t.browser.engine.ThirdParty()
 	return countLines(b), countLines(a)
+}
+
+// AuthPages lists the auth hosts' pages the browser went through to log in, as "URL (n×)" lines.
+func (t *Target) AuthPages() []string {
+	if t.browser.engine == nil {
+		return nil
+	}
+	return countLines(t.browser.engine.AuthVisits())
 }
 
 func countLines(m map[string]int) []string {

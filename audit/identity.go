@@ -198,15 +198,39 @@ func (t *Target) sessionIdentity(ctx context.Context, who string) (*Identity, er
 // logs in (the HTML form, else the browser), and returns the value each login left in the named cookie: samples
 // for judging how random the session identifier is.
 func (t *Target) FreshCookieValues(ctx context.Context, who, name string, n int) ([]string, error) {
-	acc, password, err := t.credentials(who)
-	if err != nil {
-		return nil, err
-	}
 	red := t.Probe.Redactor()
 	var out []string
 	keep := func(v string) {
 		red.Add(v)
 		out = append(out, v)
+	}
+	byBrowser := func() error {
+		bs, err := t.FreshBrowserSession(ctx, who)
+		if err != nil {
+			return err
+		}
+		defer bs.Context.Close()
+		for _, ck := range bs.Cookies {
+			if ck.Name == name {
+				keep(ck.Value)
+			}
+		}
+		return nil
+	}
+	if acc := t.account(who); acc != nil && (acc.Method() != LoginPassword || acc.TOTPEnv != "") {
+		if !acc.Renewable() {
+			return nil, fmt.Errorf("account %s signs in with %s, so there are no fresh logins: %w", who, methodText(acc.Method()), ErrNoPassword)
+		}
+		for range n {
+			if err := byBrowser(); err != nil {
+				return out, err
+			}
+		}
+		return out, nil
+	}
+	acc, password, err := t.credentials(who)
+	if err != nil {
+		return nil, err
 	}
 	form, formErr := t.htmlForm(ctx, account.Login)
 	for range n {
@@ -220,16 +244,9 @@ func (t *Target) FreshCookieValues(ctx context.Context, who, name string, n int)
 				continue
 			}
 		}
-		bs, err := t.FreshBrowserSession(ctx, who)
-		if err != nil {
+		if err := byBrowser(); err != nil {
 			return out, err
 		}
-		for _, ck := range bs.Cookies {
-			if ck.Name == name {
-				keep(ck.Value)
-			}
-		}
-		bs.Context.Close()
 	}
 	return out, nil
 }

@@ -63,6 +63,14 @@ func (t *Target) Login(ctx context.Context, who string) (*Session, error) {
 // or when that login does not take — logs in with the browser, which runs the app's own script. "Wrong password"
 // is only said when the browser saw the app refuse too.
 func (t *Target) login(ctx context.Context, who string) (*Session, error) {
+	if acc := t.account(who); acc != nil && (acc.Method() != LoginPassword || acc.TOTPEnv != "") {
+		// No password form to post over HTTP (or a second step after it): the browser signs in as the plan says.
+		bs, err := t.BrowserSession(ctx, who)
+		if err != nil {
+			return nil, err
+		}
+		return fromBrowser(who, acc.Email, bs), nil
+	}
 	acc, password, err := t.credentials(who)
 	if err != nil {
 		return nil, err
@@ -92,6 +100,9 @@ func (t *Target) credentials(who string) (*Account, string, error) {
 	acc := t.account(who)
 	if acc == nil {
 		return nil, "", fmt.Errorf("account %s: %w (add accounts.%s to the plan)", who, ErrNoAccount, who)
+	}
+	if m := acc.Method(); m != LoginPassword {
+		return nil, "", fmt.Errorf("account %s signs in with %s: %w", who, methodText(m), ErrNoPassword)
 	}
 	password := t.getenv(acc.PasswordEnv)
 	if password == "" {
@@ -158,10 +169,23 @@ func (t *Target) formLogin(ctx context.Context, who string, acc *Account, passwo
 	return s, nil
 }
 
+// methodText names a way of signing in, for messages.
+func methodText(m string) string {
+	switch m {
+	case "storage-state":
+		return "a saved session (storage_state)"
+	case LoginManual:
+		return "a sign-in by hand (login: manual)"
+	case LoginMagicLink:
+		return "a sign-in link by mail (login: magic-link)"
+	}
+	return "its password"
+}
+
 // LoginOutcome turns a failed Login into the result a check reports: skipped when the plan has no such account,
 // inconclusive otherwise.
 func LoginOutcome(err error) Result {
-	if errors.Is(err, ErrNoAccount) {
+	if errors.Is(err, ErrNoAccount) || errors.Is(err, ErrNoPassword) {
 		return NotRun(err.Error())
 	}
 	return Undecided("could not log in: " + strings.TrimPrefix(err.Error(), "account "))
@@ -170,6 +194,17 @@ func LoginOutcome(err error) Result {
 // FreshLogin logs the account in again, sharing nothing with earlier logins, the way the account logs in (the
 // HTML form, else the browser): to see whether it still can.
 func (t *Target) FreshLogin(ctx context.Context, who string) error {
+	if acc := t.account(who); acc != nil && (acc.Method() != LoginPassword || acc.TOTPEnv != "") {
+		if !acc.Renewable() {
+			return fmt.Errorf("account %s signs in with %s: %w", who, methodText(acc.Method()), ErrNoPassword)
+		}
+		bs, err := t.FreshBrowserSession(ctx, who)
+		if err != nil {
+			return err
+		}
+		bs.Context.Close()
+		return nil
+	}
 	acc, password, err := t.credentials(who)
 	if err != nil {
 		return err

@@ -29,17 +29,20 @@ type Plan struct {
 	Allow    []string `yaml:"allow,omitempty" json:"allow,omitempty"` // third-party hosts the browser may load (CDN, fonts)
 	Paths    Paths    `yaml:"paths,omitempty" json:"paths,omitempty"`
 	Accounts Accounts `yaml:"accounts,omitempty" json:"accounts,omitempty"`
-	Email    Email    `yaml:"email,omitempty" json:"email,omitempty"`
-	Inbox    Inbox    `yaml:"inbox,omitempty" json:"inbox,omitempty"`
-	Repo     string   `yaml:"repo,omitempty" json:"repo,omitempty"`
-	Logs     []string `yaml:"logs,omitempty" json:"logs,omitempty"`
-	Active   bool     `yaml:"active,omitempty" json:"active"`
-	Skip     []string `yaml:"skip,omitempty" json:"skip,omitempty"`
-	Resolve  []string `yaml:"resolve,omitempty" json:"resolve,omitempty"`
-	Resolver string   `yaml:"resolver,omitempty" json:"resolver,omitempty"` // DNS server host:port (default: /etc/resolv.conf)
-	TLS      TLS      `yaml:"tls,omitempty" json:"tls,omitempty"`
-	Limits   Limits   `yaml:"limits,omitempty" json:"limits,omitempty"`
-	Ops      Ops      `yaml:"ops,omitempty" json:"ops,omitempty"`
+	// AuthHosts are the hosts of a hosted login page or identity provider: the browser may go there while it logs
+	// an account in, and only then; nothing is ever sent there otherwise, and the report lists them as out of scope.
+	AuthHosts []string `yaml:"auth_hosts,omitempty" json:"auth_hosts,omitempty"`
+	Email     Email    `yaml:"email,omitempty" json:"email,omitempty"`
+	Inbox     Inbox    `yaml:"inbox,omitempty" json:"inbox,omitempty"`
+	Repo      string   `yaml:"repo,omitempty" json:"repo,omitempty"`
+	Logs      []string `yaml:"logs,omitempty" json:"logs,omitempty"`
+	Active    bool     `yaml:"active,omitempty" json:"active"`
+	Skip      []string `yaml:"skip,omitempty" json:"skip,omitempty"`
+	Resolve   []string `yaml:"resolve,omitempty" json:"resolve,omitempty"`
+	Resolver  string   `yaml:"resolver,omitempty" json:"resolver,omitempty"` // DNS server host:port (default: /etc/resolv.conf)
+	TLS       TLS      `yaml:"tls,omitempty" json:"tls,omitempty"`
+	Limits    Limits   `yaml:"limits,omitempty" json:"limits,omitempty"`
+	Ops       Ops      `yaml:"ops,omitempty" json:"ops,omitempty"`
 	// AcceptFile is the accept file of this plan's accepted risks, relative to the plan's folder.
 	AcceptFile string `yaml:"accept_file,omitempty" json:"accept_file,omitempty"`
 	// Dir is the folder the plan was read from ("" for a plan made in code), for its relative paths.
@@ -70,7 +73,45 @@ type Accounts struct {
 
 type Account struct {
 	Email       string `yaml:"email" json:"email"`
-	PasswordEnv string `yaml:"password_env" json:"password_env"`
+	PasswordEnv string `yaml:"password_env,omitempty" json:"password_env,omitempty"`
+	// Login is how the account signs in: "password" (the default: the form is filled), "manual" (a person signs in
+	// in a visible browser window), or "magic-link" (a sign-in link is requested and read from the plan's inbox).
+	Login string `yaml:"login,omitempty" json:"login,omitempty"`
+	// StorageState is a Playwright storageState JSON file (cookies, and localStorage per origin) of a session the
+	// user brings: the account's browser starts with it, and no login is typed. It is a live credential.
+	StorageState string `yaml:"storage_state,omitempty" json:"storage_state,omitempty"`
+	// TOTPEnv names the environment variable holding the base32 secret of the account's TOTP second factor: when
+	// the login asks for a one-time code, the current one is typed.
+	TOTPEnv string `yaml:"totp_env,omitempty" json:"totp_env,omitempty"`
+}
+
+// The ways an account signs in (accounts.X.login).
+const (
+	LoginPassword  = "password"
+	LoginManual    = "manual"
+	LoginMagicLink = "magic-link"
+)
+
+// LoginMethods are the values accounts.X.login takes.
+var LoginMethods = []string{LoginPassword, LoginManual, LoginMagicLink}
+
+// Method is how the account signs in: its saved session when it has one ("storage-state"), else its login key
+// ("password" by default).
+func (a *Account) Method() string {
+	switch {
+	case a.StorageState != "":
+		return "storage-state"
+	case a.Login == "":
+		return LoginPassword
+	}
+	return a.Login
+}
+
+// Renewable reports whether the audit can make new sessions of the account by itself (typing a password or
+// reading a sign-in link), as opposed to a session a person or a file hands it once.
+func (a *Account) Renewable() bool {
+	m := a.Method()
+	return m == LoginPassword || m == LoginMagicLink
 }
 
 type Email struct {
@@ -245,7 +286,10 @@ func ParsePlan(name string, data []byte) (*Plan, error) {
 	return &p, nil
 }
 
-var lineRE = regexp.MustCompile(`line (\d+)`)
+var (
+	lineRE  = regexp.MustCompile(`line (\d+)`)
+	envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
 
 // yamlErrorLine finds the "line N" a YAML error names, or 0.
 func yamlErrorLine(err error) int {
@@ -350,8 +394,19 @@ func (p *Plan) validate(file string, doc *yaml.Node, errs *PlanErrors) {
 		if acc.a.Email == "" {
 			bad(acc.key, fmt.Sprintf("missing required key \"email\" in %s", acc.key))
 		}
-		if acc.a.PasswordEnv == "" {
-			bad(acc.key, fmt.Sprintf("missing required key \"password_env\" in %s: name the environment variable that holds the password (passwords never go in the plan)", acc.key))
+		if acc.a.Login != "" && !contains(LoginMethods, acc.a.Login) {
+			bad(acc.key+".login", fmt.Sprintf("%s.login: %q is not one of %s", acc.key, acc.a.Login, strings.Join(LoginMethods, ", ")))
+		}
+		switch {
+		case acc.a.StorageState != "" && acc.a.Login != "" && acc.a.Login != LoginPassword:
+			bad(acc.key+".storage_state", fmt.Sprintf("%s: storage_state is a session already signed in; it does not go with login: %s (use one or the other)", acc.key, acc.a.Login))
+		case acc.a.StorageState == "" && acc.a.Method() == LoginPassword && acc.a.PasswordEnv == "":
+			bad(acc.key, fmt.Sprintf("missing required key \"password_env\" in %s: name the environment variable that holds the password (passwords never go in the plan), or sign in another way (storage_state, login: manual or login: magic-link)", acc.key))
+		case acc.a.Method() == LoginMagicLink && p.Inbox.Kind == "":
+			bad(acc.key+".login", fmt.Sprintf("%s.login: magic-link reads the sign-in link from the plan's inbox: add inbox (smtp, imap or paste) where %s's mail arrives", acc.key, acc.a.Email))
+		}
+		if acc.a.TOTPEnv != "" && !envName.MatchString(acc.a.TOTPEnv) {
+			bad(acc.key+".totp_env", fmt.Sprintf("%s.totp_env: %q is not an environment variable name: name the variable that holds the base32 secret (never the secret)", acc.key, acc.a.TOTPEnv))
 		}
 	}
 	for _, id := range p.Skip {
@@ -366,6 +421,11 @@ func (p *Plan) validate(file string, doc *yaml.Node, errs *PlanErrors) {
 	}
 	if p.Email.Domain != "" && !strings.Contains(strings.Trim(p.Email.Domain, "."), ".") {
 		bad("email.domain", fmt.Sprintf("email.domain: %q is not a domain name (like example.com)", p.Email.Domain))
+	}
+	for _, h := range p.AuthHosts {
+		if h == "" || strings.ContainsAny(h, "/:* ") {
+			bad("auth_hosts", fmt.Sprintf("auth_hosts: %q is not a host name (like login.example.com or example.auth0.com)", h))
+		}
 	}
 	if _, err := p.ResolveMap(); err != nil {
 		bad("resolve", err.Error())

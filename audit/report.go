@@ -27,11 +27,16 @@ type Report struct {
 	Queries int                      `json:"dns_queries"`
 	Refused []string                 `json:"refused_out_of_scope,omitempty"`
 	// ThirdParty are the requests the app's pages made to other hosts, as the browser saw them.
-	ThirdPartyBlocked []string    `json:"third_party_blocked,omitempty"`
-	ThirdPartyAllowed []string    `json:"third_party_allowed,omitempty"`
-	Results           []Result    `json:"results"`
-	Areas             []AreaScore `json:"scorecard"`
-	Baseline          *Baseline   `json:"baseline,omitempty"` // set by CompareWith
+	ThirdPartyBlocked []string `json:"third_party_blocked,omitempty"`
+	ThirdPartyAllowed []string `json:"third_party_allowed,omitempty"`
+	// SignIn says how accounts signed in when they typed no password (a saved session, by hand, a link by mail).
+	SignIn []string `json:"sign_in,omitempty"`
+	// AuthPages are the pages of the plan's auth_hosts the browser went through to log in: outside the audit's
+	// scope, never tested.
+	AuthPages []string    `json:"auth_pages,omitempty"`
+	Results   []Result    `json:"results"`
+	Areas     []AreaScore `json:"scorecard"`
+	Baseline  *Baseline   `json:"baseline,omitempty"` // set by CompareWith
 	// AcceptFile is the accept file applied (Accept); Stale its entries that matched no result.
 	AcceptFile string       `json:"accept_file,omitempty"`
 	Stale      []Acceptance `json:"accept_stale,omitempty"`

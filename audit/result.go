@@ -50,6 +50,7 @@ const (
 	PhaseEnd                // end sessions (logout), read the flows' mail: nothing after them may need those sessions
 	PhaseBurst              // bounded bursts (rate limits): they may lock an account or an IP out, so they come last
 	PhaseQuiet              // measurements (latency, LCP): one at a time, right after the main phase, with nothing else running
+	PhaseLast               // a check that ends the one session an account has (a saved one): after everything that needs it
 )
 
 // Name is how reports name the phase.
@@ -67,6 +68,8 @@ func (p Phase) Name() string {
 		return "bursts"
 	case PhaseQuiet:
 		return "measurements"
+	case PhaseLast:
+		return "ending a saved session"
 	}
 	return fmt.Sprintf("phase %d", int(p))
 }
@@ -76,6 +79,17 @@ type Check struct {
 	Entry
 	Phase Phase
 	Run   func(ctx context.Context, t *Target) Result
+	// EndsSession marks a check that ends a session: when no account can make a new one (both bring a saved
+	// session), it ends the shared one, so it runs in PhaseLast.
+	EndsSession bool
+}
+
+// phaseOn is the phase c runs in on t.
+func (c Check) phaseOn(t *Target) Phase {
+	if c.EndsSession && t.LogoutAccount() == "" {
+		return PhaseLast
+	}
+	return c.Phase
 }
 
 // Passed, Failed, Warned, Informed, Undecided and NotRun build results; the Runner fills in ID, area, title,

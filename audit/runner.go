@@ -76,7 +76,7 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 		}
 		var wg sync.WaitGroup
 		for i, c := range r.Checks {
-			if c.Phase != phase {
+			if c.phaseOn(t) != phase {
 				continue
 			}
 			n++
@@ -96,10 +96,12 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 		}
 		wg.Wait()
 	}
-	for _, phase := range []Phase{PhaseMain, PhaseQuiet, PhaseJudge, PhaseFlows, PhaseEnd, PhaseBurst} {
+	t.SignInFirst(ctx) // a person signs in by hand (login: manual) before the checks start
+	for _, phase := range []Phase{PhaseMain, PhaseQuiet, PhaseJudge, PhaseFlows, PhaseEnd, PhaseBurst, PhaseLast} {
 		runPhase(phase)
 	}
 	blocked, allowed := t.ThirdParty()
+	authPages := t.AuthPages()
 	t.Close()
 	by := t.Ledger.By()
 	for i := range results {
@@ -128,6 +130,8 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 		Refused:           t.Probe.Refused(),
 		ThirdPartyBlocked: blocked,
 		ThirdPartyAllowed: allowed,
+		SignIn:            t.SignInNotes(),
+		AuthPages:         authPages,
 		Results:           results,
 		Areas:             Scorecard(results),
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,6 +40,14 @@ type Target struct {
 
 	// Ask asks the person running the audit a question (the paste inbox); nil when nobody is there to answer.
 	Ask inbox.Asker
+	// SignInByHand waits for a person to sign in in a visible window (login: manual); nil when nobody is there.
+	SignInByHand SignInByHand
+	// SaveSession names, per account ("a", "b"), a file to save the session signed in to by hand in (mode 0600),
+	// for storage_state next time: the wizard offers it.
+	SaveSession map[string]string
+	// WindowHeadless keeps the manual sign-in's window headless: tests drive it with a scripted user.
+	WindowHeadless bool
+	signIn         signIns
 
 	mail mailState
 	memo map[string]*memoEntry
@@ -127,6 +136,11 @@ func NewTarget(plan *Plan, getenv func(string) string) (*Target, error) {
 	for _, acc := range []*Account{plan.Accounts.A, plan.Accounts.B} {
 		if acc != nil {
 			red.Add(getenv(acc.PasswordEnv))
+			if acc.TOTPEnv != "" { // the second factor's secret, as typed and as its base32 letters
+				secret := getenv(acc.TOTPEnv)
+				red.Add(secret)
+				red.Add(strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(secret), " ", "")))
+			}
 		}
 	}
 	t.Probe = probe.New(probe.Config{

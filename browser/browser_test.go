@@ -43,7 +43,7 @@ func TestLoginWalkLogoutOnDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	s, err := c.Login(t.Context(), "a", srv.HTTPSURL+"login", Credentials{srv.Accounts[0].Email, srv.Accounts[0].Password})
+	s, err := c.Login(t.Context(), "a", srv.HTTPSURL+"login", Credentials{Email: srv.Accounts[0].Email, Password: srv.Accounts[0].Password})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestNoLoginFormGivesScreenshot(t *testing.T) {
 	srv := startDemo(t)
 	e := launch(t, "127.0.0.1")
 	c, _ := e.NewContext("a")
-	_, err := c.Login(t.Context(), "a", srv.HTTPSURL+"healthz", Credentials{"a@x", "pw"})
+	_, err := c.Login(t.Context(), "a", srv.HTTPSURL+"healthz", Credentials{Email: "a@x", Password: "pw"})
 	var le *LoginError
 	if !errors.As(err, &le) {
 		t.Fatalf("err %v, want a LoginError", err)
@@ -91,7 +91,7 @@ func TestWrongPasswordIsALoginError(t *testing.T) {
 	srv := startDemo(t)
 	e := launch(t, "127.0.0.1")
 	c, _ := e.NewContext("a")
-	_, err := c.Login(t.Context(), "a", srv.HTTPSURL, Credentials{srv.Accounts[0].Email, "wrong-password"})
+	_, err := c.Login(t.Context(), "a", srv.HTTPSURL, Credentials{Email: srv.Accounts[0].Email, Password: "wrong-password"})
 	if !IsLoginError(err) || !strings.Contains(err.Error(), "Wrong email or password") {
 		t.Errorf("err %v", err)
 	}
@@ -121,7 +121,7 @@ func BenchmarkLoginAndCapture(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		s, err := c.Login(b.Context(), "a", srv.HTTPSURL+"login", Credentials{acc.Email, acc.Password})
+		s, err := c.Login(b.Context(), "a", srv.HTTPSURL+"login", Credentials{Email: acc.Email, Password: acc.Password})
 		if err != nil {
 			b.Fatal(err)
 		}

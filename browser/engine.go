@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-rod/rod"
@@ -30,6 +31,13 @@ type Options struct {
 	ScreenshotDir string
 	// Refuse, when set, stops any request it returns an error for: a URL carrying a password.
 	Refuse func(*url.URL) error
+	// AuthHosts are the hosts of a hosted login page or identity provider: a context may load them only while it
+	// logs an account in (Context.Login and the manual window), never otherwise.
+	AuthHosts []string
+	// Visible opens a window a person can use (the manual login); the audit's own browser is always headless.
+	Visible bool
+	// ForceHeadless keeps a Visible browser headless: tests drive the manual-login path with a scripted user.
+	ForceHeadless bool
 }
 
 // Engine is the one Chromium of an audit.
@@ -43,6 +51,7 @@ type Engine struct {
 	blocked map[string]int // out-of-scope URLs (scheme://host/path) the browser was stopped from loading
 	allowed map[string]int // allow-listed third-party URLs it loaded
 	refused map[string]int // in-scope URLs stopped because they carried a password (scheme://host/path)
+	authVia map[string]int // pages of the auth hosts the browser went through while logging in (scheme://host/path)
 	closed  bool
 }
 
@@ -56,7 +65,7 @@ func Launch(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := launcher.New().Context(ctx).Bin(opts.Bin).UserDataDir(dir).Headless(true).Leakless(true).
+	l := launcher.New().Context(ctx).Bin(opts.Bin).UserDataDir(dir).Headless(!opts.Visible || opts.ForceHeadless).Leakless(true).
 		Set("disable-gpu").Set("disable-quic").Set("disable-component-update").Set("disable-extensions").
 		Set("no-default-browser-check").Set("mute-audio").Set("password-store", "basic").
 		Set("host-resolver-rules", resolverRules(opts))
@@ -76,7 +85,7 @@ func Launch(ctx context.Context, opts Options) (*Engine, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("connecting to %s: %w", opts.Bin, err)
 	}
-	return &Engine{opts: opts, launcher: l, rod: b, userDir: dir, blocked: map[string]int{}, allowed: map[string]int{}, refused: map[string]int{}}, nil
+	return &Engine{opts: opts, launcher: l, rod: b, userDir: dir, blocked: map[string]int{}, allowed: map[string]int{}, refused: map[string]int{}, authVia: map[string]int{}}, nil
 }
 
 // resolverRules make every name outside the scope unresolvable inside Chromium (service workers, prefetches and
@@ -98,7 +107,7 @@ func resolverRules(opts Options) string {
 	sort.Strings(rules)
 	rules = append(rules, "MAP * ~NOTFOUND")
 	// EXCLUDE exempts a name from every MAP rule, the ones above included: only unmapped in-scope names get one.
-	for _, h := range append(append([]string{}, opts.Scope...), opts.Allow...) {
+	for _, h := range append(append(append([]string{}, opts.Scope...), opts.Allow...), opts.AuthHosts...) {
 		if !seen[h] {
 			rules = append(rules, "EXCLUDE "+h)
 		}
@@ -165,6 +174,28 @@ func (e *Engine) note(list map[string]int, u *url.URL) {
 	}
 }
 
+// isAuthHost reports whether u is on one of the plan's auth hosts.
+func (e *Engine) isAuthHost(u *url.URL) bool {
+	host := strings.ToLower(strings.Trim(u.Hostname(), "[]."))
+	for _, h := range e.opts.AuthHosts {
+		if strings.EqualFold(h, host) {
+			return true
+		}
+	}
+	return false
+}
+
+// AuthVisits lists the auth hosts' pages the browser went through while logging accounts in, with how many times.
+func (e *Engine) AuthVisits() map[string]int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range e.authVia {
+		out[k] = v
+	}
+	return out
+}
+
 // ThirdParty lists what the app's pages tried to load from other hosts: blocked (outside the scope) and loaded
 // (allow-listed), each with how many times.
 func (e *Engine) ThirdParty() (blocked, allowed map[string]int) {
@@ -185,6 +216,26 @@ type Context struct {
 	engine *Engine
 	rod    *rod.Browser
 	Name   string
+	// loggingIn opens the plan's auth hosts to the context's pages, only while it logs an account in.
+	loggingIn atomic.Int32
+}
+
+// allows reports whether a page of the context may load u, whether u is a third party, and whether it is an
+// auth host (allowed only while logging in).
+func (c *Context) allows(u *url.URL) (ok, thirdParty, auth bool) {
+	if ok, third := c.engine.inScope(u); ok {
+		return true, third, false
+	}
+	if c.engine.isAuthHost(u) && c.loggingIn.Load() > 0 {
+		return true, true, true
+	}
+	return false, true, false
+}
+
+// signingIn opens the auth hosts to the context until the returned function is called.
+func (c *Context) signingIn() func() {
+	c.loggingIn.Add(1)
+	return func() { c.loggingIn.Add(-1) }
 }
 
 // NewContext opens an isolated incognito context.

@@ -44,3 +44,13 @@ func Find() (string, error) {
 	}
 	return "", ErrNotFound
 }
+
+// HasDisplay reports whether a visible browser window can be shown: always on macOS and Windows, and on other
+// systems when an X11 or Wayland display is set.
+func HasDisplay() bool {
+	switch runtime.GOOS {
+	case "darwin", "windows":
+		return true
+	}
+	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
+}

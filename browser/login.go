@@ -15,6 +15,8 @@ import (
 // Credentials of one account.
 type Credentials struct {
 	Email, Password string
+	// TOTP returns the current one-time code of the account's second factor; nil when the plan gives none.
+	TOTP func() (string, error)
 }
 
 // Session is an account logged in through the browser, with what the login left behind.
@@ -76,6 +78,7 @@ const loginLinkWords = `\b(log ?in|sign ?in)\b`
 // Login opens start (the login page or the app), finds the login form, submits the credentials, waits for the
 // app to settle and checks the login took. It then walks the app a little so its API traffic is recorded.
 func (c *Context) Login(ctx context.Context, account string, start string, cred Credentials) (*Session, error) {
+	defer c.signingIn()()
 	page, err := c.NewPage(ctx)
 	if err != nil {
 		return nil, err
@@ -91,13 +94,20 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 	if err != nil {
 		return nil, c.engine.explain(err)
 	}
-	if !found.password && !found.user {
-		// The form may be one click away: follow a "log in" link.
-		if link := page.linkMatching(loginLinkWords); link != "" {
-			if err := page.Goto(link); err == nil {
-				found, _ = page.mark()
+	// The form may be a click or two away: a "log in" link on the landing page, then "Sign in with <provider>" on
+	// the login page (a hosted login or identity provider among the plan's auth_hosts).
+	for hop := 0; hop < 3 && !found.password && !found.user; hop++ {
+		here := page.URL()
+		if link := page.linkMatching(loginLinkWords); link != "" && link != here {
+			if err := page.Goto(link); err != nil {
+				break
 			}
+		} else if !page.clickMatching(`^\s*(continue|sign ?in|log ?in) with\b`) {
+			break
+		} else {
+			page.settle(5 * time.Second)
 		}
+		found, _ = page.mark()
 	}
 	if !found.password && !found.user {
 		return fail(fmt.Sprintf("no login form found on %s: set paths.login in the plan to the page with the form", page.URL()))
@@ -111,7 +121,7 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 		}
 		page.submit(found.submit)
 		if found, _ = page.mark(); !found.password {
-			return fail("after entering the email no password field appeared (magic-link or SSO logins are not supported)")
+			return fail("after entering the email no password field appeared: if the app signs in with a link by mail, set login: magic-link for the account; for SSO, a captcha or anything else, login: manual or storage_state")
 		}
 	} else if found.user {
 		if err := page.fill("user", cred.Email); err != nil {
@@ -135,23 +145,105 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 	if again, _ := page.mark(); again.password && page.URL() == s.LoginPage {
 		return fail(fmt.Sprintf("the login form is still there after submitting (wrong password, a captcha, or an error shown): %s", page.alertText()))
 	}
+	if otp, _ := page.markOTP(); otp > 0 {
+		if cred.TOTP == nil {
+			return fail("the login asks for a one-time code after the password: set totp_env for the account to the variable holding its TOTP secret, or sign in with login: manual or storage_state")
+		}
+		code, err := cred.TOTP()
+		if err != nil {
+			return fail("the login asks for a one-time code and none could be made: " + err.Error())
+		}
+		if err := page.typeOTP(otp, code); err != nil {
+			return fail("could not type the one-time code: " + err.Error())
+		}
+		page.press(true, `[data-lr="otp"]`)
+		if again, _ := page.markOTP(); again > 0 {
+			return fail("the one-time code was not accepted (is totp_env the secret of this account's second factor, and the machine's clock right?): " + page.alertText())
+		}
+		if again, _ := page.mark(); again.password {
+			return fail("after the one-time code the login form came back: " + page.alertText())
+		}
+	}
 	// An error page is not a login, even without a form on it (a bare "429 Too Many Requests" has none).
 	for _, x := range page.Traffic()[before:] {
 		if x.Type == "Document" && x.URL == page.URL() && x.Status >= 400 {
 			return fail(fmt.Sprintf("the app answered %d to the login at %s: %s", x.Status, page.URL(), page.alertText()))
 		}
 	}
-	s.LandingURL = page.URL()
-	s.Cookies, _ = page.Cookies(s.LandingURL)
-	s.Local, s.Storage, _ = page.Storage()
-	s.Traffic = page.Traffic()
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
+	c.finish(s)
 	return s, nil
 }
 
+// finish reads what the login left: where it landed, the cookies, storage, and the app's traffic (without what
+// went to the auth hosts: they are not the app).
+func (c *Context) finish(s *Session) {
+	page := s.Page
+	s.LandingURL = page.URL()
+	s.Cookies, _ = page.Cookies(s.LandingURL)
+	s.Local, s.Storage, _ = page.Storage()
+	for _, x := range page.Traffic() {
+		if u, err := url.Parse(x.URL); err == nil && c.engine.isAuthHost(u) {
+			continue
+		}
+		s.Traffic = append(s.Traffic, x)
+	}
+}
+
 type marks struct{ password, user, submit bool }
+
+// markOTP marks the visible one-time-code input(s) of a second-factor step (data-lr="otp", and "submit" on its
+// button) when no password field shows, and returns how many boxes the code goes in: 1, or one per digit.
+const markOTP = `() => {
+  const visible = el => { const r = el.getBoundingClientRect(), s = getComputedStyle(el); return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none' && !el.disabled };
+  document.querySelectorAll('[data-lr]').forEach(el => el.removeAttribute('data-lr'));
+  if ([...document.querySelectorAll('input[type=password]')].some(visible)) return 0;
+  const words = /one.?time|otp|totp|2fa|mfa|two.?factor|verification.?code|auth(entication|enticator)?.?code|security.?code|^code$/i;
+  const inputs = [...document.querySelectorAll('input')].filter(visible).filter(i => ['text', 'tel', 'number', ''].includes((i.getAttribute('type') || '').toLowerCase()));
+  const label = i => [i.name, i.id, i.placeholder, i.getAttribute('aria-label'), i.labels && i.labels[0] && i.labels[0].innerText].join(' ');
+  let boxes = inputs.filter(i => i.autocomplete === 'one-time-code' || words.test(label(i)) || words.test(i.name || ''));
+  const digits = inputs.filter(i => i.maxLength === 1);
+  if (digits.length >= 4 && (boxes.length === 0 || boxes.every(b => digits.includes(b)))) boxes = digits;
+  else boxes = boxes.slice(0, 1);
+  if (boxes.length === 0) return 0;
+  boxes.forEach((b, i) => b.setAttribute('data-lr', 'otp' + (boxes.length > 1 ? i : '')));
+  boxes[0].setAttribute('data-lr', 'otp');
+  const root = boxes[0].form || document;
+  const submit = [...root.querySelectorAll('button, input[type=submit]')].filter(visible)
+    .find(b => b.type === 'submit' || /verify|continue|submit|sign ?in|log ?in|confirm|next/i.test(b.innerText || b.value || ''));
+  if (submit) submit.setAttribute('data-lr', 'submit');
+  return boxes.length;
+}`
+
+func (p *Page) markOTP() (int, error) {
+	res, err := p.rod.Timeout(5 * time.Second).Eval(markOTP)
+	if err != nil {
+		return 0, err
+	}
+	return res.Value.Int(), nil
+}
+
+// typeOTP types the code into the marked box, or a digit into each of n boxes.
+func (p *Page) typeOTP(n int, code string) error {
+	if n <= 1 {
+		return p.fill("otp", code)
+	}
+	for i, d := range code {
+		sel := "otp" + fmt.Sprint(i)
+		if i == 0 {
+			sel = "otp"
+		}
+		if i >= n {
+			break
+		}
+		if err := p.fill(sel, string(d)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func (p *Page) mark() (marks, error) {
 	res, err := p.rod.Timeout(5 * time.Second).Eval(markFields)

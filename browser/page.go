@@ -34,7 +34,7 @@ func (c *Context) NewPage(ctx context.Context) (*Page, error) {
 	p.router = rp.HijackRequests()
 	p.router.Add("*", "", func(h *rod.Hijack) {
 		u := h.Request.URL()
-		ok, third := c.engine.inScope(u)
+		ok, third, auth := c.allows(u)
 		switch {
 		case !ok:
 			c.engine.note(c.engine.blocked, u)
@@ -43,6 +43,9 @@ func (c *Context) NewPage(ctx context.Context) (*Page, error) {
 			// A form without a script handler, submitted as GET, would put the password in the URL.
 			c.engine.note(c.engine.refused, u)
 			h.Response.Fail(proto.NetworkErrorReasonBlockedByClient)
+		case auth: // the identity provider, while logging in: not the app, so not counted as sent to it
+			c.engine.note(c.engine.authVia, u)
+			h.ContinueRequest(&proto.FetchContinueRequest{})
 		default:
 			if third {
 				c.engine.note(c.engine.allowed, u)

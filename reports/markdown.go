@@ -306,6 +306,15 @@ func writeMethod(b *strings.Builder, r *audit.Report) {
 	if len(r.Refused) > 0 {
 		fmt.Fprintf(b, "- Refused as out of scope: %s\n", inline(strings.Join(r.Refused, ", ")))
 	}
+	if r.Plan != nil && len(r.Plan.AuthHosts) > 0 {
+		fmt.Fprintf(b, "- Out of scope, signed in through only (auth_hosts: the hosted login or identity provider, never tested): %s\n", inline(strings.Join(r.Plan.AuthHosts, ", ")))
+		for _, p := range r.AuthPages {
+			fmt.Fprintf(b, "  - the browser went through %s\n", inline(p))
+		}
+	}
+	for _, s := range r.SignIn {
+		fmt.Fprintf(b, "- Sign-in of %s\n", s)
+	}
 	b.WriteString("- Secrets of the audit (passwords, session cookies, tokens) are redacted from this report.\n")
 	writeSpending(b, r)
 	if r.Plan != nil {

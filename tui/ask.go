@@ -12,6 +12,9 @@ import (
 type AskMsg struct {
 	Prompt string
 	Reply  chan<- string
+	// Confirm asks for no text, only to go on: the person signs in in a browser window, then presses enter
+	// (Reply gets "done"; esc sends "").
+	Confirm bool
 }
 
 // ask is the question on screen and those waiting behind it (the flows may ask at the same time).
@@ -39,9 +42,15 @@ func (m *AuditModel) onAsk(msg AskMsg) tea.Cmd {
 		}
 	}
 	a.current, a.answer = msg, ""
-	a.form = huh.NewForm(huh.NewGroup(
+	group := huh.NewGroup(
 		huh.NewInput().Title(msg.Prompt).Placeholder("https://…").Value(&a.answer),
-	).Title("The audit needs a link from your mail · enter to send, esc to skip")).
+	).Title("The audit needs a link from your mail · enter to send, esc to skip")
+	if msg.Confirm {
+		group = huh.NewGroup(
+			huh.NewNote().Title(msg.Prompt).Description("The audit waits; it goes on headless with the session you sign in to."),
+		).Title("Sign in by hand · enter when you are signed in, esc to give up")
+	}
+	a.form = huh.NewForm(group).
 		WithWidth(min(m.width, 100)).WithShowHelp(true).WithTheme(huh.ThemeFunc(huh.ThemeBase))
 	m.mode = modeAsk
 	return a.form.Init()
@@ -58,6 +67,9 @@ func (m *AuditModel) updateAsk(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	switch a.form.State {
 	case huh.StateCompleted:
+		if a.current.Confirm {
+			return m, m.answerAsk("done")
+		}
 		return m, m.answerAsk(strings.TrimSpace(a.answer))
 	case huh.StateAborted:
 		return m, m.answerAsk("")
@@ -69,9 +81,14 @@ func (m *AuditModel) updateAsk(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *AuditModel) answerAsk(answer string) tea.Cmd {
 	a := m.asking
 	a.current.Reply <- answer
-	if answer == "" {
+	switch {
+	case a.current.Confirm && answer == "":
+		m.message = "sign-in given up: the checks that need the account report inconclusive"
+	case a.current.Confirm:
+		m.message = "signed in: capturing the session"
+	case answer == "":
 		m.message = "skipped: the flow that needed this link reports inconclusive"
-	} else {
+	default:
 		m.message = "link received"
 	}
 	m.mode, a.form = a.back, nil

@@ -22,6 +22,8 @@ type WizardResult struct {
 	Passwords map[string]string
 	SaveTo    string
 	Start     bool
+	// SaveSession names, per account signing in by hand, where to save the session it signs in to (0600).
+	SaveSession map[string]string
 }
 
 // wizardDraft holds the form's values as text.
@@ -29,6 +31,7 @@ type wizardDraft struct {
 	app, api                  string
 	aEmail, aPass             string
 	bEmail, bPass             string
+	a, b                      accountDraft
 	domain, selectors, inbox  string
 	inboxAddress, inboxListen string
 	imapServer, imapUser      string
@@ -38,6 +41,67 @@ type wizardDraft struct {
 	skip                      []string
 	saveTo                    string
 	start                     bool
+}
+
+// accountDraft is how one account signs in, as the wizard asks it.
+type accountDraft struct {
+	how       string // password, manual, magic-link, storage-state
+	totp      string // password: the variable holding the TOTP secret, optional
+	state     string // storage-state: the file
+	saveState string // manual: where to save the session signed in to
+}
+
+// signInWays are the wizard's choices for how an account signs in.
+var signInWays = []huh.Option[string]{
+	huh.NewOption("with its password (typed into the login form)", audit.LoginPassword),
+	huh.NewOption("by hand in a browser window (SSO, Google/GitHub, captcha…)", audit.LoginManual),
+	huh.NewOption("with a link by mail (magic link: needs an inbox, next page)", audit.LoginMagicLink),
+	huh.NewOption("from a saved session file (Playwright storageState JSON)", "storage-state"),
+}
+
+// accountGroups ask how account who signs in and what that needs.
+func accountGroups(who string, address, pass *string, d *accountDraft) []*huh.Group {
+	W := strings.ToUpper(who)
+	hidden := func(how string) func() bool { return func() bool { return d.how != how } }
+	first := []huh.Field{
+		huh.NewInput().Title("Account " + W + " email").Value(address).Validate(email),
+		huh.NewSelect[string]().Title("How does " + W + " sign in?").Options(signInWays...).Value(&d.how),
+	}
+	if who == "a" {
+		first = append([]huh.Field{huh.NewNote().Title("Two test accounts").Description("In two different orgs or workspaces: the audit swaps their IDs to find data one can read of the other's. SSO, magic links, 2FA: pick how each signs in.")}, first...)
+	}
+	return []*huh.Group{
+		huh.NewGroup(first...).Title("2/5 · Account " + W),
+		huh.NewGroup(
+			huh.NewInput().Title("Account "+W+" password").Description("Typed here it stays in memory; or $NAME of a variable that holds it.").
+				EchoMode(huh.EchoModePassword).Value(pass).Validate(nonEmpty("a password or $VARIABLE")),
+			huh.NewInput().Title("TOTP secret variable (optional)").Description("If the login asks for a one-time code: the NAME of a variable holding the base32 secret.").
+				Value(&d.totp).Validate(envNameOrEmpty),
+		).Title("2/5 · Account " + W + ": password").WithHideFunc(hidden(audit.LoginPassword)),
+		huh.NewGroup(
+			huh.NewNote().Title("A browser window opens on the login page when the audit starts").
+				Description("Sign in there (SSO, a captcha, anything), then press enter: the audit goes on headless with that session. It needs a screen."),
+			huh.NewInput().Title("Save the session for the next run as (optional)").
+				Description("A storage_state file, mode 0600. It is a live credential: anyone with it is signed in as "+W+"; keep it out of git.").
+				Placeholder(who+"-session.json").Value(&d.saveState),
+		).Title("2/5 · Account " + W + ": by hand").WithHideFunc(hidden(audit.LoginManual)),
+		huh.NewGroup(
+			huh.NewInput().Title("Saved session file").Description("Playwright storageState JSON (cookies and localStorage). A live credential: keep it out of git.").
+				Placeholder(who + "-session.json").Value(&d.state).Validate(func(s string) error {
+				if strings.TrimSpace(s) == "" {
+					return errors.New("needs the file")
+				}
+				return existing(s)
+			}),
+		).Title("2/5 · Account " + W + ": saved session").WithHideFunc(hidden("storage-state")),
+	}
+}
+
+func envNameOrEmpty(s string) error {
+	if s = strings.TrimPrefix(strings.TrimSpace(s), "$"); s != "" && strings.ContainsAny(s, " =/:@") {
+		return errors.New("the NAME of an environment variable, like LR_A_TOTP (never the secret itself)")
+	}
+	return nil
 }
 
 // WizardModel asks for what an audit needs, page by page, validating as the user moves on: the URLs must parse
@@ -56,7 +120,8 @@ type WizardModel struct {
 
 // NewWizard builds the wizard; prefill (from --plan) fills its fields. reach checks that a URL answers.
 func NewWizard(prefill *audit.Plan, reach func(string) error) *WizardModel {
-	d := &wizardDraft{inbox: "none", saveTo: "launchready-plan.yaml", start: true}
+	d := &wizardDraft{inbox: "none", saveTo: "launchready-plan.yaml", start: true,
+		a: accountDraft{how: audit.LoginPassword}, b: accountDraft{how: audit.LoginPassword}}
 	if p := prefill; p != nil {
 		d.app, d.api, d.domain, d.repo, d.active, d.skip = p.App, p.API, p.Email.Domain, p.Repo, p.Active, p.Skip
 		d.selectors, d.logs = strings.Join(p.Email.DKIMSelectors, ", "), strings.Join(p.Logs, ", ")
@@ -68,10 +133,10 @@ func NewWizard(prefill *audit.Plan, reach func(string) error) *WizardModel {
 			d.imapPass = "$" + p.Inbox.PasswordEnv
 		}
 		if a := p.Accounts.A; a != nil {
-			d.aEmail, d.aPass = a.Email, "$"+a.PasswordEnv
+			d.aEmail, d.aPass, d.a = a.Email, envRef(a.PasswordEnv), draftOf(a)
 		}
 		if b := p.Accounts.B; b != nil {
-			d.bEmail, d.bPass = b.Email, "$"+b.PasswordEnv
+			d.bEmail, d.bPass, d.b = b.Email, envRef(b.PasswordEnv), draftOf(b)
 		}
 	}
 	w := &WizardModel{draft: d, reach: reach, cache: map[string]error{}, width: 80, styles: NewStyles(true)}
@@ -88,21 +153,17 @@ func NewWizard(prefill *audit.Plan, reach func(string) error) *WizardModel {
 		huh.NewOption("imap: a real test mailbox", "imap"),
 		huh.NewOption("paste: I paste the links from my mail", "paste"),
 	}
-	w.form = huh.NewForm(
+	groups := []*huh.Group{
 		huh.NewGroup(
 			huh.NewInput().Title("App URL").Description("Where users sign in. Staging is best; only this site's hosts are contacted.").
 				Placeholder("https://staging.example.com/").Value(&d.app).Validate(w.url(true)),
 			huh.NewInput().Title("API URL (optional)").Description("Another origin the app calls, if any.").
 				Placeholder("https://api.staging.example.com/").Value(&d.api).Validate(w.url(false)),
 		).Title("1/5 · The app"),
-		huh.NewGroup(
-			huh.NewNote().Title("Two test accounts").Description("In two different orgs or workspaces: the audit swaps their IDs to find data one can read of the other's."),
-			huh.NewInput().Title("Account A email").Value(&d.aEmail).Validate(email),
-			huh.NewInput().Title("Account A password").Description("Typed here it stays in memory; or $NAME of a variable that holds it.").
-				EchoMode(huh.EchoModePassword).Value(&d.aPass).Validate(nonEmpty("a password or $VARIABLE")),
-			huh.NewInput().Title("Account B email").Value(&d.bEmail).Validate(email),
-			huh.NewInput().Title("Account B password").EchoMode(huh.EchoModePassword).Value(&d.bPass).Validate(nonEmpty("a password or $VARIABLE")),
-		).Title("2/5 · Accounts"),
+	}
+	groups = append(groups, accountGroups("a", &d.aEmail, &d.aPass, &d.a)...)
+	groups = append(groups, accountGroups("b", &d.bEmail, &d.bPass, &d.b)...)
+	groups = append(groups,
 		huh.NewGroup(
 			huh.NewInput().Title("Sending domain").Description("The domain your app's mail comes from (SPF, DKIM, DMARC).").
 				Placeholder("example.com").Value(&d.domain).Validate(domain),
@@ -143,7 +204,8 @@ func NewWizard(prefill *audit.Plan, reach func(string) error) *WizardModel {
 				Value(&d.saveTo),
 			huh.NewConfirm().Title("Start the audit now?").Affirmative("Start").Negative("Only save").Value(&d.start),
 		).Title("5/5 · Safety and saving"),
-	).WithWidth(80).WithShowHelp(true).WithTheme(huh.ThemeFunc(huh.ThemeCharm))
+	)
+	w.form = huh.NewForm(groups...).WithWidth(80).WithShowHelp(true).WithTheme(huh.ThemeFunc(huh.ThemeCharm))
 	return w
 }
 
@@ -174,6 +236,20 @@ func (w *WizardModel) url(required bool) func(string) error {
 		}
 		return nil
 	}
+}
+
+// envRef shows a variable name as the password field takes it ("$NAME"), "" for none.
+func envRef(name string) string {
+	if name == "" {
+		return ""
+	}
+	return "$" + name
+}
+
+// draftOf reads how a plan's account signs in back into the wizard.
+func draftOf(a *audit.Account) accountDraft {
+	d := accountDraft{how: a.Method(), totp: a.TOTPEnv, state: a.StorageState}
+	return d
 }
 
 func email(s string) error {
@@ -306,8 +382,25 @@ func (w *WizardModel) build() *WizardResult {
 		r.Passwords[env] = pass
 		return &audit.Account{Email: strings.TrimSpace(email), PasswordEnv: env}
 	}
-	p.Accounts.A = account(d.aEmail, d.aPass, "LR_A_PASSWORD")
-	p.Accounts.B = account(d.bEmail, d.bPass, "LR_B_PASSWORD")
+	signIn := func(who, email, pass string, ad accountDraft) *audit.Account {
+		switch ad.how {
+		case audit.LoginManual, audit.LoginMagicLink:
+			if path := strings.TrimSpace(ad.saveState); ad.how == audit.LoginManual && path != "" {
+				if r.SaveSession == nil {
+					r.SaveSession = map[string]string{}
+				}
+				r.SaveSession[who] = path
+			}
+			return &audit.Account{Email: strings.TrimSpace(email), Login: ad.how}
+		case "storage-state":
+			return &audit.Account{Email: strings.TrimSpace(email), StorageState: strings.TrimSpace(ad.state)}
+		}
+		acc := account(email, pass, "LR_"+strings.ToUpper(who)+"_PASSWORD")
+		acc.TOTPEnv = strings.TrimPrefix(strings.TrimSpace(ad.totp), "$")
+		return acc
+	}
+	p.Accounts.A = signIn("a", d.aEmail, d.aPass, d.a)
+	p.Accounts.B = signIn("b", d.bEmail, d.bPass, d.b)
 	if dom := strings.Trim(strings.TrimSpace(d.domain), "."); dom != "" {
 		p.Email = audit.Email{Domain: dom, DKIMSelectors: splitList(d.selectors)}
 	}

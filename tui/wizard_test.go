@@ -3,6 +3,8 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -60,23 +62,22 @@ func TestWizardPages(t *testing.T) {
 }
 
 // The whole wizard, as a user types it: the plan it builds names password variables and never holds a password,
-// and what a pre-filled plan had beyond the wizard's questions is kept.
+// and what a pre-filled plan had beyond the wizard's questions is kept. Accounts that sign in another way get their
+// plan keys: by hand (with the session saved for next time) and from a saved session file.
 func TestWizardBuildsAPlanWithoutPasswords(t *testing.T) {
 	app := "https://staging.app.example/"
-	prefill := &audit.Plan{App: app, Resolve: []string{"staging.app.example:443:127.0.0.1"}, Limits: audit.Limits{Requests: 500}}
-	w := NewWizard(prefill, reachOnly(app))
-	tm := teatest.NewTestModel(t, w, teatest.WithInitialTermSize(100, 40))
-	// Keys typed while huh is still moving to the next field or page would land in the wrong one: wait for each
-	// page to be drawn, and give each field its turn.
-	steps := []struct {
+	down := tea.KeyPressMsg{Code: tea.KeyDown}
+	state := filepath.Join(t.TempDir(), "b-session.json")
+	if err := os.WriteFile(state, []byte(`{"cookies":[],"origins":[]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	type step struct {
 		page string // shown before these keys are typed
 		keys [][]tea.Msg
-	}{
-		{"App URL", [][]tea.Msg{{enter}, {enter}}}, // app (pre-filled), API (empty)
-		{"Account A email", [][]tea.Msg{append(typed("alice@app.example"), enter), append(typed("s3cret-A-pass"), enter),
-			append(typed("bob@app.example"), enter), append(typed("$LR_B"), enter)}},
-		{"Sending domain", [][]tea.Msg{append(typed("app.example"), enter), append(typed("resend"), enter),
-			{tea.KeyPressMsg{Code: tea.KeyDown}, tea.KeyPressMsg{Code: tea.KeyDown}, enter}}}, // inbox: imap
+	}
+	tail := []step{
+		{"3/5 · Email", [][]tea.Msg{append(typed("app.example"), enter), append(typed("resend"), enter),
+			{down, down, enter}}}, // inbox: imap
 		{"IMAP server", [][]tea.Msg{append(typed("imaps://imap.app.example:993"), enter), append(typed("qa@app.example"), enter),
 			append(typed("qa@app.example"), enter), append(typed("mailbox-s3cret"), enter)}},
 		{"Repository path", [][]tea.Msg{{enter}, {enter}}},
@@ -84,36 +85,79 @@ func TestWizardBuildsAPlanWithoutPasswords(t *testing.T) {
 		// arrive with its first letter skipped ("\x1b[3Cun active tests?") when the page before had it there.
 		{"Safety and saving", [][]tea.Msg{{enter}, {enter}, {enter}, {enter}}},
 	}
-	for _, step := range steps {
-		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(ansi.Strip(string(b)), step.page) },
-			teatest.WithDuration(30*time.Second))
-		for _, field := range step.keys {
-			for _, m := range field {
-				tm.Send(m)
+	tests := []struct {
+		name     string
+		accounts []step
+		check    func(t *testing.T, res *WizardResult)
+	}{
+		{"passwords", []step{
+			{"Account A email", [][]tea.Msg{append(typed("alice@app.example"), enter), {enter}}},
+			{"Account A password", [][]tea.Msg{append(typed("s3cret-A-pass"), enter), append(typed("LR_A_TOTP"), enter)}},
+			{"Account B email", [][]tea.Msg{append(typed("bob@app.example"), enter), {enter}}},
+			{"Account B password", [][]tea.Msg{append(typed("$LR_B"), enter), {enter}}},
+		}, func(t *testing.T, res *WizardResult) {
+			p := res.Plan
+			if p.Accounts.A.PasswordEnv != "LR_A_PASSWORD" || res.Passwords["LR_A_PASSWORD"] != "s3cret-A-pass" || p.Accounts.B.PasswordEnv != "LR_B" || p.Accounts.A.TOTPEnv != "LR_A_TOTP" {
+				t.Errorf("accounts %+v %+v, passwords %v", p.Accounts.A, p.Accounts.B, len(res.Passwords))
 			}
-			time.Sleep(150 * time.Millisecond)
-		}
+		}},
+		{"by hand and a saved session", []step{
+			{"Account A email", [][]tea.Msg{append(typed("alice@app.example"), enter), {down, enter}}},
+			{"Save the session for the next run", [][]tea.Msg{append(typed("a-session.json"), enter)}},
+			{"Account B email", [][]tea.Msg{append(typed("bob@app.example"), enter), {down, down, down, enter}}},
+			{"Saved session file", [][]tea.Msg{append(typed(state), enter)}},
+		}, func(t *testing.T, res *WizardResult) {
+			a, b := res.Plan.Accounts.A, res.Plan.Accounts.B
+			if a.Login != audit.LoginManual || a.PasswordEnv != "" || res.SaveSession["a"] != "a-session.json" {
+				t.Errorf("account A %+v, saving the session to %v", a, res.SaveSession)
+			}
+			if b.StorageState != state || b.PasswordEnv != "" || b.Login != "" {
+				t.Errorf("account B %+v", b)
+			}
+			if _, ok := res.Passwords["LR_A_PASSWORD"]; ok {
+				t.Error("a password was kept for an account that signs in by hand")
+			}
+		}},
 	}
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*WizardModel)
-	res := fm.Result()
-	if res == nil {
-		t.Fatalf("the wizard did not complete:\n%s", fm.Render())
-	}
-	p := res.Plan
-	if p.Accounts.A.PasswordEnv != "LR_A_PASSWORD" || res.Passwords["LR_A_PASSWORD"] != "s3cret-A-pass" || p.Accounts.B.PasswordEnv != "LR_B" {
-		t.Errorf("accounts %+v %+v, passwords %v", p.Accounts.A, p.Accounts.B, len(res.Passwords))
-	}
-	if p.Email.Domain != "app.example" || len(p.Email.DKIMSelectors) != 1 || len(p.Resolve) != 1 || p.Limits.Requests != 500 {
-		t.Errorf("plan %+v", p)
-	}
-	if p.Inbox.Kind != "imap" || p.Inbox.Server != "imaps://imap.app.example:993" || p.Inbox.PasswordEnv != "LR_INBOX_PASSWORD" || res.Passwords["LR_INBOX_PASSWORD"] != "mailbox-s3cret" {
-		t.Errorf("inbox %+v", p.Inbox)
-	}
-	data, _ := yaml.Marshal(p)
-	if strings.Contains(string(data), "s3cret") {
-		t.Error("the saved plan holds a password")
-	}
-	if _, err := audit.ParsePlanValue(p); err != nil {
-		t.Errorf("the wizard's plan does not validate: %v", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			prefill := &audit.Plan{App: app, Resolve: []string{"staging.app.example:443:127.0.0.1"}, Limits: audit.Limits{Requests: 500}}
+			w := NewWizard(prefill, reachOnly(app))
+			tm := teatest.NewTestModel(t, w, teatest.WithInitialTermSize(100, 40))
+			// Keys typed while huh is still moving to the next field or page would land in the wrong one: wait for
+			// each page to be drawn, and give each field its turn.
+			steps := append(append([]step{{"App URL", [][]tea.Msg{{enter}, {enter}}}}, tt.accounts...), tail...) // app (pre-filled), API (empty)
+			for _, step := range steps {
+				teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(ansi.Strip(string(b)), step.page) },
+					teatest.WithDuration(30*time.Second))
+				for _, field := range step.keys {
+					for _, m := range field {
+						tm.Send(m)
+					}
+					time.Sleep(150 * time.Millisecond)
+				}
+			}
+			fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*WizardModel)
+			res := fm.Result()
+			if res == nil {
+				t.Fatalf("the wizard did not complete:\n%s", fm.Render())
+			}
+			tt.check(t, res)
+			p := res.Plan
+			if p.Email.Domain != "app.example" || len(p.Email.DKIMSelectors) != 1 || len(p.Resolve) != 1 || p.Limits.Requests != 500 {
+				t.Errorf("plan %+v", p)
+			}
+			if p.Inbox.Kind != "imap" || p.Inbox.Server != "imaps://imap.app.example:993" || p.Inbox.PasswordEnv != "LR_INBOX_PASSWORD" || res.Passwords["LR_INBOX_PASSWORD"] != "mailbox-s3cret" {
+				t.Errorf("inbox %+v", p.Inbox)
+			}
+			data, _ := yaml.Marshal(p)
+			if strings.Contains(string(data), "s3cret") {
+				t.Error("the saved plan holds a password")
+			}
+			if _, err := audit.ParsePlanValue(p); err != nil {
+				t.Errorf("the wizard's plan does not validate: %v", err)
+			}
+		})
 	}
 }

@@ -21,10 +21,11 @@ import (
 
 type runFunc = func(context.Context, *audit.Target) audit.Result
 
-// implemented maps a catalog ID to its check and the phase it runs in.
+// implemented maps a catalog ID to its check and the phase it runs in; ends marks the check that ends a session.
 var implemented = map[string]struct {
 	run   runFunc
 	phase audit.Phase
+	ends  bool
 }{
 	"authz.idor-read":             {run: authz.IDORRead},
 	"authz.idor-write":            {run: authz.IDORWrite, phase: audit.PhaseEnd},
@@ -61,7 +62,7 @@ var implemented = map[string]struct {
 	"session.expiry":              {run: session.Expiry},
 	"session.token-strength":      {run: session.TokenStrength},
 	"session.rotation":            {run: session.Rotation},
-	"session.logout-invalidates":  {run: session.LogoutInvalidates, phase: audit.PhaseEnd},
+	"session.logout-invalidates":  {run: session.LogoutInvalidates, phase: audit.PhaseEnd, ends: true},
 	"transport.mixed-content":     {run: transport.MixedContent},
 	"perf.lcp-mobile":             {run: perf.LCPMobile, phase: audit.PhaseQuiet},
 	"perf.api-p95":                {run: perf.APIP95, phase: audit.PhaseQuiet},
@@ -110,7 +111,7 @@ func All() []audit.Check {
 	for _, e := range audit.Catalog {
 		c := audit.Check{Entry: e}
 		if impl, ok := implemented[e.ID]; ok {
-			c.Run, c.Phase = impl.run, impl.phase
+			c.Run, c.Phase, c.EndsSession = impl.run, impl.phase, impl.ends
 		} else {
 			c.Run = notYet(e)
 		}

@@ -10,16 +10,21 @@ import (
 	"github.com/launchready/launchready/browser"
 )
 
-// LogoutInvalidates logs account A in afresh, keeps its credentials, uses the app's own logout, and replays an
-// authenticated request with the old credentials: the server must refuse them. It runs last: some apps end every
-// session of the user on logout.
+// LogoutInvalidates logs an account in afresh (A, or B when only B can sign in again by itself), keeps its
+// credentials, uses the app's own logout, and replays an authenticated request with the old credentials: the
+// server must refuse them. It runs late: some apps end every session of the user on logout. When both accounts
+// bring a saved session, it opens A's, ends it, runs after every other check, and says the saved session is over.
 func LogoutInvalidates(ctx context.Context, t *audit.Target) audit.Result {
-	bs, err := t.FreshBrowserSession(ctx, "a")
+	who, saved := t.LogoutAccount(), false
+	if who == "" {
+		who, saved = "a", true
+	}
+	bs, err := t.FreshBrowserSession(ctx, who)
 	if err != nil {
 		return audit.BrowserOutcome(err)
 	}
 	defer bs.Context.Close()
-	creds := audit.FromBrowser("a", bs)
+	creds := audit.FromBrowser(who, bs)
 	target, before, why := t.PrivateRequest(ctx, creds, bs.Traffic, bs.LandingURL)
 	if target == "" {
 		return audit.Undecided(why)
@@ -39,15 +44,24 @@ func LogoutInvalidates(ctx context.Context, t *audit.Target) audit.Result {
 	evAfter := audit.Exchange("with the same credentials, after logging out ("+used+")", after)
 	evAfter.Excerpt = audit.Excerpt(after.Body, "")
 	evs := []audit.Evidence{evBefore, evAfter}
+	if who != "a" {
+		evs = append(evs, audit.Note("account", "B's session was ended: A signs in only from a saved session, which logging out would end"))
+	}
 	what := "the old credentials"
-	if id, err := t.SessionIdentity(ctx, "a"); err == nil {
+	if id, err := t.SessionIdentity(ctx, who); err == nil {
 		evs = append(evs, id.Evidence())
 		if len(id.Cookies) > 0 {
 			what = "the old session cookie " + id.Names()
 		}
 	}
 	if after.Status == before.Status && audit.SameDocument(before.Body, after.Body) {
+		if saved {
+			evs = append(evs, audit.Note("the saved session", "this check logged out A's saved session, after every other check: the app kept it alive"))
+		}
 		return audit.Failed(0, "the session still works after logout: "+what+" still gets the private answer, so whoever copied it keeps access", evs...)
+	}
+	if saved {
+		evs = append(evs, audit.Note("the saved session", "this check logged out A's saved session, after every other check: the app ended it, so save a new one (storage_state, or sign in by hand) before the next audit"))
 	}
 	return audit.Passed(fmt.Sprintf("after logout %s gets %d instead of the private answer", what, after.Status), evs...)
 }

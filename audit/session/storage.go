@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/probe"
 )
 
 // TokenStorage reads localStorage and sessionStorage after account A's login: a session token there can be read
@@ -16,11 +17,15 @@ func TokenStorage(ctx context.Context, t *audit.Target) audit.Result {
 	if err != nil {
 		return audit.BrowserOutcome(err)
 	}
+	// What the app itself sends as its Authorization credential is the session, however short it is.
+	sent := probe.Credential(audit.AuthHeader(bs))
 	var found, keys []string
 	for name, m := range map[string]map[string]string{"localStorage": bs.Local, "sessionStorage": bs.Storage} {
 		for k, v := range m {
 			keys = append(keys, name+"."+k)
 			switch {
+			case len(sent) >= 6 && strings.Contains(v, sent):
+				found = append(found, fmt.Sprintf("%s %q holds the token the app sends in its Authorization header", name, k))
 			case jwtInText.MatchString(v):
 				found = append(found, fmt.Sprintf("%s %q holds a JWT", name, k))
 			case tokenKey.MatchString(k) && opaqueSecret.MatchString(v):

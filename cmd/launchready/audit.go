@@ -31,6 +31,7 @@ func runChecks(ctx context.Context, plan *audit.Plan, list []audit.Check, getenv
 		return exitUsage, usageError{fmt.Errorf("plan: %w", err)}
 	}
 	target.Ask = lineAsker(os.Stdin, stderr) // the paste inbox asks for each link
+	target.SignInByHand, target.WindowHeadless = lineSignIn(target.Ask), windowHeadless()
 	// Colour only where the terminal takes it: colorprofile strips it for pipes, files and NO_COLOR.
 	stdout = colorprofile.NewWriter(stdout, os.Environ())
 	progress := stdout

@@ -30,6 +30,8 @@ type outputOptions struct {
 	failSev audit.Severity
 	base    *audit.Report     // the baseline report, read before the audit starts
 	accepts *audit.AcceptFile // the accepted risks, read before the audit starts
+	// saveSession names, per account signing in by hand, where the wizard was told to save its session.
+	saveSession map[string]string
 }
 
 func (o *outputOptions) register(fs *flag.FlagSet) {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -53,6 +54,7 @@ func runTUI(ctx context.Context, plan *audit.Plan, list []audit.Check, getenv fu
 	}
 	var p *tea.Program
 	target.Ask = tuiAsker(&p)
+	target.SignInByHand, target.WindowHeadless, target.SaveSession = tuiSignIn(&p), windowHeadless(), o.saveSession
 	if o.accepts == nil {
 		// a in a check's view writes here: next to the plan when it names none, else launchready-accept.yaml
 		path := plan.AcceptPath()
@@ -133,6 +135,7 @@ func rerun(p *tea.Program, ids []string, plan *audit.Plan, list []audit.Check, g
 		return
 	}
 	t.Ask = tuiAsker(&p)
+	t.SignInByHand, t.WindowHeadless = tuiSignIn(&p), windowHeadless()
 	events := make(chan audit.Event, 16)
 	go func() {
 		for ev := range events {
@@ -214,6 +217,11 @@ func wizardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	if !res.Start {
 		return exitOK, nil
 	}
+	for who, path := range res.SaveSession {
+		fmt.Fprintf(stdout, "The session %s signs in to by hand will be saved to %s (mode 0600): it is a live credential, keep it out of git. Next time: storage_state: %s for account %s instead of login: manual.\n",
+			strings.ToUpper(who), path, path, who)
+	}
+	o.saveSession = res.SaveSession
 	getenv := func(k string) string {
 		if v, ok := res.Passwords[k]; ok {
 			return v

@@ -1,0 +1,336 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"github.com/launchready/launchready/browser"
+)
+
+// The sign-ins that type no password (plan keys accounts.X.login, storage_state, totp_env; auth_hosts): a session
+// the user brings in a file, one a person signs in to by hand in a visible window, a link by mail, and the one-time
+// code of a second factor. Each ends in the same browser session the password login makes, so every check works
+// from it; what needs the password says so.
+
+// ErrNoPassword means the account signs in without a password the audit could type: checks that need one (a fresh
+// login, the reset flow) are skipped for it.
+var ErrNoPassword = errors.New("no password to type")
+
+// SignInWindow is the visible browser window a person signs in on (login: manual).
+type SignInWindow struct {
+	Account string // "a" or "b"
+	Email   string
+	URL     string        // where the window opened
+	Page    *browser.Page // the window's tab: a scripted "user" in tests acts on it as a person would
+	Again   error         // why the last "done" was not a sign-in (the login form still showed); nil the first time
+}
+
+// Prompt is what the person is asked.
+func (w SignInWindow) Prompt() string {
+	p := fmt.Sprintf("Sign in as %s (%s) in the browser window, then press enter", strings.ToUpper(w.Account), w.Email)
+	if w.Again != nil {
+		p = "Not signed in yet (" + w.Again.Error() + "). " + p
+	}
+	return p
+}
+
+// SignInByHand shows the person running the audit that the window waits for them ("sign in as A in the window,
+// then press enter") and returns once they say they are done; an error when they give up.
+type SignInByHand func(ctx context.Context, w SignInWindow) error
+
+// signIns are the saved sessions of the accounts that bring one (a file, or a person's sign-in), read once.
+type signIns struct {
+	mu     sync.Mutex
+	states map[string]*stateOnce
+	notes  []string // how each account signed in, for the report
+}
+
+type stateOnce struct {
+	once sync.Once
+	st   *browser.State
+	err  error
+}
+
+// HasDisplay reports whether a visible browser window can be shown here.
+var HasDisplay = browser.HasDisplay
+
+// StatePath is the account's storage_state file, resolved against the plan's folder.
+func (p *Plan) StatePath(acc *Account) string {
+	if acc.StorageState == "" || filepath.IsAbs(acc.StorageState) || p.Dir == "" {
+		return acc.StorageState
+	}
+	return filepath.Join(p.Dir, acc.StorageState)
+}
+
+// noteSignIn records, once, how an account signed in, for the report's method section.
+func (t *Target) noteSignIn(line string) {
+	t.signIn.mu.Lock()
+	defer t.signIn.mu.Unlock()
+	for _, l := range t.signIn.notes {
+		if l == line {
+			return
+		}
+	}
+	t.signIn.notes = append(t.signIn.notes, line)
+}
+
+// SignInNotes says how each account signed in when it was not by typing its password.
+func (t *Target) SignInNotes() []string {
+	t.signIn.mu.Lock()
+	defer t.signIn.mu.Unlock()
+	out := append([]string(nil), t.signIn.notes...)
+	sort.Strings(out)
+	return out
+}
+
+// savedState is the session account who brings: its storage_state file, or what a person signed in to by hand.
+// Read (or asked for) once per audit.
+func (t *Target) savedState(ctx context.Context, who string) (*browser.State, error) {
+	acc := t.account(who)
+	if acc == nil {
+		return nil, fmt.Errorf("account %s: %w (add accounts.%s to the plan)", who, ErrNoAccount, who)
+	}
+	t.signIn.mu.Lock()
+	if t.signIn.states == nil {
+		t.signIn.states = map[string]*stateOnce{}
+	}
+	so, ok := t.signIn.states[who]
+	if !ok {
+		so = &stateOnce{}
+		t.signIn.states[who] = so
+	}
+	t.signIn.mu.Unlock()
+	so.once.Do(func() {
+		if acc.Method() == LoginManual {
+			so.st, so.err = t.signInByHand(ctx, who, acc)
+		} else {
+			path := t.Plan.StatePath(acc)
+			so.st, so.err = browser.ReadState(path)
+			if so.err != nil {
+				so.err = fmt.Errorf("account %s: storage_state: %w", who, so.err)
+			} else {
+				t.noteSignIn(fmt.Sprintf("%s: the saved session in %s (storage_state); no password was typed", strings.ToUpper(who), acc.StorageState))
+			}
+		}
+		if so.st != nil {
+			red := t.Probe.Redactor()
+			for _, v := range so.st.Secrets() {
+				if len(v) >= 6 {
+					red.Add(v)
+				}
+			}
+		}
+	})
+	return so.st, so.err
+}
+
+// SignInFirst lets a person sign in by hand, before any check runs, to the accounts whose plan says login: manual,
+// one after the other: the checks then all start from those sessions. What fails is kept and reported by every
+// check that needs the account.
+func (t *Target) SignInFirst(ctx context.Context) {
+	for _, who := range []string{"a", "b"} {
+		if acc := t.account(who); acc != nil && acc.Method() == LoginManual {
+			_, _ = t.savedState(ctx, who)
+		}
+	}
+}
+
+// signInByHand opens a visible browser on the login page, waits for the person to sign in (SSO, a captcha,
+// anything), captures the session and closes the window: the audit goes on headless from the captured session.
+func (t *Target) signInByHand(ctx context.Context, who string, acc *Account) (*browser.State, error) {
+	if t.SignInByHand == nil {
+		return nil, fmt.Errorf("account %s: login: manual needs someone at the terminal to sign in: run the audit interactively, or save a session once and use storage_state", who)
+	}
+	if !t.WindowHeadless && !HasDisplay() {
+		return nil, fmt.Errorf("account %s: login: manual opens a browser window, and this machine has no display (DISPLAY is not set): sign in on a machine with a screen and save the session there (the wizard offers it), then use storage_state", who)
+	}
+	bin, err := browser.Find()
+	if err != nil {
+		return nil, err
+	}
+	resolve, _ := t.Plan.ResolveMap()
+	engine, err := browser.Launch(t.life, browser.Options{
+		Bin: bin, Scope: t.Plan.Hosts(), Allow: t.Plan.Allow, Resolve: resolve, AuthHosts: t.Plan.AuthHosts,
+		IgnoreCertErrors: t.Plan.TLS.CAFile != "" || t.Plan.TLS.Insecure,
+		Refuse:           t.Probe.CheckURL,
+		Visible:          true, ForceHeadless: t.WindowHeadless,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("account %s: opening the browser window: %w", who, err)
+	}
+	defer engine.Close()
+	c, err := engine.NewContext(who)
+	if err != nil {
+		return nil, err
+	}
+	start := t.loginStart().String()
+	w, err := c.OpenWindow(ctx, start)
+	if err != nil {
+		return nil, fmt.Errorf("account %s: %w", who, err)
+	}
+	defer w.Close()
+	var st *browser.State
+	for try := 1; ; try++ {
+		win := SignInWindow{Account: who, Email: acc.Email, URL: start, Page: w.Page, Again: err}
+		if err := t.SignInByHand(ctx, win); err != nil {
+			return nil, fmt.Errorf("account %s: the sign-in by hand did not finish (%v): sign in again, or use storage_state", who, err)
+		}
+		if st, err = w.Done(); err == nil {
+			break
+		}
+		if try == 3 {
+			return nil, fmt.Errorf("account %s: %w", who, err)
+		}
+	}
+	note := fmt.Sprintf("%s: signed in by hand in a browser window (login: manual)", strings.ToUpper(who))
+	if path := t.SaveSession[who]; path != "" {
+		if err := st.Write(path); err != nil {
+			note += fmt.Sprintf("; saving the session to %s failed: %v", path, err)
+		} else {
+			note += fmt.Sprintf("; the session was saved to %s (mode 0600, a live credential: keep it out of git) for storage_state next time", path)
+		}
+	}
+	t.noteSignIn(note)
+	return st, nil
+}
+
+// resumeSession opens a new context holding the account's saved session and checks it is signed in.
+func (t *Target) resumeSession(ctx context.Context, who string, engine *browser.Engine) (*browser.Session, error) {
+	st, err := t.savedState(ctx, who)
+	if err != nil {
+		return nil, err
+	}
+	c, err := engine.NewContext(who)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Seed(ctx, st); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("account %s: %w", who, err)
+	}
+	s, err := c.Resume(ctx, who, t.App.String())
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("account %s: %w", who, err)
+	}
+	return s, nil
+}
+
+// magicLinkSession asks the app for a sign-in link for the account, waits for it in the plan's inbox and opens it.
+func (t *Target) magicLinkSession(ctx context.Context, who string, acc *Account, engine *browser.Engine) (*browser.Session, error) {
+	if _, err := t.Inbox(); err != nil {
+		return nil, fmt.Errorf("account %s: login: magic-link needs the inbox: %w", who, err)
+	}
+	c, err := engine.NewContext(who)
+	if err != nil {
+		return nil, err
+	}
+	since := time.Now()
+	page, said, err := c.RequestLink(ctx, who, t.loginStart().String(), acc.Email)
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("account %s: asking for a sign-in link: %w", who, err)
+	}
+	m, err := t.WaitMail(ctx, acc.Email, since)
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("account %s: no sign-in link came for %s (the app said: %q): %w", who, acc.Email, firstLine(said), err)
+	}
+	link := t.signInLink(m.Links)
+	if link == "" {
+		c.Close()
+		return nil, fmt.Errorf("account %s: the mail %q to %s holds no link to the app", who, m.Subject, acc.Email)
+	}
+	s, err := c.FollowLink(ctx, who, page, link)
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("account %s: %w", who, err)
+	}
+	t.noteSignIn(fmt.Sprintf("%s: a sign-in link by mail (login: magic-link); no password was typed", strings.ToUpper(who)))
+	return s, nil
+}
+
+var signInLinkWords = regexp.MustCompile(`(?i)magic|sign.?in|log.?in|auth|verify|callback|token|session|otp|link`)
+
+// signInLink picks the mail's sign-in link: a link into the audit's scope, preferring one whose address says so.
+func (t *Target) signInLink(links []string) string {
+	var inScope []string
+	for _, l := range links {
+		u, err := url.Parse(l)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+			continue
+		}
+		if t.Probe.InScope(u) || t.isAuthHost(u) {
+			inScope = append(inScope, l)
+		}
+	}
+	for _, l := range inScope {
+		if signInLinkWords.MatchString(l) {
+			return l
+		}
+	}
+	if len(inScope) > 0 {
+		return inScope[0]
+	}
+	return ""
+}
+
+func (t *Target) isAuthHost(u *url.URL) bool {
+	for _, h := range t.Plan.AuthHosts {
+		if strings.EqualFold(h, u.Hostname()) {
+			return true
+		}
+	}
+	return false
+}
+
+// totpCode makes the account's current one-time code from the secret in its totp_env variable.
+func (t *Target) totpCode(acc *Account) func() (string, error) {
+	if acc.TOTPEnv == "" {
+		return nil
+	}
+	return func() (string, error) {
+		secret := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(t.getenv(acc.TOTPEnv)), " ", ""))
+		if secret == "" {
+			return "", fmt.Errorf("the environment variable %s is empty: export the base32 TOTP secret of %s in it", acc.TOTPEnv, acc.Email)
+		}
+		code, err := totp.GenerateCode(secret, time.Now())
+		if err != nil {
+			return "", fmt.Errorf("%s does not hold a base32 TOTP secret (as the app showed it when 2FA was set up)", acc.TOTPEnv)
+		}
+		return code, nil
+	}
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return s
+}
+
+// LogoutAccount is the account a check that logs out should end a session of: A when the audit can sign it in
+// again by itself, else B when it can, else "" — both bring a saved session, and logging out ends the very one
+// the other checks use (so that check runs last, and says so).
+func (t *Target) LogoutAccount() string {
+	for _, who := range []string{"a", "b"} {
+		if acc := t.account(who); acc != nil && acc.Renewable() {
+			return who
+		}
+	}
+	if t.account("a") == nil {
+		return "a" // no account at all: the check reports it is skipped
+	}
+	return ""
+}

@@ -1,0 +1,156 @@
+package browser
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// The sign-ins that type no password: a session the user brings (Resume), a link by mail (RequestLink, then
+// FollowLink), and a person at a visible window (Window).
+
+// loginPath is how login pages are usually addressed; a page there with an identifier field is a login form even
+// without a password field (magic-link and two-step logins).
+var loginPath = regexp.MustCompile(`(?i)/(log-?in|sign-?in|auth|session|account/login|users/sign_in)\b`)
+
+// ShowsLogin reports whether the page is a login form rather than the signed-in app: a visible password field, or
+// an identifier field on a login address.
+func (p *Page) ShowsLogin() bool {
+	found, err := p.mark()
+	if err != nil {
+		return false
+	}
+	return found.password || (found.user && loginPath.MatchString(p.URL()))
+}
+
+// Resume opens start in the context, which holds a saved session (Seed), and checks the app takes it as signed in:
+// no login form comes back. Then it reads the session as a login would.
+func (c *Context) Resume(ctx context.Context, account, start string) (*Session, error) {
+	page, err := c.NewPage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{Account: account, Context: c, Page: page}
+	if err := page.Goto(start); err != nil {
+		page.Close()
+		return nil, fmt.Errorf("opening %s: %w", start, c.engine.explain(err))
+	}
+	if page.ShowsLogin() {
+		shot := c.engine.screenshot(page, "resume-"+account)
+		page.Close()
+		return nil, &LoginError{Reason: fmt.Sprintf("the saved session is not signed in: %s shows the login form (it expired or was logged out): save a new one", page.URL()), Screenshot: shot}
+	}
+	c.finish(s)
+	return s, nil
+}
+
+// linkWords find the control that switches a login page to "email me a link" when it also offers a password.
+const linkWords = `magic|e-?mail me|send (me )?(a |the )?(sign.?in |login |log.?in |magic )?(link|code)|passwordless|sign in with (e-?mail|a link)`
+
+// RequestLink asks the app for a sign-in link for email: it opens start, switches to the link option when the
+// page offers a password first, types the address and sends the form. It returns the page, left open for
+// FollowLink, and the app's own words after sending.
+func (c *Context) RequestLink(ctx context.Context, account, start, email string) (*Page, string, error) {
+	release := c.signingIn()
+	defer release()
+	page, err := c.NewPage(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	fail := func(reason string) (*Page, string, error) {
+		err := &LoginError{Reason: reason, Screenshot: c.engine.screenshot(page, "magic-link-"+account)}
+		page.Close()
+		return nil, "", err
+	}
+	if err := page.Goto(start); err != nil {
+		return fail(fmt.Sprintf("opening %s: %v", start, c.engine.explain(err)))
+	}
+	found, _ := page.mark()
+	if !found.user {
+		if link := page.linkMatching(loginLinkWords); link != "" && page.Goto(link) == nil {
+			found, _ = page.mark()
+		}
+	}
+	if found.password || !found.user {
+		if page.clickMatching(linkWords) {
+			page.settle(5 * time.Second)
+			found, _ = page.mark()
+		}
+	}
+	if !found.user {
+		return fail(fmt.Sprintf("no email field to request a sign-in link on %s: set paths.login to the page that asks for the address", page.URL()))
+	}
+	if err := page.fill("user", email); err != nil {
+		return fail("could not type the address: " + err.Error())
+	}
+	page.submit(found.submit)
+	text, _ := page.Eval(`() => (document.body ? document.body.innerText : '').slice(0, 300)`)
+	return page, text, nil
+}
+
+// FollowLink opens a sign-in link from a mail on page and checks it signed the account in.
+func (c *Context) FollowLink(ctx context.Context, account string, page *Page, link string) (*Session, error) {
+	defer c.signingIn()()
+	s := &Session{Account: account, Context: c, Page: page, LoginPage: page.URL()}
+	if err := page.Goto(link); err != nil {
+		return nil, fmt.Errorf("opening the sign-in link: %w", c.engine.explain(err))
+	}
+	page.settle(3 * time.Second)
+	if page.ShowsLogin() {
+		return nil, &LoginError{Reason: "the sign-in link from the mail did not sign in: the login form shows again: " + page.alertText(),
+			Screenshot: c.engine.screenshot(page, "magic-link-"+account)}
+	}
+	c.finish(s)
+	return s, nil
+}
+
+// Window is a page a person signs in on by hand (SSO, a captcha, a passkey): the auth hosts stay open to it until
+// Close.
+type Window struct {
+	Context *Context
+	Page    *Page
+	release func()
+}
+
+// OpenWindow opens start for a person to sign in on. The caller waits for them, calls Done, then Close.
+func (c *Context) OpenWindow(ctx context.Context, start string) (*Window, error) {
+	release := c.signingIn()
+	page, err := c.NewPage(ctx)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	if err := page.Goto(start); err != nil {
+		page.Close()
+		release()
+		return nil, fmt.Errorf("opening %s: %w", start, c.engine.explain(err))
+	}
+	return &Window{Context: c, Page: page, release: release}, nil
+}
+
+// Done captures the session the person signed in with, or says why it is not one: the page still shows the login
+// form, or it is not on the app.
+func (w *Window) Done() (*State, error) {
+	w.Page.settle(2 * time.Second)
+	if w.Page.ShowsLogin() {
+		return nil, fmt.Errorf("the window still shows a login form at %s: sign in first", w.Page.URL())
+	}
+	return w.Context.Capture(w.Page)
+}
+
+// Close closes the window's tab and the auth hosts to the context.
+func (w *Window) Close() {
+	w.Page.Close()
+	w.release()
+}
+
+// clickMatching clicks the first visible button or link whose text matches pattern (case-insensitive).
+func (p *Page) clickMatching(pattern string) bool {
+	res, err := p.rod.Timeout(3*time.Second).Eval(`(src) => { const re = new RegExp(src, 'i');
+		const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 };
+		const el = [...document.querySelectorAll('button, a, [role=button], [role=tab], input[type=submit]')]
+			.find(el => visible(el) && re.test(el.innerText || el.value || el.getAttribute('aria-label') || ''));
+		if (!el) return false; el.click(); return true }`, pattern)
+	return err == nil && res.Value.Bool()
+}
