@@ -126,6 +126,13 @@ func schemaOf(t reflect.Type, path string) map[string]any {
 		if len(required) > 0 {
 			s["required"] = required
 		}
+		if t == reflect.TypeOf(Account{}) { // a password variable, or another way to sign in
+			s["anyOf"] = []any{
+				map[string]any{"required": []string{"password_env"}},
+				map[string]any{"required": []string{"storage_state"}},
+				map[string]any{"required": []string{"login"}, "properties": map[string]any{"login": map[string]any{"enum": []string{LoginManual, LoginMagicLink}}}},
+			}
+		}
 	case t.Kind() == reflect.Slice:
 		s["type"] = "array"
 		item := map[string]any{"type": "string"}

@@ -67,6 +67,8 @@ func TestPlanSchemaAgreesWithTheParser(t *testing.T) {
 		{"README plan reference", m[1], true},
 		{"unknown key", []byte("app: https://a.example/\npasswords: {a: x}\n"), false},
 		{"missing password_env", []byte("app: https://a.example/\naccounts: {a: {email: a@a.example}}\n"), false},
+		{"password login without password_env", []byte("app: https://a.example/\naccounts: {a: {email: a@a.example, login: password}}\n"), false},
+		{"a saved session, a sign-in by hand", []byte("app: https://a.example/\naccounts: {a: {email: a@a.example, storage_state: a.json}, b: {email: b@a.example, login: manual}}\n"), true},
 		{"bad inbox kind", []byte("app: https://a.example/\ninbox: {kind: pop3}\n"), false},
 		{"bad duration", []byte("app: https://a.example/\nlimits: {timeout: soon}\n"), false},
 		{"no app", []byte("name: x\n"), false},

@@ -24,6 +24,29 @@ func (p *Page) ShowsLogin() bool {
 	return found.password || (found.user && loginPath.MatchString(p.URL()))
 }
 
+// hasLogout finds a log-out control (a form, button, link or menu item named like one), without using it.
+const hasLogout = `() => {
+  const re = /log ?out|sign ?out/i, path = /logout|signout|sign_out|log_out|sign-out|log-out/i;
+  const label = el => [el.innerText, el.value, el.getAttribute('aria-label'), el.title].join(' ');
+  return [...document.querySelectorAll('form')].some(f => path.test(f.action)) ||
+    [...document.querySelectorAll('button, a, input[type=submit], [role=button], [role=menuitem]')].some(e => re.test(label(e)) || (e.href && path.test(e.href)));
+}`
+
+// SignedOut says why the page is not the signed-in app ("" when it looks signed in): it shows a login form, or a
+// "Log in" link and no way to log out (a visitor's landing page).
+func (p *Page) SignedOut() string {
+	if p.ShowsLogin() {
+		return "it shows the login form at " + p.URL()
+	}
+	if res, err := p.rod.Timeout(3 * time.Second).Eval(hasLogout); err == nil && res.Value.Bool() {
+		return ""
+	}
+	if link := p.linkMatching(loginLinkWords); link != "" {
+		return "it offers to log in (" + link + ") and no way to log out, at " + p.URL()
+	}
+	return ""
+}
+
 // Resume opens start in the context, which holds a saved session (Seed), and checks the app takes it as signed in:
 // no login form comes back. Then it reads the session as a login would.
 func (c *Context) Resume(ctx context.Context, account, start string) (*Session, error) {
@@ -36,10 +59,10 @@ func (c *Context) Resume(ctx context.Context, account, start string) (*Session, 
 		page.Close()
 		return nil, fmt.Errorf("opening %s: %w", start, c.engine.explain(err))
 	}
-	if page.ShowsLogin() {
+	if why := page.SignedOut(); why != "" {
 		shot := c.engine.screenshot(page, "resume-"+account)
 		page.Close()
-		return nil, &LoginError{Reason: fmt.Sprintf("the saved session is not signed in: %s shows the login form (it expired or was logged out): save a new one", page.URL()), Screenshot: shot}
+		return nil, &LoginError{Reason: "the saved session is not signed in (it expired or was logged out): " + why + ": save a new one", Screenshot: shot}
 	}
 	c.finish(s)
 	return s, nil
@@ -97,8 +120,8 @@ func (c *Context) FollowLink(ctx context.Context, account string, page *Page, li
 		return nil, fmt.Errorf("opening the sign-in link: %w", c.engine.explain(err))
 	}
 	page.settle(3 * time.Second)
-	if page.ShowsLogin() {
-		return nil, &LoginError{Reason: "the sign-in link from the mail did not sign in: the login form shows again: " + page.alertText(),
+	if why := page.SignedOut(); why != "" {
+		return nil, &LoginError{Reason: "the sign-in link from the mail did not sign in: " + why + "; " + page.alertText(),
 			Screenshot: c.engine.screenshot(page, "magic-link-"+account)}
 	}
 	c.finish(s)
@@ -133,8 +156,8 @@ func (c *Context) OpenWindow(ctx context.Context, start string) (*Window, error)
 // form, or it is not on the app.
 func (w *Window) Done() (*State, error) {
 	w.Page.settle(2 * time.Second)
-	if w.Page.ShowsLogin() {
-		return nil, fmt.Errorf("the window still shows a login form at %s: sign in first", w.Page.URL())
+	if why := w.Page.SignedOut(); why != "" {
+		return nil, fmt.Errorf("the window is not signed in: %s", why)
 	}
 	return w.Context.Capture(w.Page)
 }

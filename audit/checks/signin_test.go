@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"context"
 	"encoding/json"
 	"net"
 	"net/url"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-rod/rod"
+	"github.com/go-rod/rod/lib/proto"
 
 	"github.com/launchready/launchready/audit"
 	"github.com/launchready/launchready/audit/inbox"
@@ -221,4 +225,110 @@ func assertNoneIn(t *testing.T, rep *audit.Report, secrets []string) {
 			t.Errorf("the report shows a secret of the audit (%d characters, starting %q)", len(s), s[:3])
 		}
 	}
+}
+
+// A person signs in by hand (login: manual) — here a scripted one, acting on the window's page as a person would,
+// in a window kept headless — through the identity provider: the audit waits for them, asks again when they say
+// "done" too early, saves the session to a 0600 file, goes on headless from it and decides; a second audit from
+// that file (storage_state) decides the same, and no value of the saved session shows in either report.
+func TestSignInByHand(t *testing.T) {
+	browsertest.Bin(t)
+	a := testapps.SSOApp(t, testapps.Fixed)
+	s := signInPlan(t, a)
+	s.plan.Accounts.A = &audit.Account{Email: a.A.Email, Login: audit.LoginManual}
+	saved := filepath.Join(t.TempDir(), "a-session.json")
+	asked := 0
+	s.prepare = func(tg *audit.Target) {
+		tg.WindowHeadless = true
+		tg.SaveSession = map[string]string{"a": saved}
+		tg.SignInByHand = func(ctx context.Context, w audit.SignInWindow) error {
+			asked++
+			if !strings.Contains(w.Prompt(), "Sign in as A ("+a.A.Email+") in the browser window, then press enter") {
+				t.Errorf("the prompt says %q", w.Prompt())
+			}
+			if asked == 1 {
+				return nil // "done" before signing in: the window still shows the login, so the audit asks again
+			}
+			if w.Again == nil || !strings.Contains(w.Prompt(), "Not signed in yet") {
+				t.Errorf("the second prompt does not say why it asks again: %q", w.Prompt())
+			}
+			return personSignsIn(w.Page.Rod().Context(ctx), a.A)
+		}
+	}
+	rep, _ := runSignIn(t, s)
+	if asked != 2 {
+		t.Errorf("the person was asked %d times, want 2", asked)
+	}
+	judged := func(rep *audit.Report) {
+		t.Helper()
+		for _, r := range rep.Results {
+			if strings.Contains(r.Summary, "could not log in") || (r.ID == "authz.idor-read" && r.Status != audit.Pass) {
+				t.Errorf("%s = %s %q", r.ID, r.Status, r.Summary)
+			}
+		}
+	}
+	judged(rep)
+	if !slices.ContainsFunc(rep.SignIn, func(l string) bool { return strings.Contains(l, "signed in by hand") && strings.Contains(l, saved) }) {
+		t.Errorf("the report does not say A signed in by hand and where the session was saved: %q", rep.SignIn)
+	}
+	fi, err := os.Stat(saved)
+	if err != nil {
+		t.Fatalf("the session was not saved: %v", err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("the saved session is mode %v, want 0600: it is a live credential", fi.Mode().Perm())
+	}
+	st, err := browser.ReadState(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertNoneIn(t, rep, st.Secrets())
+
+	// The next run brings the saved session instead.
+	s2 := signInPlan(t, a)
+	s2.plan.Accounts.A = &audit.Account{Email: a.A.Email, StorageState: saved}
+	rep2, _ := runSignIn(t, s2)
+	judged(rep2)
+	assertNoneIn(t, rep2, st.Secrets())
+}
+
+// personSignsIn does what a person does in the window: follow "Sign in", choose the identity provider, type the
+// email and password there, and send the form.
+func personSignsIn(p *rod.Page, acc testapps.Account) error {
+	p = p.Timeout(20 * time.Second)
+	steps := []func() error{
+		func() error { return clickText(p, "a", "^Sign in$") },
+		func() error { return clickText(p, "a", "Sign in with Acme ID") },
+		func() error { return typeIn(p, "input[type=email]", acc.Email) },
+		func() error { return typeIn(p, "input[type=password]", acc.Password) },
+		func() error { return clickText(p, "button", "^Sign in$") },
+		func() error { return p.WaitElementsMoreThan("form[action='/logout']", 0) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func clickText(p *rod.Page, selector, text string) error {
+	el, err := p.ElementR(selector, text)
+	if err != nil {
+		return err
+	}
+	wait := p.WaitNavigation(proto.PageLifecycleEventNameNetworkAlmostIdle)
+	if err := el.Click(proto.InputMouseButtonLeft, 1); err != nil {
+		return err
+	}
+	wait()
+	return nil
+}
+
+func typeIn(p *rod.Page, selector, text string) error {
+	el, err := p.Element(selector)
+	if err != nil {
+		return err
+	}
+	return el.Input(text)
 }

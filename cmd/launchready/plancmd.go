@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/browser"
 	"github.com/launchready/launchready/audit/checks"
 )
 
@@ -124,8 +125,18 @@ func checkPlanFile(path string, stdout, stderr io.Writer) bool {
 		fmt.Fprintf(stdout, "Accept file %s: %d accepted %s.\n", accepts.Path, len(accepts.Entries), map[bool]string{true: "risk", false: "risks"}[len(accepts.Entries) == 1])
 	}
 	for _, acc := range []*audit.Account{plan.Accounts.A, plan.Accounts.B} {
-		if acc != nil && os.Getenv(acc.PasswordEnv) == "" {
-			fmt.Fprintf(stdout, "Note: %s is not set in this environment; set it before `launchready run`.\n", acc.PasswordEnv)
+		if acc == nil {
+			continue
+		}
+		for _, env := range []string{acc.PasswordEnv, acc.TOTPEnv} {
+			if env != "" && acc.Method() == audit.LoginPassword && os.Getenv(env) == "" {
+				fmt.Fprintf(stdout, "Note: %s is not set in this environment; set it before `launchready run`.\n", env)
+			}
+		}
+		if path := plan.StatePath(acc); path != "" {
+			if _, err := browser.ReadState(path); err != nil {
+				fmt.Fprintf(stdout, "Note: %s's storage_state: %v.\n", acc.Email, err)
+			}
 		}
 	}
 	return true

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +13,7 @@ import (
 	"time"
 
 	"github.com/launchready/launchready/browser/browsertest"
+	"github.com/launchready/launchready/testapps"
 )
 
 // tmuxSession runs the real binary in a detached tmux session of the given size, on a tmux server of its own.
@@ -193,5 +197,43 @@ func TestTUIQuitMidAudit(t *testing.T) {
 	data, _ := os.ReadFile(files[0])
 	if !strings.Contains(string(data), "the audit was cancelled") {
 		t.Error("the partial report does not mark the checks that did not finish")
+	}
+}
+
+// login: manual in the real terminal UI: the audit opens the window (kept headless here: nobody can sign in in it)
+// and waits with the prompt; enter without signing in asks again and says why; esc gives up, and the checks that
+// need A say the sign-in by hand did not finish, while B's still ran.
+func TestTUIWaitsForSignInByHand(t *testing.T) {
+	app := testapps.SSOApp(t, testapps.Fixed)
+	idp, _ := url.Parse(app.IdPURL)
+	_, port, _ := net.SplitHostPort(app.IdPAddr)
+	plan := fmt.Sprintf(`app: %s
+auth_hosts: [%s]
+resolve: ["%s:%s:127.0.0.1"]
+tls: {insecure: true}
+accounts:
+  a: {email: %s, login: manual}
+  b: {email: %s, password_env: LR_B}
+skip: [authz, auth, input, ratelimit, secrets, cors, headers, transport, email, perf, ops]
+`, app.URL, idp.Hostname(), idp.Hostname(), port, app.A.Email, app.B.Email)
+	path := filepath.Join(t.TempDir(), "plan.yaml")
+	if err := os.WriteFile(path, []byte(plan), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startTmux(t, "120", "40", []string{"NO_COLOR=1", "LAUNCHREADY_WINDOW_HEADLESS=1", "LR_B=" + app.B.Password}, "run", "--plan", path)
+	s.waitFor(`Sign in by hand .*Sign in as A \(alice@sso\.test\) in the browser window, then press enter`, time.Minute)
+	s.keys("Enter") // "done", without signing in
+	s.waitFor(`Not signed in yet \(the window is not signed in: it offers to log in`, 30*time.Second)
+	s.keys("Escape") // give up
+	s.waitFor(`done, \d+ checks`, 2*time.Minute)
+	s.keys("q")
+	s.exitCode(30 * time.Second)
+	files, _ := filepath.Glob(filepath.Join(s.dir, "launchready-reports", "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("reports %v\n%s", files, s.screen())
+	}
+	data, _ := os.ReadFile(files[0])
+	if !strings.Contains(string(data), "the sign-in by hand did not finish") {
+		t.Errorf("the report does not say A's sign-in by hand did not finish:\n%.2000s", data)
 	}
 }
