@@ -9,11 +9,14 @@ import (
 // ErrNoLogout means the page offers no recognisable way to log out.
 var ErrNoLogout = errors.New("no log-out button, link or form found on the page")
 
+// logoutNames is how a log-out control is recognised: its label, or a form's or link's address.
+const logoutNames = `
+  const re = /log ?out|sign ?out/i, path = /logout|signout|sign_out|log_out|sign-out|log-out/i;
+  const label = el => [el.innerText, el.value, el.getAttribute('aria-label'), el.title].join(' ');`
+
 // clickLogout finds the app's own logout (a button, link or form named like it, even inside a closed menu) and uses
 // it: a form is submitted, anything else clicked.
-const clickLogout = `() => {
-  const re = /log ?out|sign ?out/i, path = /logout|signout|sign_out|log_out|sign-out|log-out/i;
-  const label = el => [el.innerText, el.value, el.getAttribute('aria-label'), el.title].join(' ');
+const clickLogout = `() => {` + logoutNames + `
   const forms = [...document.querySelectorAll('form')].filter(f => path.test(f.action));
   if (forms.length) { forms[0].requestSubmit ? forms[0].requestSubmit() : forms[0].submit(); return 'form ' + forms[0].action }
   const el = [...document.querySelectorAll('button, a, input[type=submit], [role=button], [role=menuitem]')]

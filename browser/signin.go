@@ -25,9 +25,7 @@ func (p *Page) ShowsLogin() bool {
 }
 
 // hasLogout finds a log-out control (a form, button, link or menu item named like one), without using it.
-const hasLogout = `() => {
-  const re = /log ?out|sign ?out/i, path = /logout|signout|sign_out|log_out|sign-out|log-out/i;
-  const label = el => [el.innerText, el.value, el.getAttribute('aria-label'), el.title].join(' ');
+const hasLogout = `() => {` + logoutNames + `
   return [...document.querySelectorAll('form')].some(f => path.test(f.action)) ||
     [...document.querySelectorAll('button, a, input[type=submit], [role=button], [role=menuitem]')].some(e => re.test(label(e)) || (e.href && path.test(e.href)));
 }`

@@ -52,8 +52,7 @@ func ReadState(path string) (*State, error) {
 		return nil, fmt.Errorf("reading the saved session: %w", err)
 	}
 	var st State
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	if err := dec.Decode(&st); err != nil {
+	if err := json.Unmarshal(data, &st); err != nil {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		switch {

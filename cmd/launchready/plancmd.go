@@ -9,8 +9,8 @@ import (
 	"os"
 
 	"github.com/launchready/launchready/audit"
-	"github.com/launchready/launchready/browser"
 	"github.com/launchready/launchready/audit/checks"
+	"github.com/launchready/launchready/browser"
 )
 
 // planCmd is the plan tooling: check a plan, print its JSON Schema, write a starter plan.
