@@ -116,6 +116,11 @@ func (t *Target) FreshBrowserSession(ctx context.Context, who string) (*browser.
 	if acc == nil {
 		return nil, fmt.Errorf("account %s: %w (add accounts.%s to the plan)", who, ErrNoAccount, who)
 	}
+	if !acc.Renewable() { // the saved session first: without one there is nothing to open a browser for
+		if _, err := t.savedState(t.outliving(ctx), who); err != nil {
+			return nil, err
+		}
+	}
 	engine, err := t.Browser()
 	if err != nil {
 		return nil, err

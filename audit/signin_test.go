@@ -1,0 +1,52 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// login: manual where nobody can sign in: without a display the error says so and points at storage_state; with
+// nobody at the terminal it says to run interactively. Neither opens a browser, and every check that needs the
+// account gets the reason.
+func TestSignInByHandNeedsAScreenAndAPerson(t *testing.T) {
+	tests := []struct {
+		name    string
+		display bool
+		person  SignInByHand
+		want    []string
+	}{
+		{"no display", false, func(context.Context, SignInWindow) error { return nil }, []string{"no display", "DISPLAY", "storage_state"}},
+		{"nobody at the terminal", true, nil, []string{"needs someone at the terminal", "storage_state"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			had := HasDisplay
+			HasDisplay = func() bool { return tt.display }
+			t.Cleanup(func() { HasDisplay = had })
+			plan := &Plan{App: "https://127.0.0.1:1/", Accounts: Accounts{A: &Account{Email: "a@app.test", Login: LoginManual}}}
+			tg, err := NewTarget(plan, func(string) string { return "" })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tg.Close()
+			tg.SignInByHand = tt.person
+			_, err = tg.Login(t.Context(), "a")
+			for _, w := range tt.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("error %v, want it to say %q", err, w)
+				}
+			}
+			if res := LoginOutcome(err); res.Status != Inconclusive {
+				t.Errorf("the checks that need A report %s, want inconclusive", res.Status)
+			}
+			if tg.browser.engine != nil {
+				t.Error("a browser was started")
+			}
+			if _, _, err := tg.credentials("a"); !errors.Is(err, ErrNoPassword) {
+				t.Errorf("credentials of a manual account: %v, want ErrNoPassword", err)
+			}
+		})
+	}
+}
