@@ -290,7 +290,15 @@ func (t *Target) Form(ctx context.Context, kind account.Kind) (*Form, error) {
 		}
 		f, berr := t.learnInBrowser(ctx, kind, t.nobody(), nil)
 		if berr != nil {
-			return formOrErr{nil, fmt.Errorf("%w: in the server's HTML: %v; in the browser: %v", account.ErrNoForm, err, berr)}
+			err = fmt.Errorf("%w: in the server's HTML: %v; in the browser: %v", account.ErrNoForm, err, berr)
+			switch {
+			case kind != account.Login:
+			case len(t.Plan.AuthHosts) > 0:
+				err = fmt.Errorf("the login form is on %s (auth_hosts), outside the audit's scope: nothing is sent there, so its rate limit and input handling are the identity provider's to answer for (%w)", strings.Join(t.Plan.AuthHosts, ", "), err)
+			case t.Plan.Accounts.A != nil && t.Plan.Accounts.A.Method() == LoginMagicLink:
+				err = fmt.Errorf("the app signs in with a link by mail (login: magic-link), so there is no password form to send to; check by hand that sign-in link requests are rate-limited (%w)", err)
+			}
+			return formOrErr{nil, err}
 		}
 		return formOrErr{f, nil}
 	}).(formOrErr)
