@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/smtp"
 	"net/url"
 	"strings"
 	"sync"
@@ -592,19 +591,7 @@ func sendAlternative(m *portalMailer, name, from, to, subject, text, html string
 		b.WriteString(strings.ReplaceAll(part[1], "\n", "\r\n") + "\r\n")
 	}
 	b.WriteString("\r\n--" + boundary + "--\r\n")
-	raw := []byte(b.String())
-	go func() {
-		for try := 0; try < 50; try++ {
-			if smtp.SendMail(addr, nil, from, []string{to}, raw) == nil {
-				return
-			}
-			select {
-			case <-m.ctx.Done():
-				return
-			case <-time.After(200 * time.Millisecond):
-			}
-		}
-	}()
+	m.deliver(addr, from, to, []byte(b.String()))
 }
 
 // --- 3. Password, then a one-time code ---

@@ -264,10 +264,15 @@ func (m *portalMailer) send(to, subject, text, path string) {
 		b.WriteString(h[0] + ": " + h[1] + "\r\n")
 	}
 	b.WriteString("\r\n" + strings.ReplaceAll(text, "\n", "\r\n") + "\r\n\r\n" + base + path + "\r\n")
-	raw := []byte(b.String())
+	m.deliver(addr, portalFrom, to, []byte(b.String()))
+}
+
+// deliver hands raw to the SMTP server at addr in the background, retrying for up to 10 s while it refuses, the way
+// an app hands mail to its provider; a mail still being retried when the app closes is dropped.
+func (m *portalMailer) deliver(addr, from, to string, raw []byte) {
 	go func() {
 		for try := 0; try < 50; try++ {
-			if smtp.SendMail(addr, nil, portalFrom, []string{to}, raw) == nil {
+			if smtp.SendMail(addr, nil, from, []string{to}, raw) == nil {
 				return
 			}
 			select {

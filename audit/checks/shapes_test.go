@@ -91,6 +91,12 @@ func auditChecks(t *testing.T, a *testapps.App, ids []string) *audit.Report {
 		t.Fatal(err)
 	}
 	t.Cleanup(target.Close)
+	return runChecks(t, target, ids)
+}
+
+// runChecks runs the catalog's checks of ids against target, as the Runner runs an audit.
+func runChecks(t *testing.T, target *audit.Target, ids []string) *audit.Report {
+	t.Helper()
 	var checks []audit.Check
 	for _, c := range All() {
 		if slices.Contains(ids, c.ID) {

@@ -184,18 +184,7 @@ func runSignIn(t *testing.T, s *signInAudit) (*audit.Report, *audit.Target) {
 	if s.prepare != nil {
 		s.prepare(target)
 	}
-	var checks []audit.Check
-	for _, c := range All() {
-		if slices.Contains(signInChecks, c.ID) {
-			checks = append(checks, c)
-		}
-	}
-	events := make(chan audit.Event, 64)
-	go func() {
-		for range events {
-		}
-	}()
-	return (&audit.Runner{Checks: checks}).Run(t.Context(), target, events), target
+	return runChecks(t, target, signInChecks), target
 }
 
 func markdown(t *testing.T, rep *audit.Report) string {
