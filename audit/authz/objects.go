@@ -109,6 +109,9 @@ func objectRequests(mine, other []browser.Exchange, inScope func(*url.URL) bool)
 		if err != nil || x.Status < 200 || x.Status >= 300 || !inScope(u) || (x.Type != "XHR" && x.Type != "Fetch" && x.Type != "Document") {
 			continue
 		}
+		if signInStep(u.Query()) {
+			continue
+		}
 		r := request{X: x, URL: u, GraphQL: graphQL(x.Method, u, x.RequestHeader["content-type"], x.RequestBody)}
 		switch {
 		case r.GraphQL != nil && !r.GraphQL.readOnly():
@@ -138,6 +141,21 @@ func objectRequests(mine, other []browser.Exchange, inScope func(*url.URL) bool)
 		}
 	}
 	return out
+}
+
+// signInStep reports whether a request's URL carries its own credential: an OAuth authorization response (code
+// and state) or a sign-in, magic-link or access token. It is a step of a login, not a read of an object.
+func signInStep(q url.Values) bool {
+	if q.Has("code") && q.Has("state") {
+		return true
+	}
+	for k := range q {
+		switch strings.ToLower(k) {
+		case "token", "magic_token", "login_token", "access_token", "id_token", "ticket", "otp":
+			return true
+		}
+	}
+	return false
 }
 
 // idToken finds the words of a parameter value that could be identifiers: in "eq.42", "owner=\"ab12…\"",
