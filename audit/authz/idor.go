@@ -45,20 +45,28 @@ func replayOwn(ctx context.Context, t *audit.Target, a, b *account, withIDs bool
 	for _, pair := range [][2]*account{{a, b}, {b, a}} {
 		owner, other := pair[0], pair[1]
 		for _, r := range onePerPattern(objectRequests(owner.Traffic, other.Traffic, t.Probe.InScope), withIDs) {
-			body := r.body(func(slot) string { return "" })
-			// The control: the owner, replaying its own request, must still get an answer. One it cannot replay (a
-			// one-time code, a nonce, a page gone since) would be refused to anyone, and that refusal proves nothing.
-			if ctl := replay(ctx, t, r, r.X.URL, body, owner, owner, r.X.Body); ctl.Err != nil || ctl.Status < 200 || ctl.Status >= 300 {
-				outs = append(outs, outcome{Pattern: r.Pattern, Request: ctl.Request,
-					Err: fmt.Errorf("%s cannot be replayed: %s's own replay got %s (a one-time code, a nonce?)", r.Pattern, owner.Name, ctl.got())})
+			if bad, ok := unrepeatable(ctx, t, r, owner); ok {
+				outs = append(outs, bad)
 				continue
 			}
-			o := replay(ctx, t, r, r.X.URL, body, as(other), owner, r.X.Body)
+			o := replay(ctx, t, r, r.X.URL, r.body(func(slot) string { return "" }), as(other), owner, r.X.Body)
 			o.Who = fmt.Sprintf(who, owner.Name, other.Name)
 			outs = append(outs, o)
 		}
 	}
 	return outs
+}
+
+// unrepeatable is the control of every replay: the owner, sending its own request again, must still get an answer.
+// One it cannot repeat (a one-time code, a nonce, a page gone since) would be refused to anyone, and that refusal
+// proves nothing: it comes back as an outcome that decides nothing, saying why.
+func unrepeatable(ctx context.Context, t *audit.Target, r request, owner *account) (outcome, bool) {
+	ctl := replay(ctx, t, r, r.X.URL, r.body(func(slot) string { return "" }), owner, owner, r.X.Body)
+	if ctl.Err == nil && ctl.Status >= 200 && ctl.Status < 300 {
+		return outcome{}, false
+	}
+	return outcome{Pattern: r.Pattern, Request: ctl.Request,
+		Err: fmt.Errorf("%s cannot be replayed: %s's own replay got %s (a one-time code, a nonce?)", r.Pattern, owner.Name, ctl.got())}, true
 }
 
 // IDSwapParams, as each account, puts the other account's identifiers into its own requests (path segments,
@@ -77,6 +85,10 @@ func IDSwapParams(ctx context.Context, t *audit.Target) audit.Result {
 		for _, r := range onePerPattern(objectRequests(me.Traffic, victim.Traffic, t.Probe.InScope), true) {
 			values, victimBody := victimValues(r, victimReqs, victim)
 			if len(values) == 0 {
+				continue
+			}
+			if bad, ok := unrepeatable(ctx, t, r, me); ok {
+				outs = append(outs, bad)
 				continue
 			}
 			pick := func(s slot) string { return values[slotKey(s)] }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -263,8 +264,16 @@ func judgeAll(outs []outcome, what string, start time.Time, notes ...audit.Evide
 		return audit.Undecided("no recorded request named an object to replay (the walk found no page or API call with an ID): set paths in the plan to pages that load objects", tail...)
 	}
 	var seen []audit.Evidence
+	patterns := 0
 	for _, p := range order {
 		seen = append(seen, byPattern[p][0].evidence())
+		if slices.ContainsFunc(byPattern[p], func(o outcome) bool { return o.Err == nil }) {
+			patterns++
+		}
 	}
-	return audit.Passed(fmt.Sprintf("%d replays over %d endpoint patterns: none returned the other account's data", decided, len(order)), append(seen, tail...)...)
+	summary := fmt.Sprintf("%d replays over %d endpoint patterns: none returned the other account's data", decided, patterns)
+	if errs > 0 {
+		summary += fmt.Sprintf(" (%d more got no answer or could not be replayed: see the evidence)", errs)
+	}
+	return audit.Passed(summary, append(seen, tail...)...)
 }
