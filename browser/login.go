@@ -184,12 +184,20 @@ func (c *Context) finish(s *Session) {
 	s.LandingURL = page.URL()
 	s.Cookies, _ = page.Cookies(s.LandingURL)
 	s.Local, s.Storage, _ = page.Storage()
+	s.Traffic = c.appTraffic(page)
+}
+
+// appTraffic is what the page recorded, without what went to the auth hosts: they are not the app, and their
+// login form carried the password.
+func (c *Context) appTraffic(page *Page) []Exchange {
+	var out []Exchange
 	for _, x := range page.Traffic() {
 		if u, err := url.Parse(x.URL); err == nil && c.engine.isAuthHost(u) {
 			continue
 		}
-		s.Traffic = append(s.Traffic, x)
+		out = append(out, x)
 	}
+	return out
 }
 
 type marks struct{ password, user, submit bool }

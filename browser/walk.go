@@ -64,7 +64,7 @@ func (s *Session) Walk(ctx context.Context) {
 		_ = s.Page.rod.Timeout(walkSettle).Navigate(s.LandingURL)
 		s.Page.settle(walkSettle)
 	}
-	s.Traffic = s.Page.Traffic()
+	s.Traffic = s.Context.appTraffic(s.Page)
 }
 
 // nextLink picks the first link of a shape not opened yet, else the first whose shape may be opened again; -1
