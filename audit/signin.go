@@ -323,14 +323,19 @@ func firstLine(s string) string {
 // LogoutAccount is the account a check that logs out should end a session of: A when the audit can sign it in
 // again by itself, else B when it can, else "" — both bring a saved session, and logging out ends the very one
 // the other checks use (so that check runs last, and says so).
-func (t *Target) LogoutAccount() string {
+func (t *Target) LogoutAccount() string { return t.SeenLogin() }
+
+// SeenLogin is the first account ("a", then "b") whose login the audit performs itself, and so sees: a password
+// typed or a sign-in link followed; "" when both bring their session (a file, a person at a window). With no
+// account A at all it is "a", so that the check asking reports the account missing.
+func (t *Target) SeenLogin() string {
 	for _, who := range []string{"a", "b"} {
 		if acc := t.account(who); acc != nil && acc.Renewable() {
 			return who
 		}
 	}
 	if t.account("a") == nil {
-		return "a" // no account at all: the check reports it is skipped
+		return "a"
 	}
 	return ""
 }

@@ -114,6 +114,7 @@ func (c *Context) RequestLink(ctx context.Context, account, start, email string)
 func (c *Context) FollowLink(ctx context.Context, account string, page *Page, link string) (*Session, error) {
 	defer c.signingIn()()
 	s := &Session{Account: account, Context: c, Page: page, LoginPage: page.URL()}
+	s.Before, _ = page.Cookies(page.URL()) // what a visitor held before the link signed them in
 	if err := page.Goto(link); err != nil {
 		return nil, fmt.Errorf("opening the sign-in link: %w", c.engine.explain(err))
 	}

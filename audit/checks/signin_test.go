@@ -149,6 +149,9 @@ func TestLoginsTheAuditCannotType(t *testing.T) {
 						t.Errorf("the report does not list the identity provider as out of scope: %v", rep.AuthPages)
 					}
 				}
+				if r := res["session.rotation"]; a.Name == "bearer" && (r.Status != audit.Inconclusive || !strings.Contains(r.Summary, "no login was seen")) {
+					t.Errorf("session.rotation on sessions brought in files: %s %q, want inconclusive: no login was seen", r.Status, r.Summary)
+				}
 				if a.Name == "bearer" && !strings.Contains(res["session.logout-invalidates"].Summary+evidenceText(res["session.logout-invalidates"]), "saved session") {
 					t.Errorf("ending A's saved session is not said: %+v", res["session.logout-invalidates"])
 				}
