@@ -85,7 +85,8 @@ var notIDs = map[string]bool{
 	"end": true, "from": true, "to": true, "q": true, "query": true, "search": true, "term": true, "fields": true,
 	"select": true, "expand": true, "include": true, "embed": true, "lang": true, "locale": true, "v": true,
 	"version": true, "t": true, "ts": true, "timestamp": true, "cb": true, "": true, "operationname": true,
-	"extensions": true, "format": true, "view": true, "tab": true,
+	"extensions": true, "format": true, "view": true, "tab": true, "skiptotal": true, "total": true, "debug": true,
+	"pretty": true, "refresh": true, "nocache": true,
 }
 
 func notID(key string) bool {
@@ -175,6 +176,9 @@ func querySlots(q url.Values) []slot {
 		v := q.Get(k)
 		if notID(k) {
 			continue
+		}
+		if (v == "0" || v == "1") && !isIDName(bracketName(k)) {
+			continue // a flag (?skipTotal=1, ?archived=0), not an object
 		}
 		if idKind(v) != "" {
 			out = append(out, slot{Kind: inQuery, Key: k, Start: 0, End: len(v), Value: v, Name: normalize(bracketName(k))})
