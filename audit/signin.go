@@ -33,6 +33,9 @@ type SignInWindow struct {
 	URL     string        // where the window opened
 	Page    *browser.Page // the window's tab: a scripted "user" in tests acts on it as a person would
 	Again   error         // why the last "done" was not a sign-in (the login form still showed); nil the first time
+	// Blocked are the hosts the window was kept from loading (outside the plan's hosts and auth_hosts): a sign-in
+	// page that looks broken needs them in auth_hosts.
+	Blocked []string
 }
 
 // Prompt is what the person is asked.
@@ -40,6 +43,9 @@ func (w SignInWindow) Prompt() string {
 	p := fmt.Sprintf("Sign in as %s (%s) in the browser window, then press enter", strings.ToUpper(w.Account), w.Email)
 	if w.Again != nil {
 		p = "Not signed in yet (" + w.Again.Error() + "). " + p
+	}
+	if len(w.Blocked) > 0 {
+		p += fmt.Sprintf(" (the window was kept from loading %s: if the sign-in page looks broken, add them to auth_hosts)", strings.Join(w.Blocked, ", "))
 	}
 	return p
 }
@@ -181,7 +187,7 @@ func (t *Target) signInByHand(ctx context.Context, who string, acc *Account) (*b
 	defer w.Close()
 	var st *browser.State
 	for try := 1; ; try++ {
-		win := SignInWindow{Account: who, Email: acc.Email, URL: start, Page: w.Page, Again: err}
+		win := SignInWindow{Account: who, Email: acc.Email, URL: start, Page: w.Page, Again: err, Blocked: blockedHosts(engine)}
 		if err := t.SignInByHand(ctx, win); err != nil {
 			return nil, fmt.Errorf("account %s: the sign-in by hand did not finish (%v): sign in again, or use storage_state", who, err)
 		}
@@ -202,6 +208,21 @@ func (t *Target) signInByHand(ctx context.Context, who string, acc *Account) (*b
 	}
 	t.noteSignIn(note)
 	return st, nil
+}
+
+// blockedHosts are the hosts a browser was kept from loading, sorted.
+func blockedHosts(e *browser.Engine) []string {
+	blocked, _ := e.ThirdParty()
+	seen := map[string]bool{}
+	var out []string
+	for raw := range blocked {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" && !seen[u.Host] {
+			seen[u.Host] = true
+			out = append(out, u.Host)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // resumeSession opens a new context holding the account's saved session and checks it is signed in.

@@ -50,3 +50,22 @@ func TestSignInByHandNeedsAScreenAndAPerson(t *testing.T) {
 		})
 	}
 }
+
+// What the person at the window is told: whom to sign in as, why again, and what the window could not load.
+func TestSignInPrompt(t *testing.T) {
+	tests := []struct {
+		w    SignInWindow
+		want string
+	}{
+		{SignInWindow{Account: "a", Email: "ann@app.test"}, "Sign in as A (ann@app.test) in the browser window, then press enter"},
+		{SignInWindow{Account: "b", Email: "bo@app.test", Again: errors.New("it shows the login form at https://app.test/login")},
+			"Not signed in yet (it shows the login form at https://app.test/login). Sign in as B (bo@app.test) in the browser window, then press enter"},
+		{SignInWindow{Account: "a", Email: "ann@app.test", Blocked: []string{"ssl.gstatic.com", "www.gstatic.com"}},
+			"Sign in as A (ann@app.test) in the browser window, then press enter (the window was kept from loading ssl.gstatic.com, www.gstatic.com: if the sign-in page looks broken, add them to auth_hosts)"},
+	}
+	for _, tt := range tests {
+		if got := tt.w.Prompt(); got != tt.want {
+			t.Errorf("prompt\n got %q\nwant %q", got, tt.want)
+		}
+	}
+}
