@@ -217,7 +217,7 @@ func (t *Target) FreshCookieValues(ctx context.Context, who, name string, n int)
 		}
 		return nil
 	}
-	if acc := t.account(who); acc != nil && (acc.Method() != LoginPassword || acc.TOTPEnv != "") {
+	if acc := t.account(who); acc != nil && acc.browserOnly() {
 		if !acc.Renewable() {
 			return nil, fmt.Errorf("account %s signs in with %s, so there are no fresh logins: %w", who, methodText(acc.Method()), ErrNoPassword)
 		}

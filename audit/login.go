@@ -63,7 +63,7 @@ func (t *Target) Login(ctx context.Context, who string) (*Session, error) {
 // or when that login does not take — logs in with the browser, which runs the app's own script. "Wrong password"
 // is only said when the browser saw the app refuse too.
 func (t *Target) login(ctx context.Context, who string) (*Session, error) {
-	if acc := t.account(who); acc != nil && (acc.Method() != LoginPassword || acc.TOTPEnv != "") {
+	if acc := t.account(who); acc != nil && acc.browserOnly() {
 		// No password form to post over HTTP (or a second step after it): the browser signs in as the plan says.
 		bs, err := t.BrowserSession(ctx, who)
 		if err != nil {
@@ -172,7 +172,7 @@ func (t *Target) formLogin(ctx context.Context, who string, acc *Account, passwo
 // methodText names a way of signing in, for messages.
 func methodText(m string) string {
 	switch m {
-	case "storage-state":
+	case LoginStorageState:
 		return "a saved session (storage_state)"
 	case LoginManual:
 		return "a sign-in by hand (login: manual)"
@@ -194,7 +194,7 @@ func LoginOutcome(err error) Result {
 // FreshLogin logs the account in again, sharing nothing with earlier logins, the way the account logs in (the
 // HTML form, else the browser): to see whether it still can.
 func (t *Target) FreshLogin(ctx context.Context, who string) error {
-	if acc := t.account(who); acc != nil && (acc.Method() != LoginPassword || acc.TOTPEnv != "") {
+	if acc := t.account(who); acc != nil && acc.browserOnly() {
 		if !acc.Renewable() {
 			return fmt.Errorf("account %s signs in with %s: %w", who, methodText(acc.Method()), ErrNoPassword)
 		}

@@ -85,27 +85,32 @@ type Account struct {
 	TOTPEnv string `yaml:"totp_env,omitempty" json:"totp_env,omitempty"`
 }
 
-// The ways an account signs in (accounts.X.login).
+// The ways an account signs in: the values of accounts.X.login, and (not a login value) a saved session.
 const (
-	LoginPassword  = "password"
-	LoginManual    = "manual"
-	LoginMagicLink = "magic-link"
+	LoginPassword     = "password"
+	LoginManual       = "manual"
+	LoginMagicLink    = "magic-link"
+	LoginStorageState = "storage-state" // accounts.X.storage_state
 )
 
 // LoginMethods are the values accounts.X.login takes.
 var LoginMethods = []string{LoginPassword, LoginManual, LoginMagicLink}
 
-// Method is how the account signs in: its saved session when it has one ("storage-state"), else its login key
+// Method is how the account signs in: its saved session when it has one (LoginStorageState), else its login key
 // ("password" by default).
 func (a *Account) Method() string {
 	switch {
 	case a.StorageState != "":
-		return "storage-state"
+		return LoginStorageState
 	case a.Login == "":
 		return LoginPassword
 	}
 	return a.Login
 }
+
+// browserOnly reports whether only the browser can sign the account in: any way but a password, or a password
+// followed by a one-time code (no form to post over HTTP alone).
+func (a *Account) browserOnly() bool { return a.Method() != LoginPassword || a.TOTPEnv != "" }
 
 // Renewable reports whether the audit can make new sessions of the account by itself (typing a password or
 // reading a sign-in link), as opposed to a session a person or a file hands it once.

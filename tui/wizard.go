@@ -56,7 +56,7 @@ var signInWays = []huh.Option[string]{
 	huh.NewOption("with its password (typed into the login form)", audit.LoginPassword),
 	huh.NewOption("by hand in a browser window (SSO, Google/GitHub, captcha…)", audit.LoginManual),
 	huh.NewOption("with a link by mail (magic link: needs an inbox, next page)", audit.LoginMagicLink),
-	huh.NewOption("from a saved session file (Playwright storageState JSON)", "storage-state"),
+	huh.NewOption("from a saved session file (Playwright storageState JSON)", audit.LoginStorageState),
 }
 
 // accountGroups ask how account who signs in and what that needs.
@@ -93,7 +93,7 @@ func accountGroups(who string, address, pass *string, d *accountDraft) []*huh.Gr
 				}
 				return existing(s)
 			}),
-		).Title("2/5 · Account " + W + ": saved session").WithHideFunc(hidden("storage-state")),
+		).Title("2/5 · Account " + W + ": saved session").WithHideFunc(hidden(audit.LoginStorageState)),
 	}
 }
 
@@ -392,7 +392,7 @@ func (w *WizardModel) build() *WizardResult {
 				r.SaveSession[who] = path
 			}
 			return &audit.Account{Email: strings.TrimSpace(email), Login: ad.how}
-		case "storage-state":
+		case audit.LoginStorageState:
 			return &audit.Account{Email: strings.TrimSpace(email), StorageState: strings.TrimSpace(ad.state)}
 		}
 		acc := account(email, pass, "LR_"+strings.ToUpper(who)+"_PASSWORD")
