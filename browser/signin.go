@@ -102,6 +102,9 @@ func (c *Context) RequestLink(ctx context.Context, account, start, email string)
 	if !found.user {
 		return fail(fmt.Sprintf("no email field to request a sign-in link on %s: set paths.login to the page that asks for the address", page.URL()))
 	}
+	if found.password {
+		return fail(fmt.Sprintf("the login page %s asks for a password and offers no \"email me a link\" option: set paths.login to the page that sends sign-in links, or sign in with a password", page.URL()))
+	}
 	if err := page.fill("user", email); err != nil {
 		return fail("could not type the address: " + err.Error())
 	}
