@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -88,5 +89,53 @@ func TestLoginTypesTheOneTimeCodeIntoDigitBoxes(t *testing.T) {
 				t.Errorf("landed on %s, want /home", s.LandingURL)
 			}
 		})
+	}
+}
+
+// A login page that offers a password first and "Email me a sign-in link" beside it: the request switches to the
+// link, types the address and sends it; a page with only a password says so rather than sending an empty one.
+func TestRequestLinkSwitchesToTheLinkOption(t *testing.T) {
+	var mu sync.Mutex
+	var asked []string
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><title>Sign in</title><body>
+<form id="pw" method="post" action="/session"><input type="email" name="email"><input type="password" name="password"><button type="submit">Sign in</button></form>
+<button id="switch" type="button">Email me a sign-in link instead</button>
+<form id="link" method="post" action="/magic" hidden><input type="email" name="email"><button type="submit">Send link</button></form>
+<script>document.getElementById('switch').onclick = () => { document.getElementById('pw').hidden = true; document.getElementById('link').hidden = false }</script></body>`)
+	})
+	mux.HandleFunc("GET /password-only", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><title>Sign in</title><form method="post" action="/session"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>`)
+	})
+	mux.HandleFunc("POST /magic", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r.FormValue("email"))
+		mu.Unlock()
+		fmt.Fprint(w, `<p>Check your email for a sign-in link.</p>`)
+	})
+	mux.HandleFunc("POST /session", func(w http.ResponseWriter, r *http.Request) { t.Errorf("a password form was sent") })
+	srv := httptest.NewTLSServer(mux)
+	t.Cleanup(srv.Close)
+	e := launch(t, "127.0.0.1")
+	c, err := e.NewContext("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	page, said, err := c.RequestLink(t.Context(), "a", srv.URL+"/login", "lin@link.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Close()
+	mu.Lock()
+	if len(asked) != 1 || asked[0] != "lin@link.test" || !strings.Contains(said, "Check your email") {
+		t.Errorf("link requests %q, the app said %q", asked, said)
+	}
+	mu.Unlock()
+	if _, _, err := c.RequestLink(t.Context(), "a", srv.URL+"/password-only", "lin@link.test"); err == nil || !strings.Contains(err.Error(), "offers no \"email me a link\" option") {
+		t.Errorf("password-only page: %v", err)
 	}
 }
