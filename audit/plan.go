@@ -75,7 +75,7 @@ type Account struct {
 	Email       string `yaml:"email" json:"email"`
 	PasswordEnv string `yaml:"password_env,omitempty" json:"password_env,omitempty"`
 	// Login is how the account signs in: "password" (the default: the form is filled), "manual" (a person signs in
-	// in a visible browser window), or "magic-link" (a sign-in link is requested and read from the plan's inbox).
+	// in a visible browser window), or "magic-link" (a sign-in link or one-time code is requested and read from the plan's inbox).
 	Login string `yaml:"login,omitempty" json:"login,omitempty"`
 	// StorageState is a Playwright storageState JSON file (cookies, and localStorage per origin) of a session the
 	// user brings: the account's browser starts with it, and no login is typed. It is a live credential.

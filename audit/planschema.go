@@ -32,7 +32,7 @@ var planDocs = map[string]string{
 	"accounts.b":               "The second test account, in another org/workspace.",
 	"accounts.a.email":         "The account's login email.",
 	"accounts.a.password_env":  "The name of the environment variable that holds the password (never the password).",
-	"accounts.a.login":         "How the account signs in: password (default), manual (you sign in in a browser window: SSO, captcha), or magic-link (the link is read from the inbox).",
+	"accounts.a.login":         "How the account signs in: password (default), manual (you sign in in a browser window: SSO, captcha), or magic-link (the sign-in link or one-time code is read from the inbox).",
 	"accounts.a.storage_state": "A Playwright storageState JSON file of a session already signed in (cookies and localStorage): no login is typed. A live credential: keep it out of git.",
 	"accounts.a.totp_env":      "The environment variable that holds the base32 secret of the account's TOTP second factor: the current code is typed when the login asks for one.",
 	"auth_hosts":               "Hosts of a hosted login page or identity provider (login.example.com, example.auth0.com): the browser may go there while logging in, and nothing else is sent there; the report lists them as out of scope.",

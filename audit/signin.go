@@ -267,18 +267,52 @@ func (t *Target) magicLinkSession(ctx context.Context, who string, acc *Account,
 		c.Close()
 		return nil, fmt.Errorf("account %s: no sign-in link came for %s (the app said: %q): %w", who, acc.Email, firstLine(said), err)
 	}
-	link := t.signInLink(m.Links)
-	if link == "" {
-		c.Close()
-		return nil, fmt.Errorf("account %s: the mail %q to %s holds no link to the app", who, m.Subject, acc.Email)
+	var s *browser.Session
+	how := "a sign-in link by mail"
+	if page.AsksForCode() { // a code by mail (Clerk, PocketBase), typed into the page that asked for it
+		code := mailCode(m.Text)
+		if code == "" {
+			c.Close()
+			return nil, fmt.Errorf("account %s: the page asks for a code, and the mail %q to %s holds none", who, m.Subject, acc.Email)
+		}
+		t.Probe.Redactor().Add(code)
+		how = "a one-time code by mail"
+		s, err = c.EnterCode(ctx, who, page, code)
+	} else {
+		link := t.signInLink(m.Links)
+		if link == "" {
+			c.Close()
+			return nil, fmt.Errorf("account %s: the mail %q to %s holds no link to the app", who, m.Subject, acc.Email)
+		}
+		s, err = c.FollowLink(ctx, who, page, link)
 	}
-	s, err := c.FollowLink(ctx, who, page, link)
 	if err != nil {
 		c.Close()
 		return nil, fmt.Errorf("account %s: %w", who, err)
 	}
-	t.noteSignIn(fmt.Sprintf("%s: a sign-in link by mail (login: magic-link); no password was typed", strings.ToUpper(who)))
+	t.noteSignIn(fmt.Sprintf("%s: %s (login: magic-link); no password was typed", strings.ToUpper(who), how))
 	return s, nil
+}
+
+var (
+	mailCodeRe   = regexp.MustCompile(`\b\d{6,8}\b`)
+	codeWordRe   = regexp.MustCompile(`(?i)code|one.?time|otp|verif|passcode|pin\b`)
+	codeDistance = 60 // characters between "code" and the code itself
+)
+
+// mailCode finds the one-time code in a mail's text: a 6 to 8 digit number, preferring one shortly after a word
+// like "code"; "" when there is none.
+func mailCode(text string) string {
+	all := mailCodeRe.FindAllStringIndex(text, -1)
+	for _, at := range all {
+		if codeWordRe.MatchString(text[max(0, at[0]-codeDistance):at[0]]) {
+			return text[at[0]:at[1]]
+		}
+	}
+	if len(all) == 1 {
+		return text[all[0][0]:all[0][1]]
+	}
+	return ""
 }
 
 var signInLinkWords = regexp.MustCompile(`(?i)magic|sign.?in|log.?in|auth|verify|callback|token|session|otp|link`)

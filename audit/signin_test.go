@@ -69,3 +69,18 @@ func TestSignInPrompt(t *testing.T) {
 		}
 	}
 }
+
+func TestMailCode(t *testing.T) {
+	tests := []struct{ text, want string }{
+		{"Your sign-in code is 482913\n\nIt expires in 10 minutes.", "482913"},
+		{"Order 20261202 shipped. Your verification code: 55012345", "55012345"},
+		{"Use 731904 to sign in.", "731904"},
+		{"Invoice 20261202 and ticket 99887766", ""}, // two numbers, no word for a code: none is guessed
+		{"Click the link to sign in.", ""},
+	}
+	for _, tt := range tests {
+		if got := mailCode(tt.text); got != tt.want {
+			t.Errorf("mailCode(%q) = %q, want %q", tt.text, got, tt.want)
+		}
+	}
+}

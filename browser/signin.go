@@ -130,6 +130,42 @@ func (c *Context) FollowLink(ctx context.Context, account string, page *Page, li
 	return s, nil
 }
 
+// AsksForCode reports whether the page shows a one-time-code field (a code sent by mail, after RequestLink).
+func (p *Page) AsksForCode() bool {
+	n, _ := p.markOTP()
+	return n > 0
+}
+
+// EnterCode types a one-time code from a mail into the page's code field (or its boxes), sends it and checks it
+// signed the account in.
+func (c *Context) EnterCode(ctx context.Context, account string, page *Page, code string) (*Session, error) {
+	defer c.signingIn()()
+	s := &Session{Account: account, Context: c, Page: page, LoginPage: page.URL()}
+	s.Before, _ = page.Cookies(page.URL())
+	fail := func(reason string) (*Session, error) {
+		return nil, &LoginError{Reason: reason, Screenshot: c.engine.screenshot(page, "mail-code-"+account)}
+	}
+	n, err := page.markOTP()
+	if err != nil || n == 0 {
+		return fail("the page shows no field for the code from the mail at " + page.URL())
+	}
+	if err := page.typeOTP(n, code); err != nil {
+		return fail("could not type the code from the mail: " + err.Error())
+	}
+	page.press(true, `[data-lr="otp"]`)
+	if page.AsksForCode() {
+		return fail("the code from the mail was not accepted: " + page.alertText())
+	}
+	if why := page.SignedOut(); why != "" {
+		return fail("the code from the mail did not sign in: " + why + "; " + page.alertText())
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	c.finish(s)
+	return s, nil
+}
+
 // Window is a page a person signs in on by hand (SSO, a captcha, a passkey): the auth hosts stay open to it until
 // Close.
 type Window struct {

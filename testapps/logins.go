@@ -738,3 +738,65 @@ func BearerSPA(t testing.TB, mode Mode) *LoginApp {
 	}))
 	return newLoginApp(t, "bearer", c, a, b, private, mux)
 }
+
+// --- 2b. A one-time code by mail ---
+
+// EmailCodeApp starts an app that signs in with a code by mail, as Clerk and PocketBase do by default: /sign-in
+// takes an email address, mails a 6-digit code (the mail also links the app's home page, as such mails do) and
+// shows a code field; the code works once, for 10 minutes, for that sign-in attempt only.
+func EmailCodeApp(t testing.TB, mode Mode) *LoginApp {
+	a := Account{Email: "alice@codes.test"}
+	b := Account{Email: "bob@codes.test"}
+	c, private := newLoginCore(mode, "Ledgerly", "ledgerly_session", a, b)
+	mail := newPortalMailer(t)
+	attempts := newSessions[magicToken]() // attempt id -> email; the code is kept beside it
+	var mu sync.Mutex
+	codes := map[string]string{} // attempt id -> code
+	mux := http.NewServeMux()
+	c.routes(mux)
+	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/sign-in", http.StatusFound)
+	})
+	mux.HandleFunc("GET /sign-in", func(w http.ResponseWriter, r *http.Request) {
+		c.loginPage(w, r, http.StatusOK, `<h1>Sign in to Ledgerly</h1>
+<form method="post" action="/sign-in"><label for="email">Email address</label>
+<input type="email" name="email" id="email" autocomplete="email" required><button type="submit">Continue</button></form>`)
+	})
+	mux.HandleFunc("POST /sign-in", func(w http.ResponseWriter, r *http.Request) {
+		email := strings.TrimSpace(r.PostFormValue("email"))
+		id := attempts.add(magicToken{strings.ToLower(email), time.Now().Add(10 * time.Minute)})
+		if acc, ok := c.accounts[strings.ToLower(email)]; ok {
+			code := fmt.Sprintf("%06d", int(time.Now().UnixNano()/1000)%1000000)
+			mu.Lock()
+			codes[id] = code
+			mu.Unlock()
+			home := mail.link("/")
+			sendAlternative(mail, "Ledgerly", "noreply@codes.test", acc.email, "Your Ledgerly sign-in code",
+				fmt.Sprintf("Your sign-in code is %s\n\nIt expires in 10 minutes.\n\nLedgerly · %s", code, home),
+				fmt.Sprintf(`<p>Your sign-in code is <strong>%s</strong></p><p>It expires in 10 minutes.</p><p><a href="%s">Ledgerly</a></p>`, code, esc(home)))
+		}
+		c.render(w, http.StatusOK, "Check your email", nil, fmt.Sprintf(`<h1>Check your email</h1>
+<p>Enter the code we sent to %s.</p>
+<form method="post" action="/sign-in/verify"><input type="hidden" name="attempt" value="%s">
+<label for="code">Verification code</label>
+<input name="code" id="code" autocomplete="one-time-code" inputmode="numeric" maxlength="6">
+<button type="submit">Verify</button></form>`, esc(email), id))
+	})
+	mux.HandleFunc("POST /sign-in/verify", func(w http.ResponseWriter, r *http.Request) {
+		id := r.PostFormValue("attempt")
+		at, ok := attempts.get(id)
+		mu.Lock()
+		code := codes[id]
+		mu.Unlock()
+		if !ok || time.Now().After(at.expires) || code == "" || subtle.ConstantTimeCompare([]byte(code), []byte(r.PostFormValue("code"))) != 1 {
+			c.render(w, http.StatusOK, "Check your email", nil, loginAlert("That code is not right or has expired.")+`<p><a href="/sign-in">Start again</a></p>`)
+			return
+		}
+		attempts.drop(id)
+		c.signIn(w, r, at.email)
+	})
+	la := newLoginApp(t, "codes", c, a, b, private, mux)
+	mail.setBase(la.URL)
+	la.DeliverTo = mail.deliverTo
+	return la
+}

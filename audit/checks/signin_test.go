@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -62,7 +63,7 @@ func signInPlan(t *testing.T, a *testapps.LoginApp) *signInAudit {
 		plan.Accounts.A.TOTPEnv, plan.Accounts.B.TOTPEnv = "LR_A_TOTP", "LR_B_TOTP"
 		s.env["LR_A_TOTP"], s.env["LR_B_TOTP"] = a.TOTPSecret[a.A.Email], a.TOTPSecret[a.B.Email]
 		s.secrets = append(s.secrets, a.TOTPSecret[a.A.Email], a.TOTPSecret[a.B.Email])
-	case "magic":
+	case "magic", "codes":
 		plan.Accounts = audit.Accounts{A: &audit.Account{Email: a.A.Email, Login: audit.LoginMagicLink}, B: &audit.Account{Email: a.B.Email, Login: audit.LoginMagicLink}}
 		plan.Inbox = audit.Inbox{Kind: "smtp", Listen: "127.0.0.1:0", Timeout: audit.Duration(10 * time.Second)}
 		s.prepare = func(tg *audit.Target) {
@@ -101,7 +102,7 @@ func TestLoginsTheAuditCannotType(t *testing.T) {
 	apps := []struct {
 		name string
 		make func(testing.TB, testapps.Mode) *testapps.LoginApp
-	}{{"sso", testapps.SSOApp}, {"magic", testapps.MagicLinkApp}, {"totp", testapps.TOTPApp}, {"bearer", testapps.BearerSPA}}
+	}{{"sso", testapps.SSOApp}, {"magic", testapps.MagicLinkApp}, {"codes", testapps.EmailCodeApp}, {"totp", testapps.TOTPApp}, {"bearer", testapps.BearerSPA}}
 	for _, app := range apps {
 		for _, mode := range []testapps.Mode{testapps.Flawed, testapps.Fixed} {
 			t.Run(app.name+"/"+mode.String(), func(t *testing.T) {
@@ -157,15 +158,24 @@ func TestLoginsTheAuditCannotType(t *testing.T) {
 				}
 				secrets := s.secrets
 				for _, m := range target.ReceivedMail() {
-					secrets = append(secrets, m.Links...)
-					for _, l := range m.Links {
-						if u, err := url.Parse(l); err == nil {
-							secrets = append(secrets, u.Query().Get("token"))
+					for _, l := range m.Links { // a sign-in link, not the app's home page a mail also links
+						if u, err := url.Parse(l); err == nil && u.RawQuery != "" {
+							secrets = append(secrets, l, u.Query().Get("token"))
 						}
 					}
 				}
-				if a.Name == "magic" && len(target.ReceivedMail()) == 0 {
-					t.Error("no sign-in link was read from the inbox")
+				if (a.Name == "magic" || a.Name == "codes") && len(target.ReceivedMail()) == 0 {
+					t.Error("no sign-in mail was read from the inbox")
+				}
+				if a.Name == "codes" {
+					for _, m := range target.ReceivedMail() {
+						if code := regexp.MustCompile(`\d{6}`).FindString(m.Text); code != "" {
+							secrets = append(secrets, code)
+						}
+					}
+					if !slices.ContainsFunc(rep.SignIn, func(l string) bool { return strings.Contains(l, "a one-time code by mail") }) {
+						t.Errorf("the report does not say the accounts signed in with a code by mail: %q", rep.SignIn)
+					}
 				}
 				assertNoneIn(t, rep, secrets)
 			})
