@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/launchready/launchready/audit/inbox"
 )
@@ -82,12 +85,56 @@ func (t *Target) WaitMail(ctx context.Context, to string, since time.Time) (*inb
 		return nil, err
 	}
 	for _, l := range m.Links {
-		t.Probe.Redactor().Add(l)
+		for _, secret := range linkSecrets(l) {
+			t.Probe.Redactor().Add(secret)
+		}
 	}
 	t.mail.mu.Lock()
 	t.mail.received = append(t.mail.received, m)
 	t.mail.mu.Unlock()
 	return m, nil
+}
+
+// linkSecrets are the parts of a mail's link that are secrets — token-like query values, fragments and path
+// segments — and the link itself when it holds one. A plain link (the app's home page in a mail's footer) is no
+// secret: redacting it would blank the app's own address out of every piece of evidence.
+func linkSecrets(link string) []string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return []string{link}
+	}
+	var out []string
+	for _, vs := range u.Query() {
+		for _, v := range vs {
+			if tokenLike(v) {
+				out = append(out, v)
+			}
+		}
+	}
+	for _, part := range append(strings.Split(u.Path, "/"), strings.FieldsFunc(u.Fragment, func(r rune) bool { return r == '=' || r == '&' || r == '/' })...) {
+		if tokenLike(part) {
+			out = append(out, part)
+		}
+	}
+	if len(out) > 0 {
+		out = append(out, link)
+	}
+	return out
+}
+
+// tokenLike is a value that could be a one-time secret: long, a number of at least 6 digits, or letters and
+// digits mixed.
+func tokenLike(v string) bool {
+	digits, letters := 0, 0
+	for _, r := range v {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case unicode.IsLetter(r):
+			letters++
+		}
+	}
+	return len(v) >= 16 || (digits >= 6 && letters == 0) || (len(v) >= 8 && digits > 0 && letters > 0)
 }
 
 // ReceivedMail is every message the flows received, in order.

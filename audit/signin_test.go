@@ -84,3 +84,24 @@ func TestMailCode(t *testing.T) {
 		}
 	}
 }
+
+// A mail's links: the token in a sign-in or reset link is a secret; the app's home page in the footer is not (its
+// address would otherwise be blanked out of every piece of evidence).
+func TestLinkSecrets(t *testing.T) {
+	tests := []struct {
+		link string
+		want []string
+	}{
+		{"https://app.test/", nil},
+		{"https://app.test/settings?utm_source=mail", nil},
+		{"https://app.test/auth/magic?token=9f8e7d6c5b4a39281706f5e4d3c2b1a0", []string{"9f8e7d6c5b4a39281706f5e4d3c2b1a0", "https://app.test/auth/magic?token=9f8e7d6c5b4a39281706f5e4d3c2b1a0"}},
+		{"https://app.test/reset/Zx81kQpLm2", []string{"Zx81kQpLm2", "https://app.test/reset/Zx81kQpLm2"}},
+		{"https://app.test/verify?code=482913", []string{"482913", "https://app.test/verify?code=482913"}},
+		{"https://app.test/#/confirm/access_token=eyJhbGciOiJIUzI1NiJ9.e30.abc", []string{"eyJhbGciOiJIUzI1NiJ9.e30.abc", "https://app.test/#/confirm/access_token=eyJhbGciOiJIUzI1NiJ9.e30.abc"}},
+	}
+	for _, tt := range tests {
+		if got := linkSecrets(tt.link); strings.Join(got, " ") != strings.Join(tt.want, " ") {
+			t.Errorf("linkSecrets(%q) = %q, want %q", tt.link, got, tt.want)
+		}
+	}
+}
