@@ -3,7 +3,10 @@ package browser
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/go-rod/rod/lib/proto"
 )
 
 // ErrNoLogout means the page offers no recognisable way to log out.
@@ -19,8 +22,10 @@ const logoutNames = `
 const clickLogout = `() => {` + logoutNames + `
   const forms = [...document.querySelectorAll('form')].filter(f => path.test(f.action));
   if (forms.length) { forms[0].requestSubmit ? forms[0].requestSubmit() : forms[0].submit(); return 'form ' + forms[0].action }
-  const el = [...document.querySelectorAll('button, a, input[type=submit], [role=button], [role=menuitem]')]
-    .find(e => re.test(label(e)) || (e.href && path.test(e.href)));
+  const hits = [...document.querySelectorAll('button, a, input[type=submit], [role=button], [role=menuitem]')]
+    .filter(e => re.test(label(e)) || (e.href && path.test(e.href)));
+  // The control itself, not a menu that holds it (whose text includes "Log out" once it is open).
+  const el = hits.find(e => !hits.some(o => o !== e && e.contains(o)));
   if (!el) return '';
   if (el.form) { el.form.requestSubmit ? el.form.requestSubmit(el.type === 'submit' ? el : undefined) : el.form.submit() } else { el.click() }
   return (el.tagName + ' ' + (el.href || label(el).trim())).slice(0, 200);
@@ -36,9 +41,48 @@ func (s *Session) Logout(ctx context.Context) (string, error) {
 	}
 	used := res.Value.Str()
 	if used == "" {
+		used = p.logoutInMenu()
+	}
+	if used == "" {
 		return "", ErrNoLogout
 	}
 	wait()
 	_ = p.domReady(5 * time.Second)
 	return used, ctx.Err()
+}
+
+// markMenus marks the controls that open an account menu, where apps keep "Log out" until it is opened: a button
+// (never a link) that says it opens a popup, or is named or styled like the account, profile, user or avatar menu.
+// It returns how many it marked (data-lr-menu="0"…), most likely first.
+const markMenus = `() => {
+  const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 };
+  const label = el => [el.getAttribute('aria-label'), el.title, el.className && el.className.baseVal === undefined ? el.className : '', el.innerText].join(' ');
+  const named = /account|profile|user|avatar|thumb|\bme\b|my ?menu/i;
+  const all = [...document.querySelectorAll('button, [role=button], summary')]
+    .filter(el => visible(el) && !el.closest('a[href]') && el.type !== 'submit' && !/log ?out|sign ?out|delete|remove/i.test(label(el)));
+  const score = el => (el.getAttribute('aria-haspopup') ? 2 : 0) + (named.test(label(el)) ? 2 : 0) + (el.getAttribute('aria-expanded') === 'false' ? 1 : 0);
+  const picked = all.filter(el => score(el) >= 2).sort((a, b) => score(b) - score(a)).slice(0, 4);
+  picked.forEach((el, i) => el.setAttribute('data-lr-menu', String(i)));
+  return picked.length;
+}`
+
+// logoutInMenu opens the page's likely account menus one at a time and uses a log-out control that appears in
+// one; "" when none does.
+func (p *Page) logoutInMenu() string {
+	res, err := p.rod.Timeout(3 * time.Second).Eval(markMenus)
+	if err != nil {
+		return ""
+	}
+	for i := range res.Value.Int() {
+		el, err := p.rod.Timeout(2 * time.Second).Element(fmt.Sprintf(`[data-lr-menu="%d"]`, i))
+		if err != nil || el.Click(proto.InputMouseButtonLeft, 1) != nil {
+			continue
+		}
+		p.settle(time.Second)
+		if got, err := p.rod.Timeout(3 * time.Second).Eval(clickLogout); err == nil && got.Value.Str() != "" {
+			p.settle(5 * time.Second) // the logout's own requests
+			return got.Value.Str() + " (in the menu it opened)"
+		}
+	}
+	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -137,5 +138,50 @@ func TestRequestLinkSwitchesToTheLinkOption(t *testing.T) {
 	mu.Unlock()
 	if _, _, err := c.RequestLink(t.Context(), "a", srv.URL+"/password-only", "lin@link.test"); err == nil || !strings.Contains(err.Error(), "offers no \"email me a link\" option") {
 		t.Errorf("password-only page: %v", err)
+	}
+}
+
+// Log out kept in an account menu that the app draws only when it is opened (PocketBase's dashboard, many SPAs):
+// the menu is opened, its "Logout" used — the button, not the menu that now holds the word — and the app receives
+// the logout; the settings and profile links beside it are never followed.
+func TestLogoutInsideAnAccountMenu(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><title>Dashboard</title><body>
+<nav><a href="/settings">Settings</a><div role="button" tabindex="0" aria-label="Logged user menu" title="kim@menu.test" id="me">KM</div></nav>
+<main>Your notes</main><div id="menu"></div>
+<script>document.getElementById('me').onclick = () => {
+  document.getElementById('me').innerHTML = 'KM <div class="dropdown"><a href="/profile">Profile</a><button id="out">Logout</button></div>';
+  document.getElementById('out').onclick = () => fetch('/api/logout', {method: 'POST'}).then(() => { document.body.innerHTML = '<a href="/login">Log in</a>' });
+}</script></body>`)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Method+" "+r.URL.Path)
+		mu.Unlock()
+	})
+	srv := httptest.NewTLSServer(mux)
+	t.Cleanup(srv.Close)
+	e := launch(t, "127.0.0.1")
+	c, err := e.NewContext("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := c.Resume(t.Context(), "a", srv.URL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	used, err := s.Logout(t.Context())
+	if err != nil || !strings.HasPrefix(used, "BUTTON Logout") || !strings.Contains(used, "in the menu it opened") {
+		t.Fatalf("logout: %q, %v", used, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Contains(got, "POST /api/logout") || slices.Contains(got, "GET /settings") || slices.Contains(got, "GET /profile") {
+		t.Errorf("the app received %q, want the logout and no other page", got)
 	}
 }
