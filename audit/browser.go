@@ -50,16 +50,23 @@ func (t *Target) Browser() (*browser.Engine, error) {
 			b.err = err
 			return
 		}
-		resolve, _ := t.Plan.ResolveMap()
 		b.shots, _ = os.MkdirTemp("", "launchready-screenshots-")
-		b.engine, b.err = browser.Launch(t.life, browser.Options{
-			Bin: bin, Scope: t.Plan.Hosts(), Allow: t.Plan.Allow, Resolve: resolve, AuthHosts: t.Plan.AuthHosts,
-			IgnoreCertErrors: t.Plan.TLS.CAFile != "" || t.Plan.TLS.Insecure,
-			ScreenshotDir:    b.shots,
-			Refuse:           t.Probe.CheckURL,
-		})
+		opts := t.browserOptions(bin)
+		opts.ScreenshotDir = b.shots
+		b.engine, b.err = browser.Launch(t.life, opts)
 	})
 	return b.engine, b.err
+}
+
+// browserOptions keep a browser of the audit inside the plan: its hosts (the auth hosts only while signing in),
+// its resolve entries and trust, and no password in a URL.
+func (t *Target) browserOptions(bin string) browser.Options {
+	resolve, _ := t.Plan.ResolveMap()
+	return browser.Options{
+		Bin: bin, Scope: t.Plan.Hosts(), Allow: t.Plan.Allow, Resolve: resolve, AuthHosts: t.Plan.AuthHosts,
+		IgnoreCertErrors: t.Plan.TLS.CAFile != "" || t.Plan.TLS.Insecure,
+		Refuse:           t.Probe.CheckURL,
+	}
 }
 
 // BrowserSession logs the plan's account ("a" or "b") in through the browser and walks the app, once per audit.
@@ -114,7 +121,7 @@ func (t *Target) AnonymousVisit(ctx context.Context) ([]browser.Exchange, error)
 func (t *Target) FreshBrowserSession(ctx context.Context, who string) (*browser.Session, error) {
 	acc := t.account(who)
 	if acc == nil {
-		return nil, fmt.Errorf("account %s: %w (add accounts.%s to the plan)", who, ErrNoAccount, who)
+		return nil, errNoAccount(who)
 	}
 	if !acc.Renewable() { // the saved session first: without one there is nothing to open a browser for
 		if _, err := t.savedState(t.outliving(ctx), who); err != nil {

@@ -46,6 +46,10 @@ var (
 // ErrNoAccount means the plan has no such account; checks that need it are skipped.
 var ErrNoAccount = errors.New("no such account in the plan")
 
+func errNoAccount(who string) error {
+	return fmt.Errorf("account %s: %w (add accounts.%s to the plan)", who, ErrNoAccount, who)
+}
+
 // Login logs the plan's account ("a" or "b") in, once per audit; later calls share the result.
 func (t *Target) Login(ctx context.Context, who string) (*Session, error) {
 	t.mu.Lock()
@@ -99,7 +103,7 @@ func (t *Target) login(ctx context.Context, who string) (*Session, error) {
 func (t *Target) credentials(who string) (*Account, string, error) {
 	acc := t.account(who)
 	if acc == nil {
-		return nil, "", fmt.Errorf("account %s: %w (add accounts.%s to the plan)", who, ErrNoAccount, who)
+		return nil, "", errNoAccount(who)
 	}
 	if m := acc.Method(); m != LoginPassword {
 		return nil, "", fmt.Errorf("account %s signs in with %s: %w", who, methodText(m), ErrNoPassword)

@@ -86,7 +86,7 @@ type Check struct {
 
 // phaseOn is the phase c runs in on t.
 func (c Check) phaseOn(t *Target) Phase {
-	if c.EndsSession && t.LogoutAccount() == "" {
+	if c.EndsSession && t.SeenLogin() == "" {
 		return PhaseLast
 	}
 	return c.Phase

@@ -54,17 +54,10 @@ func (w SignInWindow) Prompt() string {
 // then press enter") and returns once they say they are done; an error when they give up.
 type SignInByHand func(ctx context.Context, w SignInWindow) error
 
-// signIns are the saved sessions of the accounts that bring one (a file, or a person's sign-in), read once.
+// signIns are the notes of how each account signed in, for the report.
 type signIns struct {
-	mu     sync.Mutex
-	states map[string]*stateOnce
-	notes  []string // how each account signed in, for the report
-}
-
-type stateOnce struct {
-	once sync.Once
-	st   *browser.State
-	err  error
+	mu    sync.Mutex
+	notes []string
 }
 
 // HasDisplay reports whether a visible browser window can be shown here.
@@ -104,40 +97,29 @@ func (t *Target) SignInNotes() []string {
 func (t *Target) savedState(ctx context.Context, who string) (*browser.State, error) {
 	acc := t.account(who)
 	if acc == nil {
-		return nil, fmt.Errorf("account %s: %w (add accounts.%s to the plan)", who, ErrNoAccount, who)
+		return nil, errNoAccount(who)
 	}
-	t.signIn.mu.Lock()
-	if t.signIn.states == nil {
-		t.signIn.states = map[string]*stateOnce{}
+	type result struct {
+		st  *browser.State
+		err error
 	}
-	so, ok := t.signIn.states[who]
-	if !ok {
-		so = &stateOnce{}
-		t.signIn.states[who] = so
-	}
-	t.signIn.mu.Unlock()
-	so.once.Do(func() {
+	r := t.Once("saved-session-"+who, func() any {
+		var r result
 		if acc.Method() == LoginManual {
-			so.st, so.err = t.signInByHand(ctx, who, acc)
+			r.st, r.err = t.signInByHand(ctx, who, acc)
+		} else if r.st, r.err = browser.ReadState(t.Plan.StatePath(acc)); r.err != nil {
+			r.err = fmt.Errorf("account %s: storage_state: %w", who, r.err)
 		} else {
-			path := t.Plan.StatePath(acc)
-			so.st, so.err = browser.ReadState(path)
-			if so.err != nil {
-				so.err = fmt.Errorf("account %s: storage_state: %w", who, so.err)
-			} else {
-				t.noteSignIn(fmt.Sprintf("%s: the saved session in %s (storage_state); no password was typed", strings.ToUpper(who), acc.StorageState))
+			t.noteSignIn(fmt.Sprintf("%s: the saved session in %s (storage_state); no password was typed", strings.ToUpper(who), acc.StorageState))
+		}
+		if r.st != nil {
+			for _, v := range r.st.Secrets() {
+				t.Probe.Redactor().Add(v)
 			}
 		}
-		if so.st != nil {
-			red := t.Probe.Redactor()
-			for _, v := range so.st.Secrets() {
-				if len(v) >= 6 {
-					red.Add(v)
-				}
-			}
-		}
-	})
-	return so.st, so.err
+		return r
+	}).(result)
+	return r.st, r.err
 }
 
 // SignInFirst lets a person sign in by hand, before any check runs, to the accounts whose plan says login: manual,
@@ -164,13 +146,9 @@ func (t *Target) signInByHand(ctx context.Context, who string, acc *Account) (*b
 	if err != nil {
 		return nil, err
 	}
-	resolve, _ := t.Plan.ResolveMap()
-	engine, err := browser.Launch(t.life, browser.Options{
-		Bin: bin, Scope: t.Plan.Hosts(), Allow: t.Plan.Allow, Resolve: resolve, AuthHosts: t.Plan.AuthHosts,
-		IgnoreCertErrors: t.Plan.TLS.CAFile != "" || t.Plan.TLS.Insecure,
-		Refuse:           t.Probe.CheckURL,
-		Visible:          true, ForceHeadless: t.WindowHeadless,
-	})
+	opts := t.browserOptions(bin)
+	opts.Visible, opts.ForceHeadless = true, t.WindowHeadless
+	engine, err := browser.Launch(t.life, opts)
 	if err != nil {
 		return nil, fmt.Errorf("account %s: opening the browser window: %w", who, err)
 	}
@@ -248,7 +226,7 @@ func (t *Target) resumeSession(ctx context.Context, who string, engine *browser.
 }
 
 // magicLinkSession asks the app for a sign-in link for the account, waits for it in the plan's inbox and opens it.
-func (t *Target) magicLinkSession(ctx context.Context, who string, acc *Account, engine *browser.Engine) (*browser.Session, error) {
+func (t *Target) magicLinkSession(ctx context.Context, who string, acc *Account, engine *browser.Engine) (_ *browser.Session, err error) {
 	if _, err := t.Inbox(); err != nil {
 		return nil, fmt.Errorf("account %s: login: magic-link needs the inbox: %w", who, err)
 	}
@@ -256,15 +234,18 @@ func (t *Target) magicLinkSession(ctx context.Context, who string, acc *Account,
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			c.Close()
+		}
+	}()
 	since := time.Now()
 	page, said, err := c.RequestLink(ctx, who, t.loginStart().String(), acc.Email)
 	if err != nil {
-		c.Close()
 		return nil, fmt.Errorf("account %s: asking for a sign-in link: %w", who, err)
 	}
 	m, err := t.WaitMail(ctx, acc.Email, since)
 	if err != nil {
-		c.Close()
 		return nil, fmt.Errorf("account %s: no sign-in link came for %s (the app said: %q): %w", who, acc.Email, firstLine(said), err)
 	}
 	var s *browser.Session
@@ -272,7 +253,6 @@ func (t *Target) magicLinkSession(ctx context.Context, who string, acc *Account,
 	if page.AsksForCode() { // a code by mail (Clerk, PocketBase), typed into the page that asked for it
 		code := mailCode(m.Text)
 		if code == "" {
-			c.Close()
 			return nil, fmt.Errorf("account %s: the page asks for a code, and the mail %q to %s holds none", who, m.Subject, acc.Email)
 		}
 		t.Probe.Redactor().Add(code)
@@ -281,13 +261,11 @@ func (t *Target) magicLinkSession(ctx context.Context, who string, acc *Account,
 	} else {
 		link := t.signInLink(m.Links)
 		if link == "" {
-			c.Close()
 			return nil, fmt.Errorf("account %s: the mail %q to %s holds no link to the app", who, m.Subject, acc.Email)
 		}
 		s, err = c.FollowLink(ctx, who, page, link)
 	}
 	if err != nil {
-		c.Close()
 		return nil, fmt.Errorf("account %s: %w", who, err)
 	}
 	t.noteSignIn(fmt.Sprintf("%s: %s (login: magic-link); no password was typed", strings.ToUpper(who), how))
@@ -375,14 +353,10 @@ func firstLine(s string) string {
 	return s
 }
 
-// LogoutAccount is the account a check that logs out should end a session of: A when the audit can sign it in
-// again by itself, else B when it can, else "" — both bring a saved session, and logging out ends the very one
-// the other checks use (so that check runs last, and says so).
-func (t *Target) LogoutAccount() string { return t.SeenLogin() }
-
 // SeenLogin is the first account ("a", then "b") whose login the audit performs itself, and so sees: a password
 // typed or a sign-in link followed; "" when both bring their session (a file, a person at a window). With no
-// account A at all it is "a", so that the check asking reports the account missing.
+// account A at all it is "a", so that the check asking reports the account missing. A check that logs out ends a
+// session of this account; with none, it must end the very session the other checks use, so it runs last.
 func (t *Target) SeenLogin() string {
 	for _, who := range []string{"a", "b"} {
 		if acc := t.account(who); acc != nil && acc.Renewable() {

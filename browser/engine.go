@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -147,22 +148,28 @@ func (e *Engine) Close() error {
 
 // inScope reports whether the browser may load u, and whether it is an allow-listed third party.
 func (e *Engine) inScope(u *url.URL) (ok, thirdParty bool) {
-	host := strings.ToLower(strings.Trim(u.Hostname(), "[]."))
 	switch u.Scheme {
 	case "data", "blob", "about", "chrome", "devtools":
 		return true, false
 	}
-	for _, h := range e.opts.Scope {
-		if strings.EqualFold(h, host) {
-			return true, false
-		}
-	}
-	for _, h := range e.opts.Allow {
-		if strings.EqualFold(h, host) {
-			return true, true
-		}
+	switch {
+	case hostIn(e.opts.Scope, u):
+		return true, false
+	case hostIn(e.opts.Allow, u):
+		return true, true
 	}
 	return false, true
+}
+
+// hostIn reports whether u's host is one of hosts.
+func hostIn(hosts []string, u *url.URL) bool {
+	host := strings.Trim(u.Hostname(), "[].")
+	for _, h := range hosts {
+		if strings.EqualFold(h, host) {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Engine) note(list map[string]int, u *url.URL) {
@@ -175,25 +182,13 @@ func (e *Engine) note(list map[string]int, u *url.URL) {
 }
 
 // isAuthHost reports whether u is on one of the plan's auth hosts.
-func (e *Engine) isAuthHost(u *url.URL) bool {
-	host := strings.ToLower(strings.Trim(u.Hostname(), "[]."))
-	for _, h := range e.opts.AuthHosts {
-		if strings.EqualFold(h, host) {
-			return true
-		}
-	}
-	return false
-}
+func (e *Engine) isAuthHost(u *url.URL) bool { return hostIn(e.opts.AuthHosts, u) }
 
 // AuthVisits lists the auth hosts' pages the browser went through while logging accounts in, with how many times.
 func (e *Engine) AuthVisits() map[string]int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := map[string]int{}
-	for k, v := range e.authVia {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(e.authVia)
 }
 
 // ThirdParty lists what the app's pages tried to load from other hosts: blocked (outside the scope) and loaded
@@ -201,14 +196,7 @@ func (e *Engine) AuthVisits() map[string]int {
 func (e *Engine) ThirdParty() (blocked, allowed map[string]int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	blocked, allowed = map[string]int{}, map[string]int{}
-	for k, v := range e.blocked {
-		blocked[k] = v
-	}
-	for k, v := range e.allowed {
-		allowed[k] = v
-	}
-	return blocked, allowed
+	return maps.Clone(e.blocked), maps.Clone(e.allowed)
 }
 
 // Context is one incognito browser context: an account's own cookie jar and storage.

@@ -89,8 +89,7 @@ func (r *FormResult) Refused() bool {
 // markForm finds the form of the kind asked for without per-app code, marks its visible fields with data-lr-i
 // (their index) and its submit control with data-lr="submit", and returns the fields' descriptions (null when
 // there is no such form). Forms without a <form> element (SPAs) are handled by taking the document as the form.
-const markForm = `(want) => {
-  const visible = el => { const r = el.getBoundingClientRect(), s = getComputedStyle(el); return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none' && !el.disabled };
+const markForm = `(want) => {` + usable + `
   const shown = el => visible(el) || (el.type === 'checkbox' || el.type === 'radio') && el.labels && [...el.labels].some(visible);
   document.querySelectorAll('[data-lr],[data-lr-i]').forEach(el => { el.removeAttribute('data-lr'); el.removeAttribute('data-lr-i') });
   const label = el => {

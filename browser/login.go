@@ -50,11 +50,15 @@ func (e *LoginError) Error() string {
 	return e.Reason
 }
 
+// usable defines, for the scripts that pick fields and buttons, what a person could use: shown (with a size, not
+// hidden) and not disabled.
+const usable = `
+  const visible = el => { const r = el.getBoundingClientRect(), s = getComputedStyle(el); return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none' && !el.disabled };`
+
 // markFields finds the login form's parts without per-app code and marks them with data-lr-* attributes: the
 // visible password field, the best identifier field near it, and its submit control. With no password field it
 // marks an identifier field and its "continue" button (two-step logins). It returns what it found.
-const markFields = `() => {
-  const visible = el => { const r = el.getBoundingClientRect(), s = getComputedStyle(el); return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none' && !el.disabled };
+const markFields = `() => {` + usable + `
   document.querySelectorAll('[data-lr]').forEach(el => el.removeAttribute('data-lr'));
   const mark = (el, v) => { if (el) el.setAttribute('data-lr', v); return !!el };
   const pw = [...document.querySelectorAll('input[type=password]')].find(visible);
@@ -204,8 +208,7 @@ type marks struct{ password, user, submit bool }
 
 // markOTP marks the visible one-time-code input(s) of a second-factor step (data-lr="otp", and "submit" on its
 // button) when no password field shows, and returns how many boxes the code goes in: 1, or one per digit.
-const markOTP = `() => {
-  const visible = el => { const r = el.getBoundingClientRect(), s = getComputedStyle(el); return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none' && !el.disabled };
+const markOTP = `() => {` + usable + `
   document.querySelectorAll('[data-lr]').forEach(el => el.removeAttribute('data-lr'));
   if ([...document.querySelectorAll('input[type=password]')].some(visible)) return 0;
   const words = /one.?time|otp|totp|2fa|mfa|two.?factor|verification.?code|auth(entication|enticator)?.?code|security.?code|^code$/i;

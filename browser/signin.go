@@ -116,15 +116,29 @@ func (c *Context) RequestLink(ctx context.Context, account, start, email string)
 // FollowLink opens a sign-in link from a mail on page and checks it signed the account in.
 func (c *Context) FollowLink(ctx context.Context, account string, page *Page, link string) (*Session, error) {
 	defer c.signingIn()()
-	s := &Session{Account: account, Context: c, Page: page, LoginPage: page.URL()}
-	s.Before, _ = page.Cookies(page.URL()) // what a visitor held before the link signed them in
+	s := c.stepOn(account, page)
 	if err := page.Goto(link); err != nil {
 		return nil, fmt.Errorf("opening the sign-in link: %w", c.engine.explain(err))
 	}
 	page.settle(3 * time.Second)
-	if why := page.SignedOut(); why != "" {
-		return nil, &LoginError{Reason: "the sign-in link from the mail did not sign in: " + why + "; " + page.alertText(),
-			Screenshot: c.engine.screenshot(page, "magic-link-"+account)}
+	return c.signedIn(ctx, s, "the sign-in link from the mail", "magic-link-"+account)
+}
+
+// stepOn starts the session a last sign-in step on page makes (a link followed, a code typed), with the cookies a
+// visitor held before it.
+func (c *Context) stepOn(account string, page *Page) *Session {
+	s := &Session{Account: account, Context: c, Page: page, LoginPage: page.URL()}
+	s.Before, _ = page.Cookies(page.URL())
+	return s
+}
+
+// signedIn checks that step left the page signed in, and reads the session as a login would.
+func (c *Context) signedIn(ctx context.Context, s *Session, step, shot string) (*Session, error) {
+	if why := s.Page.SignedOut(); why != "" {
+		return nil, &LoginError{Reason: step + " did not sign in: " + why + "; " + s.Page.alertText(), Screenshot: c.engine.screenshot(s.Page, shot)}
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
 	}
 	c.finish(s)
 	return s, nil
@@ -140,8 +154,7 @@ func (p *Page) AsksForCode() bool {
 // signed the account in.
 func (c *Context) EnterCode(ctx context.Context, account string, page *Page, code string) (*Session, error) {
 	defer c.signingIn()()
-	s := &Session{Account: account, Context: c, Page: page, LoginPage: page.URL()}
-	s.Before, _ = page.Cookies(page.URL())
+	s := c.stepOn(account, page)
 	fail := func(reason string) (*Session, error) {
 		return nil, &LoginError{Reason: reason, Screenshot: c.engine.screenshot(page, "mail-code-"+account)}
 	}
@@ -156,14 +169,7 @@ func (c *Context) EnterCode(ctx context.Context, account string, page *Page, cod
 	if page.AsksForCode() {
 		return fail("the code from the mail was not accepted: " + page.alertText())
 	}
-	if why := page.SignedOut(); why != "" {
-		return fail("the code from the mail did not sign in: " + why + "; " + page.alertText())
-	}
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	c.finish(s)
-	return s, nil
+	return c.signedIn(ctx, s, "the code from the mail", "mail-code-"+account)
 }
 
 // Window is a page a person signs in on by hand (SSO, a captcha, a passkey): the auth hosts stay open to it until

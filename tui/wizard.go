@@ -248,8 +248,7 @@ func envRef(name string) string {
 
 // draftOf reads how a plan's account signs in back into the wizard.
 func draftOf(a *audit.Account) accountDraft {
-	d := accountDraft{how: a.Method(), totp: a.TOTPEnv, state: a.StorageState}
-	return d
+	return accountDraft{how: a.Method(), totp: a.TOTPEnv, state: a.StorageState}
 }
 
 func email(s string) error {

@@ -15,7 +15,7 @@ import (
 // server must refuse them. It runs late: some apps end every session of the user on logout. When both accounts
 // bring a saved session, it opens A's, ends it, runs after every other check, and says the saved session is over.
 func LogoutInvalidates(ctx context.Context, t *audit.Target) audit.Result {
-	who, saved := t.LogoutAccount(), false
+	who, saved := t.SeenLogin(), false
 	if who == "" {
 		who, saved = "a", true
 	}
