@@ -13,15 +13,16 @@ import (
 	"github.com/launchready/launchready/audit/account"
 )
 
-// Timing over HTTP: how many login submissions each side gets, how few are enough to judge (an app that limits
-// failed logins stops the samples early, which is its own good answer), and the gap below which a difference is
-// network noise rather than work the app did.
+// Timing over HTTP: how many login submissions each side gets at most, how few are enough to judge (an app that
+// limits failed logins stops the samples early, which is its own good answer), and the gap below which a
+// difference is network noise rather than work the app did.
 const (
 	timingSamples = 20
 	timingEnough  = 8
 	timingMinGap  = 10 * time.Millisecond
 	timingIQRs    = 3
 	timingZ       = 3.29 // two-sided p < 0.001
+	timingClearZ  = 2    // below this, and with a gap under half timingMinGap, more samples would not make a tell
 )
 
 // timing is what the login's timing showed: the samples of each side, and whether they tell the addresses apart.
@@ -33,10 +34,14 @@ type timing struct {
 }
 
 // loginTiming replays the app's own login submission over HTTP — the account's address with a wrong password, and
-// fresh unknown addresses — interleaved, timingSamples each, paced within the plan's burst bounds, and calls it a timing oracle when the medians differ
-// by at least timingMinGap and either by more than timingIQRs times the pooled interquartile range or so that a
-// rank test puts the chance of it below one in a thousand. A browser submit
-// takes hundreds of milliseconds with its waits, where a password hash's 20 ms drowns; a bare HTTP request does not.
+// fresh unknown addresses — interleaved, and calls it a timing oracle when the medians differ by at least
+// timingMinGap and either by more than timingIQRs times the pooled interquartile range or so that a rank test puts
+// the chance of it below one in a thousand. A browser submit takes hundreds of milliseconds with its waits, where a
+// password hash's 20 ms drowns; a bare HTTP request does not.
+//
+// The logins go out one after another as bursts within the plan's burst bounds: the first burst (by default 10
+// per side, sent in a second or two) is judged, and more follow, a window later, only while the answer is still
+// open — neither a tell nor a gap far from one — up to timingSamples per side.
 func loginTiming(ctx context.Context, t *audit.Target, known, wrong string) *timing {
 	tm := &timing{statuses: [2]map[int]int{{}, {}}}
 	form, err := t.Form(ctx, account.Login)
@@ -58,32 +63,28 @@ func loginTiming(ctx context.Context, t *audit.Target, known, wrong string) *tim
 		}
 		return resp.Duration, resp.Status, nil
 	}
-	// Paced like any burst: no window of the plan's burst bounds sees more than its requests (by default one every
-	// half second: the 40 samples take 20 s, while the flows run beside them).
-	// Each request waits its share of the window after the previous one finished: a stalled request never lets the
-	// next ones catch up in a burst.
 	n, window := t.Plan.Limits.BurstBounds()
-	every := window / time.Duration(n)
-	var done time.Time
+	perBurst := max(1, n/2) // rounds: a known and an unknown login each
+	pace := slidingWindow{n: n, window: window}
 	for i := range timingSamples {
+		if i > 0 && i%perBurst == 0 && tm.settled() {
+			return tm
+		}
 		// Interleaved, the order swapped every round, so drift in the machine's load falls on both sides alike.
 		order := []bool{true, false}
 		if i%2 == 1 {
 			order = []bool{false, true}
 		}
 		for _, isKnown := range order {
-			select {
-			case <-ctx.Done():
-				tm.note = "login timing over HTTP: " + ctx.Err().Error()
+			if err := pace.wait(ctx); err != nil {
+				tm.note = "login timing over HTTP: " + err.Error()
 				return tm.judge()
-			case <-time.After(time.Until(done.Add(every))):
 			}
 			addr, side := known, 0
 			if !isKnown {
 				addr, side = "launchready-nobody-"+randomHex(4)+"@"+domainOf(known), 1
 			}
 			took, status, err := send(addr, side)
-			done = time.Now()
 			if err != nil {
 				tm.note = fmt.Sprintf("login timing over HTTP stopped after %d rounds: %v", i, err)
 				return tm.judge()
@@ -101,6 +102,39 @@ func loginTiming(ctx context.Context, t *audit.Target, known, wrong string) *tim
 		}
 	}
 	return tm.judge()
+}
+
+// slidingWindow paces requests so that no span of window holds more than n of them: the k-th waits until window
+// has passed since the (k-n)-th was sent.
+type slidingWindow struct {
+	n      int
+	window time.Duration
+	sent   []time.Time
+}
+
+func (s *slidingWindow) wait(ctx context.Context) error {
+	if k := len(s.sent); k >= s.n {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Until(s.sent[k-s.n].Add(s.window))):
+		}
+	}
+	s.sent = append(s.sent, time.Now())
+	return nil
+}
+
+// settled reports whether the samples so far answer the question: a tell, or a gap so small and so like chance
+// that the rest of the samples could not make one.
+func (tm *timing) settled() bool {
+	if len(tm.known) < timingEnough || len(tm.unknown) < timingEnough {
+		return false
+	}
+	if tm.judge().tell != "" {
+		return true
+	}
+	gap := absDiff(quantile(tm.known, 0.5), quantile(tm.unknown, 0.5))
+	return gap < timingMinGap/2 && math.Abs(rankZ(tm.known, tm.unknown)) < timingClearZ
 }
 
 // judge decides on the samples gathered.

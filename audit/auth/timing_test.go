@@ -50,43 +50,65 @@ func TestTimingJudge(t *testing.T) {
 	}
 }
 
-// The timed logins are a burst like any other: no window of the plan's burst bounds sees more than its requests.
+// The timed logins are bursts like any other — no window of the plan's burst bounds sees more than its requests —
+// and only as many as the answer needs: a first burst of half the bound per side settles a clear tell and a clear
+// sameness; a gap between the two goes on to every sample, a window at a time.
 func TestTimingIsPaced(t *testing.T) {
-	var mu sync.Mutex
-	var posts []time.Time
-	mux := http.NewServeMux()
-	form := `<form method="post" action="/login"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>`
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `<a href="/login">Sign in</a>`) })
-	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, form) })
-	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		posts = append(posts, time.Now())
-		mu.Unlock()
-		w.WriteHeader(http.StatusUnauthorized)
-		fmt.Fprint(w, "Wrong email or password."+form)
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	window := time.Second
-	plan := &audit.Plan{App: srv.URL + "/", Limits: audit.Limits{BurstWindow: audit.Duration(window)}}
-	target, err := audit.NewTarget(plan, nil)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name        string
+		knownDelay  time.Duration // the app's extra work for an address with an account
+		wantSamples int
+		tell        bool
+	}{
+		{"the same for every address: one burst", 0, audit.MaxBurst / 2, false},
+		{"a hash only for accounts: one burst", 40 * time.Millisecond, audit.MaxBurst / 2, true},
+		{"a gap too small to call and too large to dismiss: every sample", 7 * time.Millisecond, timingSamples, false},
 	}
-	t.Cleanup(target.Close)
-	tm := loginTiming(t.Context(), target, "known@paced.test", "wrong-password")
-	if len(tm.known) != timingSamples || len(tm.unknown) != timingSamples {
-		t.Fatalf("%d and %d samples (%s), want %d each", len(tm.known), len(tm.unknown), tm.note, timingSamples)
-	}
-	for i := range posts {
-		in := 0
-		for _, p := range posts[i:] {
-			if p.Sub(posts[i]) < window-50*time.Millisecond {
-				in++
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var posts []time.Time
+			mux := http.NewServeMux()
+			form := `<form method="post" action="/login"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>`
+			mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `<a href="/login">Sign in</a>`) })
+			mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, form) })
+			mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				posts = append(posts, time.Now())
+				mu.Unlock()
+				if r.FormValue("email") == "known@paced.test" {
+					time.Sleep(tt.knownDelay)
+				}
+				w.WriteHeader(http.StatusUnauthorized)
+				fmt.Fprint(w, "Wrong email or password."+form)
+			})
+			srv := httptest.NewServer(mux)
+			t.Cleanup(srv.Close)
+			const burst, window = audit.MaxBurst, time.Second
+			plan := &audit.Plan{App: srv.URL + "/", Limits: audit.Limits{Burst: burst, BurstWindow: audit.Duration(window)}}
+			target, err := audit.NewTarget(plan, nil)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		if in > audit.MaxBurst {
-			t.Fatalf("%d login posts within %s of post %d: over the burst of %d", in, window, i, audit.MaxBurst)
-		}
+			t.Cleanup(target.Close)
+			tm := loginTiming(t.Context(), target, "known@paced.test", "wrong-password")
+			if len(tm.known) != tt.wantSamples || len(tm.unknown) != tt.wantSamples {
+				t.Errorf("%d and %d samples (%s), want %d each", len(tm.known), len(tm.unknown), tm.note, tt.wantSamples)
+			}
+			if got := tm.tell != ""; got != tt.tell {
+				t.Errorf("tell = %q, want a tell: %v", tm.tell, tt.tell)
+			}
+			for i := range posts {
+				in := 0
+				for _, p := range posts[i:] {
+					if p.Sub(posts[i]) < window-50*time.Millisecond {
+						in++
+					}
+				}
+				if in > burst {
+					t.Fatalf("%d login posts within %s of post %d: over the burst of %d", in, window, i, burst)
+				}
+			}
+		})
 	}
 }
