@@ -31,7 +31,7 @@ var heroPNG = func() []byte {
 // that a loaded machine cannot move the verdict.
 func (a *app) heroDelay() time.Duration {
 	if a.has(FlawSlowHero) {
-		return 5 * time.Second
+		return 3500 * time.Millisecond
 	}
 	return 0
 }

@@ -87,7 +87,7 @@ var flawText = map[Flaw]string{
 	FlawLogoutKeeps:        "logout clears the cookie but the session stays valid on the server",
 	FlawFixation:           "login keeps the session ID the visitor had before logging in",
 	FlawMixedContent:       "the landing page loads its logo over http://",
-	FlawSlowHero:           "the landing page's hero image takes 5 s to arrive",
+	FlawSlowHero:           "the landing page's hero image takes 3.5 s to arrive",
 	FlawSPFTooMany:         "the sending domain's SPF needs 11 DNS lookups and ends in +all",
 	FlawDMARCNone:          "DMARC p=none without a rua report address",
 	FlawWeakDKIM:           "the DKIM key is RSA 512 bits",

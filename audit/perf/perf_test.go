@@ -60,7 +60,7 @@ func TestLCPOnDemo(t *testing.T) {
 		flaws demo.Flaws
 		want  audit.Status
 	}{
-		{"slow hero (5 s late)", demotest.Only(demo.FlawSlowHero), audit.Fail},
+		{"slow hero (3.5 s late)", demotest.Only(demo.FlawSlowHero), audit.Fail},
 		{"hardened", demo.Hardened(), audit.Pass},
 	}
 	for _, tt := range tests {
