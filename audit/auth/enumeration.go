@@ -65,10 +65,16 @@ type enumeration struct {
 	skipped  []string
 }
 
-// formPair fills a form in the browser for the known and the unknown address and compares the answers.
-func (e *enumeration) formPair(ctx context.Context, fe *env, form string, submit func(*browser.Page, string) (*browser.FormResult, error), known, unknown string) {
+// formPair fills a form in the browser for the known and the unknown address and compares the answers. given,
+// when set, is the known address's answer, sent already by another flow; hold then waits, before the known address
+// is sent again to be timed once more, until that is safe, and returns the release.
+func (e *enumeration) formPair(ctx context.Context, fe *env, form string, submit func(*browser.Page, string) (*browser.FormResult, error), known, unknown string, given *browser.FormResult, hold func() (release func())) {
 	var answers []answer
 	for _, addr := range []string{known, unknown} {
+		if given != nil && addr == known {
+			answers = append(answers, formAnswer(given, addr))
+			continue
+		}
 		p, done, err := fe.page(ctx, "enumeration")
 		if err != nil {
 			e.skipped = append(e.skipped, form+": "+err.Error())
@@ -88,6 +94,9 @@ func (e *enumeration) formPair(ctx context.Context, fe *env, form string, submit
 	// A gap in time alone may be the machine, not the app (a browser submit on a loaded machine varies by seconds):
 	// measure both again and keep each address's fastest, which noise can only slow down.
 	for round := 0; round < retimes && timingOnly(answers[0], answers[1]); round++ {
+		if round == 0 && hold != nil {
+			defer hold()()
+		}
 		for i, addr := range []string{known, unknown} {
 			p, done, err := fe.page(ctx, "enumeration")
 			if err != nil {
@@ -150,9 +159,9 @@ func UserEnumeration(ctx context.Context, t *audit.Target) audit.Result {
 	e.untimed = err == nil
 	e.formPair(ctx, fe, "login", func(p *browser.Page, addr string) (*browser.FormResult, error) {
 		return fe.submitLogin(ctx, p, addr, wrong)
-	}, known, unknown)
+	}, known, unknown, nil, nil)
 	e.untimed = false
-	// The timed logins take their paced time (20 s by default); the reset and sign-up pairs, which send to other
+	// The timed logins take a burst or a few (a window apart); the reset and sign-up pairs, which send to other
 	// endpoints, are compared in the browser meanwhile.
 	timed := make(chan *timing, 1)
 	go func() { timed <- loginTiming(ctx, t, known, wrong) }()
@@ -166,8 +175,7 @@ func UserEnumeration(ctx context.Context, t *audit.Target) audit.Result {
 	case !tm.decided():
 		e.skipped = append(e.skipped, tm.note)
 	}
-	e.ev, e.tells = append(e.ev, others.ev...), append(e.tells, others.tells...)
-	e.compared, e.skipped = append(e.compared, others.compared...), append(e.skipped, others.skipped...)
+	e.add(others)
 	for _, s := range e.skipped {
 		e.ev = append(e.ev, audit.Note("not compared", s))
 	}
@@ -181,36 +189,62 @@ func UserEnumeration(ctx context.Context, t *audit.Target) audit.Result {
 }
 
 // otherForms compares the password-reset and sign-up answers (active: true only: they send mail and make accounts).
+// The sign-up pair needs only the sign-up flow's form answer and goes beside the reset pair, which waits for the
+// flow's account.
 func (e *enumeration) otherForms(ctx context.Context, fe *env, known, unknown string) {
 	t := e.t
-	if t.Plan.Active {
-		// The reset mail goes to the address of the account the sign-up flow made when there is one, not to B.
-		su := signup(ctx, t)
+	if !t.Plan.Active {
+		return
+	}
+	signups := &enumeration{t: t}
+	signedUp := make(chan struct{})
+	go func() {
+		defer close(signedUp)
+		signups.signupTell(ctx, signupAnswer(t), known)
+	}()
+	askReset := func(p *browser.Page, addr string) (*browser.FormResult, error) {
+		page, err := fe.findPage(p, t.Plan.Paths.Reset, resetWords, "reset")
+		if err != nil {
+			return nil, err
+		}
+		return p.SubmitForm(ctx, page, browser.FormEmail, fe.filler(account.Values{account.Email: addr}))
+	}
+	lock := resetLock(t) // no reset request for the sign-up's account while the reset flow uses a link it would void
+	if asked, addr := resetAsked(t); asked != nil {
+		// The reset flow's own request is the answer for an address with an account: no second reset mail, and no
+		// wait for the flow's end, unless only the time differs and the account's reset is to be timed again.
+		e.formPair(ctx, fe, "password reset", askReset, addr, unknown, asked, func() func() {
+			reset(t)
+			lock.Lock()
+			return lock.Unlock
+		})
+	} else {
+		// The reset flow did not get as far as asking: the reset mail goes to the address of the account the
+		// sign-up flow made when there is one, not to B.
+		su := signup(t)
 		resetKnown := known
 		if su.stop == nil && !su.Form.Refused() {
 			resetKnown = su.Email
+			lock.Lock()
 		}
-		func() {
-			if resetKnown == su.Email {
-				lock := resetLock(t) // not while the reset flow uses a link this request would void
-				lock.Lock()
-				defer lock.Unlock()
-			}
-			e.formPair(ctx, fe, "password reset", func(p *browser.Page, addr string) (*browser.FormResult, error) {
-				page, err := fe.findPage(p, t.Plan.Paths.Reset, resetWords, "reset")
-				if err != nil {
-					return nil, err
-				}
-				return p.SubmitForm(ctx, page, browser.FormEmail, fe.filler(account.Values{account.Email: addr}))
-			}, resetKnown, unknown)
-		}()
-		e.signupTell(ctx, su, known)
+		e.formPair(ctx, fe, "password reset", askReset, resetKnown, unknown, nil, nil)
+		if resetKnown == su.Email {
+			lock.Unlock()
+		}
 	}
+	<-signedUp
+	e.add(signups)
+}
+
+// add takes in what another comparison found.
+func (e *enumeration) add(o *enumeration) {
+	e.ev, e.tells = append(e.ev, o.ev...), append(e.tells, o.tells...)
+	e.compared, e.skipped = append(e.compared, o.compared...), append(e.skipped, o.skipped...)
 }
 
 // signupTell signs up with the known address, every other field as valid as the sign-up flow's accepted fresh
 // sign-up, and compares the two answers: only valid submissions are compared.
-func (e *enumeration) signupTell(ctx context.Context, su *signupRun, known string) {
+func (e *enumeration) signupTell(ctx context.Context, su *signupForm, known string) {
 	switch {
 	case su.stop != nil || su.Form == nil:
 		e.skipped = append(e.skipped, "sign-up: the sign-up flow did not run")

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/launchready/launchready/audit"
@@ -279,4 +280,38 @@ func mailOutcome(err error, what string, ev ...audit.Evidence) audit.Result {
 		return audit.Undecided(fmt.Sprintf("the %s mail never arrived (%v): check the app sends mail to the inbox of the plan", what, err), ev...)
 	}
 	return audit.Undecided(fmt.Sprintf("reading the %s mail: %v", what, err), ev...)
+}
+
+// stage is a point a flow running on its own reaches once (or passes by, ending before it): the checks that need
+// no more of the flow than that wait for it, not for the end.
+type stage struct {
+	ch   chan struct{}
+	once sync.Once
+}
+
+func newStage() *stage { return &stage{ch: make(chan struct{})} }
+
+// reach runs publish (what the waiting checks may read from now on, never changed after) and lets them go, once.
+func (s *stage) reach(publish func()) {
+	s.once.Do(func() {
+		publish()
+		close(s.ch)
+	})
+}
+
+func (s *stage) wait() { <-s.ch }
+
+// inBackground runs a shared flow in a goroutine of its own, under the audit's context named name (a check that
+// asked first may end before the flow does). A panic becomes the crash result handed to crashed; end runs last,
+// whatever happened.
+func inBackground(t *audit.Target, name string, flow func(context.Context), crashed func(audit.Result), end func()) {
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				crashed(audit.Result{Status: audit.Error, Summary: fmt.Sprintf("the %s crashed (%v): this is a bug in launchready, please report it", name, p)})
+			}
+			end()
+		}()
+		flow(t.Shared(name))
+	}()
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/launchready/launchready/audit"
 	"github.com/launchready/launchready/audit/account"
@@ -12,49 +13,72 @@ import (
 // weakPasswords are tried at sign-up: the two most common passwords of every breach list.
 var weakPasswords = []string{"123456", "password"}
 
-// PasswordPolicy tries to sign up fresh addresses with 123456 and password.
+// PasswordPolicy tries to sign up fresh addresses with 123456 and password, side by side, as soon as the sign-up
+// flow's own sign-up has shown how the form is filled.
 func PasswordPolicy(ctx context.Context, t *audit.Target) audit.Result {
-	run := signup(ctx, t)
+	run := signupAnswer(t)
 	if run.stop != nil {
 		return *run.stop
 	}
 	if run.Form.Refused() {
 		return audit.Undecided("the sign-up form refused even a strong password, so a refusal of a weak one would prove nothing: " + said(run.Form))
 	}
-	e := run.env
+	tries := make([]weakTry, len(weakPasswords))
+	var wg sync.WaitGroup
+	for i, pw := range weakPasswords {
+		wg.Go(func() { tries[i] = tryWeak(ctx, run, pw) })
+	}
+	wg.Wait()
 	var ev []audit.Evidence
 	var accepted []string
-	for _, pw := range weakPasswords {
-		addr, err := e.inbox.Address("weakpw")
-		if err != nil {
-			return audit.Undecided(err.Error())
-		}
-		p, done, err := e.page(ctx, "weak-password")
-		if err != nil {
-			return audit.BrowserOutcome(err)
-		}
-		// The other fields as the accepted sign-up had them (a valid username…); only the password is weak.
-		fill := run.Fill.Again(account.Values{account.Email: addr, account.Password: pw})
-		fill.ExactPassword = true
-		res, err := p.SubmitForm(ctx, run.Page, browser.FormSignup, fill)
-		done()
-		if err != nil {
-			return audit.Undecided(fmt.Sprintf("signing up with %q: %v", pw, err), ev...)
+	for i, tr := range tries {
+		pw := weakPasswords[i]
+		if tr.stop != nil {
+			tr.stop.Evidence = append(ev, tr.stop.Evidence...)
+			return *tr.stop
 		}
 		verdict := "refused"
-		if blamed := fill.Blamed(res); res.Refused() && len(blamed) > 0 && !blamesPassword(blamed) {
-			ev = append(ev, audit.Note(fmt.Sprintf("sign up with the password %q", pw), "refused for another field: "+said(res)))
-			return audit.Undecided(fmt.Sprintf("the sign-up with %q was refused for its %s, not its password, so it proves nothing: %s", pw, blamed[0], said(res)), ev...)
-		}
-		if !res.Refused() {
+		if !tr.res.Refused() {
 			verdict, accepted = "ACCEPTED", append(accepted, pw)
 		}
-		ev = append(ev, audit.Note(fmt.Sprintf("sign up with the password %q", pw), verdict+": "+said(res)))
+		ev = append(ev, audit.Note(fmt.Sprintf("sign up with the password %q", pw), verdict+": "+said(tr.res)))
 	}
 	if len(accepted) > 0 {
 		return audit.Warned(0, fmt.Sprintf("sign-up accepts %q: the first passwords every attacker tries", accepted), ev...)
 	}
 	return audit.Passed("sign-up refuses 123456 and password", ev...)
+}
+
+// weakTry is one sign-up with a weak password: the answer, or why it proves nothing.
+type weakTry struct {
+	res  *browser.FormResult
+	stop *audit.Result
+}
+
+// tryWeak signs a fresh address up with pw, the other fields as the accepted sign-up had them (a valid
+// username…): only the password is weak.
+func tryWeak(ctx context.Context, run *signupForm, pw string) weakTry {
+	stop := func(r audit.Result) weakTry { return weakTry{stop: &r} }
+	addr, err := run.env.inbox.Address("weakpw")
+	if err != nil {
+		return stop(audit.Undecided(err.Error()))
+	}
+	p, done, err := run.env.page(ctx, "weak-password")
+	if err != nil {
+		return stop(audit.BrowserOutcome(err))
+	}
+	defer done()
+	fill := run.Fill.Again(account.Values{account.Email: addr, account.Password: pw})
+	fill.ExactPassword = true
+	res, err := p.SubmitForm(ctx, run.Page, browser.FormSignup, fill)
+	if err != nil {
+		return stop(audit.Undecided(fmt.Sprintf("signing up with %q: %v", pw, err)))
+	}
+	if blamed := fill.Blamed(res); res.Refused() && len(blamed) > 0 && !blamesPassword(blamed) {
+		return stop(audit.Undecided(fmt.Sprintf("the sign-up with %q was refused for its %s, not its password, so it proves nothing: %s", pw, blamed[0], said(res)),
+			audit.Note(fmt.Sprintf("sign up with the password %q", pw), "refused for another field: "+said(res))))
+	}
+	return weakTry{res: res}
 }
 
 // blamesPassword reports whether an answer's blamed fields include a password field.

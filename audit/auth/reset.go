@@ -34,15 +34,43 @@ type resetRun struct {
 	SessionWhy string
 	Reused     *bool // the link changed the password a second time (nil: not tried)
 	ReuseSaid  string
+
+	// asked is reached once the app has answered the reset request (or the flow stopped before it); from then on
+	// Asked holds that answer and AskedFor the address, for the enumeration to compare with.
+	asked, done *stage
+	Asked       *browser.FormResult
+	AskedFor    string
 }
 
-func reset(ctx context.Context, t *audit.Target) *resetRun {
-	return t.Once("auth.reset", func() any { return runReset(t.Shared("password-reset flow"), t) }).(*resetRun)
+// startReset starts the audit's one reset flow, if no check has yet, and returns it running.
+func startReset(t *audit.Target) *resetRun {
+	return t.Once("auth.reset", func() any {
+		run := &resetRun{asked: newStage(), done: newStage()}
+		inBackground(t, "password-reset flow", func(ctx context.Context) { runReset(ctx, t, run) },
+			func(r audit.Result) { run.stop = &r },
+			func() { run.asked.reach(func() {}); run.done.reach(func() {}) })
+		return run
+	}).(*resetRun)
 }
 
-func runReset(ctx context.Context, t *audit.Target) *resetRun {
-	su := signup(ctx, t)
-	run := &resetRun{stop: su.stop}
+// reset waits for the whole reset flow.
+func reset(t *audit.Target) *resetRun {
+	run := startReset(t)
+	run.done.wait()
+	return run
+}
+
+// resetAsked waits until the reset flow has asked for a reset, and returns the app's answer and the address it
+// was for (nil when the flow stopped before).
+func resetAsked(t *audit.Target) (*browser.FormResult, string) {
+	run := startReset(t)
+	run.asked.wait()
+	return run.Asked, run.AskedFor
+}
+
+func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
+	su := signup(t)
+	run.stop = su.stop
 	if su.stop != nil {
 		return run
 	}
@@ -88,6 +116,7 @@ func runReset(ctx context.Context, t *audit.Target) *resetRun {
 		return undecided("asking for a reset at " + page + ": " + err.Error())
 	}
 	run.Steps = append(run.Steps, step{"ask for a reset at " + page, !req.Refused(), said(req)})
+	run.asked.reach(func() { run.Asked, run.AskedFor = req, su.Email })
 	if run.Mail, run.Link, err = e.waitMail(ctx, su.Email, since, resetLinkRe); err != nil {
 		r := mailOutcome(err, "reset", stepsEvidence(run.Steps)...)
 		run.stop = &r
@@ -213,7 +242,7 @@ func (run *resetRun) tryAgain(ctx context.Context, e *env, su *signupRun) {
 
 // ResetFlow asks for a reset, follows the link, sets a new password and logs in with it; the old one must stop.
 func ResetFlow(ctx context.Context, t *audit.Target) audit.Result {
-	run := reset(ctx, t)
+	run := reset(t)
 	if run.stop != nil {
 		return *run.stop
 	}
@@ -231,7 +260,7 @@ func ResetFlow(ctx context.Context, t *audit.Target) audit.Result {
 
 // ResetRevokesSessions checks that a session from before the reset is refused after it.
 func ResetRevokesSessions(ctx context.Context, t *audit.Target) audit.Result {
-	run := reset(ctx, t)
+	run := reset(t)
 	if run.stop != nil {
 		return *run.stop
 	}
@@ -252,7 +281,7 @@ var leakyPolicies = []string{"unsafe-url", "no-referrer-when-downgrade"}
 
 // ResetToken judges the reset link: single use, lifetime, entropy, and what else the page lets read it.
 func ResetToken(ctx context.Context, t *audit.Target) audit.Result {
-	run := reset(ctx, t)
+	run := reset(t)
 	if run.stop != nil {
 		return *run.stop
 	}

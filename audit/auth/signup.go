@@ -14,15 +14,23 @@ import (
 	"github.com/launchready/launchready/browser"
 )
 
-// signupRun is one run of the sign-up flow with a fresh address, shared by the checks that read it.
+// signupForm is what the sign-up form answered: all that the checks which only sign up once more (a weak
+// password, an address that has an account) need, so they need not wait for the mail and the logins after it.
+type signupForm struct {
+	stop  *audit.Result // the flow could not run: every check that needs it reports this
+	env   *env
+	Email string
+	Page  string
+	Form  *browser.FormResult
+	Fill  *account.Filler // what was typed, and what the app's answers taught about its fields
+}
+
+// signupRun is one run of the sign-up flow with a fresh address, shared by the checks that read it. It runs on its
+// own from the first check that asks for it: answered is closed once the form has answered (answer then holds
+// what it said, never changed again), done once the whole flow is over.
 type signupRun struct {
-	stop     *audit.Result // the flow could not run: every check that needs it reports this
-	env      *env
-	Email    string
+	signupForm
 	Password string // current password of the account (the reset flow changes it)
-	Page     string
-	Form     *browser.FormResult
-	Fill     *account.Filler // what was typed, and what the app's answers taught about its fields
 	Steps    []step
 	Mail     *inbox.Message
 	MailErr  error
@@ -37,7 +45,13 @@ type signupRun struct {
 	// reset ends it; whoever takes it (take) closes it.
 	session *browser.Session
 	taken   sync.Once
+
+	answer         signupForm
+	answered, done *stage
 }
+
+// answerNow publishes what the form answered so far (or why the flow stopped before it), once.
+func (run *signupRun) answerNow() { run.answered.reach(func() { run.answer = run.signupForm }) }
 
 // take hands the sign-up's last session to one caller, once; nil when there is none or it was taken.
 func (run *signupRun) take() *browser.Session {
@@ -75,13 +89,34 @@ func (e *env) open(ctx context.Context, link, name string) (*visit, error) {
 	return v, nil
 }
 
-func signup(ctx context.Context, t *audit.Target) *signupRun {
-	return t.Once("auth.signup", func() any { return runSignup(t.Shared("sign-up flow"), t) }).(*signupRun)
+// startSignup starts the audit's one sign-up flow, if no check has yet, and returns it running.
+func startSignup(t *audit.Target) *signupRun {
+	return t.Once("auth.signup", func() any {
+		run := &signupRun{answered: newStage(), done: newStage()}
+		inBackground(t, "sign-up flow", func(ctx context.Context) { runSignup(ctx, t, run) },
+			func(r audit.Result) { run.stop = &r },
+			func() { run.answerNow(); run.done.reach(func() {}) })
+		return run
+	}).(*signupRun)
 }
 
-func runSignup(ctx context.Context, t *audit.Target) *signupRun {
+// signup waits for the whole sign-up flow: the form, the mail, the confirmation and the logins.
+func signup(t *audit.Target) *signupRun {
+	run := startSignup(t)
+	run.done.wait()
+	return run
+}
+
+// signupAnswer waits only for the sign-up form's answer.
+func signupAnswer(t *audit.Target) *signupForm {
+	run := startSignup(t)
+	run.answered.wait()
+	return &run.answer
+}
+
+func runSignup(ctx context.Context, t *audit.Target, run *signupRun) *signupRun {
 	e, stop := prepare(t)
-	run := &signupRun{stop: stop, env: e}
+	run.stop, run.env = stop, e
 	if stop != nil {
 		return run
 	}
@@ -122,6 +157,7 @@ func runSignup(ctx context.Context, t *audit.Target) *signupRun {
 		run.Steps = append(run.Steps, step{"sign up as " + run.Email + " at " + run.Page, !run.Form.Refused(), said(run.Form)})
 	}
 	run.Steps = append(run.Steps, step{"what the form was filled with", true, run.Fill.Said()})
+	run.answerNow()
 	if run.Form.Refused() {
 		return run
 	}
@@ -190,7 +226,7 @@ func runSignup(ctx context.Context, t *audit.Target) *signupRun {
 
 // SignupFlow signs a brand-new address up, confirms it from the mail, logs in, out and in again.
 func SignupFlow(ctx context.Context, t *audit.Target) audit.Result {
-	run := signup(ctx, t)
+	run := signup(t)
 	if run.stop != nil {
 		return *run.stop
 	}
@@ -217,7 +253,7 @@ func SignupFlow(ctx context.Context, t *audit.Target) audit.Result {
 
 // EmailVerification checks that an unconfirmed address does not get in, and that the confirmation link works once.
 func EmailVerification(ctx context.Context, t *audit.Target) audit.Result {
-	run := signup(ctx, t)
+	run := signup(t)
 	if run.stop != nil {
 		return *run.stop
 	}
