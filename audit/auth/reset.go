@@ -68,38 +68,29 @@ func resetAsked(t *audit.Target) (*browser.FormResult, string) {
 	return run.Asked, run.AskedFor
 }
 
+// runReset asks for the reset as soon as the sign-up flow has confirmed its account's address, beside the logins
+// that flow goes on with, and changes the password only once that flow is over (it logs in with the first one).
 func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
-	su := signup(t)
-	run.stop = su.stop
-	if su.stop != nil {
-		return run
-	}
 	undecided := func(why string) *resetRun {
 		r := audit.Undecided(why, stepsEvidence(run.Steps)...)
 		run.stop = &r
 		return run
 	}
-	if !su.LoginOK {
-		return undecided("the reset flow resets the password of the account the sign-up flow creates, and that account could not log in (see auth.signup-flow)")
+	const cannotLogIn = "the reset flow resets the password of the account the sign-up flow creates, and that account could not log in (see auth.signup-flow)"
+	sc := signupConfirmed(t)
+	if sc.stop != nil {
+		run.stop = sc.stop
+		return run
 	}
-	e := su.env
+	if sc.Form == nil || sc.Form.Refused() {
+		return undecided(cannotLogIn)
+	}
+	e := sc.env
 	// No other reset of this account while this one runs: many apps keep only the newest reset token (Devise's
 	// one column), and a second request would void the link this flow is about to use.
 	lock := resetLock(t)
 	lock.Lock()
 	defer lock.Unlock()
-
-	// A session from before the reset, to see whether the reset ends it: the sign-up flow's last one.
-	s0 := su.take()
-	if s0 == nil {
-		var err error
-		if s0, err = e.login(ctx, "before-reset", su.Email, su.Password); err != nil {
-			return undecided("logging the new account in before the reset: " + err.Error())
-		}
-	}
-	defer s0.Context.Close()
-	creds0 := audit.FromBrowser("signup", s0)
-	private, before, why := t.PrivateRequest(ctx, creds0, s0.Traffic, s0.LandingURL)
 
 	p, done, err := e.page(ctx, "reset")
 	if err != nil {
@@ -111,13 +102,13 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 		return undecided(err.Error())
 	}
 	since := time.Now()
-	req, err := p.SubmitForm(ctx, page, browser.FormEmail, e.filler(account.Values{account.Email: su.Email}))
+	req, err := p.SubmitForm(ctx, page, browser.FormEmail, e.filler(account.Values{account.Email: sc.Email}))
 	if err != nil {
 		return undecided("asking for a reset at " + page + ": " + err.Error())
 	}
 	run.Steps = append(run.Steps, step{"ask for a reset at " + page, !req.Refused(), said(req)})
-	run.asked.reach(func() { run.Asked, run.AskedFor = req, su.Email })
-	if run.Mail, run.Link, err = e.waitMail(ctx, su.Email, since, resetLinkRe); err != nil {
+	run.asked.reach(func() { run.Asked, run.AskedFor = req, sc.Email })
+	if run.Mail, run.Link, err = e.waitMail(ctx, sc.Email, since, resetLinkRe); err != nil {
 		r := mailOutcome(err, "reset", stepsEvidence(run.Steps)...)
 		run.stop = &r
 		return run
@@ -125,11 +116,31 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 	run.Token, _ = linkToken(run.Link)
 	run.Steps = append(run.Steps, step{"reset mail", true, fmt.Sprintf("%q with %s", run.Mail.Subject, describeLink(run.Link, run.Token))})
 
-	// The link's page: what it loads, then the new password.
+	// The link's page: what it loads, and, once the sign-up flow is over, the new password.
 	if err := p.Goto(run.Link); err != nil {
 		return undecided("opening the reset link: " + err.Error())
 	}
 	run.ThirdParty, run.Policy = p.ThirdPartyRefs(), p.DocumentHeader("Referrer-Policy")
+
+	su := signup(t)
+	switch {
+	case su.stop != nil:
+		run.stop = su.stop
+		return run
+	case !su.LoginOK:
+		return undecided(cannotLogIn)
+	}
+	// A session from before the reset, to see whether the reset ends it: the sign-up flow's last one.
+	s0 := su.take()
+	if s0 == nil {
+		if s0, err = e.login(ctx, "before-reset", su.Email, su.Password); err != nil {
+			return undecided("logging the new account in before the reset: " + err.Error())
+		}
+	}
+	defer s0.Context.Close()
+	creds0 := audit.FromBrowser("signup", s0)
+	private, before, why := t.PrivateRequest(ctx, creds0, s0.Traffic, s0.LandingURL)
+
 	newPassword := e.newPassword()
 	fill := su.Fill.Again(account.Values{account.Email: su.Email, account.Password: newPassword})
 	res, first, retried, err := account.Submit(ctx, p, "", browser.FormPassword, fill)

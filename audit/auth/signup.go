@@ -26,8 +26,9 @@ type signupForm struct {
 }
 
 // signupRun is one run of the sign-up flow with a fresh address, shared by the checks that read it. It runs on its
-// own from the first check that asks for it: answered is closed once the form has answered (answer then holds
-// what it said, never changed again), done once the whole flow is over.
+// own from the first check that asks for it, and reaches three stages: answered once the form has answered (answer
+// then holds what it said, never changed again), confirmed once the confirmation link was opened or could not be
+// (confirm holds the same), done once the whole flow is over.
 type signupRun struct {
 	signupForm
 	Password string // current password of the account (the reset flow changes it)
@@ -46,12 +47,12 @@ type signupRun struct {
 	session *browser.Session
 	taken   sync.Once
 
-	answer         signupForm
-	answered, done *stage
+	answer, confirm           signupForm
+	answered, confirmed, done *stage
 }
 
-// answerNow publishes what the form answered so far (or why the flow stopped before it), once.
-func (run *signupRun) answerNow() { run.answered.reach(func() { run.answer = run.signupForm }) }
+// publish reaches stage s with a copy of what the flow knows so far (or why it stopped before), once.
+func (run *signupRun) publish(s *stage, into *signupForm) { s.reach(func() { *into = run.signupForm }) }
 
 // take hands the sign-up's last session to one caller, once; nil when there is none or it was taken.
 func (run *signupRun) take() *browser.Session {
@@ -92,10 +93,14 @@ func (e *env) open(ctx context.Context, link, name string) (*visit, error) {
 // startSignup starts the audit's one sign-up flow, if no check has yet, and returns it running.
 func startSignup(t *audit.Target) *signupRun {
 	return t.Once("auth.signup", func() any {
-		run := &signupRun{answered: newStage(), done: newStage()}
+		run := &signupRun{answered: newStage(), confirmed: newStage(), done: newStage()}
 		inBackground(t, "sign-up flow", func(ctx context.Context) { runSignup(ctx, t, run) },
 			func(r audit.Result) { run.stop = &r },
-			func() { run.answerNow(); run.done.reach(func() {}) })
+			func() {
+				run.publish(run.answered, &run.answer)
+				run.publish(run.confirmed, &run.confirm)
+				run.done.reach(func() {})
+			})
 		return run
 	}).(*signupRun)
 }
@@ -112,6 +117,13 @@ func signupAnswer(t *audit.Target) *signupForm {
 	run := startSignup(t)
 	run.answered.wait()
 	return &run.answer
+}
+
+// signupConfirmed waits until the new account's confirmation link was opened (or could not be).
+func signupConfirmed(t *audit.Target) *signupForm {
+	run := startSignup(t)
+	run.confirmed.wait()
+	return &run.confirm
 }
 
 func runSignup(ctx context.Context, t *audit.Target, run *signupRun) *signupRun {
@@ -157,7 +169,7 @@ func runSignup(ctx context.Context, t *audit.Target, run *signupRun) *signupRun 
 		run.Steps = append(run.Steps, step{"sign up as " + run.Email + " at " + run.Page, !run.Form.Refused(), said(run.Form)})
 	}
 	run.Steps = append(run.Steps, step{"what the form was filled with", true, run.Fill.Said()})
-	run.answerNow()
+	run.publish(run.answered, &run.answer)
 	if run.Form.Refused() {
 		return run
 	}
@@ -195,6 +207,7 @@ func runSignup(ctx context.Context, t *audit.Target, run *signupRun) *signupRun 
 		defer func() { <-reused }()
 	}
 
+	run.publish(run.confirmed, &run.confirm)
 	s, err := e.login(ctx, "signup-login", run.Email, run.Password)
 	if err != nil {
 		run.Steps = append(run.Steps, step{"log in with the new account", false, err.Error()})
