@@ -41,20 +41,21 @@ func Unauthenticated(ctx context.Context, t *audit.Target) audit.Result {
 // withIDs) with the credentials as picks, judging each answer against the owner's data. who formats the label
 // from the owner's and the other account's names.
 func replayOwn(ctx context.Context, t *audit.Target, a, b *account, withIDs bool, as func(other *account) *account, who string) []outcome {
-	var outs []outcome
+	var jobs []func() outcome
 	for _, pair := range [][2]*account{{a, b}, {b, a}} {
 		owner, other := pair[0], pair[1]
 		for _, r := range onePerPattern(objectRequests(owner.Traffic, other.Traffic, t.Probe.InScope), withIDs) {
-			if bad, ok := unrepeatable(ctx, t, r, owner); ok {
-				outs = append(outs, bad)
-				continue
-			}
-			o := replay(ctx, t, r, r.X.URL, r.body(func(slot) string { return "" }), as(other), owner, r.X.Body)
-			o.Who = fmt.Sprintf(who, owner.Name, other.Name)
-			outs = append(outs, o)
+			jobs = append(jobs, func() outcome {
+				if bad, ok := unrepeatable(ctx, t, r, owner); ok {
+					return bad
+				}
+				o := replay(ctx, t, r, r.X.URL, r.body(func(slot) string { return "" }), as(other), owner, r.X.Body)
+				o.Who = fmt.Sprintf(who, owner.Name, other.Name)
+				return o
+			})
 		}
 	}
-	return outs
+	return inOrder(jobs)
 }
 
 // unrepeatable is the control of every replay: the owner, sending its own request again, must still get an answer.
@@ -78,7 +79,7 @@ func IDSwapParams(ctx context.Context, t *audit.Target) audit.Result {
 		return *res
 	}
 	start := time.Now()
-	var outs []outcome
+	var jobs []func() outcome
 	for _, pair := range [][2]*account{{a, b}, {b, a}} {
 		me, victim := pair[0], pair[1]
 		victimReqs := objectRequests(victim.Traffic, me.Traffic, t.Probe.InScope)
@@ -87,16 +88,18 @@ func IDSwapParams(ctx context.Context, t *audit.Target) audit.Result {
 			if len(values) == 0 {
 				continue
 			}
-			if bad, ok := unrepeatable(ctx, t, r, me); ok {
-				outs = append(outs, bad)
-				continue
-			}
-			pick := func(s slot) string { return values[slotKey(s)] }
-			o := replay(ctx, t, r, r.withValues(pick).String(), r.body(pick), me, victim, victimBody)
-			o.Who = "with " + me.Name + "'s session and " + victim.Name + "'s IDs"
-			outs = append(outs, o)
+			jobs = append(jobs, func() outcome {
+				if bad, ok := unrepeatable(ctx, t, r, me); ok {
+					return bad
+				}
+				pick := func(s slot) string { return values[slotKey(s)] }
+				o := replay(ctx, t, r, r.withValues(pick).String(), r.body(pick), me, victim, victimBody)
+				o.Who = "with " + me.Name + "'s session and " + victim.Name + "'s IDs"
+				return o
+			})
 		}
 	}
+	outs := inOrder(jobs)
 	return judgeAll(outs, "returned the other tenant's data", start)
 }
 

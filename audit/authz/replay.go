@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/launchready/launchready/audit"
@@ -108,6 +109,25 @@ type outcome struct {
 }
 
 func (o outcome) allowed() bool { return o.Err == nil && (o.Leak != "" || o.Similar) }
+
+// replayConcurrency is how many replays of one check are in flight at once: light, like the latency sampler's.
+const replayConcurrency = 3
+
+// inOrder runs the replays of a check, replayConcurrency at a time, and returns their outcomes in the jobs' order.
+func inOrder(jobs []func() outcome) []outcome {
+	outs := make([]outcome, len(jobs))
+	sem := make(chan struct{}, replayConcurrency)
+	var wg sync.WaitGroup
+	for i, job := range jobs {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			outs[i] = job()
+		})
+	}
+	wg.Wait()
+	return outs
+}
 
 // replay sends the request (to target, with body for a GraphQL query) as `as` (nil: no credentials) and judges
 // the answer against the owner's. Redirects are not followed: a redirect that still carries the page is a leak.
