@@ -22,7 +22,6 @@ const (
 	timingMinGap  = 10 * time.Millisecond
 	timingIQRs    = 3
 	timingZ       = 3.29 // two-sided p < 0.001
-	timingClearZ  = 2    // below this, and with a gap under half timingMinGap, more samples would not make a tell
 )
 
 // timing is what the login's timing showed: the samples of each side, and whether they tell the addresses apart.
@@ -39,9 +38,9 @@ type timing struct {
 // the chance of it below one in a thousand. A browser submit takes hundreds of milliseconds with its waits, where a
 // password hash's 20 ms drowns; a bare HTTP request does not.
 //
-// The logins go out one after another as bursts within the plan's burst bounds: the first burst (by default 10
-// per side, sent in a second or two) is judged, and more follow, a window later, only while the answer is still
-// open — neither a tell nor a gap far from one — up to timingSamples per side.
+// The logins go out one after another as bursts within the plan's burst bounds (by default 10 per side, sent in a
+// second or two, then the next a window later). A tell found in a burst ends the samples there; the same answer
+// for both sides needs all timingSamples each.
 func loginTiming(ctx context.Context, t *audit.Target, known, wrong string) *timing {
 	tm := &timing{statuses: [2]map[int]int{{}, {}}}
 	form, err := t.Form(ctx, account.Login)
@@ -67,7 +66,7 @@ func loginTiming(ctx context.Context, t *audit.Target, known, wrong string) *tim
 	perBurst := max(1, n/2) // rounds: a known and an unknown login each
 	pace := slidingWindow{n: n, window: window}
 	for i := range timingSamples {
-		if i > 0 && i%perBurst == 0 && tm.settled() {
+		if i > 0 && i%perBurst == 0 && tm.told() {
 			return tm
 		}
 		// Interleaved, the order swapped every round, so drift in the machine's load falls on both sides alike.
@@ -124,17 +123,9 @@ func (s *slidingWindow) wait(ctx context.Context) error {
 	return nil
 }
 
-// settled reports whether the samples so far answer the question: a tell, or a gap so small and so like chance
-// that the rest of the samples could not make one.
-func (tm *timing) settled() bool {
-	if len(tm.known) < timingEnough || len(tm.unknown) < timingEnough {
-		return false
-	}
-	if tm.judge().tell != "" {
-		return true
-	}
-	gap := absDiff(quantile(tm.known, 0.5), quantile(tm.unknown, 0.5))
-	return gap < timingMinGap/2 && math.Abs(rankZ(tm.known, tm.unknown)) < timingClearZ
+// told reports whether the samples so far already show a tell: more would only refine it.
+func (tm *timing) told() bool {
+	return len(tm.known) >= timingEnough && len(tm.unknown) >= timingEnough && tm.judge().tell != ""
 }
 
 // judge decides on the samples gathered.

@@ -51,8 +51,8 @@ func TestTimingJudge(t *testing.T) {
 }
 
 // The timed logins are bursts like any other — no window of the plan's burst bounds sees more than its requests —
-// and only as many as the answer needs: a first burst of half the bound per side settles a clear tell and a clear
-// sameness; a gap between the two goes on to every sample, a window at a time.
+// and a tell found in the first burst (half the bound per side) ends them there; no tell needs every sample, a
+// window at a time.
 func TestTimingIsPaced(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -60,9 +60,9 @@ func TestTimingIsPaced(t *testing.T) {
 		wantSamples int
 		tell        bool
 	}{
-		{"the same for every address: one burst", 0, audit.MaxBurst / 2, false},
+		{"the same for every address: every sample", 0, timingSamples, false},
 		{"a hash only for accounts: one burst", 40 * time.Millisecond, audit.MaxBurst / 2, true},
-		{"a gap too small to call and too large to dismiss: every sample", 7 * time.Millisecond, timingSamples, false},
+		{"a gap too small to call: every sample", 7 * time.Millisecond, timingSamples, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
