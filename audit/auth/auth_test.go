@@ -125,10 +125,29 @@ func runFlowChecks(t *testing.T, target *audit.Target) []audit.Result {
 	return results
 }
 
-// quickTiming tightens the plan's burst window, which paces auth.user-enumeration's timed logins (40 at one per
-// window/20): 2 s of samples instead of 20 (TestTimingIsPaced checks the pacing itself).
+// quickTiming tightens the plan's burst window, which spaces auth.user-enumeration's bursts of timed logins: 2 s
+// between them instead of 10 (TestTimingIsPaced checks the pacing itself).
 func quickTiming(target *audit.Target) {
 	target.Plan.Limits.BurstWindow = audit.Duration(2 * time.Second)
+}
+
+// The enumeration's reset pair takes the reset flow's own request as the known address's answer; with every
+// reset check left out by the plan it asks for the sign-up account's reset itself, and starts no reset flow.
+func TestEnumerationWithoutTheResetFlow(t *testing.T) {
+	browsertest.Bin(t)
+	_, target := demotest.Active(t, demotest.Only(demo.FlawEnumeration))
+	target.Plan.Skip = []string{"auth.reset-flow", "auth.reset-token", "auth.reset-revokes-sessions"}
+	quickTiming(target)
+	got := auth.UserEnumeration(t.Context(), target)
+	if got.Status != audit.Warn || !strings.Contains(got.Summary, "password reset") {
+		t.Errorf("got %s %q, want a warn that names the password reset", got.Status, got.Summary)
+	}
+	if !strings.Contains(evidenceText(got), "password reset with an address that has an account: answer 200") {
+		t.Errorf("the reset pair's known side was not compared:%s", evidenceText(got))
+	}
+	if sent := target.Ledger.By()["password-reset flow"]; sent.Total() > 0 {
+		t.Errorf("the reset flow ran (%d HTTP, %d browser requests) though the plan skips every check it serves", sent.HTTP, sent.Browser)
+	}
 }
 
 func evidenceText(r audit.Result) string {
