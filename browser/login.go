@@ -41,6 +41,8 @@ type Session struct {
 type LoginError struct {
 	Reason     string
 	Screenshot string
+	Said       string // what the page showed as its error ("" when it showed none): the app's words, not ours
+	Status     int    // the highest error status (400 and up) the app answered the login with, 0 for none
 }
 
 func (e *LoginError) Error() string {
@@ -88,8 +90,16 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 		return nil, err
 	}
 	s := &Session{Account: account, Context: c, Page: page}
+	before := 0 // the traffic from the submit on, once it is sent
 	fail := func(reason string) (*Session, error) {
-		return nil, &LoginError{Reason: reason, Screenshot: c.engine.screenshot(page, "login-"+account)}
+		le := &LoginError{Reason: reason, Screenshot: c.engine.screenshot(page, "login-"+account)}
+		le.Said, _, _ = page.state()
+		for _, x := range page.Traffic()[before:] {
+			if x.Status >= 400 && x.Status > le.Status {
+				le.Status = x.Status
+			}
+		}
+		return nil, le
 	}
 	if err := page.Goto(start); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", start, c.engine.explain(err))
@@ -135,7 +145,7 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 	if err := page.fill("password", cred.Password); err != nil {
 		return fail("could not type into the password field: " + err.Error())
 	}
-	before := len(page.Traffic())
+	before = len(page.Traffic())
 	page.submit(found.submit)
 
 	if sent := page.Traffic()[before:]; c.engine.opts.Refuse != nil {
@@ -147,7 +157,7 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 		}
 	}
 	if again, _ := page.mark(); again.password && page.URL() == s.LoginPage {
-		return fail(fmt.Sprintf("the login form is still there after submitting (wrong password, a captcha, or an error shown): %s", page.alertText()))
+		return fail(fmt.Sprintf("the login form is still there after submitting (a wrong password, a challenge, or an error shown): %s", page.alertText()))
 	}
 	if otp, _ := page.markOTP(); otp > 0 {
 		if cred.TOTP == nil {

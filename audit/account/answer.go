@@ -3,6 +3,7 @@ package account
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"regexp"
 	"strings"
@@ -10,7 +11,25 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/launchready/launchready/audit/probe"
+	"github.com/launchready/launchready/browser"
 )
+
+// LockoutText is what a page says when it refuses for being asked too often (a lockout, a captcha), not for what
+// was sent.
+var LockoutText = regexp.MustCompile(`(?i)too many (attempts|requests)|try again (later|in)|temporarily locked|account (is )?locked|rate limit|captcha`)
+
+// Limited reports an answer that refused for being one too many, not for its values: a 429 or 423, or words that
+// say so ("Too many attempts").
+func Limited(status int, said string) bool {
+	return status == 429 || status == 423 || LockoutText.MatchString(said)
+}
+
+// LimitedLogin reports a browser login that a limit refused (429, 423, "Too many attempts"), by what the app
+// answered and showed, never by the tool's own words around it.
+func LimitedLogin(err error) bool {
+	var le *browser.LoginError
+	return errors.As(err, &le) && Limited(le.Status, le.Said)
+}
 
 // Outcome is how the app answered one replayed submission of a form.
 type Outcome string

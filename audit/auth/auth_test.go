@@ -3,6 +3,7 @@ package auth_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -296,22 +297,7 @@ func TestFlowsOnOtherApp(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			passwords := map[string]string{"olga@notes.test": "olga-password-1234", "pete@notes.test": "pete-password-5678"}
-			srv, app := startNotes(t, tt.weak, passwords)
-			plan := &audit.Plan{Name: "notes", App: srv.URL + "/", Active: true,
-				Accounts: audit.Accounts{A: &audit.Account{Email: "olga@notes.test", PasswordEnv: "OLGA"}, B: &audit.Account{Email: "pete@notes.test", PasswordEnv: "PETE"}},
-				Inbox:    audit.Inbox{Kind: "smtp", Listen: "127.0.0.1:0", Address: "qa@company.test", Timeout: audit.Duration(10 * time.Second)}}
-			env := map[string]string{"OLGA": passwords["olga@notes.test"], "PETE": passwords["pete@notes.test"]}
-			target, err := audit.NewTarget(plan, func(k string) string { return env[k] })
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(target.Close)
-			sink, err := target.Inbox() // listening since NewTarget, on a port of its own
-			if err != nil {
-				t.Fatal(err)
-			}
-			app.deliverTo(sink.(*inbox.Sink).Addr)
+			target := notesTarget(t, tt.weak, nil)
 			results := runFlowChecks(t, target)
 			for i, c := range flowChecks {
 				got := results[i]
@@ -327,6 +313,78 @@ func TestFlowsOnOtherApp(t *testing.T) {
 				}
 				if word := tt.says[c.id]; word != "" && !strings.Contains(got.Summary+evidenceText(got), word) {
 					t.Errorf("%s: neither summary %q nor evidence says %q", c.id, got.Summary, word)
+				}
+			}
+		})
+	}
+}
+
+// notesTarget starts notesApp (weak: with its flaws), lets edit set its limits, and returns an active target for it
+// whose inbox the app mails.
+func notesTarget(t *testing.T, weak bool, edit func(*notesApp)) *audit.Target {
+	t.Helper()
+	passwords := map[string]string{"olga@notes.test": "olga-password-1234", "pete@notes.test": "pete-password-5678"}
+	srv, app := startNotes(t, weak, passwords)
+	if edit != nil {
+		edit(app)
+	}
+	plan := &audit.Plan{Name: "notes", App: srv.URL + "/", Active: true,
+		Accounts: audit.Accounts{A: &audit.Account{Email: "olga@notes.test", PasswordEnv: "OLGA"}, B: &audit.Account{Email: "pete@notes.test", PasswordEnv: "PETE"}},
+		Inbox:    audit.Inbox{Kind: "smtp", Listen: "127.0.0.1:0", Address: "qa@company.test", Timeout: audit.Duration(10 * time.Second)}}
+	env := map[string]string{"OLGA": passwords["olga@notes.test"], "PETE": passwords["pete@notes.test"]}
+	target, err := audit.NewTarget(plan, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(target.Close)
+	sink, err := target.Inbox() // listening since NewTarget, on a port of its own
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.deliverTo(sink.(*inbox.Sink).Addr)
+	return target
+}
+
+// A weak password refused by a limit on sign-ups (429, "Too many sign-ups") proves nothing about the password
+// policy: inconclusive, never a pass, on an app that refuses weak passwords and on one that takes them.
+func TestWeakPasswordsRefusedByALimit(t *testing.T) {
+	browsertest.Bin(t)
+	for _, weak := range []bool{false, true} {
+		t.Run(fmt.Sprintf("weak=%v", weak), func(t *testing.T) {
+			t.Parallel()
+			target := notesTarget(t, weak, func(a *notesApp) { a.signupLimit = 1 }) // the sign-up flow's own sign-up, then 429
+			got := auth.PasswordPolicy(t.Context(), target)
+			if got.Status != audit.Inconclusive || !strings.Contains(got.Summary, "limit") {
+				t.Errorf("got %s %q, want inconclusive for the limit", got.Status, got.Summary)
+			}
+		})
+	}
+}
+
+// An answer refused by a limit ("Too many attempts", 429) says nothing about the account, its password or the link:
+// a check that would have passed on that refusal is inconclusive instead.
+func TestRefusedByALimit(t *testing.T) {
+	browsertest.Bin(t)
+	tests := []struct {
+		name  string
+		limit func(*notesApp)
+		check checkFunc
+	}{
+		{"the unconfirmed account's login", func(a *notesApp) { a.limitUnconfirmed = true }, auth.EmailVerification},
+		{"the old password's login after the reset", func(a *notesApp) { a.limitAfterReset = true }, auth.ResetFlow},
+		{"the confirmation link's second use", func(a *notesApp) { a.limitReuse = true }, auth.EmailVerification},
+		{"the reset link's second use", func(a *notesApp) { a.limitReuse = true }, auth.ResetToken},
+		{"the invite link's second use", func(a *notesApp) { a.limitReuse = true }, auth.InviteToken},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			target := notesTarget(t, false, tt.limit)
+			got := tt.check(t.Context(), target)
+			if got.Status != audit.Inconclusive || !strings.Contains(got.Summary, "limit") {
+				t.Errorf("got %s %q, want inconclusive for the limit", got.Status, got.Summary)
+				for _, ev := range got.Evidence {
+					t.Logf("    %s: %s", ev.Label, ev.Excerpt)
 				}
 			}
 		})

@@ -22,11 +22,18 @@ import (
 // fragment (#t=…) read by the page's script; invites by ?code=; plain-text mail without DKIM. weak switches on
 // its flaws: no confirmation needed, reusable reset and invite links, and telling which addresses exist.
 type notesApp struct {
-	weak     bool
-	smtpAddr string
-	base     string
+	weak        bool
+	signupLimit int // sign-ups taken before every other one is answered 429 (0: no limit)
+	// A login limit caught at the worst moment: an unconfirmed account's login, or a login with any but the
+	// current password after a reset, is answered 429.
+	limitUnconfirmed, limitAfterReset bool
+	limitReuse                        bool // a confirmation, reset or invite link used a second time is answered 429
+	used                              map[string]bool
+	smtpAddr                          string
+	base                              string
 
 	mu       sync.Mutex
+	signups  int
 	users    map[string]*noteUser // by email
 	tokens   map[string]string    // bearer token -> email
 	confirms map[string]string    // confirmation id -> email
@@ -36,7 +43,7 @@ type notesApp struct {
 
 type noteUser struct {
 	Email, Password, Team string
-	Confirmed             bool
+	Confirmed, Reset      bool
 }
 
 func startNotes(t *testing.T, weak bool, accounts map[string]string) (*httptest.Server, *notesApp) {
@@ -205,6 +212,9 @@ func (a *notesApp) session(w http.ResponseWriter, r *http.Request) {
 	defer a.mu.Unlock()
 	u := a.users[b.Email]
 	switch {
+	case u != nil && (a.limitUnconfirmed && !u.Confirmed || a.limitAfterReset && u.Reset && u.Password != b.Password):
+		w.Header().Set("Retry-After", "60")
+		fail(w, 429, "Too many attempts. Try again later.")
 	case u == nil && a.weak:
 		fail(w, 404, "We don't know that address.")
 	case u == nil || u.Password != b.Password:
@@ -218,6 +228,15 @@ func (a *notesApp) session(w http.ResponseWriter, r *http.Request) {
 
 func (a *notesApp) register(w http.ResponseWriter, r *http.Request) {
 	b := body(r)
+	a.mu.Lock()
+	a.signups++
+	over := a.signupLimit > 0 && a.signups > a.signupLimit
+	a.mu.Unlock()
+	if over {
+		w.Header().Set("Retry-After", "60")
+		fail(w, 429, "Too many sign-ups from your network. Try again later.")
+		return
+	}
 	if len(b.Password) < 12 || strings.Contains(strings.ToLower(b.Password), "password") {
 		fail(w, 422, "Use 12 characters or more, and not a common password.")
 		return
@@ -243,10 +262,30 @@ func (a *notesApp) register(w http.ResponseWriter, r *http.Request) {
 	reply(w, 202, map[string]string{"status": "pending"})
 }
 
+// reusedUnderLimit answers 429 to a link's second use when the app limits those, and reports whether it did.
+func (a *notesApp) reusedUnderLimit(w http.ResponseWriter, key string) bool {
+	if !a.limitReuse {
+		return false
+	}
+	if a.used == nil {
+		a.used = map[string]bool{}
+	}
+	if a.used[key] {
+		w.Header().Set("Retry-After", "60")
+		fail(w, 429, "Too many attempts. Try again later.")
+		return true
+	}
+	a.used[key] = true
+	return false
+}
+
 func (a *notesApp) confirm(w http.ResponseWriter, r *http.Request) {
 	b := body(r)
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.reusedUnderLimit(w, "confirm:"+b.ID) {
+		return
+	}
 	email, ok := a.confirms[b.ID]
 	if !ok {
 		fail(w, 410, "This confirmation link has expired.")
@@ -289,6 +328,9 @@ func (a *notesApp) password(w http.ResponseWriter, r *http.Request) {
 	b := body(r)
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.reusedUnderLimit(w, "reset:"+b.T) {
+		return
+	}
 	email, ok := a.resets[b.T]
 	if !ok || len(b.Password) < 12 {
 		fail(w, 400, "This reset link is no longer valid.")
@@ -297,7 +339,7 @@ func (a *notesApp) password(w http.ResponseWriter, r *http.Request) {
 	if !a.weak {
 		delete(a.resets, b.T)
 	}
-	a.users[email].Password = b.Password
+	a.users[email].Password, a.users[email].Reset = b.Password, true
 	for tok, e := range a.tokens { // every session of the account ends
 		if e == email {
 			delete(a.tokens, tok)
@@ -339,6 +381,9 @@ func (a *notesApp) join(w http.ResponseWriter, r *http.Request) {
 			delete(a.invites, b.Code)
 			reply(w, 200, map[string]string{"status": "joined"})
 		}
+		return
+	}
+	if a.reusedUnderLimit(w, "join:"+b.Code) {
 		return
 	}
 	if !ok || len(b.Password) < 12 {

@@ -17,18 +17,20 @@ const inviteMaxLife = 30 * 24 * time.Hour
 // inviteRun is one run of the invite flow: account A invites a fresh address, the invite is accepted, used again
 // by another address, and the same address is invited and accepted a second time.
 type inviteRun struct {
-	stop      *audit.Result
-	Steps     []step
-	Mail      *inbox.Message
-	Link      string
-	Token     token
-	Accepted  bool
-	Reused    *bool
-	ReuseSaid string
-	Duplicate *bool // the second invite of a member was accepted
-	DupSaid   string
-	Wrong     *bool // account B, signed in, accepted an invitation addressed to someone else (nil: not tried)
-	WrongSaid string
+	stop     *audit.Result
+	Steps    []step
+	Mail     *inbox.Message
+	Link     string
+	Token    token
+	Accepted bool
+	// AcceptLimited: a limit refused the first acceptance ("Too many attempts"), which says nothing of the invite
+	AcceptLimited bool
+	Reused        *bool
+	ReuseSaid     string
+	Duplicate     *bool // the second invite of a member was accepted
+	DupSaid       string
+	Wrong         *bool // account B, signed in, accepted an invitation addressed to someone else (nil: not tried)
+	WrongSaid     string
 }
 
 // sendInvite fills the invite form on A's page and waits for the mail.
@@ -45,22 +47,29 @@ func (e *env) sendInvite(ctx context.Context, p *browser.Page, page, to string) 
 	return res, m, link, err
 }
 
-// accept opens an invite link in a fresh context and joins with fill; it reports whether the app took it.
-func (e *env) accept(ctx context.Context, link string, v account.Values) (bool, string) {
+// accept opens an invite link in a fresh context and joins with fill; it reports whether the app took it, or nil
+// when a limit refused the answer ("Too many attempts"), which says nothing about the link.
+func (e *env) accept(ctx context.Context, link string, v account.Values) (*bool, string) {
+	no := false
 	p, done, err := e.page(ctx, "invitee")
 	if err != nil {
-		return false, "the browser: " + err.Error()
+		return &no, "the browser: " + err.Error()
 	}
 	defer done()
 	res, first, retried, err := account.Submit(ctx, p, link, browser.FormPassword, e.filler(v))
 	if err != nil {
 		alert, text := p.State()
-		return false, "no join form: " + clip(alert+" "+text, 160)
+		return &no, "no join form: " + clip(alert+" "+text, 160)
 	}
+	saidAll := said(res)
 	if first != nil {
-		return !res.Refused(), said(first) + "; adjusted (" + retried + ") and sent once more: " + said(res)
+		saidAll = said(first) + "; adjusted (" + retried + ") and sent once more: " + said(res)
 	}
-	return !res.Refused(), said(res)
+	if account.Limited(res.Status, res.Alert+" "+res.Message) {
+		return nil, "refused by a limit, not for the invitation: " + saidAll
+	}
+	took := !res.Refused()
+	return &took, saidAll
 }
 
 func runInvite(ctx context.Context, t *audit.Target) *inviteRun {
@@ -117,19 +126,19 @@ func runInvite(ctx context.Context, t *audit.Target) *inviteRun {
 	run.Steps = append(run.Steps, step{"invite mail", true, fmt.Sprintf("%q with %s", m.Subject, describeLink(link, run.Token))})
 
 	var saidAccept string
-	run.Accepted, saidAccept = e.accept(ctx, link, account.Values{account.Email: to, account.Password: e.newPassword(), account.Name: "Launch Ready Invitee"})
+	accepted, saidAccept := e.accept(ctx, link, account.Values{account.Email: to, account.Password: e.newPassword(), account.Name: "Launch Ready Invitee"})
+	run.Accepted, run.AcceptLimited = accepted != nil && *accepted, accepted == nil
 	run.Steps = append(run.Steps, step{"accept the invite", run.Accepted, saidAccept})
 	if !run.Accepted {
 		return run
 	}
 	other, _ := e.inbox.Address("invite-other")
 	reused, saidReuse := e.accept(ctx, link, account.Values{account.Email: other, account.Password: e.newPassword(), account.Name: "Launch Ready Other"})
-	run.Reused, run.ReuseSaid = &reused, "as another address ("+other+"): "+saidReuse
+	run.Reused, run.ReuseSaid = reused, "as another address ("+other+"): "+saidReuse
 
 	// Invite the new member again: accepting must not make a second membership.
 	if _, _, link2, err := e.sendInvite(ctx, aPage, page, to); err == nil {
-		dup, saidDup := e.accept(ctx, link2, account.Values{account.Email: to, account.Password: e.newPassword(), account.Name: "Launch Ready Invitee"})
-		run.Duplicate, run.DupSaid = &dup, saidDup
+		run.Duplicate, run.DupSaid = e.accept(ctx, link2, account.Values{account.Email: to, account.Password: e.newPassword(), account.Name: "Launch Ready Invitee"})
 	} else {
 		run.DupSaid = "could not invite the member again: " + err.Error()
 	}
@@ -180,6 +189,9 @@ func (e *env) wrongAccount(ctx context.Context, aPage *browser.Page, page string
 	} else {
 		said += fmt.Sprintf("page says %q", clip(text, 120))
 	}
+	if account.Limited(status, alert+" "+text) {
+		return nil, said + " (refused by a limit, not for the address)"
+	}
 	return &accepted, said
 }
 
@@ -190,7 +202,10 @@ func InviteToken(ctx context.Context, t *audit.Target) audit.Result {
 	if run.stop != nil {
 		return *run.stop
 	}
-	if !run.Accepted {
+	switch {
+	case run.AcceptLimited:
+		return audit.Undecided("accepting the invite was refused by a limit, not for the invitation: run the audit again once the limit has passed", stepsEvidence(run.Steps)...)
+	case !run.Accepted:
 		return audit.Failed(0, "the invite could not be accepted: invited people hit a dead end", stepsEvidence(run.Steps)...)
 	}
 	f := tokenFacts{Kind: "invite", Link: run.Link, Token: run.Token, Mail: run.Mail, Reused: run.Reused, ReuseSaid: run.ReuseSaid,

@@ -63,6 +63,9 @@ func judgeToken(f tokenFacts) audit.Result {
 	}
 	if f.Reused == nil {
 		f.Untested = "its second use could not be tried"
+		if f.ReuseSaid != "" {
+			f.Untested = "its second use could not be judged: " + f.ReuseSaid
+		}
 	}
 	if f.Untested != "" {
 		return audit.Undecided("no problem found with the "+f.Kind+" token, but "+f.Untested, ev...)

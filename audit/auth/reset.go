@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -29,6 +30,7 @@ type resetRun struct {
 	Changed    bool   // the new password was accepted
 	NewWorks   bool   // logging in with it works
 	OldRefused bool   // the old password stopped working
+	Limited    string // a login after the reset was refused by a limit on logins, not its password: which one
 	Session    string // what became of the session from before the reset: "alive", "ended", or "" (unknown)
 	SessionEv  []audit.Evidence
 	SessionWhy string
@@ -179,11 +181,18 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 		s.Context.Close()
 		run.Steps = append(run.Steps, step{"log in with the new password", true, "landed on " + s.LandingURL})
 	} else {
+		if account.LimitedLogin(err) {
+			run.Limited = "the login with the new password"
+		}
 		run.Steps = append(run.Steps, step{"log in with the new password", false, err.Error()})
 	}
-	if oldErr == nil {
+	switch {
+	case oldErr == nil:
 		run.Steps = append(run.Steps, step{"log in with the old password", false, "it still works"})
-	} else {
+	case account.LimitedLogin(oldErr):
+		run.Limited = cmp.Or(run.Limited, "the login with the old password")
+		run.Steps = append(run.Steps, step{"log in with the old password", false, "refused by a limit on logins, not for its password: " + oldErr.Error()})
+	default:
 		run.OldRefused = browser.IsLoginError(oldErr)
 		run.Steps = append(run.Steps, step{"log in with the old password", run.OldRefused, "refused: " + oldErr.Error()})
 	}
@@ -234,6 +243,9 @@ func (run *resetRun) tryAgain(ctx context.Context, e *env, su *signupRun) {
 	}
 	reused := false
 	switch {
+	case err == nil && account.Limited(res.Status, res.Alert+" "+res.Message):
+		run.ReuseSaid = "refused by a limit, not for the link: " + said(res)
+		return // not known: Reused stays nil
 	case err != nil:
 		alert, text := p.State()
 		run.ReuseSaid = "the page no longer offers the form: " + clip(strings.TrimSpace(alert+" "+text), 160)
@@ -261,6 +273,8 @@ func ResetFlow(ctx context.Context, t *audit.Target) audit.Result {
 	switch {
 	case !run.Changed:
 		return audit.Failed(0, "the reset link's page did not take a new password: users who forget theirs are stuck", ev...)
+	case run.Limited != "":
+		return audit.Undecided(run.Limited+" was refused by a limit on logins, not for its password, so what the reset did is not known: run the audit again once the limit has passed", ev...)
 	case !run.NewWorks:
 		return audit.Failed(0, "after the reset, the new password does not log in", ev...)
 	case !run.OldRefused:

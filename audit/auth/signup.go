@@ -39,9 +39,11 @@ type signupRun struct {
 
 	UnverifiedIn   bool   // the account got in before its address was confirmed
 	UnverifiedSaid string // what the app said to the unverified login
-	Verified       bool   // the link was accepted
-	Reused         *visit // the link opened a second time
-	LoginOK        bool   // the full sign-up → verify → login → logout → login went through
+	// UnverifiedLimited: a limit on logins refused it ("Too many attempts"), which says nothing of the address
+	UnverifiedLimited bool
+	Verified          bool   // the link was accepted
+	Reused            *visit // the link opened a second time
+	LoginOK           bool   // the full sign-up → verify → login → logout → login went through
 	// Session is the new account's session from the last login, left open for the reset flow to test whether a
 	// reset ends it; whoever takes it (take) closes it.
 	session *browser.Session
@@ -64,6 +66,7 @@ func (run *signupRun) take() *browser.Session {
 // visit is a page opened from an emailed link.
 type visit struct {
 	Refused bool
+	Limited bool // refused by a limit ("Too many attempts"), which says nothing of the link
 	Said    string
 }
 
@@ -81,7 +84,8 @@ func (e *env) open(ctx context.Context, link, name string) (*visit, error) {
 		return nil, err
 	}
 	alert, text := p.State()
-	v := &visit{Refused: st >= 400 || alert != "" || refusedWords.MatchString(text), Said: fmt.Sprintf("answer %d", st)}
+	v := &visit{Refused: st >= 400 || alert != "" || refusedWords.MatchString(text), Said: fmt.Sprintf("answer %d", st),
+		Limited: account.Limited(st, alert+" "+text)}
 	if alert != "" {
 		v.Said += fmt.Sprintf(", error shown %q", alert)
 	} else if text != "" {
@@ -178,6 +182,8 @@ func runSignup(ctx context.Context, t *audit.Target, run *signupRun) *signupRun 
 	if s, err := e.login(ctx, "unverified", run.Email, run.Password); err == nil {
 		run.UnverifiedIn, run.UnverifiedSaid = true, "logged in, landed on "+s.LandingURL
 		s.Context.Close()
+	} else if account.LimitedLogin(err) {
+		run.UnverifiedLimited, run.UnverifiedSaid = true, "refused by a limit on logins: "+err.Error()
 	} else if browser.IsLoginError(err) {
 		run.UnverifiedSaid = err.Error()
 	} else {
@@ -193,6 +199,9 @@ func runSignup(ctx context.Context, t *audit.Target, run *signupRun) *signupRun 
 		v, err := e.open(ctx, run.Link, "verify")
 		if err != nil {
 			return undecided("opening the confirmation link: " + err.Error())
+		}
+		if v.Limited {
+			return undecided("opening the confirmation link: refused by a limit, not for the link (" + v.Said + "): run the audit again once the limit has passed")
 		}
 		run.Verified = !v.Refused
 		run.Steps = append(run.Steps, step{"open the confirmation link", run.Verified, v.Said})
@@ -286,6 +295,10 @@ func EmailVerification(ctx context.Context, t *audit.Target) audit.Result {
 	switch {
 	case run.UnverifiedIn:
 		return audit.Failed(0, "an account whose address was never confirmed logs in and uses the app: the confirmation mail protects nothing", ev...)
+	case run.UnverifiedLimited:
+		return audit.Undecided("the unconfirmed account's login was refused by a limit on logins, not for its unconfirmed address, so whether it gets in is not known: run the audit again once the limit has passed", ev...)
+	case run.Reused != nil && run.Reused.Limited:
+		return audit.Undecided("the confirmation link's second use was refused by a limit, not for the link, so whether it works twice is not known: run the audit again once the limit has passed", ev...)
 	case run.Reused != nil && !run.Reused.Refused:
 		return audit.Failed(0, "the confirmation link works a second time: a leaked link keeps working", ev...)
 	case run.Reused == nil:

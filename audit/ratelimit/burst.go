@@ -47,8 +47,6 @@ func (b burst) count(o account.Outcome) (n int, said string) {
 	return n, said
 }
 
-var lockoutText = regexp.MustCompile(`(?i)too many (attempts|requests)|try again (later|in)|temporarily locked|account (is )?locked|rate limit|captcha`)
-
 // limited reports an answer that refuses for being too many: 429, 423, a 503 with Retry-After, or a page that says
 // so (a lockout message, a captcha).
 func limited(resp *probe.Response) (bool, []string) {
@@ -64,7 +62,7 @@ func limited(resp *probe.Response) (bool, []string) {
 	case resp.Status == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "":
 		return true, signals
 	}
-	if m := lockoutText.Find(resp.Body); m != nil {
+	if m := account.LockoutText.Find(resp.Body); m != nil {
 		return true, append(signals, fmt.Sprintf("the page says %q", m))
 	}
 	return false, signals
