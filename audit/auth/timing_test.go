@@ -52,7 +52,8 @@ func TestTimingJudge(t *testing.T) {
 
 // The timed logins are bursts like any other — no window of the plan's burst bounds sees more than its requests —
 // and a tell found in the first burst (half the bound per side) ends them there; no tell needs every sample, a
-// window at a time.
+// window at a time. (A gap under timingMinGap is TestTimingJudge's: a server's sleep of a few milliseconds
+// overshoots on a loaded machine.)
 func TestTimingIsPaced(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -62,7 +63,6 @@ func TestTimingIsPaced(t *testing.T) {
 	}{
 		{"the same for every address: every sample", 0, timingSamples, false},
 		{"a hash only for accounts: one burst", 40 * time.Millisecond, audit.MaxBurst / 2, true},
-		{"a gap too small to call: every sample", 7 * time.Millisecond, timingSamples, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
