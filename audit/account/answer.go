@@ -24,6 +24,9 @@ func Limited(status int, said string) bool {
 	return status == 429 || status == 423 || LockoutText.MatchString(said)
 }
 
+// LimitedForm reports a form the browser sent whose answer a limit gave, by its status and what the page showed.
+func LimitedForm(r *browser.FormResult) bool { return Limited(r.Status, r.Alert+" "+r.Message) }
+
 // LimitedLogin reports a browser login that a limit refused (429, 423, "Too many attempts"), by what the app
 // answered and showed, never by the tool's own words around it.
 func LimitedLogin(err error) bool {

@@ -65,7 +65,7 @@ func (e *env) accept(ctx context.Context, link string, v account.Values) (*bool,
 	if first != nil {
 		saidAll = said(first) + "; adjusted (" + retried + ") and sent once more: " + said(res)
 	}
-	if account.Limited(res.Status, res.Alert+" "+res.Message) {
+	if account.LimitedForm(res) {
 		return nil, "refused by a limit, not for the invitation: " + saidAll
 	}
 	took := !res.Refused()

@@ -74,7 +74,7 @@ func tryWeak(ctx context.Context, run *signupForm, pw string) weakTry {
 	if err != nil {
 		return stop(audit.Undecided(fmt.Sprintf("signing up with %q: %v", pw, err)))
 	}
-	if account.Limited(res.Status, res.Alert+" "+res.Message) {
+	if account.LimitedForm(res) {
 		return stop(audit.Undecided(fmt.Sprintf("the sign-up with %q was refused by a limit on sign-ups, not for its password, so it proves nothing: %s (run the audit again once the limit has passed)", pw, said(res)),
 			audit.Note(fmt.Sprintf("sign up with the password %q", pw), "refused by a limit: "+said(res))))
 	}

@@ -243,7 +243,7 @@ func (run *resetRun) tryAgain(ctx context.Context, e *env, su *signupRun) {
 	}
 	reused := false
 	switch {
-	case err == nil && account.Limited(res.Status, res.Alert+" "+res.Message):
+	case err == nil && account.LimitedForm(res):
 		run.ReuseSaid = "refused by a limit, not for the link: " + said(res)
 		return // not known: Reused stays nil
 	case err != nil:
