@@ -49,7 +49,7 @@ const (
 	PhaseFlows              // the account flows: they create accounts and send mail, so they come after the checks that read the app as it was
 	PhaseEnd                // end sessions (logout), read the flows' mail: nothing after them may need those sessions
 	PhaseBurst              // bounded bursts (rate limits): they may lock an account or an IP out, so they come last
-	PhaseQuiet              // measurements (latency, LCP): one at a time, right after the main phase, with nothing else running
+	PhaseQuiet              // measurements (latency, LCP), right after the main phase: one browser and one HTTP measurement at a time, with nothing else running
 	PhaseLast               // a check that ends the one session an account has (a saved one): after everything that needs it
 )
 
@@ -82,6 +82,10 @@ type Check struct {
 	// EndsSession marks a check that ends a session: when no account can make a new one (both bring a saved
 	// session), it ends the shared one, so it runs in PhaseLast.
 	EndsSession bool
+	// Browser marks a measurement the browser takes (LCP), which times this machine's own work: in PhaseQuiet it
+	// runs beside the HTTP measurements, which time the app's answers and leave the machine's cores idle while they
+	// wait, but never beside another browser measurement.
+	Browser bool
 }
 
 // phaseOn is the phase c runs in on t.

@@ -67,9 +67,17 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 			}
 		}()
 		sem := make(chan struct{}, limit)
+		lane := func(Check) chan struct{} { return sem }
 		switch phase {
-		case PhaseQuiet: // a measurement shares the machine with nothing else, not even another measurement
-			sem = make(chan struct{}, 1)
+		case PhaseQuiet: // one measurement of each kind at a time: the browser's (LCP: the machine's own work) and an
+			// HTTP one (latency: the app's answers, a few requests in flight, the cores idle while they wait)
+			browserLane, httpLane := make(chan struct{}, 1), make(chan struct{}, 1)
+			lane = func(c Check) chan struct{} {
+				if c.Browser {
+					return browserLane
+				}
+				return httpLane
+			}
 		case PhaseFlows: // the flows' checks mostly wait on the few flows they share: a slot each, or the waiting
 			// ones hold every slot while a flow no one has started yet (the invite) waits for one
 			sem = make(chan struct{}, len(r.Checks))
@@ -83,6 +91,7 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				sem := lane(c)
 				select {
 				case sem <- struct{}{}:
 					defer func() { <-sem }()

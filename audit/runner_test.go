@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -123,36 +124,52 @@ func TestRunnerLateChecksRunLast(t *testing.T) {
 	}
 }
 
-// Measurements run one at a time with nothing else running, after the main phase, whatever the concurrency.
+// Measurements run after the main phase with nothing else running, whatever the concurrency: one browser
+// measurement at a time, beside one HTTP measurement at a time.
 func TestRunnerMeasuresInQuiet(t *testing.T) {
 	target := testTarget(t, &Plan{})
-	var running, mainDone atomic.Int32
+	var browsers, https, mainDone atomic.Int32
 	var mu sync.Mutex
-	var seen []string
-	busy := func(id string, phase Phase) Check {
+	peak := map[string]int32{}
+	note := func(k string, v int32) {
+		mu.Lock()
+		peak[k] = max(peak[k], v)
+		mu.Unlock()
+	}
+	busy := func(id string, phase Phase, browser bool) Check {
 		c := check(id, func(context.Context, *Target) Result {
-			n := running.Add(1)
-			time.Sleep(10 * time.Millisecond)
-			if phase == PhaseQuiet {
-				mu.Lock()
-				seen = append(seen, fmt.Sprintf("%d running, %d main checks done", n, mainDone.Load()))
-				mu.Unlock()
-			} else {
+			if phase != PhaseQuiet {
+				time.Sleep(10 * time.Millisecond)
 				mainDone.Add(1)
+				return Informed("")
 			}
-			running.Add(-1)
+			note("main checks still running", 4-mainDone.Load())
+			lane, other := &https, &browsers
+			if browser {
+				lane, other = &browsers, &https
+			}
+			lane.Add(1)
+			defer lane.Add(-1)
+			for wait := time.Now(); other.Load() == 0 && time.Since(wait) < 2*time.Second; {
+				time.Sleep(time.Millisecond) // a measurement of the other kind may run beside this one
+			}
+			note("browser", browsers.Load())
+			note("HTTP", https.Load())
+			note("in all", browsers.Load()+https.Load())
 			return Informed("")
 		})
-		c.Phase = phase
+		c.Phase, c.Browser = phase, browser
 		return c
 	}
-	checks := []Check{busy("perf.lcp-mobile", PhaseQuiet), busy("perf.api-p95", PhaseQuiet)}
+	checks := []Check{busy("perf.lcp-mobile", PhaseQuiet, true), busy("secrets.client-bundle", PhaseQuiet, true),
+		busy("perf.api-p95", PhaseQuiet, false), busy("perf.health", PhaseQuiet, false)}
 	for _, id := range []string{"headers.hsts", "headers.csp", "headers.frame", "headers.nosniff"} {
-		checks = append(checks, busy(id, PhaseMain))
+		checks = append(checks, busy(id, PhaseMain, false))
 	}
 	runAll(t, target, &Runner{Concurrency: 8, Checks: checks})
-	if strings.Join(seen, "; ") != "1 running, 4 main checks done; 1 running, 4 main checks done" {
-		t.Errorf("measurements saw: %v", seen)
+	want := map[string]int32{"main checks still running": 0, "browser": 1, "HTTP": 1, "in all": 2}
+	if !maps.Equal(peak, want) {
+		t.Errorf("at most %v at once, want %v", peak, want)
 	}
 }
 

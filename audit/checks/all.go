@@ -21,11 +21,13 @@ import (
 
 type runFunc = func(context.Context, *audit.Target) audit.Result
 
-// implemented maps a catalog ID to its check and the phase it runs in; ends marks the check that ends a session.
+// implemented maps a catalog ID to its check and the phase it runs in; ends marks the check that ends a session,
+// browser a measurement the browser takes.
 var implemented = map[string]struct {
-	run   runFunc
-	phase audit.Phase
-	ends  bool
+	run     runFunc
+	phase   audit.Phase
+	ends    bool
+	browser bool // a measurement the browser takes (see audit.Check.Browser)
 }{
 	"authz.idor-read":             {run: authz.IDORRead},
 	"authz.idor-write":            {run: authz.IDORWrite, phase: audit.PhaseEnd},
@@ -64,7 +66,7 @@ var implemented = map[string]struct {
 	"session.rotation":            {run: session.Rotation},
 	"session.logout-invalidates":  {run: session.LogoutInvalidates, phase: audit.PhaseEnd, ends: true},
 	"transport.mixed-content":     {run: transport.MixedContent},
-	"perf.lcp-mobile":             {run: perf.LCPMobile, phase: audit.PhaseQuiet},
+	"perf.lcp-mobile":             {run: perf.LCPMobile, phase: audit.PhaseQuiet, browser: true},
 	"perf.api-p95":                {run: perf.APIP95, phase: audit.PhaseQuiet},
 	"input.malformed":             {run: input.Malformed},
 	"input.oversized":             {run: input.Oversized},
@@ -111,7 +113,7 @@ func All() []audit.Check {
 	for _, e := range audit.Catalog {
 		c := audit.Check{Entry: e}
 		if impl, ok := implemented[e.ID]; ok {
-			c.Run, c.Phase, c.EndsSession = impl.run, impl.phase, impl.ends
+			c.Run, c.Phase, c.EndsSession, c.Browser = impl.run, impl.phase, impl.ends, impl.browser
 		} else {
 			c.Run = notYet(e)
 		}
