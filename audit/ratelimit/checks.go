@@ -49,7 +49,7 @@ func Login(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	if err := t.FreshLogin(ctx, "a"); err != nil {
 		res.Evidence = append(res.Evidence, audit.Note("account A after the burst", err.Error()))
-		if account.LockoutText.MatchString(err.Error()) || strings.Contains(err.Error(), "429") {
+		if account.LimitedLogin(err) { // by what the app answered and showed, not by words of the error around it
 			res.Summary += "; afterwards A's own login is refused too, until the limit expires"
 		} else {
 			res.Summary += fmt.Sprintf("; afterwards A could not log in (%v)", short(err))

@@ -40,6 +40,10 @@ func TestRateLimitsOnDemo(t *testing.T) {
 			if got.Status != audit.Pass || !strings.Contains(got.Summary, "limited after 6 attempts") || !strings.Contains(got.Summary, "Retry-After: 60") {
 				t.Errorf("hardened: %s %q, want the limit seen with Retry-After", got.Status, got.Summary)
 			}
+			// The demo's limit holds A out too: told by the 429 its login page answered, not by the error's words.
+			if tt.name == "login" && !strings.Contains(got.Summary, "afterwards A's own login is refused too") {
+				t.Errorf("hardened: %q, want A's own login seen refused by the limit", got.Summary)
+			}
 		})
 	}
 }
