@@ -375,6 +375,7 @@ func TestRefusedByALimit(t *testing.T) {
 		{"the confirmation link's second use", func(a *notesApp) { a.limitReuse = true }, auth.EmailVerification},
 		{"the reset link's second use", func(a *notesApp) { a.limitReuse = true }, auth.ResetToken},
 		{"the invite link's second use", func(a *notesApp) { a.limitReuse = true }, auth.InviteToken},
+		{"B accepting an invite for someone else", func(a *notesApp) { a.limitAcceptOthers = true }, auth.InviteToken},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -28,6 +28,7 @@ type notesApp struct {
 	// current password after a reset, is answered 429.
 	limitUnconfirmed, limitAfterReset bool
 	limitReuse                        bool // a confirmation, reset or invite link used a second time is answered 429
+	limitAcceptOthers                 bool // a signed-in account accepting an invite addressed to another is answered 429
 	used                              map[string]bool
 	smtpAddr                          string
 	base                              string
@@ -374,6 +375,8 @@ func (a *notesApp) join(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case !signedIn:
 			fail(w, 401, "Sign in first.")
+		case me != invited && a.limitAcceptOthers:
+			fail(w, 429, "Too many attempts. Try again later.")
 		case me != invited && !a.weak:
 			fail(w, 403, "This invitation is for another address.")
 		default:

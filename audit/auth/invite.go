@@ -219,7 +219,10 @@ func InviteToken(ctx context.Context, t *audit.Target) audit.Result {
 		f.Problems = append(f.Problems, "inviting an existing member again and accepting adds a second membership")
 	}
 	if run.Duplicate == nil {
-		f.Untested = "inviting the member again could not be tried (" + run.DupSaid + ")"
+		f.Untested = append(f.Untested, "inviting the member again could not be tried ("+run.DupSaid+")")
+	}
+	if run.Wrong == nil {
+		f.Untested = append(f.Untested, "whether the invitation is bound to its address could not be tried ("+run.WrongSaid+")")
 	}
 	return judgeToken(f)
 }

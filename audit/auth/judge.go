@@ -19,7 +19,7 @@ type tokenFacts struct {
 	ReuseSaid string
 	MaxLife   time.Duration
 	Problems  []string // found by the flow itself (the page exposes it, a duplicate membership)
-	Untested  string   // what could not be tried, which keeps a token with no problem from passing
+	Untested  []string // what could not be tried, which keeps a token with no problem from passing
 	Evidence  []audit.Evidence
 }
 
@@ -62,13 +62,14 @@ func judgeToken(f tokenFacts) audit.Result {
 		return audit.Failed(0, "the "+f.Kind+" link is not safe: "+summary, ev...)
 	}
 	if f.Reused == nil {
-		f.Untested = "its second use could not be tried"
+		why := "its second use could not be tried"
 		if f.ReuseSaid != "" {
-			f.Untested = "its second use could not be judged: " + f.ReuseSaid
+			why = "its second use could not be judged: " + f.ReuseSaid
 		}
+		f.Untested = append([]string{why}, f.Untested...)
 	}
-	if f.Untested != "" {
-		return audit.Undecided("no problem found with the "+f.Kind+" token, but "+f.Untested, ev...)
+	if len(f.Untested) > 0 {
+		return audit.Undecided("no problem found with the "+f.Kind+" token, but "+strings.Join(f.Untested, "; "), ev...)
 	}
 	return audit.Passed(fmt.Sprintf("the %s link works once and carries about %.0f bits; %s", f.Kind, f.Token.Bits, life), ev...)
 }
