@@ -84,6 +84,51 @@ func TestScanClassifies(t *testing.T) {
 	}
 }
 
+// What the audit learnt from the browser (a token it sent, a value it stored) is left out only when a login could
+// have handed it to the account: a session JWT is the audit's own, a provider's private key the page sent with its
+// requests is the leak itself (an app calling OpenAI or Stripe from the browser).
+func TestKnownSecretsAreOnlySessionTokens(t *testing.T) {
+	session := jwtWithRole("authenticated")
+	tests := []struct {
+		name, content, rule string
+		kept                bool
+	}{
+		{"the account's session JWT", `localStorage.setItem("token", "` + session + `")`, "jwt", false},
+		{"a Stripe secret key the page sends", `fetch(u, {headers: {Authorization: "Bearer sk_live_` + token(24) + `"}})`, "stripe-access-token", true},
+		{"a service_role key the page sends", `createClient(url, "` + jwtWithRole("service_role") + `")`, "supabase-service-role-key", true},
+		{"a database URL", `DATABASE_URL="postgres://app:` + token(16) + `@db.example.com:5432/app"`, "database-url", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			all, err := Scan("app.js", []byte(tt.content), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var secret string
+			for _, f := range all {
+				if strings.HasPrefix(f.Rule, tt.rule) {
+					secret = f.Secret
+				}
+			}
+			if secret == "" {
+				t.Fatalf("no %s finding to start from: %+v", tt.rule, all)
+			}
+			known := func(s string) bool { return strings.Contains(secret, s) || strings.Contains(s, secret) } // the browser sent it
+			fs, err := Scan("app.js", []byte(tt.content), known)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept := false
+			for _, f := range fs {
+				kept = kept || strings.HasPrefix(f.Rule, tt.rule)
+			}
+			if kept != tt.kept {
+				t.Errorf("with the value known to the audit, found %v, want %v (%+v)", kept, tt.kept, fs)
+			}
+		})
+	}
+}
+
 func TestSecretsOnDemo(t *testing.T) {
 	browsertest.Bin(t)
 	flawed := demotest.Target(t, demotest.Only(demo.FlawBundleSecret, demo.FlawSourceMap, demo.FlawDebugEndpoint))

@@ -37,6 +37,12 @@ type Finding struct {
 	match   string // what the rule matched, the key's name included
 }
 
+// issuable reports a finding of a kind an app hands a signed-in account (a session JWT, a generic token), which
+// may be the audit's own; a provider's private key, a public-by-design key or a database URL never is.
+func (f Finding) issuable() bool {
+	return !f.Public && (f.Generic || strings.HasPrefix(f.Rule, "jwt"))
+}
+
 // ourRule is a detector gitleaks has no rule for, kept as data with the samples its test runs.
 type ourRule struct {
 	ID, What string
@@ -102,7 +108,10 @@ func scanAs(where string, content []byte, known func(string) bool, library strin
 	add := func(f Finding) {
 		// The audit's own tokens are not findings; a public-by-design key stays one even when the audit used it
 		// (a Supabase anon key the browser sends as its apikey), or the result would depend on which check ran first.
-		if f.Secret == "" || seen[f.Secret] || (known != nil && !f.Public && known(f.Secret)) {
+		// Only what a login hands an account can be the audit's own: a session token (a plain JWT, a generic match).
+		// A provider's private key (sk-…, sk_live_…, a service_role key) the browser held or sent is the leak
+		// itself, however the audit learnt it.
+		if f.Secret == "" || seen[f.Secret] || (known != nil && f.issuable() && known(f.Secret)) {
 			return
 		}
 		seen[f.Secret] = true
