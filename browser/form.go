@@ -346,6 +346,9 @@ func (p *Page) documentStatus(since int) int {
 	return status
 }
 
+// DocumentStatus is the status of the last document the page loaded (0 when none was recorded).
+func (p *Page) DocumentStatus() int { return p.documentStatus(0) }
+
 // GotoStatus is Goto that also returns the status of the document it got (0 when none was recorded).
 func (p *Page) GotoStatus(u string) (int, error) {
 	before := len(p.Traffic())

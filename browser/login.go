@@ -43,6 +43,10 @@ type LoginError struct {
 	Screenshot string
 	Said       string // what the page showed as its error ("" when it showed none): the app's words, not ours
 	Status     int    // the highest error status (400 and up) the app answered the login with, 0 for none
+	// Refused says the app answered the credentials and turned them down: the form came back after the submit, or
+	// a 4xx answered it. A login that never got that far (no form, a field it could not type into, a 5xx, a
+	// one-time code asked for) is not a refusal: what the app thinks of the credentials is not known.
+	Refused bool
 }
 
 func (e *LoginError) Error() string {
@@ -101,6 +105,13 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 		}
 		return nil, le
 	}
+	// refused is fail for an answer the app gave the credentials: the form back, or a 4xx (a 5xx is no verdict).
+	refused := func(reason string) (*Session, error) {
+		_, err := fail(reason)
+		le := err.(*LoginError)
+		le.Refused = le.Status < 500
+		return nil, le
+	}
 	if err := page.Goto(start); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", start, c.engine.explain(err))
 	}
@@ -157,7 +168,7 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 		}
 	}
 	if again, _ := page.mark(); again.password && page.URL() == s.LoginPage {
-		return fail(fmt.Sprintf("the login form is still there after submitting (a wrong password, a challenge, or an error shown): %s", page.alertText()))
+		return refused(fmt.Sprintf("the login form is still there after submitting (a wrong password, a challenge, or an error shown): %s", page.alertText()))
 	}
 	if otp, _ := page.markOTP(); otp > 0 {
 		if cred.TOTP == nil {
@@ -181,7 +192,7 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 	// An error page is not a login, even without a form on it (a bare "429 Too Many Requests" has none).
 	for _, x := range page.Traffic()[before:] {
 		if x.Type == "Document" && x.URL == page.URL() && x.Status >= 400 {
-			return fail(fmt.Sprintf("the app answered %d to the login at %s: %s", x.Status, page.URL(), page.alertText()))
+			return refused(fmt.Sprintf("the app answered %d to the login at %s: %s", x.Status, page.URL(), page.alertText()))
 		}
 	}
 	if ctx.Err() != nil {

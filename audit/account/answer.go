@@ -24,14 +24,47 @@ func Limited(status int, said string) bool {
 	return status == 429 || status == 423 || LockoutText.MatchString(said)
 }
 
-// LimitedForm reports a form the browser sent whose answer a limit gave, by its status and what the page showed.
-func LimitedForm(r *browser.FormResult) bool { return Limited(r.Status, r.Alert+" "+r.Message) }
+// LimitedForm reports a form the browser sent whose answer a limit gave, by its status (the page's, or the API's
+// when a script sent it) and what the page showed.
+func LimitedForm(r *browser.FormResult) bool {
+	if Limited(r.Status, r.Alert+" "+r.Message) {
+		return true
+	}
+	for _, x := range r.Sent {
+		if x.IsAPI() && (x.Status == 429 || x.Status == 423) {
+			return true
+		}
+	}
+	return false
+}
+
+// FailedForm reports a form the browser sent that the app failed to answer on its merits: a 5xx for the page, or
+// for the API call a script sent it with. The form back after that is no refusal of what was typed.
+func FailedForm(r *browser.FormResult) bool {
+	if r.Status >= 500 {
+		return true
+	}
+	for _, x := range r.Sent {
+		if x.IsAPI() && x.Method != "GET" && x.Status >= 500 {
+			return true
+		}
+	}
+	return false
+}
 
 // LimitedLogin reports a browser login that a limit refused (429, 423, "Too many attempts"), by what the app
 // answered and showed, never by the tool's own words around it.
 func LimitedLogin(err error) bool {
 	var le *browser.LoginError
 	return errors.As(err, &le) && Limited(le.Status, le.Said)
+}
+
+// RefusedLogin reports a browser login the app turned down on its merits: it answered the credentials (the form
+// back, a 4xx) and no limit gave the answer. Any other failure (no form, a 5xx, a page that did not load) says
+// nothing about the credentials.
+func RefusedLogin(err error) bool {
+	var le *browser.LoginError
+	return errors.As(err, &le) && le.Refused && !Limited(le.Status, le.Said)
 }
 
 // Outcome is how the app answered one replayed submission of a form.

@@ -357,12 +357,18 @@ func TestWeakPasswordsRefusedByALimit(t *testing.T) {
 			if got.Status != audit.Inconclusive || !strings.Contains(got.Summary, "limit") {
 				t.Errorf("got %s %q, want inconclusive for the limit", got.Status, got.Summary)
 			}
+			// The same sign-ups answered by a server error instead: no verdict on the password either.
+			target = notesTarget(t, weak, func(a *notesApp) { a.signupLimit, a.faults = 1, true })
+			got = auth.PasswordPolicy(t.Context(), target)
+			if got.Status != audit.Inconclusive || !strings.Contains(got.Summary, "server error") {
+				t.Errorf("failing: got %s %q, want inconclusive for the server error", got.Status, got.Summary)
+			}
 		})
 	}
 }
 
-// An answer refused by a limit ("Too many attempts", 429) says nothing about the account, its password or the link:
-// a check that would have passed on that refusal is inconclusive instead.
+// An answer refused by a limit ("Too many attempts", 429), or a server error in its place, says nothing about the
+// account, its password or the link: a check that would have passed on that refusal is inconclusive instead.
 func TestRefusedByALimit(t *testing.T) {
 	browsertest.Bin(t)
 	tests := []struct {
@@ -378,16 +384,22 @@ func TestRefusedByALimit(t *testing.T) {
 		{"B accepting an invite for someone else", func(a *notesApp) { a.limitAcceptOthers = true }, auth.InviteToken},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			target := notesTarget(t, false, tt.limit)
-			got := tt.check(t.Context(), target)
-			if got.Status != audit.Inconclusive || !strings.Contains(got.Summary, "limit") {
-				t.Errorf("got %s %q, want inconclusive for the limit", got.Status, got.Summary)
-				for _, ev := range got.Evidence {
-					t.Logf("    %s: %s", ev.Label, ev.Excerpt)
-				}
+		for _, faults := range []bool{false, true} {
+			name, word := tt.name+", limited", "limit"
+			if faults {
+				name, word = tt.name+", the app failing (500)", ""
 			}
-		})
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				target := notesTarget(t, false, func(a *notesApp) { tt.limit(a); a.faults = faults })
+				got := tt.check(t.Context(), target)
+				if got.Status != audit.Inconclusive || !strings.Contains(got.Summary, word) {
+					t.Errorf("got %s %q, want inconclusive (%q)", got.Status, got.Summary, word)
+					for _, ev := range got.Evidence {
+						t.Logf("    %s: %s", ev.Label, ev.Excerpt)
+					}
+				}
+			})
+		}
 	}
 }

@@ -29,6 +29,7 @@ type notesApp struct {
 	limitUnconfirmed, limitAfterReset bool
 	limitReuse                        bool // a confirmation, reset or invite link used a second time is answered 429
 	limitAcceptOthers                 bool // a signed-in account accepting an invite addressed to another is answered 429
+	faults                            bool // each of those limits answers 500 "Something went wrong" instead: the app failing then
 	used                              map[string]bool
 	smtpAddr                          string
 	base                              string
@@ -214,8 +215,7 @@ func (a *notesApp) session(w http.ResponseWriter, r *http.Request) {
 	u := a.users[b.Email]
 	switch {
 	case u != nil && (a.limitUnconfirmed && !u.Confirmed || a.limitAfterReset && u.Reset && u.Password != b.Password):
-		w.Header().Set("Retry-After", "60")
-		fail(w, 429, "Too many attempts. Try again later.")
+		a.limit(w, "Too many attempts. Try again later.")
 	case u == nil && a.weak:
 		fail(w, 404, "We don't know that address.")
 	case u == nil || u.Password != b.Password:
@@ -234,8 +234,7 @@ func (a *notesApp) register(w http.ResponseWriter, r *http.Request) {
 	over := a.signupLimit > 0 && a.signups > a.signupLimit
 	a.mu.Unlock()
 	if over {
-		w.Header().Set("Retry-After", "60")
-		fail(w, 429, "Too many sign-ups from your network. Try again later.")
+		a.limit(w, "Too many sign-ups from your network. Try again later.")
 		return
 	}
 	if len(b.Password) < 12 || strings.Contains(strings.ToLower(b.Password), "password") {
@@ -263,6 +262,16 @@ func (a *notesApp) register(w http.ResponseWriter, r *http.Request) {
 	reply(w, 202, map[string]string{"status": "pending"})
 }
 
+// limit answers as the app's limit does: 429 with Retry-After and its words, or a 500 when the app fails instead.
+func (a *notesApp) limit(w http.ResponseWriter, msg string) {
+	if a.faults {
+		fail(w, 500, "Something went wrong.")
+		return
+	}
+	w.Header().Set("Retry-After", "60")
+	fail(w, 429, msg)
+}
+
 // reusedUnderLimit answers 429 to a link's second use when the app limits those, and reports whether it did.
 func (a *notesApp) reusedUnderLimit(w http.ResponseWriter, key string) bool {
 	if !a.limitReuse {
@@ -272,8 +281,7 @@ func (a *notesApp) reusedUnderLimit(w http.ResponseWriter, key string) bool {
 		a.used = map[string]bool{}
 	}
 	if a.used[key] {
-		w.Header().Set("Retry-After", "60")
-		fail(w, 429, "Too many attempts. Try again later.")
+		a.limit(w, "Too many attempts. Try again later.")
 		return true
 	}
 	a.used[key] = true
@@ -376,7 +384,7 @@ func (a *notesApp) join(w http.ResponseWriter, r *http.Request) {
 		case !signedIn:
 			fail(w, 401, "Sign in first.")
 		case me != invited && a.limitAcceptOthers:
-			fail(w, 429, "Too many attempts. Try again later.")
+			a.limit(w, "Too many attempts. Try again later.")
 		case me != invited && !a.weak:
 			fail(w, 403, "This invitation is for another address.")
 		default:

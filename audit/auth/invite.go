@@ -23,8 +23,10 @@ type inviteRun struct {
 	Link     string
 	Token    token
 	Accepted bool
-	// AcceptLimited: a limit refused the first acceptance ("Too many attempts"), which says nothing of the invite
-	AcceptLimited bool
+	// AcceptUnknown: the first acceptance got no answer on its merits (a limit's "Too many attempts", a 5xx, a page
+	// that did not load), which says nothing of the invite; AcceptSaid says which
+	AcceptUnknown bool
+	AcceptSaid    string
 	Reused        *bool
 	ReuseSaid     string
 	Duplicate     *bool // the second invite of a member was accepted
@@ -48,17 +50,21 @@ func (e *env) sendInvite(ctx context.Context, p *browser.Page, page, to string) 
 }
 
 // accept opens an invite link in a fresh context and joins with fill; it reports whether the app took it, or nil
-// when a limit refused the answer ("Too many attempts"), which says nothing about the link.
+// when the answer says nothing about the link: a limit refused it ("Too many attempts"), the app failed, the page
+// did not load.
 func (e *env) accept(ctx context.Context, link string, v account.Values) (*bool, string) {
 	no := false
 	p, done, err := e.page(ctx, "invitee")
 	if err != nil {
-		return &no, "the browser: " + err.Error()
+		return nil, "the browser: " + err.Error()
 	}
 	defer done()
 	res, first, retried, err := account.Submit(ctx, p, link, browser.FormPassword, e.filler(v))
 	if err != nil {
 		alert, text := p.State()
+		if why := noFormAnswer(err, p, alert+" "+text); why != "" {
+			return nil, "no answer on the invitation's merits: " + why + ": " + clip(alert+" "+text, 160)
+		}
 		return &no, "no join form: " + clip(alert+" "+text, 160)
 	}
 	saidAll := said(res)
@@ -67,6 +73,9 @@ func (e *env) accept(ctx context.Context, link string, v account.Values) (*bool,
 	}
 	if account.LimitedForm(res) {
 		return nil, "refused by a limit, not for the invitation: " + saidAll
+	}
+	if account.FailedForm(res) {
+		return nil, "the app failed on it, which says nothing of the invitation: " + saidAll
 	}
 	took := !res.Refused()
 	return &took, saidAll
@@ -127,7 +136,7 @@ func runInvite(ctx context.Context, t *audit.Target) *inviteRun {
 
 	var saidAccept string
 	accepted, saidAccept := e.accept(ctx, link, account.Values{account.Email: to, account.Password: e.newPassword(), account.Name: "Launch Ready Invitee"})
-	run.Accepted, run.AcceptLimited = accepted != nil && *accepted, accepted == nil
+	run.Accepted, run.AcceptUnknown, run.AcceptSaid = accepted != nil && *accepted, accepted == nil, saidAccept
 	run.Steps = append(run.Steps, step{"accept the invite", run.Accepted, saidAccept})
 	if !run.Accepted {
 		return run
@@ -177,6 +186,7 @@ func (e *env) wrongAccount(ctx context.Context, aPage *browser.Page, page string
 		refused := false
 		return &refused, "the link opens a form that creates the invited address's account: B's session gives no way in"
 	}
+	before := len(bPage.Traffic())
 	found, status := bPage.Press(acceptWords)
 	if !found {
 		return nil, "the link, opened by signed-in account B, shows no accept or join button"
@@ -189,8 +199,8 @@ func (e *env) wrongAccount(ctx context.Context, aPage *browser.Page, page string
 	} else {
 		said += fmt.Sprintf("page says %q", clip(text, 120))
 	}
-	if account.Limited(status, alert+" "+text) {
-		return nil, said + " (refused by a limit, not for the address)"
+	if why := noVerdict(bPage, before, status, alert+" "+text); why != "" {
+		return nil, said + " (" + why + ", not for the address)"
 	}
 	return &accepted, said
 }
@@ -203,8 +213,8 @@ func InviteToken(ctx context.Context, t *audit.Target) audit.Result {
 		return *run.stop
 	}
 	switch {
-	case run.AcceptLimited:
-		return audit.Undecided("accepting the invite was refused by a limit, not for the invitation: run the audit again once the limit has passed", stepsEvidence(run.Steps)...)
+	case run.AcceptUnknown:
+		return audit.Undecided("accepting the invite got no answer on its merits ("+clip(run.AcceptSaid, 160)+"): run the audit again once the app answers", stepsEvidence(run.Steps)...)
 	case !run.Accepted:
 		return audit.Failed(0, "the invite could not be accepted: invited people hit a dead end", stepsEvidence(run.Steps)...)
 	}

@@ -78,6 +78,10 @@ func tryWeak(ctx context.Context, run *signupForm, pw string) weakTry {
 		return stop(audit.Undecided(fmt.Sprintf("the sign-up with %q was refused by a limit on sign-ups, not for its password, so it proves nothing: %s (run the audit again once the limit has passed)", pw, said(res)),
 			audit.Note(fmt.Sprintf("sign up with the password %q", pw), "refused by a limit: "+said(res))))
 	}
+	if account.FailedForm(res) {
+		return stop(audit.Undecided(fmt.Sprintf("the sign-up with %q got a server error, not a verdict on its password, so it proves nothing: %s", pw, said(res)),
+			audit.Note(fmt.Sprintf("sign up with the password %q", pw), "the app failed: "+said(res))))
+	}
 	if blamed := fill.Blamed(res); res.Refused() && len(blamed) > 0 && !blamesPassword(blamed) {
 		return stop(audit.Undecided(fmt.Sprintf("the sign-up with %q was refused for its %s, not its password, so it proves nothing: %s", pw, blamed[0], said(res)),
 			audit.Note(fmt.Sprintf("sign up with the password %q", pw), "refused for another field: "+said(res))))

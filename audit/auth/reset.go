@@ -3,6 +3,7 @@ package auth
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -29,7 +30,8 @@ type resetRun struct {
 
 	Changed    bool   // the new password was accepted
 	NewWorks   bool   // logging in with it works
-	OldRefused bool   // the old password stopped working
+	OldIn      bool   // the old password still logs in
+	OldRefused bool   // the app turned the old password down (the form back, a 4xx), not a limit or a fault
 	Limited    string // a login after the reset was refused by a limit on logins, not its password: which one
 	Session    string // what became of the session from before the reset: "alive", "ended", or "" (unknown)
 	SessionEv  []audit.Evidence
@@ -188,13 +190,16 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 	}
 	switch {
 	case oldErr == nil:
+		run.OldIn = true
 		run.Steps = append(run.Steps, step{"log in with the old password", false, "it still works"})
 	case account.LimitedLogin(oldErr):
 		run.Limited = cmp.Or(run.Limited, "the login with the old password")
 		run.Steps = append(run.Steps, step{"log in with the old password", false, "refused by a limit on logins, not for its password: " + oldErr.Error()})
+	case account.RefusedLogin(oldErr):
+		run.OldRefused = true
+		run.Steps = append(run.Steps, step{"log in with the old password", true, "refused: " + oldErr.Error()})
 	default:
-		run.OldRefused = browser.IsLoginError(oldErr)
-		run.Steps = append(run.Steps, step{"log in with the old password", run.OldRefused, "refused: " + oldErr.Error()})
+		run.Steps = append(run.Steps, step{"log in with the old password", false, "could not be judged (the app gave the credentials no answer): " + oldErr.Error()})
 	}
 
 	run.checkOldSession(ctx, t, creds0, private, before, why)
@@ -246,9 +251,17 @@ func (run *resetRun) tryAgain(ctx context.Context, e *env, su *signupRun) {
 	case err == nil && account.LimitedForm(res):
 		run.ReuseSaid = "refused by a limit, not for the link: " + said(res)
 		return // not known: Reused stays nil
+	case err == nil && account.FailedForm(res):
+		run.ReuseSaid = "the app failed on it, which says nothing of the link: " + said(res)
+		return // not known: Reused stays nil
 	case err != nil:
 		alert, text := p.State()
-		run.ReuseSaid = "the page no longer offers the form: " + clip(strings.TrimSpace(alert+" "+text), 160)
+		shown := clip(strings.TrimSpace(alert+" "+text), 160)
+		if why := noFormAnswer(err, p, alert+" "+text); why != "" {
+			run.ReuseSaid = "the link's second use could not be judged: " + why + ": " + shown
+			return // not known: Reused stays nil
+		}
+		run.ReuseSaid = "the page no longer offers the form: " + shown
 	case res.Refused():
 		run.ReuseSaid = "refused: " + said(res)
 	default:
@@ -256,8 +269,11 @@ func (run *resetRun) tryAgain(ctx context.Context, e *env, su *signupRun) {
 			s.Context.Close()
 			reused, su.Password = true, third
 			run.ReuseSaid = "accepted a third password, and logging in with it works"
-		} else {
+		} else if account.RefusedLogin(err) {
 			run.ReuseSaid = "the form took it (" + said(res) + ") but the password did not change"
+		} else {
+			run.ReuseSaid = "the form took it (" + said(res) + "), and the login with that password got no answer from the app: " + err.Error()
+			return // not known: Reused stays nil
 		}
 	}
 	run.Reused = &reused
@@ -277,8 +293,10 @@ func ResetFlow(ctx context.Context, t *audit.Target) audit.Result {
 		return audit.Undecided(run.Limited+" was refused by a limit on logins, not for its password, so what the reset did is not known: run the audit again once the limit has passed", ev...)
 	case !run.NewWorks:
 		return audit.Failed(0, "after the reset, the new password does not log in", ev...)
-	case !run.OldRefused:
+	case run.OldIn:
 		return audit.Failed(0, "after the reset, the old password still logs in: a reset does not lock out whoever knew it", ev...)
+	case !run.OldRefused:
+		return audit.Undecided("the new password works, but the login with the old one got no answer from the app (see the steps), so whether it stopped working is not known", ev...)
 	}
 	return audit.Passed("reset → link → new password → log in worked, and the old password stopped working", ev...)
 }
@@ -359,4 +377,35 @@ func containsAny(s string, words []string) bool {
 		}
 	}
 	return false
+}
+
+// noFormAnswer says why a page that offers no form proves nothing about the link that led to it: the page did not
+// load, a limit answered, or the app failed. "" when the app answered it and simply offers no form (a link spent or
+// expired).
+func noFormAnswer(err error, p *browser.Page, shown string) string {
+	var nf *browser.ErrNoForm
+	if !errors.As(err, &nf) {
+		return err.Error()
+	}
+	return noVerdict(p, 0, p.DocumentStatus(), shown)
+}
+
+// noVerdict says why what a page shows since its first since exchanges is no answer on the merits: "refused by a
+// limit" (429, 423, "Too many attempts", for the page or an API call of its script) or "the app failed" (a 5xx);
+// "" when it is an answer.
+func noVerdict(p *browser.Page, since, status int, shown string) string {
+	limited, failed := account.Limited(status, shown), status >= 500
+	for _, x := range p.Traffic()[since:] {
+		if x.IsAPI() {
+			limited = limited || x.Status == 429 || x.Status == 423
+			failed = failed || x.Status >= 500
+		}
+	}
+	switch {
+	case limited:
+		return "refused by a limit"
+	case failed:
+		return "answered with a server error"
+	}
+	return ""
 }

@@ -37,8 +37,9 @@ type signupRun struct {
 	MailErr  error
 	Link     string
 
-	UnverifiedIn   bool   // the account got in before its address was confirmed
-	UnverifiedSaid string // what the app said to the unverified login
+	UnverifiedIn      bool   // the account got in before its address was confirmed
+	UnverifiedRefused bool   // the app turned the unverified login down (the form back, a 4xx), not a limit or a fault
+	UnverifiedSaid    string // what the app said to the unverified login
 	// UnverifiedLimited: a limit on logins refused it ("Too many attempts"), which says nothing of the address
 	UnverifiedLimited bool
 	Verified          bool   // the link was accepted
@@ -65,9 +66,9 @@ func (run *signupRun) take() *browser.Session {
 
 // visit is a page opened from an emailed link.
 type visit struct {
-	Refused bool
-	Limited bool // refused by a limit ("Too many attempts"), which says nothing of the link
-	Said    string
+	Refused   bool
+	NoVerdict string // why the answer says nothing of the link: a limit refused it ("Too many attempts"), the app failed
+	Said      string
 }
 
 var refusedWords = regexp.MustCompile(`(?i)invalid|expired|already (been )?used|no longer valid|not valid|not found|already confirmed|already verified`)
@@ -85,7 +86,7 @@ func (e *env) open(ctx context.Context, link, name string) (*visit, error) {
 	}
 	alert, text := p.State()
 	v := &visit{Refused: st >= 400 || alert != "" || refusedWords.MatchString(text), Said: fmt.Sprintf("answer %d", st),
-		Limited: account.Limited(st, alert+" "+text)}
+		NoVerdict: noVerdict(p, 0, st, alert+" "+text)}
 	if alert != "" {
 		v.Said += fmt.Sprintf(", error shown %q", alert)
 	} else if text != "" {
@@ -184,8 +185,8 @@ func runSignup(ctx context.Context, t *audit.Target, run *signupRun) *signupRun 
 		s.Context.Close()
 	} else if account.LimitedLogin(err) {
 		run.UnverifiedLimited, run.UnverifiedSaid = true, "refused by a limit on logins: "+err.Error()
-	} else if browser.IsLoginError(err) {
-		run.UnverifiedSaid = err.Error()
+	} else if account.RefusedLogin(err) {
+		run.UnverifiedRefused, run.UnverifiedSaid = true, err.Error()
 	} else {
 		run.UnverifiedSaid = "could not try: " + err.Error()
 	}
@@ -200,8 +201,8 @@ func runSignup(ctx context.Context, t *audit.Target, run *signupRun) *signupRun 
 		if err != nil {
 			return undecided("opening the confirmation link: " + err.Error())
 		}
-		if v.Limited {
-			return undecided("opening the confirmation link: refused by a limit, not for the link (" + v.Said + "): run the audit again once the limit has passed")
+		if v.NoVerdict != "" {
+			return undecided("opening the confirmation link: " + v.NoVerdict + ", not for the link (" + v.Said + "): run the audit again once the app answers")
 		}
 		run.Verified = !v.Refused
 		run.Steps = append(run.Steps, step{"open the confirmation link", run.Verified, v.Said})
@@ -297,8 +298,12 @@ func EmailVerification(ctx context.Context, t *audit.Target) audit.Result {
 		return audit.Failed(0, "an account whose address was never confirmed logs in and uses the app: the confirmation mail protects nothing", ev...)
 	case run.UnverifiedLimited:
 		return audit.Undecided("the unconfirmed account's login was refused by a limit on logins, not for its unconfirmed address, so whether it gets in is not known: run the audit again once the limit has passed", ev...)
-	case run.Reused != nil && run.Reused.Limited:
-		return audit.Undecided("the confirmation link's second use was refused by a limit, not for the link, so whether it works twice is not known: run the audit again once the limit has passed", ev...)
+	case !run.UnverifiedRefused:
+		return audit.Undecided("whether an unconfirmed account gets in is not known: its login did not reach an answer from the app ("+clip(run.UnverifiedSaid, 200)+")", ev...)
+	case !run.Verified:
+		return audit.Undecided("the unconfirmed account was refused, but the confirmation link was refused on its first use too (see auth.signup-flow), so whether it works only once is not known", ev...)
+	case run.Reused != nil && run.Reused.NoVerdict != "":
+		return audit.Undecided("the confirmation link's second use was "+run.Reused.NoVerdict+", not for the link, so whether it works twice is not known: run the audit again once the app answers", ev...)
 	case run.Reused != nil && !run.Reused.Refused:
 		return audit.Failed(0, "the confirmation link works a second time: a leaked link keeps working", ev...)
 	case run.Reused == nil:
