@@ -88,7 +88,12 @@ func (t *Target) sessionIdentity(ctx context.Context, who string) (*Identity, er
 	if landing == "" {
 		landing = t.App.String()
 	}
-	target, with, why := t.PrivateRequest(ctx, s, s.Traffic, landing)
+	private, why := t.PrivateRequest(ctx, s, s.Traffic, landing)
+	var target string
+	var with *probe.Response
+	if private != nil {
+		target, with = private.URL, private.With
+	}
 	// Every cookie the session sends there is a candidate — one the login left unchanged too (that is session
 	// fixation, and the cookie is still the session) — with the attributes the login set it with, when it did.
 	tu, err := url.Parse(target)

@@ -3,15 +3,41 @@ package audit
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/url"
 
 	"github.com/launchready/launchready/audit/probe"
 	"github.com/launchready/launchready/browser"
 )
 
+// Private is a request only a logged-in account gets a private answer to, with the answers it got with the
+// credentials and without any.
+type Private struct {
+	URL           string
+	With, Without *probe.Response
+}
+
+// Ended judges the answer the same credentials got later (after a logout, a password reset): "alive" when they
+// still get the private answer, "ended" when the app refuses them (401, 403, 404, a redirect) or answers as it does
+// with no session at all. Anything else decides nothing, and why says so: a limit or a failing server (429, 423,
+// 5xx), or a 2xx that is neither the private answer nor the anonymous one (the data changed meanwhile).
+func (p *Private) Ended(after *probe.Response) (verdict, why string) {
+	switch s := after.Status; {
+	case s == p.With.Status && SameDocument(p.With.Body, after.Body):
+		return "alive", ""
+	case s == 429 || s == 423 || s >= 500:
+		return "", fmt.Sprintf("the old credentials got %d, a limit or a failure rather than an answer about the session", s)
+	case s == 401 || s == 403 || s == 404 || (s >= 300 && s < 400):
+		return "ended", ""
+	case s == p.Without.Status && SameDocument(p.Without.Body, after.Body):
+		return "ended", ""
+	}
+	return "", fmt.Sprintf("the old credentials got %d with an answer unlike both the private one and the one without a session (the data may have changed): whether the session ended is not known", after.Status)
+}
+
 // PrivateRequest picks a request that only a logged-in account gets a private answer to: an API GET the app made
 // after login (or the landing page), answered 2xx with the credentials and differently without them.
-func (t *Target) PrivateRequest(ctx context.Context, creds *Session, traffic []browser.Exchange, landing string) (string, *probe.Response, string) {
+func (t *Target) PrivateRequest(ctx context.Context, creds *Session, traffic []browser.Exchange, landing string) (*Private, string) {
 	var candidates []string
 	for _, x := range traffic {
 		u, err := url.Parse(x.URL)
@@ -33,10 +59,10 @@ func (t *Target) PrivateRequest(ctx context.Context, creds *Session, traffic []b
 			continue
 		}
 		if without.Status != with.Status || !SameDocument(with.Body, without.Body) {
-			return c, with, ""
+			return &Private{URL: c, With: with, Without: without}, ""
 		}
 	}
-	return "", nil, "no request answered differently with and without the session, so there is nothing to replay after logout"
+	return nil, "no request answered differently with and without the session, so there is nothing to replay after logout"
 }
 
 // SameDocument reports whether two answers are the same document: equal, or equal in length within 2% when they

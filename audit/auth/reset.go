@@ -143,7 +143,7 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 	}
 	defer s0.Context.Close()
 	creds0 := audit.FromBrowser("signup", s0)
-	private, before, why := t.PrivateRequest(ctx, creds0, s0.Traffic, s0.LandingURL)
+	private, why := t.PrivateRequest(ctx, creds0, s0.Traffic, s0.LandingURL)
 
 	newPassword := e.newPassword()
 	fill := su.Fill.Again(account.Values{account.Email: su.Email, account.Password: newPassword})
@@ -202,7 +202,7 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 		run.Steps = append(run.Steps, step{"log in with the old password", false, "could not be judged (the app gave the credentials no answer): " + oldErr.Error()})
 	}
 
-	run.checkOldSession(ctx, t, creds0, private, before, why)
+	run.checkOldSession(ctx, t, creds0, private, why)
 	run.tryAgain(ctx, e, su)
 	return run
 }
@@ -214,23 +214,20 @@ func resetLock(t *audit.Target) *sync.Mutex {
 }
 
 // checkOldSession replays the private request with the session from before the reset.
-func (run *resetRun) checkOldSession(ctx context.Context, t *audit.Target, creds *audit.Session, private string, before *probe.Response, why string) {
-	if private == "" {
+func (run *resetRun) checkOldSession(ctx context.Context, t *audit.Target, creds *audit.Session, private *audit.Private, why string) {
+	if private == nil {
 		run.SessionWhy = why
 		return
 	}
-	after, err := t.Probe.Do(ctx, creds.Apply(&probe.Request{URL: private}))
+	after, err := t.Probe.Do(ctx, creds.Apply(&probe.Request{URL: private.URL}))
 	if err != nil {
 		run.SessionWhy = "replaying the old session: " + err.Error()
 		return
 	}
 	evAfter := audit.Exchange("the same session after the password was reset", after)
 	evAfter.Excerpt = audit.Excerpt(after.Body, "")
-	run.SessionEv = []audit.Evidence{audit.Exchange("the session from before the reset", before), evAfter}
-	run.Session = "ended"
-	if after.Status == before.Status && audit.SameDocument(before.Body, after.Body) {
-		run.Session = "alive"
-	}
+	run.SessionEv = []audit.Evidence{audit.Exchange("the session from before the reset", private.With), evAfter}
+	run.Session, run.SessionWhy = private.Ended(after)
 }
 
 // tryAgain uses the link a second time; a password it sets that then logs in proves the link is reusable.
@@ -316,7 +313,7 @@ func ResetRevokesSessions(ctx context.Context, t *audit.Target) audit.Result {
 	if !run.Changed {
 		return audit.Undecided("the password could not be reset (see auth.reset-flow)", stepsEvidence(run.Steps)...)
 	}
-	return audit.Undecided(run.SessionWhy)
+	return audit.Undecided(run.SessionWhy, run.SessionEv...)
 }
 
 // leakyPolicies send the full address, token included, to other origins.

@@ -25,8 +25,8 @@ func LogoutInvalidates(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	defer bs.Context.Close()
 	creds := audit.FromBrowser(who, bs)
-	target, before, why := t.PrivateRequest(ctx, creds, bs.Traffic, bs.LandingURL)
-	if target == "" {
+	private, why := t.PrivateRequest(ctx, creds, bs.Traffic, bs.LandingURL)
+	if private == nil {
 		return audit.Undecided(why)
 	}
 	used, err := bs.Logout(ctx)
@@ -36,11 +36,11 @@ func LogoutInvalidates(ctx context.Context, t *audit.Target) audit.Result {
 	if err != nil {
 		return audit.Undecided("logging out failed: " + err.Error())
 	}
-	after, err := t.Probe.Do(ctx, creds.Apply(&probe.Request{URL: target}))
+	after, err := t.Probe.Do(ctx, creds.Apply(&probe.Request{URL: private.URL}))
 	if err != nil {
 		return audit.Undecided("replaying after logout: " + err.Error())
 	}
-	evBefore := audit.Exchange("with the session, before logout", before)
+	evBefore := audit.Exchange("with the session, before logout", private.With)
 	evAfter := audit.Exchange("with the same credentials, after logging out ("+used+")", after)
 	evAfter.Excerpt = audit.Excerpt(after.Body, "")
 	evs := []audit.Evidence{evBefore, evAfter}
@@ -54,7 +54,11 @@ func LogoutInvalidates(ctx context.Context, t *audit.Target) audit.Result {
 			what = "the old session cookie " + id.Names()
 		}
 	}
-	if after.Status == before.Status && audit.SameDocument(before.Body, after.Body) {
+	verdict, why := private.Ended(after)
+	if verdict == "" {
+		return audit.Undecided("logged out, but "+why, evs...)
+	}
+	if verdict == "alive" {
 		if saved {
 			evs = append(evs, audit.Note("the saved session", "this check logged out A's saved session, after every other check: the app kept it alive"))
 		}

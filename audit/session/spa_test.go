@@ -1,12 +1,15 @@
 package session
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,10 +21,14 @@ import (
 
 // spaApp is a second fixture, unlike the demo: a single-page app whose login form only exists once its script has
 // run (no names on the inputs, a "Continue" button), that keeps a bearer JWT in sessionStorage and sends it in
-// Authorization headers, and whose "Sign out" only forgets the token in the browser.
-func spaApp(t *testing.T) *httptest.Server {
+// Authorization headers, and whose "Sign out" tells the server, then forgets the token in the browser. What the
+// server does with a signed-out token is afterSignOut: "" nothing (the JWT stays valid), or the status it answers
+// the token with from then on ("401"), or "grown" (still the private answer, with one more project).
+func spaApp(t *testing.T, afterSignOut string) *httptest.Server {
 	secret := make([]byte, 32)
 	rand.Read(secret)
+	var mu sync.Mutex
+	signedOut := map[string]bool{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `<!doctype html><html><head><title>Projects</title></head><body><div id="app">Loading…</div><script src="/app.js"></script></body></html>`)
@@ -44,7 +51,9 @@ async function dashboard() {
   const r = await fetch('/api/projects', {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('access_token')}});
   const list = await r.json();
   app.innerHTML = '<h1>Your projects</h1><ul>' + list.map(p => '<li>' + p + '</li>').join('') + '</ul><button id="out">Sign out</button>';
-  document.getElementById('out').onclick = () => { sessionStorage.clear(); loginView() };
+  document.getElementById('out').onclick = async () => {
+    await fetch('/api/signout', {method: 'POST', headers: {Authorization: 'Bearer ' + sessionStorage.getItem('access_token')}});
+    sessionStorage.clear(); loginView() };
 }
 sessionStorage.getItem('access_token') ? dashboard() : loginView();`)
 	})
@@ -64,7 +73,26 @@ sessionStorage.getItem('access_token') ? dashboard() : loginView();`)
 			http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
 			return
 		}
-		json.NewEncoder(w).Encode([]string{"Erin's roadmap", "Erin's budget"})
+		mu.Lock()
+		out := signedOut[raw]
+		mu.Unlock()
+		projects := []string{"Erin's roadmap", "Erin's budget"}
+		switch {
+		case !out || afterSignOut == "":
+		case afterSignOut == "grown":
+			projects = append(projects, "Erin's hiring plan, added since")
+		default:
+			code, _ := strconv.Atoi(afterSignOut)
+			http.Error(w, `{"error":"`+http.StatusText(code)+`"}`, code)
+			return
+		}
+		json.NewEncoder(w).Encode(projects)
+	})
+	mux.HandleFunc("POST /api/signout", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		signedOut[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")] = true
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
 	})
 	srv := httptest.NewTLSServer(mux)
 	t.Cleanup(srv.Close)
@@ -73,7 +101,7 @@ sessionStorage.getItem('access_token') ? dashboard() : loginView();`)
 
 func TestSessionChecksOnTokenSPA(t *testing.T) {
 	browsertest.Bin(t)
-	srv := spaApp(t)
+	srv := spaApp(t, "")
 	plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true},
 		Accounts: audit.Accounts{A: &audit.Account{Email: "erin@example.test", PasswordEnv: "SPA_PW"}}}
 	target, err := audit.NewTarget(plan, func(string) string { return "spa-password-123" })
@@ -95,6 +123,37 @@ func TestSessionChecksOnTokenSPA(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := tt.check(); got.Status != tt.want {
+				t.Errorf("got %s %q, want %s", got.Status, got.Summary, tt.want)
+			}
+		})
+	}
+}
+
+// Logging out ends the session only when the app refuses the old token afterwards, or answers it as it answers no
+// session: a limit or a failing server after the logout, or a private answer that merely changed, decides nothing.
+func TestLogoutJudgedByWhatTheOldTokenGets(t *testing.T) {
+	browsertest.Bin(t)
+	tests := []struct {
+		afterSignOut string
+		want         audit.Status
+	}{
+		{"401", audit.Pass},
+		{"", audit.Fail},
+		{"429", audit.Inconclusive},
+		{"503", audit.Inconclusive},
+		{"grown", audit.Inconclusive},
+	}
+	for _, tt := range tests {
+		t.Run("after sign-out: "+cmp.Or(tt.afterSignOut, "still valid"), func(t *testing.T) {
+			srv := spaApp(t, tt.afterSignOut)
+			plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true},
+				Accounts: audit.Accounts{A: &audit.Account{Email: "erin@example.test", PasswordEnv: "SPA_PW"}}}
+			target, err := audit.NewTarget(plan, func(string) string { return "spa-password-123" })
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(target.Close)
+			if got := LogoutInvalidates(t.Context(), target); got.Status != tt.want {
 				t.Errorf("got %s %q, want %s", got.Status, got.Summary, tt.want)
 			}
 		})
