@@ -47,9 +47,9 @@ func TestP95AgainstHey(t *testing.T) {
 		t.Fatal(err)
 	}
 	session := &audit.Session{Header: http.Header{"Cookie": {cookie}}}
-	times, errs := sampleAll(t.Context(), tg, session, []string{"slow"}, map[string]string{"slow": endpoint}, n)
+	times, bad, errs := sampleAll(t.Context(), tg, session, []string{"slow"}, map[string]string{"slow": endpoint}, n)
 	if len(errs) > 0 || len(times["slow"]) != n {
-		t.Fatalf("sampler: %d samples, errors %v", len(times["slow"]), errs)
+		t.Fatalf("sampler: %d samples, not answered %v, errors %v", len(times["slow"]), bad, errs)
 	}
 	ours := quantiles(times["slow"])[1]
 

@@ -21,6 +21,10 @@ const (
 	samplesPerPattern = 20
 	sampleTime        = 20 * time.Second
 	p95Limit          = 500 * time.Millisecond
+	// A pass needs this many answers at least, and at most this share of the requests left unanswered or answered
+	// otherwise than the browser saw them (a 429, a 401, a 5xx): a p95 of answers is not the p95 of requests.
+	minSamples  = 10
+	maxBadShare = 0.05
 )
 
 var idLike = regexp.MustCompile(`^(\d+|[0-9a-fA-F-]{32,36}|[0-9A-Za-z_-]{20,})$`)
@@ -65,13 +69,19 @@ func APIP95(ctx context.Context, t *audit.Target) audit.Result {
 		total = n
 	}
 	per := min(samplesPerPattern, max(1, total/len(order)))
-	times, errs := sampleAll(ctx, t, creds, order, byPattern, per)
+	times, bad, errs := sampleAll(ctx, t, creds, order, byPattern, per)
 
 	var all []time.Duration
-	var lines []string
+	var lines, unanswered []string
 	worst, worstP95 := "", time.Duration(0)
+	sent, badAll := 0, 0
 	for _, p := range order {
 		ts := times[p]
+		sent += len(ts) + len(bad[p])
+		badAll += len(bad[p])
+		if len(bad[p]) > 0 {
+			unanswered = append(unanswered, fmt.Sprintf("%s: %d of %d (%s)", p, len(bad[p]), len(ts)+len(bad[p]), tally(bad[p])))
+		}
 		if len(ts) == 0 {
 			continue
 		}
@@ -82,27 +92,61 @@ func APIP95(ctx context.Context, t *audit.Target) audit.Result {
 			worst, worstP95 = p, q[1]
 		}
 	}
+	var notAnswered []audit.Evidence
+	if len(unanswered) > 0 {
+		notAnswered = append(notAnswered, audit.Note("requests not answered as the browser saw them (not timed)", strings.Join(unanswered, "\n")))
+	}
 	if len(all) == 0 {
-		return audit.Undecided(fmt.Sprintf("no sample came back: %s", strings.Join(errs[:min(1, len(errs))], "")))
+		why := "no request came back"
+		if len(errs) > 0 {
+			why += ": " + errs[0]
+		}
+		if badAll > 0 {
+			why = fmt.Sprintf("none of %d requests was answered as the browser saw it answered", sent)
+		}
+		return audit.Undecided(why, notAnswered...)
 	}
 	q := quantiles(all)
 	lines = append(lines, fmt.Sprintf("%-48s n=%-3d p50 %-8s p95 %-8s p99 %s", "overall", len(all), ms(q[0]), ms(q[1]), ms(q[2])))
-	ev := audit.Note("latency, send to last body byte, warm connections, "+fmt.Sprint(sampleConcurrency)+" at a time", strings.Join(lines, "\n"))
+	ev := append([]audit.Evidence{audit.Note("latency, send to last body byte, warm connections, "+fmt.Sprint(sampleConcurrency)+" at a time", strings.Join(lines, "\n"))}, notAnswered...)
 	summary := fmt.Sprintf("p95 %s over %d samples of %d endpoints (p50 %s, p99 %s)", ms(q[1]), len(all), len(times), ms(q[0]), ms(q[2]))
-	if q[1] >= p95Limit {
-		return audit.Failed(0, summary+"; slowest: "+worst+" at p95 "+ms(worstP95), ev)
+	switch {
+	case q[1] >= p95Limit:
+		return audit.Failed(0, summary+"; slowest: "+worst+" at p95 "+ms(worstP95), ev...)
+	case float64(badAll) > maxBadShare*float64(sent):
+		return audit.Undecided(fmt.Sprintf("%s, but %d of %d requests were not answered as the browser saw them (see the evidence): their time is not known, so the p95 of requests is not either", summary, badAll, sent), ev...)
+	case len(all) < minSamples:
+		return audit.Undecided(fmt.Sprintf("%s: too few answers to read a p95 from (at least %d; raise limits.samples)", summary, minSamples), ev...)
 	}
-	return audit.Passed(summary, ev)
+	return audit.Passed(summary, ev...)
+}
+
+// tally counts what came back instead of an answer: "429 x18, timeout x2".
+func tally(what []string) string {
+	n := map[string]int{}
+	var order []string
+	for _, w := range what {
+		if n[w] == 0 {
+			order = append(order, w)
+		}
+		n[w]++
+	}
+	parts := make([]string, len(order))
+	for i, w := range order {
+		parts[i] = fmt.Sprintf("%s x%d", w, n[w])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // sampleAll requests each pattern's URL per times, sampleConcurrency at a time, interleaving patterns so the time
-// cap cuts all of them evenly, and returns each request's time from sending to the last body byte.
-func sampleAll(ctx context.Context, t *audit.Target, creds *audit.Session, order []string, byPattern map[string]string, per int) (map[string][]time.Duration, []string) {
+// cap cuts all of them evenly, and returns each 2xx answer's time from sending to the last body byte; what came
+// back instead of a 2xx (a status, "no answer") per pattern, and the errors.
+func sampleAll(ctx context.Context, t *audit.Target, creds *audit.Session, order []string, byPattern map[string]string, per int) (times map[string][]time.Duration, bad map[string][]string, errs []string) {
 	type job struct{ pattern, url string }
 	jobs := make(chan job)
 	var mu sync.Mutex
-	times := map[string][]time.Duration{}
-	var errs []string
+	times = map[string][]time.Duration{}
+	bad = map[string][]string{}
 	deadline := time.Now().Add(sampleTime)
 	var wg sync.WaitGroup
 	for range sampleConcurrency {
@@ -119,9 +163,13 @@ func sampleAll(ctx context.Context, t *audit.Target, creds *audit.Session, order
 				}
 				resp, err := t.Probe.Do(ctx, req)
 				mu.Lock()
-				if err != nil {
+				switch {
+				case err != nil:
 					errs = append(errs, err.Error())
-				} else {
+					bad[j.pattern] = append(bad[j.pattern], "no answer")
+				case resp.Status < 200 || resp.Status >= 300:
+					bad[j.pattern] = append(bad[j.pattern], fmt.Sprint(resp.Status))
+				default:
 					times[j.pattern] = append(times[j.pattern], resp.Duration)
 				}
 				mu.Unlock()
@@ -135,7 +183,7 @@ func sampleAll(ctx context.Context, t *audit.Target, creds *audit.Session, order
 	}
 	close(jobs)
 	wg.Wait()
-	return times, errs
+	return times, bad, errs
 }
 
 // quantiles returns the exact p50, p95 and p99 of the samples (nearest rank), no histogram involved.

@@ -1,11 +1,15 @@
 package perf
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/launchready/launchready/audit"
 	"github.com/launchready/launchready/audit/probe"
@@ -128,5 +132,75 @@ func BenchmarkSampler(b *testing.B) {
 		if err != nil || resp.Status != 200 {
 			b.Fatal(err)
 		}
+	}
+}
+
+// limitedAPI serves a page that, once signed in, reads /api/items, which takes 700 ms; after reads it answers
+// every further read of a session with a fast 429 (never when after is 0).
+func limitedAPI(t *testing.T, after int) *httptest.Server {
+	var mu sync.Mutex
+	reads := map[string]int{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		if _, err := r.Cookie("sid"); err != nil {
+			fmt.Fprint(w, `<!doctype html><title>Items</title><form method="post" action="/login"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>`)
+			return
+		}
+		fmt.Fprint(w, `<!doctype html><title>Items</title><ul id="items"></ul><script>fetch('/api/items').then(r => r.json()).then(l => document.getElementById('items').innerHTML = l.map(i => '<li>' + i + '</li>').join(''))</script>`)
+	})
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		if r.FormValue("password") != "Items-Pass-123" {
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: "sid", Value: uuid.NewString(), Path: "/", HttpOnly: true, Secure: true})
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /api/items", func(w http.ResponseWriter, r *http.Request) {
+		ck, err := r.Cookie("sid")
+		if err != nil {
+			http.Error(w, `{"error":"sign in"}`, http.StatusUnauthorized)
+			return
+		}
+		mu.Lock()
+		reads[ck.Value]++
+		n := reads[ck.Value]
+		mu.Unlock()
+		if after > 0 && n > after {
+			w.Header().Set("Retry-After", "60")
+			http.Error(w, `{"error":"too many requests"}`, http.StatusTooManyRequests)
+			return
+		}
+		time.Sleep(700 * time.Millisecond)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `["Roadmap","Budget"]`)
+	})
+	srv := httptest.NewTLSServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// Only answers as the browser saw them are timed: an API whose limit answers the sampler's reads with fast 429s has
+// no p95 to read (it passed on the 429s' times before), while the same API without the limit fails on its 700 ms.
+func TestP95TimesOnlyRealAnswers(t *testing.T) {
+	browsertest.Bin(t)
+	for _, tt := range []struct {
+		after int
+		want  audit.Status
+	}{{1, audit.Inconclusive}, {0, audit.Fail}} {
+		t.Run(fmt.Sprintf("429 after %d reads", tt.after), func(t *testing.T) {
+			srv := limitedAPI(t, tt.after)
+			plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true}, Limits: audit.Limits{Samples: 20},
+				Accounts: audit.Accounts{A: &audit.Account{Email: "ivy@items.test", PasswordEnv: "PW"}}}
+			target, err := audit.NewTarget(plan, func(string) string { return "Items-Pass-123" })
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(target.Close)
+			if got := APIP95(t.Context(), target); got.Status != tt.want {
+				t.Errorf("got %s %q, want %s", got.Status, got.Summary, tt.want)
+			}
+		})
 	}
 }
