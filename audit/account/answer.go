@@ -126,6 +126,38 @@ func isJSON(resp *probe.Response) bool {
 	return strings.Contains(ct, "json") || (len(bytes.TrimSpace(resp.Body)) > 0 && bytes.TrimSpace(resp.Body)[0] == '{' && json.Valid(resp.Body))
 }
 
+// Shown is what an answer shows a person: the text of an HTML page without its scripts, styles and markup, or the
+// body as it is (JSON, plain text).
+func Shown(resp *probe.Response) string {
+	ct := strings.ToLower(resp.Header.Get("Content-Type"))
+	if !strings.Contains(ct, "html") && !bytes.HasPrefix(bytes.TrimSpace(resp.Body), []byte("<")) {
+		return string(resp.Body)
+	}
+	doc, err := html.Parse(bytes.NewReader(resp.Body))
+	if err != nil {
+		return ""
+	}
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			switch n.Data {
+			case "script", "style", "noscript", "template", "head":
+				return
+			}
+		}
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+			b.WriteByte(' ')
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
 // jsonErrors reports whether a JSON answer carries errors: a non-empty "error" or "errors", or "ok"/"success" false.
 func jsonErrors(body []byte) bool {
 	var doc map[string]any

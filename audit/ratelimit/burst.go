@@ -28,8 +28,11 @@ type burst struct {
 	LimitedAt int // the attempt that was refused, 0 when none was
 	Elapsed   time.Duration
 	Signals   []string // the answer's Retry-After, RateLimit-* headers, or lockout text
-	Err       error
-	Last      *probe.Response
+	// Before is lockout text the first answer already showed ("protected by reCAPTCHA", "too many attempts" left
+	// from an earlier run): words there from the start are no reaction to the burst, so they never count as one.
+	Before string
+	Err    error
+	Last   *probe.Response
 	// read says the answers were read as a form's answers (accepted, refused by validation…): the burst is of
 	// writes that must be accepted to prove anything.
 	read bool
@@ -48,8 +51,8 @@ func (b burst) count(o account.Outcome) (n int, said string) {
 }
 
 // limited reports an answer that refuses for being too many: 429, 423, a 503 with Retry-After, or a page that says
-// so (a lockout message, a captcha).
-func limited(resp *probe.Response) (bool, []string) {
+// so in its shown text (a lockout message, a captcha) when the first answer (before) did not already.
+func limited(resp *probe.Response, before string) (bool, []string) {
 	var signals []string
 	for _, h := range []string{"Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy", "X-RateLimit-Limit", "X-RateLimit-Remaining"} {
 		if v := resp.Header.Get(h); v != "" {
@@ -62,10 +65,16 @@ func limited(resp *probe.Response) (bool, []string) {
 	case resp.Status == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "":
 		return true, signals
 	}
-	if m := account.LockoutText.Find(resp.Body); m != nil {
+	if m := lockoutSaid(resp); m != "" && !strings.EqualFold(m, before) {
 		return true, append(signals, fmt.Sprintf("the page says %q", m))
 	}
 	return false, signals
+}
+
+// lockoutSaid is the lockout text the answer shows (not its scripts or markup: a captcha widget's script is no
+// limit), "" when none.
+func lockoutSaid(resp *probe.Response) string {
+	return account.LockoutText.FindString(account.Shown(resp))
 }
 
 // run sends at most max requests within window, one after another, and stops at the first refusal. form, when
@@ -91,7 +100,10 @@ func run(ctx context.Context, t *audit.Target, form *account.Submission, next fu
 			f(resp)
 		}
 		a := attempt{N: i, Status: resp.Status, At: time.Since(start)}
-		lim, signals := limited(resp)
+		if i == 1 && resp.Status != http.StatusTooManyRequests && resp.Status != http.StatusLocked {
+			b.Before = lockoutSaid(resp)
+		}
+		lim, signals := limited(resp, b.Before)
 		if form != nil && !lim {
 			a.Outcome, a.Said = form.Answer(resp)
 		}
@@ -149,6 +161,9 @@ func (b burst) judge(what, endpoint string, sev audit.Severity) audit.Result {
 		return audit.Undecided(fmt.Sprintf("no %s attempt could be sent to %s: %v", what, endpoint, b.Err), ev)
 	case b.Err != nil:
 		return audit.Undecided(fmt.Sprintf("the burst to %s stopped after %d %s attempts, none refused: %v", endpoint, len(b.Attempts), what, b.Err), ev)
+	case b.Before != "":
+		return audit.Undecided(fmt.Sprintf("%d %s attempts to %s, and every answer said %q from the first attempt on, before the burst could have caused it: a captcha or a lockout left from earlier; whether the app limits attempts is not known (check by hand, or run again later)",
+			len(b.Attempts), what, endpoint, b.Before), ev)
 	case b.turnedAway():
 		return audit.Undecided(fmt.Sprintf("every %s attempt to %s answered %d before the app judged it (%s): the replay was turned away, so no limit could be seen; set paths in the plan or report this app's form",
 			what, endpoint, b.Last.Status, turnedAwayWhy(b.Last)), ev)

@@ -36,7 +36,7 @@ func Login(ctx context.Context, t *audit.Target) audit.Result {
 		if req, err := form.Request(ctx, jar, unknown); err == nil {
 			if resp, err := t.Probe.Do(ctx, req); err == nil {
 				scope := "per account"
-				if lim, _ := limited(resp); lim {
+				if lim, _ := limited(resp, b.Before); lim {
 					scope = "per client IP (or global)"
 				}
 				res.Summary += "; the limit looks " + scope

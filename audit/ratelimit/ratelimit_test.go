@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,6 +93,54 @@ func TestBurstBounds(t *testing.T) {
 	got = Login(t.Context(), tg)
 	if got.Status != audit.Fail || !strings.HasPrefix(got.Summary, "8 failed login attempts") {
 		t.Errorf("with limits.burst 8: %s %q", got.Status, got.Summary)
+	}
+}
+
+// Lockout words count only as the app shows them in reaction to the burst: a captcha widget's script and markup on
+// every answer is no limit (a fail when nothing else refuses), words every answer showed from the first attempt on
+// decide nothing, and words that appear only after some attempts are a limit.
+func TestLockoutWordsMustBeAReaction(t *testing.T) {
+	form := `<form method="post" action="/session"><input name="username"><input type="password" name="pw"><button>Sign in</button></form>`
+	tests := []struct {
+		name   string
+		answer func(n int) string
+		want   audit.Status
+		says   string
+	}{
+		{"a captcha widget on every answer", func(int) string {
+			return `<script src="https://www.google.com/recaptcha/api.js" async defer></script>` + form + `<div class="g-recaptcha" data-sitekey="6Lc"></div><p class="error">Wrong password.</p>`
+		}, audit.Fail, "8 failed login attempts"},
+		{"the captcha notice shown from the start", func(int) string {
+			return form + `<p class="error">Wrong password.</p><small>This site is protected by reCAPTCHA and the Google Privacy Policy applies.</small>`
+		}, audit.Inconclusive, "from the first attempt on"},
+		{"a lockout after 3 attempts", func(n int) string {
+			if n > 3 {
+				return `<p>Too many attempts. Please try again later.</p>`
+			}
+			return form + `<p class="error">Wrong password.</p>`
+		}, audit.Pass, "limited after 4 attempts"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var n atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodGet {
+					fmt.Fprint(w, form)
+					return
+				}
+				fmt.Fprint(w, tt.answer(int(n.Add(1))))
+			}))
+			t.Cleanup(srv.Close)
+			plan := &audit.Plan{App: srv.URL + "/", Accounts: audit.Accounts{A: &audit.Account{Email: "a@x.test", PasswordEnv: "P"}},
+				Limits: audit.Limits{Burst: 8, BurstWindow: audit.Duration(5 * time.Second)}}
+			tg, err := audit.NewTarget(plan, func(string) string { return "" })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := Login(t.Context(), tg); got.Status != tt.want || !strings.Contains(got.Summary, tt.says) {
+				t.Errorf("got %s %q, want %s (%q)", got.Status, got.Summary, tt.want, tt.says)
+			}
+		})
 	}
 }
 
