@@ -122,12 +122,14 @@ func Undecided(why string, ev ...Evidence) Result {
 // NotRun is a skipped result: why says what would enable the check.
 func NotRun(why string) Result { return Result{Status: Skipped, Summary: why} }
 
-// rank orders statuses when several parts of one check are combined: what needs attention first.
-var rank = map[Status]int{Fail: 8, Warn: 7, Accepted: 6, Error: 5, Pass: 4, Info: 3, Inconclusive: 2, Skipped: 1}
+// rank orders statuses when several parts of one check are combined: what needs attention first. A part that could
+// not be decided outranks a pass: a check passes only when every part it looked at passed.
+var rank = map[Status]int{Fail: 8, Warn: 7, Accepted: 6, Error: 5, Inconclusive: 4, Pass: 3, Info: 2, Skipped: 1}
 
 // Combine merges the parts of a check that looked at several things (endpoints, headers, files) into one result:
-// the most pressing status wins, its highest severity is kept, every part's evidence is kept, and the summary
-// leads with the parts that decided the status.
+// the most pressing status wins (a fail or warn over an undecided part, an undecided part over a pass), its
+// highest severity is kept, every part's evidence is kept, and the summary leads with the parts that decided the
+// status.
 func Combine(parts ...Result) Result {
 	if len(parts) == 0 {
 		return Undecided("nothing was examined")

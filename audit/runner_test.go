@@ -230,6 +230,20 @@ func TestCombine(t *testing.T) {
 	if got := Combine(); got.Status != Inconclusive {
 		t.Errorf("empty combine: %s", got.Status)
 	}
+	// A part that could not be decided keeps the whole from passing; a fail or a warn still leads.
+	for _, tt := range []struct {
+		parts []Result
+		want  Status
+	}{
+		{[]Result{Passed("a"), Undecided("b")}, Inconclusive},
+		{[]Result{Passed("a"), Informed("b")}, Pass},
+		{[]Result{Warned(Low, "a"), Undecided("b")}, Warn},
+		{[]Result{Undecided("a"), NotRun("b")}, Inconclusive},
+	} {
+		if got := Combine(tt.parts...); got.Status != tt.want {
+			t.Errorf("Combine(%v): %s, want %s", tt.parts, got.Status, tt.want)
+		}
+	}
 }
 
 // The report says where the time went, phase by phase, and what each check and each piece of shared work sent.

@@ -93,6 +93,7 @@ func TestHardCases(t *testing.T) {
 		{"org domain only, sp applies", DMARC, "mail.orgdmarc.test", nil, audit.Warn, "inherited from _dmarc.orgdmarc.test"},
 		{"external rua authorized", DMARC, "extauth.fx.test", nil, audit.Pass, "p=reject"},
 		{"external rua not authorized", DMARC, "extnoauth.fx.test", nil, audit.Warn, "has not authorized"},
+		{"external rua authorization not known (SERVFAIL)", DMARC, "servfail.fx.test", nil, audit.Inconclusive, "reports.test"},
 		{"no dmarc", DMARC, "nospf.fx.test", nil, audit.Fail, "no DMARC record"},
 
 		{"mx", MX, "good.fx.test", nil, audit.Pass, "mx.good.fx.test"},
