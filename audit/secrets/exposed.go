@@ -15,8 +15,9 @@ import (
 // ExposedFiles requests each well-known leak path on each origin and fails on content that is really there.
 func ExposedFiles(ctx context.Context, t *audit.Target) audit.Result {
 	var found []audit.Result
-	var checked, failedReqs int
+	var checked, failedReqs, noVerdict int
 	var lastErr error
+	var lastNoVerdict string
 	for _, origin := range t.Origins() {
 		// A path that cannot exist shows how the app answers for nothing (404, or an SPA shell).
 		nothing, err := t.Probe.Do(ctx, &probe.Request{URL: origin.JoinPath(randomPath()).String()})
@@ -36,6 +37,12 @@ func ExposedFiles(ctx context.Context, t *audit.Target) audit.Result {
 				lastErr = err
 				continue
 			}
+			if resp.Status == 429 || resp.Status == 423 || resp.Status >= 500 {
+				// A limit or a failing server answered, not the path: what it would have served is not known.
+				noVerdict++
+				lastNoVerdict = fmt.Sprintf("%s answered %d", u.Path, resp.Status)
+				continue
+			}
 			checked++
 			if resp.Status == 200 && !bytes.Equal(resp.Body, nothing.Body) && rule.Match(resp.Body) {
 				ev := audit.Exchange(rule.What, resp, "Content-Type")
@@ -50,8 +57,10 @@ func ExposedFiles(ctx context.Context, t *audit.Target) audit.Result {
 	switch {
 	case len(found) > 0:
 		return audit.Combine(found...)
-	case checked == 0:
+	case checked == 0 && noVerdict == 0:
 		return audit.Undecided(fmt.Sprintf("no probe got an answer: %v", lastErr))
+	case noVerdict > 0:
+		return audit.Undecided(fmt.Sprintf("%d of %d probes were answered by a limit or a server error (%s, for one), not by the path, so absence is not proven: run again once the app answers", noVerdict, noVerdict+failedReqs+checked, lastNoVerdict))
 	case failedReqs > 0:
 		return audit.Undecided(fmt.Sprintf("%d of %d probes got no answer (%v), so absence is not proven", failedReqs, failedReqs+checked, lastErr))
 	}

@@ -1,9 +1,11 @@
 package secrets
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/launchready/launchready/audit"
@@ -84,6 +86,30 @@ func TestExposedFilesOtherServer(t *testing.T) {
 	got := ExposedFiles(t.Context(), target)
 	if got.Status != audit.Fail || !strings.Contains(got.Summary, "/backup.sql") || strings.Contains(got.Summary, "/.env") {
 		t.Errorf("got %s %q, want a fail for /backup.sql only", got.Status, got.Summary)
+	}
+}
+
+// A probe a limit or a failing server answered (429, 503) proves no absence: the check is inconclusive, where it
+// passed before on an app whose rate limiter answered every probe.
+func TestExposedFilesAnsweredByALimit(t *testing.T) {
+	for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
+		var n atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if n.Add(1) > 1 { // the first request (the path that cannot exist) is answered, then the limit
+				w.Header().Set("Retry-After", "60")
+				http.Error(w, http.StatusText(status), status)
+				return
+			}
+			http.Error(w, "Page not found", http.StatusNotFound)
+		}))
+		t.Cleanup(srv.Close)
+		target, err := audit.NewTarget(&audit.Plan{App: srv.URL + "/"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ExposedFiles(t.Context(), target); got.Status != audit.Inconclusive || !strings.Contains(got.Summary, fmt.Sprint(status)) {
+			t.Errorf("every probe answered %d: got %s %q, want inconclusive", status, got.Status, got.Summary)
+		}
 	}
 }
 
