@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/browser/browsertest"
 	"github.com/launchready/launchready/demo"
 	"github.com/launchready/launchready/demo/demotest"
 )
@@ -120,5 +121,47 @@ func TestExposedFilesUnreachable(t *testing.T) {
 	}
 	if got := ExposedFiles(t.Context(), target); got.Status != audit.Inconclusive {
 		t.Errorf("got %s %q, want inconclusive: absence is not proven when nothing answers", got.Status, got.Summary)
+	}
+}
+
+// A source map that is public is public however large it is, and one a limit or a failing server answered is not
+// known either way: a 5 MiB map (cut at the read cap, so it no longer parses) warns, and a 503 is inconclusive,
+// where both passed as "no public source map".
+func TestSourceMapsTooLargeOrUnanswered(t *testing.T) {
+	browsertest.Bin(t)
+	big := `{"version":3,"file":"app.js","sources":["src/app.ts"],"names":[],"mappings":"AAAA","sourcesContent":["` +
+		strings.Repeat("const x = 1;\\n", 5<<20/14) + `"]}`
+	for _, tt := range []struct {
+		name  string
+		serve func(w http.ResponseWriter)
+		want  audit.Status
+	}{
+		{"a 5 MiB map", func(w http.ResponseWriter) { w.Header().Set("Content-Type", "application/json"); fmt.Fprint(w, big) }, audit.Warn},
+		{"a map answered 503", func(w http.ResponseWriter) { http.Error(w, "Service Unavailable", http.StatusServiceUnavailable) }, audit.Inconclusive},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch r.URL.Path {
+				case "/":
+					fmt.Fprint(w, `<!doctype html><title>App</title><div id="app"></div><script src="/app.js"></script>`)
+				case "/app.js":
+					w.Header().Set("Content-Type", "text/javascript")
+					fmt.Fprint(w, "document.getElementById('app').textContent = 'hello';\n//# sourceMappingURL=app.js.map\n")
+				case "/app.js.map":
+					tt.serve(w)
+				default:
+					http.NotFound(w, r)
+				}
+			}))
+			t.Cleanup(srv.Close)
+			target, err := audit.NewTarget(&audit.Plan{App: srv.URL + "/"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(target.Close)
+			if got := SourceMaps(t.Context(), target); got.Status != tt.want {
+				t.Errorf("got %s %q, want %s", got.Status, got.Summary, tt.want)
+			}
+		})
 	}
 }

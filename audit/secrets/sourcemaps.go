@@ -54,8 +54,17 @@ func SourceMaps(ctx context.Context, t *audit.Target) audit.Result {
 			parts = append(parts, audit.Undecided(err.Error()))
 			continue
 		}
+		if resp.Status == 429 || resp.Status == 423 || resp.Status >= 500 {
+			parts = append(parts, audit.Undecided(fmt.Sprintf("%s answered %d (a limit or a failing server), so whether it is public is not known", short(mapURL), resp.Status)))
+			continue
+		}
 		checked++
 		sm, ok := parseMap(resp.Body)
+		if resp.Status == 200 && !ok && resp.Truncated && looksLikeMap(resp.Body) {
+			ev := audit.Exchange("source map of "+short(s.URL), resp, "Content-Type")
+			parts = append(parts, audit.Warned(audit.Low, fmt.Sprintf("%s is public: it publishes the original source of %s (too large to read whole, so its sourcesContent was not scanned for secrets)", short(mapURL), short(s.URL)), ev))
+			continue
+		}
 		if resp.Status != 200 || !ok {
 			continue
 		}
@@ -150,4 +159,12 @@ func scriptList(scripts []asset) string {
 		out = append(out, s.URL)
 	}
 	return strings.Join(out, "\n")
+}
+
+// looksLikeMap reports the start of a source map (JSON with version 3 and its sources or mappings), for a body cut
+// at the read cap that no longer parses.
+func looksLikeMap(b []byte) bool {
+	head := b[:min(len(b), 4096)]
+	return bytes.HasPrefix(bytes.TrimSpace(head), []byte("{")) && bytes.Contains(head, []byte(`"version"`)) &&
+		(bytes.Contains(head, []byte(`"sources"`)) || bytes.Contains(head, []byte(`"mappings"`)))
 }
