@@ -126,6 +126,29 @@ func isJSON(resp *probe.Response) bool {
 	return strings.Contains(ct, "json") || (len(bytes.TrimSpace(resp.Body)) > 0 && bytes.TrimSpace(resp.Body)[0] == '{' && json.Valid(resp.Body))
 }
 
+// csrfRefusal is an answer that refuses the request itself, not the values in it: "invalid CSRF token",
+// "Invalid authenticity token", "CSRF verification failed", "page expired" (Laravel's 419).
+var csrfRefusal = regexp.MustCompile(`(?i)(invalid|missing|mismatch\w*|bad|expired)\W{1,3}(csrf|xsrf|authenticity)|(csrf|xsrf)[\w ]{0,20}(invalid|missing|mismatch|fail|verif)|forgery protection|page expired|origin not allowed`)
+
+// TurnedAway says why an answer refused a replayed request before the app's handler looked at its values: a method
+// or content type the route does not take, a CSRF check (a 403, 419 or 422 saying so, or a redirect to a page that
+// reports a CSRF error, as NextAuth's sign-in does). "" when the handler answered.
+func TurnedAway(resp *probe.Response) string {
+	switch resp.Status {
+	case 405:
+		return "method not allowed"
+	case 415:
+		return "content type not accepted"
+	}
+	if (resp.Status == 403 || resp.Status == 419 || resp.Status == 422) && csrfRefusal.Match(resp.Body) {
+		return "a CSRF check"
+	}
+	if resp.Status >= 300 && resp.Status < 400 && strings.Contains(strings.ToLower(resp.Header.Get("Location")), "csrf") {
+		return "a CSRF check"
+	}
+	return ""
+}
+
 // Shown is what an answer shows a person: the text of an HTML page without its scripts, styles and markup, or the
 // body as it is (JSON, plain text).
 func Shown(resp *probe.Response) string {

@@ -130,3 +130,40 @@ func TestPad(t *testing.T) {
 		}
 	}
 }
+
+// A CSRF check that refuses every malformed request before the handler reads it proves nothing about the handler
+// (Django answers 403 "CSRF verification failed"): inconclusive, where it passed before; the same form without the
+// check, whose handler crashes on malformed input, fails.
+func TestMalformedTurnedAwayByCSRF(t *testing.T) {
+	for _, csrf := range []bool{true, false} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet {
+				http.SetCookie(w, &http.Cookie{Name: "csrftoken", Value: "tok-123", Path: "/"})
+				w.Header().Set("Content-Type", "text/html")
+				w.Write([]byte(`<!doctype html><form method="post" action="/login"><input type="hidden" name="csrfmiddlewaretoken" value="tok-123"><input name="username"><input type="password" name="password"><button>Log in</button></form>`))
+				return
+			}
+			if csrf && r.PostFormValue("csrfmiddlewaretoken") != "tok-123" {
+				http.Error(w, "Forbidden (403)\nCSRF verification failed. Request aborted.", http.StatusForbidden)
+				return
+			}
+			if r.PostFormValue("username") == "" { // the handler assumes the field is there
+				http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+				return
+			}
+			http.Error(w, "Please enter a correct username and password.", http.StatusOK)
+		}))
+		t.Cleanup(srv.Close)
+		target, err := audit.NewTarget(&audit.Plan{App: srv.URL + "/login"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := audit.Inconclusive
+		if !csrf {
+			want = audit.Fail
+		}
+		if got := Malformed(t.Context(), target); got.Status != want {
+			t.Errorf("csrf %v: got %s %q, want %s", csrf, got.Status, got.Summary, want)
+		}
+	}
+}

@@ -62,8 +62,11 @@ func Malformed(ctx context.Context, t *audit.Target) audit.Result {
 	var parts []audit.Result
 	var statuses []string
 	for _, ep := range endpoints {
-		p, s := malformedTo(ctx, t, ep)
+		p, s, away := malformedTo(ctx, t, ep)
 		parts, statuses = append(parts, p...), append(statuses, s...)
+		if away != "" && len(s) > 0 {
+			parts = append(parts, audit.Undecided(fmt.Sprintf("every malformed request to %s %s was refused by %s before its handler read the body, so how the handler takes malformed input is not known", ep.Method, audit.Route(ep.URL), away)))
+		}
 	}
 	where := base.Method + " " + audit.Route(base.URL)
 	if len(endpoints) > 1 {
@@ -80,11 +83,16 @@ func Malformed(ctx context.Context, t *audit.Target) audit.Result {
 	if len(statuses) == 0 {
 		return audit.Combine(parts...)
 	}
-	return audit.Passed(fmt.Sprintf("%d malformed requests to %s answered without a server error", len(statuses), where), ev)
+	// A probe that got no answer, or an endpoint that turned every probe away, keeps the rest from passing.
+	res := audit.Combine(append(parts, audit.Passed(fmt.Sprintf("%d malformed requests to %s answered without a server error", len(statuses), where)))...)
+	res.Evidence = append(res.Evidence, ev)
+	return res
 }
 
-// malformedTo sends the malformed set to one endpoint, with the endpoint's session and referer.
-func malformedTo(ctx context.Context, t *audit.Target, base *probe.Request) (parts []audit.Result, statuses []string) {
+// malformedTo sends the malformed set to one endpoint, with the endpoint's session and referer. away says why every
+// answer refused the request before the handler read it (a CSRF check), "" when one did not.
+func malformedTo(ctx context.Context, t *audit.Target, base *probe.Request) (parts []audit.Result, statuses []string, away string) {
+	allAway := true
 	for _, m := range malformedBodies {
 		req := &probe.Request{Method: base.Method, URL: base.URL, Jar: base.Jar, Body: []byte(m.Body),
 			Header: http.Header{"Content-Type": {m.ContentType}}}
@@ -103,13 +111,21 @@ func malformedTo(ctx context.Context, t *audit.Target, base *probe.Request) (par
 			continue
 		}
 		statuses = append(statuses, fmt.Sprintf("%s %s → %d", audit.Route(base.URL), m.Name, resp.Status))
+		if why := account.TurnedAway(resp); why == "a CSRF check" {
+			away = why
+		} else {
+			allAway = false
+		}
 		if resp.Status >= 500 {
 			ev := audit.Exchange(m.Name, resp, "Content-Type")
 			ev.Excerpt = audit.Excerpt(resp.Body, "")
 			parts = append(parts, audit.Failed(0, fmt.Sprintf("%s %s with %s answers %d: the handler crashed instead of refusing the input", base.Method, audit.Route(base.URL), m.Name, resp.Status), ev))
 		}
 	}
-	return parts, statuses
+	if !allAway {
+		away = ""
+	}
+	return parts, statuses, away
 }
 
 // Oversized sends one 2 MiB field and one 12 MiB body to the login endpoint, in the form's own encoding, once each,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -166,7 +165,7 @@ func (b burst) judge(what, endpoint string, sev audit.Severity) audit.Result {
 			len(b.Attempts), what, endpoint, b.Before), ev)
 	case b.turnedAway():
 		return audit.Undecided(fmt.Sprintf("every %s attempt to %s answered %d before the app judged it (%s): the replay was turned away, so no limit could be seen; set paths in the plan or report this app's form",
-			what, endpoint, b.Last.Status, turnedAwayWhy(b.Last)), ev)
+			what, endpoint, b.Last.Status, account.TurnedAway(b.Last)), ev)
 	}
 	if b.read {
 		accepted, _ := b.count(account.Accepted)
@@ -188,10 +187,6 @@ func (b burst) judge(what, endpoint string, sev audit.Severity) audit.Result {
 	return audit.Failed(sev, fmt.Sprintf("%d %s attempts to %s in %s, none refused: nothing slows down a script (limit to about 5 per minute per account and IP, answer 429 with Retry-After)", len(b.Attempts), what, endpoint, dur(b.Elapsed)), ev)
 }
 
-// csrfRefusal is an answer that refuses the request itself, not the credentials in it: "invalid CSRF token",
-// "Invalid authenticity token", "CSRF verification failed", "page expired" (Laravel's 419).
-var csrfRefusal = regexp.MustCompile(`(?i)(invalid|missing|mismatch\w*|bad|expired)\W{1,3}(csrf|xsrf|authenticity)|(csrf|xsrf)[\w ]{0,20}(invalid|missing|mismatch|fail|verif)|forgery protection|page expired|origin not allowed`)
-
 // turnedAway reports a burst every attempt of which was refused before the app looked at it: a method or content
 // type it does not take, a CSRF check. Such a burst says nothing about a rate limit. (A 404 is not one: "no such
 // user" is a common answer of the route the app's own form posted to.)
@@ -204,20 +199,7 @@ func (b burst) turnedAway() bool {
 			return false
 		}
 	}
-	return turnedAwayWhy(b.Last) != ""
-}
-
-func turnedAwayWhy(resp *probe.Response) string {
-	switch resp.Status {
-	case http.StatusMethodNotAllowed:
-		return "method not allowed"
-	case http.StatusUnsupportedMediaType:
-		return "content type not accepted"
-	}
-	if (resp.Status == http.StatusForbidden || resp.Status == 419 || resp.Status == http.StatusUnprocessableEntity) && csrfRefusal.Match(resp.Body) {
-		return "a CSRF check"
-	}
-	return ""
+	return account.TurnedAway(b.Last) != ""
 }
 
 func retry(signals []string) string {

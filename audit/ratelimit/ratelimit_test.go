@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/account"
 	"github.com/launchready/launchready/audit/probe"
 	"github.com/launchready/launchready/demo"
 	"github.com/launchready/launchready/demo/demotest"
@@ -203,7 +204,7 @@ func TestCSRFRefusalIsNotALoginAnswer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		resp := &probe.Response{Status: tt.status, Body: []byte(tt.body)}
-		if got := turnedAwayWhy(resp) != ""; got != tt.want {
+		if got := account.TurnedAway(resp) != ""; got != tt.want {
 			t.Errorf("%d %s: turned away = %v, want %v", tt.status, tt.body, got, tt.want)
 		}
 	}
