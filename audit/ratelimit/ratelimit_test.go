@@ -63,6 +63,18 @@ func target(t *testing.T, srv *demo.Server) *audit.Target {
 	return tg
 }
 
+// burstTarget is a plan for the app at u with account A (no password: A is not logged in after the burst) and
+// bursts of at most 8 in 5 s.
+func burstTarget(t *testing.T, u string) *audit.Target {
+	plan := &audit.Plan{App: u + "/", Accounts: audit.Accounts{A: &audit.Account{Email: "a@x.test", PasswordEnv: "P"}},
+		Limits: audit.Limits{Burst: 8, BurstWindow: audit.Duration(5 * time.Second)}}
+	tg, err := audit.NewTarget(plan, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
+
 // The burst respects the plan's tighter bounds, and a page that says "too many attempts" counts as a limit.
 func TestBurstBounds(t *testing.T) {
 	var n int
@@ -80,12 +92,7 @@ func TestBurstBounds(t *testing.T) {
 		fmt.Fprint(w, `<form method="post" action="/session"><input name="username"><input type="password" name="pw"></form>`)
 	}))
 	t.Cleanup(srv.Close)
-	plan := &audit.Plan{App: srv.URL + "/", Accounts: audit.Accounts{A: &audit.Account{Email: "a@x.test", PasswordEnv: "P"}},
-		Limits: audit.Limits{Burst: 8, BurstWindow: audit.Duration(5 * time.Second)}}
-	tg, err := audit.NewTarget(plan, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg := burstTarget(t, srv.URL)
 	got := Login(t.Context(), tg)
 	if got.Status != audit.Pass || !strings.Contains(got.Summary, "limited after 4 attempts") {
 		t.Errorf("got %s %q", got.Status, got.Summary)
@@ -132,13 +139,7 @@ func TestLockoutWordsMustBeAReaction(t *testing.T) {
 				fmt.Fprint(w, tt.answer(int(n.Add(1))))
 			}))
 			t.Cleanup(srv.Close)
-			plan := &audit.Plan{App: srv.URL + "/", Accounts: audit.Accounts{A: &audit.Account{Email: "a@x.test", PasswordEnv: "P"}},
-				Limits: audit.Limits{Burst: 8, BurstWindow: audit.Duration(5 * time.Second)}}
-			tg, err := audit.NewTarget(plan, func(string) string { return "" })
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := Login(t.Context(), tg); got.Status != tt.want || !strings.Contains(got.Summary, tt.says) {
+			if got := Login(t.Context(), burstTarget(t, srv.URL)); got.Status != tt.want || !strings.Contains(got.Summary, tt.says) {
 				t.Errorf("got %s %q, want %s (%q)", got.Status, got.Summary, tt.want, tt.says)
 			}
 		})

@@ -99,9 +99,9 @@ sessionStorage.getItem('access_token') ? dashboard() : loginView();`)
 	return srv
 }
 
-func TestSessionChecksOnTokenSPA(t *testing.T) {
-	browsertest.Bin(t)
-	srv := spaApp(t, "")
+// spaTarget serves spaApp and returns a Target with its one account as A.
+func spaTarget(t *testing.T, afterSignOut string) *audit.Target {
+	srv := spaApp(t, afterSignOut)
 	plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true},
 		Accounts: audit.Accounts{A: &audit.Account{Email: "erin@example.test", PasswordEnv: "SPA_PW"}}}
 	target, err := audit.NewTarget(plan, func(string) string { return "spa-password-123" })
@@ -109,6 +109,12 @@ func TestSessionChecksOnTokenSPA(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(target.Close)
+	return target
+}
+
+func TestSessionChecksOnTokenSPA(t *testing.T) {
+	browsertest.Bin(t)
+	target := spaTarget(t, "")
 	tests := []struct {
 		name  string
 		check func() audit.Result
@@ -145,15 +151,7 @@ func TestLogoutJudgedByWhatTheOldTokenGets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run("after sign-out: "+cmp.Or(tt.afterSignOut, "still valid"), func(t *testing.T) {
-			srv := spaApp(t, tt.afterSignOut)
-			plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true},
-				Accounts: audit.Accounts{A: &audit.Account{Email: "erin@example.test", PasswordEnv: "SPA_PW"}}}
-			target, err := audit.NewTarget(plan, func(string) string { return "spa-password-123" })
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(target.Close)
-			if got := LogoutInvalidates(t.Context(), target); got.Status != tt.want {
+			if got := LogoutInvalidates(t.Context(), spaTarget(t, tt.afterSignOut)); got.Status != tt.want {
 				t.Errorf("got %s %q, want %s", got.Status, got.Summary, tt.want)
 			}
 		})
