@@ -25,7 +25,7 @@ func (p *Private) Ended(after *probe.Response) (verdict, why string) {
 	switch s := after.Status; {
 	case s == p.With.Status && SameDocument(p.With.Body, after.Body):
 		return "alive", ""
-	case s == 429 || s == 423 || s >= 500:
+	case probe.NoVerdict(s):
 		return "", fmt.Sprintf("the old credentials got %d, a limit or a failure rather than an answer about the session", s)
 	case s == 401 || s == 403 || s == 404 || (s >= 300 && s < 400):
 		return "ended", ""

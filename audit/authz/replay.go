@@ -153,7 +153,7 @@ func replay(ctx context.Context, t *audit.Target, r request, target string, body
 		return o
 	}
 	o.Status, o.Body, o.MIME, o.Location = resp.Status, resp.Body, resp.Header.Get("Content-Type"), resp.Header.Get("Location")
-	if noVerdict(resp.Status) {
+	if probe.NoVerdict(resp.Status) {
 		// A limit or a failing server answered before the app's access rules did: no refusal, no verdict.
 		o.Err = fmt.Errorf("%s answered %d, a limit or a failure rather than a refusal: what it would have shown is not known", o.Pattern, resp.Status)
 		return o
@@ -174,9 +174,6 @@ func replay(ctx context.Context, t *audit.Target, r request, target string, body
 	o.Similar = o.Leak == "" && similar(got, mine) && (leaked(ownerBody, private) != "" || leaked(mine, private) != "")
 	return o
 }
-
-// noVerdict reports a status that says nothing of the app's access rules: a limit (429, 423) or a server failure.
-func noVerdict(status int) bool { return status == 429 || status == 423 || status >= 500 }
 
 // notIn drops the values that sent contains, as sent or URL-encoded.
 func notIn(values []string, sent string) []string {

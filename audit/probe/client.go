@@ -229,6 +229,10 @@ func (c *Client) do(ctx context.Context, req *Request) (*Response, error) {
 	}
 }
 
+// NoVerdict reports a status that says nothing of what was asked: a limit (429, 423) or a failing server (5xx)
+// answered before the app judged the request. Checks count such an answer neither as a refusal nor as an answer.
+func NoVerdict(status int) bool { return status == 429 || status == 423 || status >= 500 }
+
 func isRedirect(status int) bool {
 	switch status {
 	case 301, 302, 303, 307, 308:

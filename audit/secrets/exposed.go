@@ -37,7 +37,7 @@ func ExposedFiles(ctx context.Context, t *audit.Target) audit.Result {
 				lastErr = err
 				continue
 			}
-			if resp.Status == 429 || resp.Status == 423 || resp.Status >= 500 {
+			if probe.NoVerdict(resp.Status) {
 				// A limit or a failing server answered, not the path: what it would have served is not known.
 				noVerdict++
 				lastNoVerdict = fmt.Sprintf("%s answered %d", u.Path, resp.Status)

@@ -54,7 +54,7 @@ func SourceMaps(ctx context.Context, t *audit.Target) audit.Result {
 			parts = append(parts, audit.Undecided(err.Error()))
 			continue
 		}
-		if resp.Status == 429 || resp.Status == 423 || resp.Status >= 500 {
+		if probe.NoVerdict(resp.Status) {
 			parts = append(parts, audit.Undecided(fmt.Sprintf("%s answered %d (a limit or a failing server), so whether it is public is not known", short(mapURL), resp.Status)))
 			continue
 		}
