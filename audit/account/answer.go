@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 
@@ -221,7 +222,7 @@ func Message(resp *probe.Response) string {
 	if isJSON(resp) {
 		var doc any
 		if json.Unmarshal(resp.Body, &doc) == nil {
-			return clip(firstText(doc, 0), 200)
+			return Clip(firstText(doc, 0), 200)
 		}
 		return ""
 	}
@@ -292,7 +293,7 @@ func messageIn(page []byte, box *regexp.Regexp) string {
 			isBox := box.MatchString(attr(n, "class")) || (box == errorBox && role == "alert") || (box == noticeBox && role == "status")
 			if isBox && !hasControl(n) {
 				if t := strings.Join(strings.Fields(text(n)), " "); t != "" {
-					found = clip(t, 300)
+					found = Clip(t, 300)
 					return
 				}
 			}
@@ -321,9 +322,13 @@ func hasControl(n *html.Node) bool {
 	return false
 }
 
-func clip(s string, n int) string {
+// Clip cuts s to about n bytes, at a character's start, and marks the cut with "…".
+func Clip(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

@@ -26,7 +26,7 @@ type answer struct {
 }
 
 func (a answer) String() string {
-	s := fmt.Sprintf("answer %d: %q", a.Status, clip(a.Text, 160))
+	s := fmt.Sprintf("answer %d: %q", a.Status, account.Clip(a.Text, 160))
 	if a.Took > 0 {
 		s += fmt.Sprintf(" in %d ms", a.Took.Milliseconds())
 	}
@@ -41,7 +41,7 @@ func differs(known, unknown answer) string {
 	case known.Status != unknown.Status:
 		return fmt.Sprintf("the status differs (%d for the account, %d for the unknown address)", known.Status, unknown.Status)
 	case known.Text != unknown.Text:
-		return fmt.Sprintf("the app says %q for the account and %q for the unknown address", clip(known.Text, 90), clip(unknown.Text, 90))
+		return fmt.Sprintf("the app says %q for the account and %q for the unknown address", account.Clip(known.Text, 90), account.Clip(unknown.Text, 90))
 	case known.Took > 0 && unknown.Took > 0 && absDiff(known.Took, unknown.Took) > timingGap &&
 		(known.Took > timingFactor*unknown.Took || unknown.Took > timingFactor*known.Took):
 		return fmt.Sprintf("the time differs (%d ms against %d ms)", known.Took.Milliseconds(), unknown.Took.Milliseconds())

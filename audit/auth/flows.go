@@ -262,16 +262,9 @@ func said(r *browser.FormResult) string {
 		parts = append(parts, "the form is still there")
 	}
 	if len(parts) == 0 && r.Text != "" {
-		parts = append(parts, fmt.Sprintf("page says %q", clip(r.Text, 120)))
+		parts = append(parts, fmt.Sprintf("page says %q", account.Clip(r.Text, 120)))
 	}
 	return strings.Join(parts, ", ")
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // mailOutcome is the result for a mail that did not come.

@@ -63,9 +63,9 @@ func (e *env) accept(ctx context.Context, link string, v account.Values) (*bool,
 	if err != nil {
 		alert, text := p.State()
 		if why := noFormAnswer(err, p, alert+" "+text); why != "" {
-			return nil, "no answer on the invitation's merits: " + why + ": " + clip(alert+" "+text, 160)
+			return nil, "no answer on the invitation's merits: " + why + ": " + account.Clip(alert+" "+text, 160)
 		}
-		return &no, "no join form: " + clip(alert+" "+text, 160)
+		return &no, "no join form: " + account.Clip(alert+" "+text, 160)
 	}
 	saidAll := said(res)
 	if first != nil {
@@ -197,7 +197,7 @@ func (e *env) wrongAccount(ctx context.Context, aPage *browser.Page, page string
 	if alert != "" {
 		said += fmt.Sprintf("error shown %q", alert)
 	} else {
-		said += fmt.Sprintf("page says %q", clip(text, 120))
+		said += fmt.Sprintf("page says %q", account.Clip(text, 120))
 	}
 	if why := noVerdict(bPage, before, status, alert+" "+text); why != "" {
 		return nil, said + " (" + why + ", not for the address)"
@@ -214,7 +214,7 @@ func InviteToken(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	switch {
 	case run.AcceptUnknown:
-		return audit.Undecided("accepting the invite got no answer on its merits ("+clip(run.AcceptSaid, 160)+"): run the audit again once the app answers", stepsEvidence(run.Steps)...)
+		return audit.Undecided("accepting the invite got no answer on its merits ("+account.Clip(run.AcceptSaid, 160)+"): run the audit again once the app answers", stepsEvidence(run.Steps)...)
 	case !run.Accepted:
 		return audit.Failed(0, "the invite could not be accepted: invited people hit a dead end", stepsEvidence(run.Steps)...)
 	}

@@ -253,7 +253,7 @@ func (run *resetRun) tryAgain(ctx context.Context, e *env, su *signupRun) {
 		return // not known: Reused stays nil
 	case err != nil:
 		alert, text := p.State()
-		shown := clip(strings.TrimSpace(alert+" "+text), 160)
+		shown := account.Clip(strings.TrimSpace(alert+" "+text), 160)
 		if why := noFormAnswer(err, p, alert+" "+text); why != "" {
 			run.ReuseSaid = "the link's second use could not be judged: " + why + ": " + shown
 			return // not known: Reused stays nil

@@ -90,7 +90,7 @@ func (e *env) open(ctx context.Context, link, name string) (*visit, error) {
 	if alert != "" {
 		v.Said += fmt.Sprintf(", error shown %q", alert)
 	} else if text != "" {
-		v.Said += fmt.Sprintf(", page says %q", clip(text, 120))
+		v.Said += fmt.Sprintf(", page says %q", account.Clip(text, 120))
 	}
 	return v, nil
 }
@@ -299,7 +299,7 @@ func EmailVerification(ctx context.Context, t *audit.Target) audit.Result {
 	case run.UnverifiedLimited:
 		return audit.Undecided("the unconfirmed account's login was refused by a limit on logins, not for its unconfirmed address, so whether it gets in is not known: run the audit again once the limit has passed", ev...)
 	case !run.UnverifiedRefused:
-		return audit.Undecided("whether an unconfirmed account gets in is not known: its login did not reach an answer from the app ("+clip(run.UnverifiedSaid, 200)+")", ev...)
+		return audit.Undecided("whether an unconfirmed account gets in is not known: its login did not reach an answer from the app ("+account.Clip(run.UnverifiedSaid, 200)+")", ev...)
 	case !run.Verified:
 		return audit.Undecided("the unconfirmed account was refused, but the confirmation link was refused on its first use too (see auth.signup-flow), so whether it works only once is not known", ev...)
 	case run.Reused != nil && run.Reused.NoVerdict != "":

@@ -153,3 +153,33 @@ func TestReplaysALimitOrAFailureAnsweredProveNothing(t *testing.T) {
 		})
 	}
 }
+
+// A replay whose answer holds nothing of the owner's proves nothing when the other account gets the same. Here a
+// bot check answers 200 "Checking your browser" to every client that is not a browser navigating, the owner's own
+// replay included, and hides an app that shows any report to any signed-in account: the ID swap must not pass.
+func TestReplaysThatShowTheOwnerNothingProveNothing(t *testing.T) {
+	browsertest.Bin(t)
+	app := &reportsApp{link: func(id, email string) string { return fmt.Sprintf(`<a href="/reports/%s">Report of %s</a>`, id, email) }}
+	app.report = func(w http.ResponseWriter, r *http.Request, email string) {
+		if r.Header.Get("Sec-Fetch-Mode") != "navigate" {
+			reportsPage(w, "<h1>Checking your browser before accessing the site</h1><p>This takes a few seconds.</p>")
+			return
+		}
+		app.mu.Lock()
+		owner, ok := app.reports[r.PathValue("id")]
+		app.mu.Unlock()
+		if email == "" || !ok {
+			http.Error(w, "Sign in first.", http.StatusUnauthorized)
+			return
+		}
+		// The flaw: any signed-in account reads any report.
+		reportsPage(w, "<h1>Quarterly numbers of "+owner+"</h1><p>Revenue 48213 for "+r.PathValue("id")+"</p>")
+	}
+	target := startReports(t, map[string]string{"el@bots.test": "El-Bots-Pass-1", "fa@bots.test": "Fa-Bots-Pass-2"}, app)
+	for name, check := range map[string]checkFunc{"idor-read": IDORRead, "id-swap-params": IDSwapParams} {
+		got := check(t.Context(), target)
+		if got.Status != audit.Inconclusive || !strings.Contains(got.Summary, "nothing only their owner sees") {
+			t.Errorf("%s: %s %q, want inconclusive: the owner's own replay got the bot check's page", name, got.Status, got.Summary)
+		}
+	}
+}

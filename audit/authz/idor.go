@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/url"
@@ -46,7 +47,7 @@ func replayOwn(ctx context.Context, t *audit.Target, a, b *account, withIDs bool
 		owner, other := pair[0], pair[1]
 		for _, r := range onePerPattern(objectRequests(owner.Traffic, other.Traffic, t.Probe.InScope), withIDs) {
 			jobs = append(jobs, func() outcome {
-				if bad, ok := unrepeatable(ctx, t, r, owner); ok {
+				if bad, ok := control(ctx, t, r, owner); ok {
 					return bad
 				}
 				o := replay(ctx, t, r, r.X.URL, r.body(func(slot) string { return "" }), as(other), owner, r.X.Body)
@@ -58,17 +59,28 @@ func replayOwn(ctx context.Context, t *audit.Target, a, b *account, withIDs bool
 	return inOrder(jobs)
 }
 
-// unrepeatable is the control of every replay: the owner, sending its own request again, must still get an answer.
-// One it cannot repeat (a one-time code, a nonce, a page gone since) would be refused to anyone, and that refusal
-// proves nothing: it comes back as an outcome that decides nothing, saying why.
-func unrepeatable(ctx context.Context, t *audit.Target, r request, owner *account) (outcome, bool) {
+// control is the control of every replay: the owner, sending its own request again, must get its own data back.
+// A request the owner cannot repeat (a one-time code, a nonce, a page gone since) would be refused to anyone, and
+// that refusal proves nothing. A replay whose answer holds nothing only the owner sees (a page the app's scripts
+// fill in, a bot check answering 200 to every client that is not a browser, PostgREST's [] when the replay lacks
+// what the browser sent) would look the same for anyone: the other account's replay getting it proves nothing
+// either. Both come back as an outcome that decides nothing, saying why.
+func control(ctx context.Context, t *audit.Target, r request, owner *account) (outcome, bool) {
 	ctl := replay(ctx, t, r, r.X.URL, r.body(func(slot) string { return "" }), owner, owner, r.X.Body)
-	if ctl.Err == nil && ctl.Status >= 200 && ctl.Status < 300 {
-		return outcome{}, false
+	switch {
+	case ctl.Err != nil || ctl.Status < 200 || ctl.Status >= 300:
+		return outcome{Pattern: r.Pattern, Request: ctl.Request,
+			Err: fmt.Errorf("%s cannot be replayed: %s's own replay got %s (a one-time code, a nonce?)", r.Pattern, owner.Name, ctl.got())}, true
+	case !ctl.allowed():
+		return outcome{Pattern: r.Pattern, Request: ctl.Request, Status: ctl.Status, MIME: ctl.MIME, Body: ctl.Body,
+			Err: fmt.Errorf("%w: %s's own replay got %d with nothing only %s sees in it (%s), so no one else's replay of it can show a leak",
+				errNothingPrivate, owner.Name, ctl.Status, owner.Name, ctl.shape())}, true
 	}
-	return outcome{Pattern: r.Pattern, Request: ctl.Request,
-		Err: fmt.Errorf("%s cannot be replayed: %s's own replay got %s (a one-time code, a nonce?)", r.Pattern, owner.Name, ctl.got())}, true
+	return outcome{}, false
 }
+
+// errNothingPrivate marks a request whose owner's replay showed nothing of the owner's: no replay of it decides.
+var errNothingPrivate = errors.New("nothing private to compare")
 
 // IDSwapParams, as each account, puts the other account's identifiers into its own requests (path segments,
 // query parameters and filters, GraphQL variables naming orgs, communities, users...) and checks no data of the
@@ -89,7 +101,7 @@ func IDSwapParams(ctx context.Context, t *audit.Target) audit.Result {
 				continue
 			}
 			jobs = append(jobs, func() outcome {
-				if bad, ok := unrepeatable(ctx, t, r, me); ok {
+				if bad, ok := control(ctx, t, r, me); ok {
 					return bad
 				}
 				pick := func(s slot) string { return values[slotKey(s)] }

@@ -2,7 +2,9 @@ package authz
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/launchready/launchready/audit"
+	accounts "github.com/launchready/launchready/audit/account"
 	"github.com/launchready/launchready/audit/probe"
 	"github.com/launchready/launchready/browser"
 )
@@ -193,6 +196,8 @@ var loginPath = regexp.MustCompile(`(?i)log_?in|sign_?in|sign-in|session|auth|ss
 // got says in a few words what the replay got: "refused 403", "login redirect 302", "200 without the owner's data".
 func (o outcome) got() string {
 	switch {
+	case errors.Is(o.Err, errNothingPrivate):
+		return "not judged: " + strings.TrimPrefix(o.Err.Error(), errNothingPrivate.Error()+": ")
 	case o.Err != nil:
 		return "no answer: " + o.Err.Error()
 	case o.allowed() && o.Status >= 300:
@@ -215,10 +220,23 @@ func (o outcome) got() string {
 	return fmt.Sprintf("answered %d", o.Status)
 }
 
+// shape says in a few words what an answer was: its type and the start of its content ("text/html: Checking
+// your browser…", "application/json: []").
+func (o outcome) shape() string {
+	text := strings.Join(strings.Fields(string(content(o.MIME, o.Body))), " ")
+	if text == "" {
+		text = "empty"
+	}
+	return fmt.Sprintf("%s: %q", cmp.Or(strings.TrimSpace(strings.Split(o.MIME, ";")[0]), "no Content-Type"), accounts.Clip(text, 60))
+}
+
 // evidence shows a replay so that anyone can do it again: what was sent with which credential, what came back,
 // and the leaked part.
 func (o outcome) evidence() audit.Evidence {
-	ev := audit.Evidence{Label: o.Pattern + ", " + o.Who + ": " + o.got(), Request: o.Request, Status: o.Status}
+	ev := audit.Evidence{Label: o.Pattern + ": " + o.got(), Request: o.Request, Status: o.Status}
+	if o.Who != "" {
+		ev.Label = o.Pattern + ", " + o.Who + ": " + o.got()
+	}
 	if o.Location != "" {
 		ev.Headers = []string{"Location: " + o.Location}
 	}
@@ -232,10 +250,20 @@ func (o outcome) evidence() audit.Evidence {
 	case o.Similar:
 		ev.Label = "reproduce: " + o.Who + " (" + o.got() + ")"
 		ev.Excerpt = audit.Excerpt(content(o.MIME, o.Body), "")
-	case o.Err != nil:
+	case o.Err != nil && !errors.Is(o.Err, errNothingPrivate): // the label says it all for those
 		ev.Excerpt = o.Err.Error()
 	}
 	return ev
+}
+
+// firstErr is the first outcome's error that is target, for a summary.
+func firstErr(outs []outcome, target error) error {
+	for _, o := range outs {
+		if errors.Is(o.Err, target) {
+			return o.Err
+		}
+	}
+	return nil
 }
 
 // tally summarises the replays of a check for its evidence: how many, and how long.
@@ -282,9 +310,23 @@ func judgeAll(outs []outcome, what string, start time.Time, notes ...audit.Evide
 		return res
 	}
 	decided := len(outs) - errs
+	moot := 0 // of errs: requests whose owner's replay held nothing of the owner's
+	for _, o := range outs {
+		if errors.Is(o.Err, errNothingPrivate) {
+			moot++
+		}
+	}
 	if decided == 0 {
 		if errs > 0 {
-			return audit.Undecided(fmt.Sprintf("none of %d replays got an answer: %v", errs, outs[0].Err), tail...)
+			var seen []audit.Evidence
+			for _, p := range order {
+				seen = append(seen, byPattern[p][0].evidence())
+			}
+			why := fmt.Sprintf("none of %d replays got an answer: %v", errs, outs[0].Err)
+			if moot > 0 {
+				why = fmt.Sprintf("none of %d replays could decide: %d of the replayed requests showed nothing only their owner sees when the owner sent them again (%v), and a refusal or an empty answer to someone else proves nothing then; set paths in the plan to pages that show each account's own data", errs, moot, firstErr(outs, errNothingPrivate))
+			}
+			return audit.Undecided(why, append(seen, tail...)...)
 		}
 		return audit.Undecided("no recorded request named an object to replay (the walk found no page or API call with an ID): set paths in the plan to pages that load objects", tail...)
 	}
@@ -297,8 +339,11 @@ func judgeAll(outs []outcome, what string, start time.Time, notes ...audit.Evide
 		}
 	}
 	summary := fmt.Sprintf("%d replays over %d endpoint patterns: none returned the other account's data", decided, patterns)
-	if errs > 0 {
-		summary += fmt.Sprintf(" (%d more got no answer or could not be replayed: see the evidence)", errs)
+	if errs-moot > 0 {
+		summary += fmt.Sprintf(" (%d more got no answer or could not be replayed: see the evidence)", errs-moot)
+	}
+	if moot > 0 {
+		summary += fmt.Sprintf(" (%d more not judged: the owner's own replay showed nothing only the owner sees)", moot)
 	}
 	return audit.Passed(summary, append(seen, tail...)...)
 }
