@@ -403,3 +403,33 @@ func TestRefusedByALimit(t *testing.T) {
 		}
 	}
 }
+
+// Login, reset and sign-up answers that a limit or a failing server gave say nothing about which
+// addresses have an account: the enumeration is inconclusive, on an app that tells them apart and on one that does
+// not, never a pass.
+func TestEnumerationAnsweredByALimit(t *testing.T) {
+	browsertest.Bin(t)
+	tests := []struct {
+		name         string
+		weak, faults bool
+		word         string
+	}{
+		{"a limit in front of the careful app", false, false, "a limit answered"},
+		{"a failing server in front of the careless app", true, true, "the app failed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			// The sign-up flow's own sign-up goes through; the enumeration's, with the known address, is limited.
+			target := notesTarget(t, tt.weak, func(a *notesApp) { a.limitFailures, a.signupLimit, a.faults = true, 1, tt.faults })
+			quickTiming(target)
+			got := auth.UserEnumeration(t.Context(), target)
+			if got.Status != audit.Inconclusive || !strings.Contains(got.Summary, tt.word) {
+				t.Errorf("got %s %q, want inconclusive (%q)", got.Status, got.Summary, tt.word)
+				for _, ev := range got.Evidence {
+					t.Logf("    %s: %s", ev.Label, ev.Excerpt)
+				}
+			}
+		})
+	}
+}

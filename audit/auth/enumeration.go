@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -23,6 +24,7 @@ type answer struct {
 	Status int
 	Text   string // visible text with the address itself taken out
 	Took   time.Duration
+	Void   string // why the answer is not the app's word on the address: a limit or a failure answered first
 }
 
 func (a answer) String() string {
@@ -36,8 +38,8 @@ func (a answer) String() string {
 // differs says how two answers tell the addresses apart ("" when they do not).
 func differs(known, unknown answer) string {
 	switch {
-	case known.Status == 429 || unknown.Status == 429:
-		return "" // a limit answered, not the address: nothing to compare
+	case known.Void != "" || unknown.Void != "":
+		return "" // a limit or a failure answered, not the app's rules on the address: nothing to compare
 	case known.Status != unknown.Status:
 		return fmt.Sprintf("the status differs (%d for the account, %d for the unknown address)", known.Status, unknown.Status)
 	case known.Text != unknown.Text:
@@ -121,9 +123,13 @@ func timingOnly(known, unknown answer) bool {
 }
 
 func (e *enumeration) compare(form string, known, unknown answer) {
-	e.compared = append(e.compared, form)
 	e.ev = append(e.ev, audit.Note(form+" with an address that has an account", known.String()),
 		audit.Note(form+" with an unknown address", unknown.String()))
+	if why := cmp.Or(known.Void, unknown.Void); why != "" {
+		e.skipped = append(e.skipped, form+": "+why+", so the answers say nothing about the addresses")
+		return
+	}
+	e.compared = append(e.compared, form)
 	if d := differs(known, unknown); d != "" {
 		e.tells = append(e.tells, form+": "+d)
 	}
@@ -312,7 +318,14 @@ func formAnswer(r *browser.FormResult, addr string, username ...string) answer {
 			text = strings.ReplaceAll(text, u, "USERNAME")
 		}
 	}
-	return answer{Status: r.Status, Text: strings.TrimSpace(text), Took: r.Took}
+	a := answer{Status: r.Status, Text: strings.TrimSpace(text), Took: r.Took}
+	switch {
+	case account.LimitedForm(r):
+		a.Void = fmt.Sprintf("a limit answered (%d %q)", r.Status, account.Clip(strings.TrimSpace(r.Alert+" "+r.Message), 80))
+	case account.FailedForm(r):
+		a.Void = fmt.Sprintf("the app failed on it (%d %q)", r.Status, account.Clip(strings.TrimSpace(r.Alert+" "+r.Message), 80))
+	}
+	return a
 }
 
 func pathOf(u string) string {

@@ -29,6 +29,7 @@ type notesApp struct {
 	limitUnconfirmed, limitAfterReset bool
 	limitReuse                        bool // a confirmation, reset or invite link used a second time is answered 429
 	limitAcceptOthers                 bool // a signed-in account accepting an invite addressed to another is answered 429
+	limitFailures                     bool // every failed login and every reset request is answered 429 (an edge limit that knows this client)
 	faults                            bool // each of those limits answers 500 "Something went wrong" instead: the app failing then
 	used                              map[string]bool
 	smtpAddr                          string
@@ -214,7 +215,8 @@ func (a *notesApp) session(w http.ResponseWriter, r *http.Request) {
 	defer a.mu.Unlock()
 	u := a.users[b.Email]
 	switch {
-	case u != nil && (a.limitUnconfirmed && !u.Confirmed || a.limitAfterReset && u.Reset && u.Password != b.Password):
+	case u != nil && (a.limitUnconfirmed && !u.Confirmed || a.limitAfterReset && u.Reset && u.Password != b.Password),
+		a.limitFailures && (u == nil || u.Password != b.Password):
 		a.limit(w, "Too many attempts. Try again later.")
 	case u == nil && a.weak:
 		fail(w, 404, "We don't know that address.")
@@ -322,6 +324,10 @@ func (a *notesApp) recover(w http.ResponseWriter, r *http.Request) {
 	b := body(r)
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.limitFailures {
+		a.limit(w, "Too many requests. Try again later.")
+		return
+	}
 	if u := a.users[b.Email]; u != nil {
 		tok := random32()
 		a.resets[tok] = u.Email

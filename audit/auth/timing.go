@@ -11,6 +11,7 @@ import (
 
 	"github.com/launchready/launchready/audit"
 	"github.com/launchready/launchready/audit/account"
+	"github.com/launchready/launchready/audit/probe"
 )
 
 // Timing over HTTP: how many login submissions each side gets at most, how few are enough to judge (an app that
@@ -51,16 +52,27 @@ func loginTiming(ctx context.Context, t *audit.Target, known, wrong string) *tim
 	// One visitor per side, each keeping the form as read while its cookies stay the same: only the logins are
 	// timed, and the form page is not fetched again before each.
 	jars := [2]http.CookieJar{form.NewJar(), form.NewJar()}
-	send := func(addr string, side int) (time.Duration, int, error) {
+	send := func(addr string, side int) (time.Duration, int, string, error) {
 		req, err := form.Request(ctx, jars[side], account.Values{account.Email: addr, account.Password: wrong})
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, "", err
 		}
 		resp, err := t.Probe.Do(ctx, req)
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, "", err
 		}
-		return resp.Duration, resp.Status, nil
+		// Only an answer of the login itself times the password check: not a limit's, a failing server's, or a
+		// CSRF check's that turned the replay away before the handler read it.
+		void := ""
+		switch {
+		case resp.Status == 429 || resp.Status == 423:
+			void = fmt.Sprintf("the app answered %d (it limits failed logins)", resp.Status)
+		case probe.NoVerdict(resp.Status):
+			void = fmt.Sprintf("the app answered %d, a failure rather than the login's answer", resp.Status)
+		case account.TurnedAway(resp) != "":
+			void = fmt.Sprintf("the replayed login was turned away by %s (%d), before the password was checked", account.TurnedAway(resp), resp.Status)
+		}
+		return resp.Duration, resp.Status, void, nil
 	}
 	n, window := t.Plan.Limits.BurstBounds()
 	perBurst := max(1, n/2) // rounds: a known and an unknown login each
@@ -83,13 +95,13 @@ func loginTiming(ctx context.Context, t *audit.Target, known, wrong string) *tim
 			if !isKnown {
 				addr, side = "launchready-nobody-"+randomHex(4)+"@"+domainOf(known), 1
 			}
-			took, status, err := send(addr, side)
+			took, status, void, err := send(addr, side)
 			if err != nil {
 				tm.note = fmt.Sprintf("login timing over HTTP stopped after %d rounds: %v", i, err)
 				return tm.judge()
 			}
-			if status == 429 || status == 503 {
-				tm.note = fmt.Sprintf("login timing over HTTP stopped after %d rounds: the app answered %d (it limits failed logins)", i, status)
+			if void != "" {
+				tm.note = fmt.Sprintf("login timing over HTTP stopped after %d rounds: %s", i, void)
 				return tm.judge()
 			}
 			tm.statuses[side][status]++
