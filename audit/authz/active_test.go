@@ -14,7 +14,7 @@ import (
 func TestIDORWriteActive(t *testing.T) {
 	browsertest.Bin(t)
 	got := IDORWrite(t.Context(), demotest.ActiveTarget(t, demotest.Only(demo.FlawIDORWrite)))
-	if got.Status != audit.Fail || !strings.Contains(got.Summary, "as B succeeded") {
+	if got.Status != audit.Fail || !strings.Contains(got.Summary, "changed A's canary") {
 		t.Errorf("flawed: %s %q", got.Status, got.Summary)
 	}
 	got = IDORWrite(t.Context(), demotest.ActiveTarget(t, demo.Hardened()))

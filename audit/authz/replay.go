@@ -30,6 +30,18 @@ type account struct {
 	Walk    *browser.Session
 }
 
+// apply puts the account's credentials on req, with the headers its app's scripts add to every call (an apikey).
+func (acc *account) apply(req *probe.Request) *probe.Request {
+	if req.Header == nil {
+		req.Header = http.Header{}
+	}
+	for k, vs := range acc.Headers {
+		req.Header[http.CanonicalHeaderKey(k)] = vs
+	}
+	acc.Creds.Apply(req)
+	return req
+}
+
 // sides logs both accounts in through the browser and prepares them for replays.
 func sides(ctx context.Context, t *audit.Target) (a, b *account, res *audit.Result) {
 	// Both accounts log in at once: the browser has a context for each.
@@ -145,10 +157,7 @@ func replay(ctx context.Context, t *audit.Target, r request, target string, body
 		o.Request += " " + string(body)
 	}
 	if as != nil {
-		for k, vs := range as.Headers {
-			req.Header[http.CanonicalHeaderKey(k)] = vs
-		}
-		as.Creds.Apply(req)
+		as.apply(req)
 	}
 	resp, err := t.Probe.Do(ctx, req)
 	if err != nil {

@@ -11,7 +11,10 @@ import (
 )
 
 // IDORWrite, with active: true only, has account A create a canary object through the app's own API and account
-// B try to update, replace and delete it; A's canary must come out unchanged. The canary is removed at the end.
+// B try to update, replace and delete it. Each write is judged by what A reads back, not by B's status: an app may
+// answer 204 to a write its row rules ignored (PostgREST), or refuse B for a reason that is not ownership (a limit,
+// a validation the write never reached). A write B could not do counts as refused only when A's own write of the
+// same kind does take effect. The canary is removed at the end.
 func IDORWrite(ctx context.Context, t *audit.Target) audit.Result {
 	if !t.Plan.Active {
 		return audit.NotRun("writes to the app: set active: true in the plan to let the audit create a canary object as A and try to change and delete it as B")
@@ -25,49 +28,179 @@ func IDORWrite(ctx context.Context, t *audit.Target) audit.Result {
 	if err != nil {
 		return audit.Undecided("could not create a canary as A: " + err.Error())
 	}
-	defer c.Remove(ctx, t, a.Creds)
-	tampered := `{"title": "launchready-tampered", "body": "launchready-tampered", "name": "launchready-tampered"}`
+	w := &canaryWrites{t: t, a: a, b: b, item: c.Item, collection: c.Collection, sample: c.Sample, now: marker}
+	defer func() {
+		if !w.gone {
+			c.Remove(ctx, t, a.Creds)
+		}
+	}()
+	if why := w.learnReadBack(ctx); why != "" {
+		return audit.Undecided("A cannot read its new canary back, so no write to it can be judged: "+why, w.evidence(marker))
+	}
 	var parts []audit.Result
-	var lines []string
+	var refused, untried []string
 	for _, method := range []string{http.MethodPatch, http.MethodPut, http.MethodDelete} {
-		req := &probe.Request{Method: method, URL: c.Item, Header: http.Header{"Content-Type": {"application/json"}}}
-		if method != http.MethodDelete {
-			req.Body = []byte(tampered)
+		part, verdict := w.try(ctx, method)
+		switch verdict {
+		case writeRefused:
+			refused = append(refused, method)
+		case writeUntried:
+			untried = append(untried, method)
 		}
-		resp, err := t.Probe.Do(ctx, b.Creds.Apply(req))
-		if err != nil {
-			parts = append(parts, audit.Undecided(err.Error()))
-			continue
-		}
-		lines = append(lines, fmt.Sprintf("%s %s as B → %d", method, c.Item, resp.Status))
-		if resp.Status >= 200 && resp.Status < 300 {
-			ev := audit.Exchange(method+" of A's canary as B", resp)
-			parts = append(parts, audit.Failed(audit.Critical, fmt.Sprintf("%s %s as B succeeded (%d): B can change another account's objects", method, audit.Route(c.Item), resp.Status), ev))
+		if part != nil {
+			parts = append(parts, *part)
 		}
 	}
-	after, err := t.Probe.Do(ctx, a.Creds.Apply(&probe.Request{URL: c.Item}))
+	ev := w.evidence(marker)
+	if len(parts) > 0 {
+		res := audit.Combine(parts...)
+		res.Evidence = append(res.Evidence, ev)
+		return res
+	}
+	if len(refused) == 0 {
+		return audit.Undecided("no write could be judged: A's own "+strings.Join(untried, ", ")+" of its canary did not take effect either, so B's refusal proves nothing", ev)
+	}
+	summary := "B's " + strings.Join(refused, ", ") + " of A's canary did not change it, while A's own did"
+	if len(untried) > 0 {
+		summary += " (" + strings.Join(untried, ", ") + " not judged: A's own did not take effect either)"
+	}
+	return audit.Passed(summary, ev)
+}
+
+// writeVerdict is what one kind of write by B showed.
+type writeVerdict int
+
+const (
+	writeRefused writeVerdict = iota // B's write did not take effect, and A's own of the same kind did
+	writeDone                        // B's write changed or deleted A's canary
+	writeUntried                     // A's own write did not take effect either: the app takes no such write
+	writeUnknown                     // no verdict: a limit or a failure answered, or the canary could not be read
+)
+
+// canaryWrites is IDORWrite's state: the canary, how A reads it back, and what each step showed.
+type canaryWrites struct {
+	t                *audit.Target
+	a, b             *account
+	item, collection string
+	sample           map[string]any
+	readFrom         string // where A reads the canary back: the item, or the collection it lists in
+	now              string // the text the canary holds now
+	gone             bool   // the canary is deleted
+	lines            []string
+}
+
+// learnReadBack finds where A reads its canary back: the item itself, else the collection it was created in. It
+// returns why neither shows it, or "".
+func (w *canaryWrites) learnReadBack(ctx context.Context) string {
+	var whys []string
+	for _, u := range []string{w.item, w.collection} {
+		w.readFrom = u
+		has, why := w.holds(ctx, w.now)
+		if has {
+			return ""
+		}
+		whys = append(whys, why)
+	}
+	return strings.Join(whys, "; ")
+}
+
+// holds reads the canary back as A and reports whether it holds text; when the read itself tells nothing (an
+// error, a limit, a failure), why says so and has is false.
+func (w *canaryWrites) holds(ctx context.Context, text string) (has bool, why string) {
+	resp, err := w.t.Probe.Do(ctx, w.a.apply(&probe.Request{URL: w.readFrom}))
+	if err != nil {
+		return false, "reading " + audit.Route(w.readFrom) + " as A: " + err.Error()
+	}
+	has = strings.Contains(string(resp.Body), text)
+	w.lines = append(w.lines, fmt.Sprintf("GET %s as A → %d, %s", w.readFrom, resp.Status, map[bool]string{true: "holds " + text, false: "without " + text}[has]))
+	if resp.Status < 200 || resp.Status >= 300 {
+		return false, fmt.Sprintf("GET %s as A answered %d", audit.Route(w.readFrom), resp.Status)
+	}
+	return has, ""
+}
+
+// write sends one write of the canary as acc; an update or replace sets every text field of the canary to text.
+func (w *canaryWrites) write(ctx context.Context, method string, acc *account, text string) (*probe.Response, error) {
+	req := &probe.Request{Method: method, URL: w.item}
+	if method != http.MethodDelete {
+		create := w.t.CanaryRequest(w.collection, w.sample, text) // the canary's own fields, valid as they were created
+		req.Body, req.Header = create.Body, create.Header
+	}
+	resp, err := w.t.Probe.Do(ctx, acc.apply(req))
+	if err == nil {
+		w.lines = append(w.lines, fmt.Sprintf("%s %s as %s → %d", method, w.item, acc.Name, resp.Status))
+	}
+	return resp, err
+}
+
+// changed reads the canary back after a write meant to set it to text (or, for a delete, to remove it) and reports
+// whether the write took effect.
+func (w *canaryWrites) changed(ctx context.Context, method, text string) (bool, string) {
+	if method == http.MethodDelete {
+		has, why := w.holds(ctx, w.now)
+		if why != "" && !strings.Contains(why, " answered 404") && !strings.Contains(why, " answered 410") {
+			return false, why
+		}
+		return !has, ""
+	}
+	return w.holds(ctx, text)
+}
+
+// try has B send one kind of write, then, when it did not take effect, A the same: B's write is refused only if A's
+// own works. It returns a part of the result when there is one to report (a fail, or why there is no verdict).
+func (w *canaryWrites) try(ctx context.Context, method string) (*audit.Result, writeVerdict) {
+	unknown := func(why string) (*audit.Result, writeVerdict) {
+		r := audit.Undecided(method + " of A's canary as B: " + why)
+		return &r, writeUnknown
+	}
+	text := "launchready-tampered-" + randomHex(6)
+	resp, err := w.write(ctx, method, w.b, text)
+	if err != nil {
+		return unknown(err.Error())
+	}
+	if probe.NoVerdict(resp.Status) {
+		return unknown(fmt.Sprintf("answered %d, a limit or a failure rather than a refusal", resp.Status))
+	}
+	done, why := w.changed(ctx, method, text)
 	switch {
-	case err != nil:
-		parts = append(parts, audit.Undecided("reading the canary back as A: "+err.Error()))
-	case after.Status == 404 || after.Status == 410:
-		lines = append(lines, fmt.Sprintf("GET %s as A → %d: the canary is gone", c.Item, after.Status))
-		parts = append(parts, audit.Failed(audit.Critical, "A's canary was deleted by B"))
-	case strings.Contains(string(after.Body), "launchready-tampered"):
-		lines = append(lines, fmt.Sprintf("GET %s as A → %d: the canary was changed", c.Item, after.Status))
-		parts = append(parts, audit.Failed(audit.Critical, "A's canary was changed by B"))
-	default:
-		lines = append(lines, fmt.Sprintf("GET %s as A → %d: unchanged", c.Item, after.Status))
-	}
-	ev := audit.Note("canary "+marker+" created by A in "+audit.Route(c.Collection), strings.Join(lines, "\n"))
-	for _, p := range parts {
-		if p.Status == audit.Fail {
-			res := audit.Combine(parts...)
-			res.Evidence = append(res.Evidence, ev)
-			return res
+	case why != "":
+		return unknown("reading the canary back: " + why)
+	case done:
+		if method == http.MethodDelete {
+			w.gone = true
+		} else {
+			w.now = text
 		}
+		what := map[bool]string{true: "deleted", false: "changed"}[method == http.MethodDelete]
+		r := audit.Failed(audit.Critical, fmt.Sprintf("B's %s %s %s A's canary (%d)", method, audit.Route(w.item), what, resp.Status),
+			audit.Exchange(method+" of A's canary as B", resp))
+		return &r, writeDone
 	}
-	if len(lines) < 4 {
-		return audit.Combine(append(parts, audit.Undecided("not every write could be tried"))...)
+	// B's write did not take effect. A's own, the control, must: a write the app takes from no one proves nothing.
+	own := "launchready-own-" + randomHex(6)
+	resp, err = w.write(ctx, method, w.a, own)
+	if err != nil {
+		return unknown("A's own " + method + ": " + err.Error())
 	}
-	return audit.Passed("B's update, replace and delete of A's canary were refused, and the canary is unchanged", ev)
+	if probe.NoVerdict(resp.Status) {
+		return unknown(fmt.Sprintf("A's own %s answered %d, a limit or a failure", method, resp.Status))
+	}
+	done, why = w.changed(ctx, method, own)
+	switch {
+	case why != "":
+		return unknown("reading the canary back after A's own " + method + ": " + why)
+	case !done:
+		return nil, writeUntried
+	}
+	if method == http.MethodDelete {
+		w.gone = true
+	} else {
+		w.now = own
+	}
+	return nil, writeRefused
+}
+
+// evidence is every write and read back, in order.
+func (w *canaryWrites) evidence(marker string) audit.Evidence {
+	return audit.Note("canary "+marker+" created by A in "+audit.Route(w.collection), strings.Join(w.lines, "\n"))
 }
