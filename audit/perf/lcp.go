@@ -63,6 +63,11 @@ func measureLCP(ctx context.Context, engine *browser.Engine, u string) (loads []
 			failures = append(failures, err.Error())
 			continue
 		}
+		// An error page (a 503 from a sleeping host, a 404) paints fast and says nothing of the app's own page.
+		if lcp.Status < 200 || lcp.Status >= 300 {
+			failures = append(failures, fmt.Sprintf("the page answered %s, not the app's page: its paint is no figure", statusWords(lcp.Status)))
+			continue
+		}
 		loads = append(loads, lcp)
 	}
 	return loads, failures
@@ -86,4 +91,11 @@ func lcpEvidence(loads []*browser.LCP, med *browser.LCP, failures []string) audi
 	}
 	b.WriteString("conditions: " + browser.MobileConditions)
 	return audit.Note("mobile LCP of "+med.URL+", one cold load at a time", b.String())
+}
+
+func statusWords(status int) string {
+	if status == 0 {
+		return "with no document the browser recorded"
+	}
+	return fmt.Sprintf("%d", status)
 }

@@ -83,6 +83,34 @@ func TestLCPOnDemo(t *testing.T) {
 	}
 }
 
+// A page that answers with an error (a host asleep, a 503 from the edge) paints its short message fast: that is
+// no LCP of the app. The same page answered 200 is measured.
+func TestLCPOfAnErrorPageIsNoFigure(t *testing.T) {
+	browsertest.Bin(t)
+	for _, tt := range []struct {
+		status int
+		want   audit.Status
+	}{{http.StatusServiceUnavailable, audit.Inconclusive}, {http.StatusOK, audit.Pass}} {
+		t.Run(http.StatusText(tt.status), func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				w.WriteHeader(tt.status)
+				fmt.Fprint(w, `<!doctype html><title>Shop</title><h1>We will be right back</h1><p>The shop is waking up.</p>`)
+			}))
+			t.Cleanup(srv.Close)
+			target, err := audit.NewTarget(&audit.Plan{App: srv.URL + "/"}, func(string) string { return "" })
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(target.Close)
+			got := LCPMobile(t.Context(), target)
+			if got.Status != tt.want || tt.want == audit.Inconclusive && !strings.Contains(got.Summary, "answered 503") {
+				t.Errorf("got %s %q, want %s", got.Status, got.Summary, tt.want)
+			}
+		})
+	}
+}
+
 func TestMedianLCP(t *testing.T) {
 	ms := func(n int) *browser.LCP { return &browser.LCP{Time: time.Duration(n) * time.Millisecond} }
 	tests := []struct {
