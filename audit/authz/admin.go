@@ -50,6 +50,7 @@ func AdminRoutes(ctx context.Context, t *audit.Target) audit.Result {
 	start := time.Now()
 	var parts []audit.Result
 	var tried []string
+	exists := map[string]bool{} // routes that answered anything but "no such page"
 	for _, u := range routes {
 		for _, who := range []string{"anonymous", "A"} {
 			req := &probe.Request{URL: u, Shared: true}
@@ -65,10 +66,18 @@ func AdminRoutes(ctx context.Context, t *audit.Target) audit.Result {
 				continue
 			}
 			tried = append(tried, fmt.Sprintf("%s as %s → %d", resp.URL, who, resp.Status))
-			if adminAnswer(resp, shells[who]) {
+			switch {
+			case probe.NoVerdict(resp.Status):
+				// A limit or a failing server answered, not the route's access rule: what it serves is not known.
+				parts = append(parts, audit.Undecided(fmt.Sprintf("%s answered %s %d, a limit or a failure rather than a refusal", audit.Route(u), who, resp.Status)))
+				exists[u] = true
+			case adminAnswer(resp, shells[who]):
 				ev := audit.Exchange("admin route as "+who, resp, "Content-Type")
 				ev.Excerpt = audit.Excerpt(resp.Body, "")
 				parts = append(parts, audit.Failed(0, fmt.Sprintf("%s answers %s with admin content (%d): the server does not check the role", audit.Route(u), who, resp.Status), ev))
+				exists[u] = true
+			case !noSuchPage(resp, shells[who]):
+				exists[u] = true
 			}
 		}
 	}
@@ -86,10 +95,26 @@ func AdminRoutes(ctx context.Context, t *audit.Target) audit.Result {
 		return res
 	case len(tried) == 0:
 		return audit.Undecided("no admin route could be requested", ev)
+	case len(exists) == 0:
+		// Nothing refused anything: every route is "no such page". That is no admin console found, not one protected.
+		return audit.Undecided(fmt.Sprintf("none of the %d admin routes tried exists (each answered not found, or the page every unknown path gets): set paths.admin in the plan to the app's admin page or API", len(routes)), ev)
 	case loginErr != nil:
 		return audit.Undecided("admin routes are refused anonymously, but as a logged-in member they could not be tried: "+loginErr.Error(), ev)
 	}
-	return audit.Passed(fmt.Sprintf("%d admin routes refused to a member and to anonymous visitors", len(routes)), ev)
+	pass := audit.Passed(fmt.Sprintf("%d admin routes refused to a member and to anonymous visitors (%d more tried do not exist)", len(exists), len(routes)-len(exists)), ev)
+	if len(parts) > 0 { // a route no one could judge keeps the others from passing
+		return audit.Combine(append(parts, pass)...) // with the pass's evidence: every route tried
+	}
+	return pass
+}
+
+// noSuchPage reports an answer that says the path does not exist: a 404 or 410, or the page every unknown path
+// gets (a single-page app's shell).
+func noSuchPage(resp *probe.Response, shell []byte) bool {
+	if resp.Status == 404 || resp.Status == 410 {
+		return true
+	}
+	return resp.Status >= 200 && resp.Status < 300 && len(shell) > 0 && similar(resp.Body, shell)
 }
 
 // adminRoutes lists the routes to try: the app's own code first (its page, scripts and API paths), then the common.

@@ -24,6 +24,7 @@ type reportsApp struct {
 	reports  map[string]string // report id -> owner email
 	link     func(id, email string) string
 	report   func(w http.ResponseWriter, r *http.Request, email string)
+	more     func(mux *http.ServeMux, who func(*http.Request) string) // the test's other routes, when set
 }
 
 // startReports serves a reportsApp for the two accounts (email -> password) and returns a Target with them as A and B.
@@ -74,6 +75,9 @@ func startReports(t *testing.T, accounts map[string]string, app *reportsApp) *au
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
 	mux.HandleFunc("GET /reports/{id}", func(w http.ResponseWriter, r *http.Request) { app.report(w, r, who(r)) })
+	if app.more != nil {
+		app.more(mux, who)
+	}
 	srv := httptest.NewTLSServer(mux)
 	t.Cleanup(srv.Close)
 	plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true}, Accounts: audit.Accounts{
