@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -116,7 +118,8 @@ func BaaSExposure(ctx context.Context, t *audit.Target) audit.Result {
 	return audit.Combine(parts...)
 }
 
-// probeSupabase lists the tables the REST API describes to the anon key and selects one row of each.
+// probeSupabase selects one row of each table an anonymous client can name: those the REST API describes to the
+// anon key, and those the app's own pages were seen reading (newer projects describe nothing to the anon key).
 func probeSupabase(ctx context.Context, t *audit.Target, p baasProject) audit.Result {
 	hdr := http.Header{"Apikey": {p.AnonKey}, "Authorization": {"Bearer " + p.AnonKey}, "Accept": {"application/json"}}
 	t.Probe.Redactor().Add(p.AnonKey) // public, but it is a credential the audit sends: keep it out of the evidence
@@ -124,28 +127,47 @@ func probeSupabase(ctx context.Context, t *audit.Target, p baasProject) audit.Re
 	if err != nil {
 		return audit.Undecided("reading the Supabase REST description: " + err.Error())
 	}
+	described := false
 	var doc struct {
 		Paths map[string]any `json:"paths"`
 	}
-	if spec.Status != 200 || json.Unmarshal(spec.Body, &doc) != nil {
-		return audit.Passed(fmt.Sprintf("the Supabase REST API of %s does not describe its tables to an anonymous client (%d)", p.URL, spec.Status), audit.Exchange("REST description", spec))
-	}
-	var tables []string
-	for path := range doc.Paths {
-		name := strings.Trim(path, "/")
-		if name != "" && !strings.HasPrefix(name, "rpc/") && !strings.Contains(name, "/") {
-			tables = append(tables, name)
+	tables := map[string]bool{}
+	if spec.Status == 200 && json.Unmarshal(spec.Body, &doc) == nil {
+		described = true
+		for path := range doc.Paths {
+			if name := strings.Trim(path, "/"); name != "" && !strings.HasPrefix(name, "rpc/") && !strings.Contains(name, "/") {
+				tables[name] = true
+			}
 		}
 	}
-	sort.Strings(tables)
-	var readable []audit.Result
-	for i, table := range tables {
+	for _, name := range tablesRead(ctx, t, p.URL) {
+		tables[name] = true
+	}
+	names := slices.Sorted(maps.Keys(tables))
+	specEv := audit.Exchange("REST description", spec)
+	if len(names) == 0 {
+		if described {
+			return audit.Passed(fmt.Sprintf("the Supabase REST API of %s describes no table to an anonymous client, and the app's pages read none", p.URL), specEv)
+		}
+		return audit.Undecided(fmt.Sprintf("the Supabase REST API of %s does not describe its tables to an anonymous client (%d), and the app's pages were not seen reading one: name a page that loads data in the plan's paths so the audit sees which tables to try", p.URL, spec.Status), specEv)
+	}
+	var parts []audit.Result
+	probed := 0
+	for i, table := range names {
 		if i >= maxTables {
 			break
 		}
+		probed++
 		resp, err := t.Probe.Do(ctx, &probe.Request{URL: p.URL + "/rest/v1/" + url.PathEscape(table) + "?select=*&limit=1", Header: hdr})
-		if err != nil || resp.Status != 200 {
+		switch {
+		case err != nil:
+			parts = append(parts, audit.Undecided("selecting from "+table+": "+err.Error()))
 			continue
+		case probe.NoVerdict(resp.Status):
+			parts = append(parts, audit.Undecided(fmt.Sprintf("selecting from %s answered %d, a limit or a failure: whether it is readable is not known", table, resp.Status)))
+			continue
+		case resp.Status != 200:
+			continue // refused: 401, 403 (permission denied), 404
 		}
 		var rows []map[string]any
 		if json.Unmarshal(resp.Body, &rows) != nil || len(rows) == 0 {
@@ -158,13 +180,37 @@ func probeSupabase(ctx context.Context, t *audit.Target, p baasProject) audit.Re
 		sort.Strings(cols)
 		// The columns prove the exposure; the client's data itself stays out of the report.
 		ev := audit.Evidence{Label: "anonymous select, 1 row", Request: resp.Method + " " + resp.URL, Status: resp.Status, Excerpt: "columns: " + strings.Join(cols, ", ")}
-		readable = append(readable, audit.Failed(audit.Critical, fmt.Sprintf("table %s is readable by anyone with the public anon key: enable Row Level Security and add policies", table), ev))
+		parts = append(parts, audit.Failed(audit.Critical, fmt.Sprintf("table %s is readable by anyone with the public anon key: enable Row Level Security and add policies", table), ev))
 	}
-	if len(readable) > 0 {
-		return audit.Combine(readable...)
+	parts = append(parts, audit.Passed(fmt.Sprintf("none of the %d tables of %s returned a row to an anonymous client", probed, p.URL),
+		audit.Note("tables probed (select … limit 1)", strings.Join(names[:probed], ", "))))
+	return audit.Combine(parts...)
+}
+
+// supabaseTable is a table read through a Supabase project's REST API: /rest/v1/{table}.
+var supabaseTable = regexp.MustCompile(`^/rest/v1/([A-Za-z0-9_]+)$`)
+
+// tablesRead lists the tables of the project at base that the app's pages were seen reading: on the anonymous
+// visit, and on account A's walk when it has run.
+func tablesRead(ctx context.Context, t *audit.Target, base string) []string {
+	traffic, _ := t.AnonymousVisit(ctx)
+	if t.Plan.Accounts.A != nil {
+		if s, err := t.BrowserSession(ctx, "a"); err == nil {
+			traffic = append(traffic, s.Traffic...)
+		}
 	}
-	return audit.Passed(fmt.Sprintf("none of the %d tables of %s returned a row to an anonymous client", min(len(tables), maxTables), p.URL),
-		audit.Note("tables probed (select … limit 1)", strings.Join(tables, ", ")))
+	var out []string
+	for _, x := range traffic {
+		if !strings.HasPrefix(x.URL, base+"/rest/v1/") {
+			continue
+		}
+		if u, err := url.Parse(x.URL); err == nil {
+			if m := supabaseTable.FindStringSubmatch(u.Path); m != nil && !slices.Contains(out, m[1]) {
+				out = append(out, m[1])
+			}
+		}
+	}
+	return out
 }
 
 // probeFirebase asks the Realtime Database for its top-level keys without credentials.
@@ -175,9 +221,15 @@ func probeFirebase(ctx context.Context, t *audit.Target, p baasProject) audit.Re
 	}
 	body := strings.TrimSpace(string(resp.Body))
 	ev := audit.Exchange("anonymous read of the database root", resp)
-	if resp.Status == 200 && body != "null" && body != "" {
+	switch {
+	case resp.Status == 200 && body != "null" && body != "":
 		ev.Excerpt = "top-level keys readable (values withheld)"
 		return audit.Failed(audit.Critical, "the Firebase Realtime Database "+p.URL+" is readable without signing in: tighten its security rules", ev)
+	case resp.Status == 401 || resp.Status == 403:
+		return audit.Passed(fmt.Sprintf("the Firebase Realtime Database refuses anonymous reads (%d)", resp.Status), ev)
+	case resp.Status == 200:
+		return audit.Passed("the Firebase Realtime Database gives an anonymous client nothing (null)", ev)
 	}
-	return audit.Passed(fmt.Sprintf("the Firebase Realtime Database refuses anonymous reads (%d)", resp.Status), ev)
+	// A limit, a failure, a database that is not there (404, 423 deactivated): what it would give is not known.
+	return audit.Undecided(fmt.Sprintf("the Firebase Realtime Database %s answered an anonymous read %d, neither data nor a refusal", p.URL, resp.Status), ev)
 }

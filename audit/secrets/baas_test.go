@@ -47,14 +47,22 @@ func TestBaaSOnDemo(t *testing.T) {
 // (a real Firebase cannot run here).
 func TestBaaSFirebase(t *testing.T) {
 	browsertest.Bin(t)
-	for _, open := range []bool{true, false} {
-		t.Run(fmt.Sprintf("open=%v", open), func(t *testing.T) {
+	for _, tt := range []struct {
+		status int // how the database answers an anonymous read of its root
+		want   audit.Status
+	}{
+		{http.StatusOK, audit.Fail},
+		{http.StatusUnauthorized, audit.Pass},
+		{http.StatusTooManyRequests, audit.Inconclusive}, // a limit answered, not the rules: not known
+		{http.StatusNotFound, audit.Inconclusive},        // no database there
+	} {
+		t.Run(http.StatusText(tt.status), func(t *testing.T) {
 			db := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.Method != http.MethodGet || r.URL.Path != "/.json" {
 					t.Errorf("unexpected %s %s: the probe must only read the root", r.Method, r.URL)
 				}
-				if !open {
-					http.Error(w, `{"error":"Permission denied"}`, http.StatusUnauthorized)
+				if tt.status != http.StatusOK {
+					http.Error(w, `{"error":"`+http.StatusText(tt.status)+`"}`, tt.status)
 					return
 				}
 				fmt.Fprint(w, `{"users":true,"orders":true}`)
@@ -73,12 +81,8 @@ func TestBaaSFirebase(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(target.Close)
-			want := audit.Pass
-			if open {
-				want = audit.Fail
-			}
-			if got := BaaSExposure(t.Context(), target); got.Status != want {
-				t.Errorf("got %s %q, want %s", got.Status, got.Summary, want)
+			if got := BaaSExposure(t.Context(), target); got.Status != tt.want {
+				t.Errorf("got %s %q, want %s", got.Status, got.Summary, tt.want)
 			}
 		})
 	}
@@ -95,5 +99,64 @@ func TestBaaSOutOfScopeIsInconclusive(t *testing.T) {
 	got := BaaSExposure(t.Context(), target)
 	if got.Status != audit.Inconclusive || !strings.Contains(got.Summary, "add abcdefghijklmnopqrst.supabase.co to the plan's scope") {
 		t.Errorf("got %s %q", got.Status, got.Summary)
+	}
+}
+
+// A Supabase project that describes no table to the anon key (newer projects do not) is still probed, on the tables
+// the app's own page reads; a project whose tables no one saw is inconclusive, never a pass.
+func TestBaaSSupabaseWithoutItsDescription(t *testing.T) {
+	browsertest.Bin(t)
+	anon := jwtWithRole("anon")
+	tests := []struct {
+		name   string
+		reads  bool                        // the page's script reads the notes table
+		answer func(w http.ResponseWriter) // the anonymous select of a notes row
+		want   audit.Status
+		says   string
+	}{
+		{"open table", true, func(w http.ResponseWriter) { fmt.Fprint(w, `[{"id":1,"owner":"kim@notes.test","text":"pin 4411"}]`) }, audit.Fail, "table notes is readable"},
+		{"row level security", true, func(w http.ResponseWriter) { fmt.Fprint(w, `[]`) }, audit.Pass, "none of the 1 tables"},
+		{"failing", true, func(w http.ResponseWriter) { http.Error(w, `{"message":"upstream"}`, http.StatusBadGateway) }, audit.Inconclusive, "answered 502"},
+		{"no table seen", false, func(w http.ResponseWriter) { fmt.Fprint(w, `[]`) }, audit.Inconclusive, "not seen reading one"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			read := ""
+			if tt.reads {
+				read = `fetch('/rest/v1/notes?select=*', {headers: {apikey: key, Authorization: 'Bearer ' + key}});`
+			}
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprintf(w, `<html><body><h1>Notes</h1><script>const key = "%s"; const sb = createClient(location.origin, key); %s
+function createClient(u, k) { return {} }</script><!-- createClient("%s", "%s") --></body></html>`, anon, read, "http://"+r.Host, anon)
+			})
+			mux.HandleFunc("GET /rest/v1/{$}", func(w http.ResponseWriter, r *http.Request) {
+				http.Error(w, `{"message":"permission denied for schema"}`, http.StatusUnauthorized)
+			})
+			mux.HandleFunc("GET /rest/v1/notes", func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("apikey") != anon {
+					http.Error(w, `{"message":"No API key found in request"}`, http.StatusUnauthorized)
+					return
+				}
+				tt.answer(w)
+			})
+			app := httptest.NewServer(mux)
+			t.Cleanup(app.Close)
+			target, err := audit.NewTarget(&audit.Plan{App: app.URL + "/"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(target.Close)
+			got := BaaSExposure(t.Context(), target)
+			if got.Status != tt.want || !strings.Contains(got.Summary, tt.says) {
+				t.Errorf("got %s %q, want %s (%q)", got.Status, got.Summary, tt.want, tt.says)
+			}
+			for _, ev := range got.Evidence {
+				if strings.Contains(ev.Excerpt, "pin 4411") {
+					t.Errorf("the client's data reached the evidence: %q", ev.Excerpt)
+				}
+			}
+		})
 	}
 }
