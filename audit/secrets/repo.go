@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -65,6 +66,9 @@ func Repo(ctx context.Context, t *audit.Target) audit.Result {
 	if _, err := os.Stat(filepath.Join(root, ".git")); err == nil {
 		if _, err := exec.LookPath("git"); err != nil {
 			why = append(why, "git is not installed, so the history was not scanned")
+		} else if err := historyReadable(ctx, root); err != nil {
+			// gitleaks reads git's log as a stream and takes a failing git for an empty history.
+			why = append(why, "the git history could not be read, so it was not scanned: "+err.Error())
 		} else {
 			cmd, err := sources.NewGitLogCmdContext(ctx, root, "--all")
 			if err == nil {
@@ -84,6 +88,27 @@ func Repo(ctx context.Context, t *audit.Target) audit.Result {
 		why = append(why, "not a git checkout, so there is no history to scan")
 	}
 	return judgeFindings(dedupe(findings), scanned, why, "rotate it, then purge it from the history (git filter-repo)")
+}
+
+// historyReadable asks git for every object of every ref, as the scan's log will need them: a checkout git refuses
+// (another user's, "dubious ownership") or a missing object fails here, with git's own words.
+func historyReadable(ctx context.Context, root string) error {
+	cmd := exec.CommandContext(ctx, "git", "-C", root, "rev-list", "--all", "--objects")
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if first, _, _ := strings.Cut(msg, "\n"); first != "" {
+			msg = first
+		} else {
+			msg = err.Error()
+		}
+		if strings.Contains(msg, "dubious ownership") {
+			msg += " (run the audit as the checkout's owner, or add it to git's safe.directory)"
+		}
+		return errors.New(msg)
+	}
+	return nil
 }
 
 // dedupe keeps one finding per secret, preferring the one that names a commit.
@@ -122,12 +147,17 @@ func Logs(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	var findings []Finding
 	var why []string
+	unread := 0
 	known := t.Probe.Redactor().Known
 	for _, path := range t.Plan.Logs {
-		data, err := readCapped(path, 64<<20)
+		data, size, err := readTail(path, logCap)
 		if err != nil {
 			why = append(why, err.Error())
+			unread++
 			continue
+		}
+		if size > logCap {
+			why = append(why, fmt.Sprintf("log %s is %d MiB: only its last %d MiB were scanned (point logs: at a smaller excerpt, or rotate the log)", path, size>>20, logCap>>20))
 		}
 		for _, r := range logPatterns {
 			for _, m := range r.Re.FindAllSubmatchIndex(data, 20) {
@@ -148,10 +178,10 @@ func Logs(ctx context.Context, t *audit.Target) audit.Result {
 		}
 		findings = append(findings, fs...)
 	}
-	if len(findings) == 0 && len(why) == len(t.Plan.Logs) {
+	if len(findings) == 0 && unread == len(t.Plan.Logs) {
 		return audit.Undecided("no log file could be read: " + strings.Join(why, "; "))
 	}
-	return judgeFindings(dedupe(findings), fmt.Sprintf("%d log file(s)", len(t.Plan.Logs)-len(why)), why, "expire or rotate it, and stop the logger from writing it")
+	return judgeFindings(dedupe(findings), fmt.Sprintf("%d log file(s)", len(t.Plan.Logs)-unread), why, "expire or rotate it, and stop the logger from writing it")
 }
 
 func lineAt(data []byte, off int) string {
@@ -163,16 +193,29 @@ func lineAt(data []byte, off int) string {
 	return string(data[start:end])
 }
 
-// readCapped reads at most n bytes of a file: a log can be huge.
-func readCapped(path string, n int64) ([]byte, error) {
+// logCap is how much of one log file is scanned: the newest part of a larger one.
+var logCap int64 = 64 << 20
+
+// readTail reads the last n bytes of a file, from the start of a line, and reports how big the file is: a log can
+// be huge, and its newest lines are the ones the app writes today.
+func readTail(path string, n int64) (data []byte, size int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("log %s: %w", path, errors.Unwrap(err))
+		return nil, 0, fmt.Errorf("log %s: %w", path, errors.Unwrap(err))
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, n))
+	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("log %s: %w", path, err)
+		return nil, 0, fmt.Errorf("log %s: %w", path, err)
 	}
-	return data, nil
+	from := max(0, st.Size()-n)
+	if data, err = io.ReadAll(io.NewSectionReader(f, from, n)); err != nil {
+		return nil, 0, fmt.Errorf("log %s: %w", path, err)
+	}
+	if from > 0 {
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			data = data[i+1:]
+		}
+	}
+	return data, st.Size(), nil
 }

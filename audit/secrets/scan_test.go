@@ -201,6 +201,38 @@ func TestRepoHistory(t *testing.T) {
 	}
 }
 
+// A history git cannot read (a missing object here; on a real machine often "dubious ownership" of a checkout
+// another user made) was never scanned: the check says so and does not pass, even with a clean working tree.
+func TestRepoHistoryUnreadable(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dir := t.TempDir()
+	git := func(args ...string) string {
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.email=t@example.test", "-c", "user.name=T", "-c", "commit.gpgsign=false"}, args...)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git("init", "-q")
+	os.WriteFile(filepath.Join(dir, "pay.js"), []byte("const stripe = require('stripe')('sk_live_"+token(24)+"');\n"), 0o600)
+	git("add", ".")
+	git("commit", "-q", "-m", "add payments")
+	blob := git("rev-parse", "HEAD:pay.js")
+	os.WriteFile(filepath.Join(dir, "pay.js"), []byte("const stripe = require('stripe')(process.env.STRIPE_KEY);\n"), 0o600)
+	git("commit", "-q", "-am", "move the key to the environment")
+	if err := os.Remove(filepath.Join(dir, ".git", "objects", blob[:2], blob[2:])); err != nil {
+		t.Fatal(err)
+	}
+	target, _ := audit.NewTarget(&audit.Plan{App: "https://127.0.0.1/", Repo: dir}, nil)
+	got := Repo(t.Context(), target)
+	if got.Status == audit.Pass || strings.Contains(got.Summary, "whole git history") {
+		t.Errorf("got %s %q: the history was not read, so it cannot be clean", got.Status, got.Summary)
+	}
+}
+
 func TestLogs(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "app.log")
@@ -214,6 +246,29 @@ func TestLogs(t *testing.T) {
 		target, _ := audit.NewTarget(&audit.Plan{App: "https://127.0.0.1/", Logs: []string{tt.file}}, nil)
 		if got := Logs(t.Context(), target); got.Status != tt.want {
 			t.Errorf("%s: %s %q, want %s", filepath.Base(tt.file), got.Status, got.Summary, tt.want)
+		}
+	}
+}
+
+// A log larger than what is scanned is read from its newest end, and a clean newest part is no clean log: the
+// check says how much it read and does not pass.
+func TestLogsLargerThanTheCap(t *testing.T) {
+	defer func(n int64) { logCap = n }(logCap)
+	logCap = 4 << 10
+	dir := t.TempDir()
+	old := strings.Repeat("INFO GET /healthz 200\n", 1000) // 22 KB, five times the cap
+	for _, tt := range []struct {
+		name, tail string
+		want       audit.Status
+	}{
+		{"clean tail", "INFO GET /healthz 200\n", audit.Inconclusive},
+		{"reset link in the tail", "INFO sent https://app.test/reset?token=" + token(32) + " to a@b.test\n", audit.Fail},
+	} {
+		log := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".log")
+		os.WriteFile(log, []byte(old+tt.tail), 0o600)
+		target, _ := audit.NewTarget(&audit.Plan{App: "https://127.0.0.1/", Logs: []string{log}}, nil)
+		if got := Logs(t.Context(), target); got.Status != tt.want || tt.want == audit.Inconclusive && !strings.Contains(got.Summary, "only its last") {
+			t.Errorf("%s: %s %q, want %s", tt.name, got.Status, got.Summary, tt.want)
 		}
 	}
 }
