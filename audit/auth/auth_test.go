@@ -433,3 +433,23 @@ func TestEnumerationAnsweredByALimit(t *testing.T) {
 		})
 	}
 }
+
+// On an app that keeps one session per account, the login with the new password ends the session from before the
+// reset whatever the reset did: the old session is tried before that login, so a reset that ends no session fails.
+func TestResetRevokesSessionsBeforeTheNextLogin(t *testing.T) {
+	browsertest.Bin(t)
+	for _, keep := range []bool{true, false} {
+		t.Run(fmt.Sprintf("keepSessions=%v", keep), func(t *testing.T) {
+			t.Parallel()
+			target := notesTarget(t, false, func(a *notesApp) { a.oneSession, a.keepSessions = true, keep })
+			got := auth.ResetRevokesSessions(t.Context(), target)
+			want := audit.Pass
+			if keep {
+				want = audit.Fail
+			}
+			if got.Status != want {
+				t.Errorf("got %s %q, want %s", got.Status, got.Summary, want)
+			}
+		})
+	}
+}

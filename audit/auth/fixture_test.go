@@ -30,6 +30,8 @@ type notesApp struct {
 	limitReuse                        bool // a confirmation, reset or invite link used a second time is answered 429
 	limitAcceptOthers                 bool // a signed-in account accepting an invite addressed to another is answered 429
 	limitFailures                     bool // every failed login and every reset request is answered 429 (an edge limit that knows this client)
+	keepSessions                      bool // a password reset ends none of the account's sessions
+	oneSession                        bool // a login ends the account's other sessions: one session per account
 	faults                            bool // each of those limits answers 500 "Something went wrong" instead: the app failing then
 	used                              map[string]bool
 	smtpAddr                          string
@@ -204,6 +206,13 @@ func (a *notesApp) mail(to, subject, text string) {
 }
 
 func (a *notesApp) login(email string) string {
+	if a.oneSession {
+		for tok, e := range a.tokens {
+			if e == email {
+				delete(a.tokens, tok)
+			}
+		}
+	}
 	tok := random32()
 	a.tokens[tok] = email
 	return tok
@@ -356,7 +365,7 @@ func (a *notesApp) password(w http.ResponseWriter, r *http.Request) {
 	}
 	a.users[email].Password, a.users[email].Reset = b.Password, true
 	for tok, e := range a.tokens { // every session of the account ends
-		if e == email {
+		if e == email && !a.keepSessions {
 			delete(a.tokens, tok)
 		}
 	}

@@ -164,6 +164,9 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 	if !run.Changed {
 		return run
 	}
+	// The session from before the reset is tried now, before any login with the new password or the old one: an
+	// app that keeps one session per account ends the old one at the next login, which is not the reset's doing.
+	run.checkOldSession(ctx, t, creds0, private, why)
 	// The new password and the old one are tried side by side, each in its own browser context.
 	old := su.Password
 	var oldErr error
@@ -202,7 +205,6 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 		run.Steps = append(run.Steps, step{"log in with the old password", false, "could not be judged (the app gave the credentials no answer): " + oldErr.Error()})
 	}
 
-	run.checkOldSession(ctx, t, creds0, private, why)
 	run.tryAgain(ctx, e, su)
 	return run
 }
