@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/launchready/launchready/audit"
@@ -25,9 +26,15 @@ func Rotation(ctx context.Context, t *audit.Target) audit.Result {
 	if err != nil {
 		return audit.LoginOutcome(err)
 	}
+	// The values the account holds now: as the jar sends them to the app, the login page and the landing page (a
+	// cookie scoped to Path=/account is not sent to /), and as the login set them.
 	after := map[string]string{}
-	for _, ck := range s.Jar.Cookies(t.App) {
-		after[ck.Name] = ck.Value
+	for _, page := range []string{t.App.String(), s.LoginPage, s.Landing} {
+		if u, err := url.Parse(page); err == nil && page != "" {
+			for _, ck := range s.Jar.Cookies(u) {
+				after[ck.Name] = ck.Value
+			}
+		}
 	}
 	for _, ck := range s.Cookies {
 		after[ck.Name] = ck.Value
@@ -36,12 +43,15 @@ func Rotation(ctx context.Context, t *audit.Target) audit.Result {
 	for _, ck := range s.Before {
 		before[ck.Name] = ck.Value
 	}
-	var kept, rotated, issued []string
+	var kept, rotated, issued, unseen []string
 	for _, ck := range id.Cookies {
+		now, held := after[ck.Name]
 		switch old, existed := before[ck.Name]; {
 		case !existed:
 			issued = append(issued, ck.Name)
-		case after[ck.Name] == old:
+		case !held: // its value after the login was not seen: no telling whether it changed
+			unseen = append(unseen, ck.Name)
+		case now == old:
 			kept = append(kept, ck.Name)
 		default:
 			rotated = append(rotated, ck.Name)
@@ -51,6 +61,8 @@ func Rotation(ctx context.Context, t *audit.Target) audit.Result {
 	switch {
 	case len(kept) > 0:
 		return audit.Failed(0, fmt.Sprintf("the session cookie %s keeps its pre-login value after login: session fixation", strings.Join(kept, ", ")), evs...)
+	case len(unseen) > 0:
+		return audit.Undecided(fmt.Sprintf("the session cookie %s was set before login, but its value after the login was not seen, so whether the login replaced it is not known", strings.Join(unseen, ", ")), evs...)
 	case len(rotated) > 0 && len(issued) > 0:
 		return audit.Passed(fmt.Sprintf("the pre-login session cookie %s was replaced at login, and %s issued", strings.Join(rotated, ", "), strings.Join(issued, ", ")), evs...)
 	case len(rotated) > 0:
