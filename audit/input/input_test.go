@@ -167,3 +167,49 @@ func TestMalformedTurnedAwayByCSRF(t *testing.T) {
 		}
 	}
 }
+
+// A login API that answers every wrong login 400 (as Supabase's and many JSON APIs do) says nothing of a size limit
+// by answering an oversized one 400 too: the check compares with a wrong login of a normal size.
+func TestOversizedJudgedAgainstANormalLogin(t *testing.T) {
+	tests := []struct {
+		name  string
+		limit bool // the body is read through a 64 KiB limit (413 past it)
+		want  audit.Status
+	}{
+		{"no limit, 400 for every wrong login", false, audit.Inconclusive},
+		{"64 KiB limit", true, audit.Pass},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+				w.Write([]byte(`<form method="post" action="/auth/token"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>`))
+			})
+			mux.HandleFunc("POST /auth/token", func(w http.ResponseWriter, r *http.Request) {
+				if tt.limit {
+					r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+				}
+				if err := r.ParseForm(); err != nil {
+					http.Error(w, `{"error":"request entity too large"}`, http.StatusRequestEntityTooLarge)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				w.Write([]byte(`{"error":"invalid_grant","error_description":"Invalid login credentials"}`))
+			})
+			srv := httptest.NewServer(mux)
+			t.Cleanup(srv.Close)
+			target, err := audit.NewTarget(&audit.Plan{App: srv.URL + "/"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(target.Close)
+			if got := Oversized(t.Context(), target); got.Status != tt.want {
+				t.Errorf("got %s %q, want %s", got.Status, got.Summary, tt.want)
+				for _, ev := range got.Evidence {
+					t.Logf("    %s: %s", ev.Label, ev.Excerpt)
+				}
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -144,6 +145,16 @@ func Oversized(ctx context.Context, t *audit.Target) audit.Result {
 	if err != nil {
 		return audit.Undecided("could not fill the login form: " + err.Error())
 	}
+	// The control: the same login, every value of a normal size. Its answer is how the endpoint refuses a wrong
+	// login; an oversized request answered the same way was read whole and judged on its credentials.
+	normal, err := form.Request(ctx, form.NewJar(), account.Values{account.Email: "launchready@example.test", account.Password: "launchready-not-a-password"})
+	if err != nil {
+		return audit.Undecided("could not fill the login form: " + err.Error())
+	}
+	control, err := t.Probe.Do(ctx, normal)
+	if err != nil {
+		return audit.Undecided("the login of a normal size got no answer, so the oversized ones have nothing to compare with: " + err.Error())
+	}
 	body.Body = pad(body.Body, body.Header.Get("Content-Type"), "padding", 12<<20)
 	cases := []struct {
 		name string
@@ -159,9 +170,16 @@ func Oversized(ctx context.Context, t *audit.Target) audit.Result {
 			parts = append(parts, audit.Passed(""))
 		case err != nil:
 			parts = append(parts, audit.Undecided(c.name+": "+err.Error()))
-		case resp.Status == http.StatusRequestEntityTooLarge || resp.Status == http.StatusBadRequest:
+		case resp.Status == http.StatusRequestEntityTooLarge || resp.Status == http.StatusBadRequest && (control.Status != http.StatusBadRequest || sizeWords.MatchString(account.Shown(resp))):
 			lines = append(lines, fmt.Sprintf("%s → %d", c.name, resp.Status))
 			parts = append(parts, audit.Passed(""))
+		case resp.Status == http.StatusBadRequest:
+			// 400 is also how this endpoint answers a wrong login of a normal size: no sign of a size limit.
+			lines = append(lines, fmt.Sprintf("%s → %d, as a wrong login of a normal size is answered", c.name, resp.Status))
+			parts = append(parts, audit.Undecided(fmt.Sprintf("%s answered %s 400, as it answers any wrong login, without a word of its size: whether it was read whole is not known", where, c.name)))
+		case resp.Status == http.StatusTooManyRequests || resp.Status == http.StatusLocked:
+			lines = append(lines, fmt.Sprintf("%s → %d", c.name, resp.Status))
+			parts = append(parts, audit.Undecided(fmt.Sprintf("%s answered %s %d, a limit on logins: what it does with the size is not known", where, c.name, resp.Status)))
 		default:
 			lines = append(lines, fmt.Sprintf("%s → %d", c.name, resp.Status))
 			parts = append(parts, audit.Failed(0, fmt.Sprintf("%s took %s whole and answered %d: without a body limit a few such requests exhaust memory", where, c.name, resp.Status)))
@@ -174,6 +192,7 @@ func Oversized(ctx context.Context, t *audit.Target) audit.Result {
 	} else {
 		lines = append(lines, fmt.Sprintf("afterwards: the app answers %d", alive.Status))
 	}
+	lines = append([]string{fmt.Sprintf("the same login of a normal size → %d", control.Status)}, lines...)
 	res := audit.Combine(parts...)
 	res.Evidence = append(res.Evidence, audit.Note("oversized requests to "+form.Describe(), strings.Join(lines, "\n")))
 	if res.Status == audit.Pass {
@@ -181,6 +200,9 @@ func Oversized(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	return res
 }
+
+// sizeWords are how an answer says a request was too large.
+var sizeWords = regexp.MustCompile(`(?i)too (large|long|big)|payload|entity|size|length|exceed|maximum`)
 
 func errOrStatus(err error, resp *probe.Response) string {
 	if err != nil {
