@@ -95,6 +95,42 @@ func TestHeadersOnOtherApp(t *testing.T) {
 	}
 }
 
+// A bot check answering the audit's client instead of the app (Cloudflare's challenge here) carries its own
+// headers, not the app's: every header check is inconclusive, none fails or passes on it.
+func TestBotCheckPageIsNotTheApp(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		status int
+		header http.Header
+		body   string
+	}{
+		{"cloudflare challenge header", 403, http.Header{"Cf-Mitigated": {"challenge"}}, "<html><head><title>Just a moment...</title></head></html>"},
+		{"challenge page only", 503, nil, `<html><head><title>Just a moment...</title></head><body><script src="/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1"></script></body></html>`},
+		{"vercel checkpoint", 429, http.Header{"X-Vercel-Mitigated": {"challenge"}}, "<title>Vercel Security Checkpoint</title>"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				for k, vs := range tt.header {
+					w.Header()[k] = vs
+				}
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(tt.status)
+				w.Write([]byte(tt.body))
+			}))
+			t.Cleanup(srv.Close)
+			target, err := audit.NewTarget(&audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, check := range []checkFunc{HSTS, CSP, Frame, Nosniff, ReferrerPolicy, ServerLeak} {
+				if got := check(t.Context(), target); got.Status != audit.Inconclusive {
+					t.Errorf("got %s %q, want inconclusive", got.Status, got.Summary)
+				}
+			}
+		})
+	}
+}
+
 func TestUnreachableAppIsInconclusive(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -232,6 +233,27 @@ func (c *Client) do(ctx context.Context, req *Request) (*Response, error) {
 // NoVerdict reports a status that says nothing of what was asked: a limit (429, 423) or a failing server (5xx)
 // answered before the app judged the request. Checks count such an answer neither as a refusal nor as an answer.
 func NoVerdict(status int) bool { return status == 429 || status == 423 || status >= 500 }
+
+// botCheckPage are the words of the pages bot checks answer a client they do not trust with (Cloudflare's "Just a
+// moment...", its challenge platform, Vercel's checkpoint, DDoS-Guard, Sucuri, an AWS WAF captcha).
+var botCheckPage = regexp.MustCompile(`(?i)<title>\s*(just a moment|attention required|vercel security checkpoint|ddos-guard|sucuri website firewall)|/cdn-cgi/challenge-platform/|checking (if the site connection is secure|your browser before accessing)|awswaf|captcha-container`)
+
+// BotCheck names the bot check that answered instead of the app ("" when none did): a header the check sets
+// (Cloudflare's cf-mitigated, Vercel's x-vercel-mitigated, AWS WAF's x-amzn-waf-action) or its page's words.
+// What such an answer shows (headers, content) is the check's, not the app's.
+func BotCheck(resp *Response) string {
+	for _, h := range []string{"Cf-Mitigated", "X-Vercel-Mitigated", "X-Amzn-Waf-Action"} {
+		if v := strings.ToLower(resp.Header.Get(h)); v == "challenge" || v == "captcha" {
+			return fmt.Sprintf("a bot check (%s: %s)", h, v)
+		}
+	}
+	if resp.Status >= 400 || resp.Status == 202 { // the app's own pages may embed a captcha: only a refusal counts
+		if m := botCheckPage.Find(resp.Body); m != nil {
+			return fmt.Sprintf("a bot check (its page: %q)", strings.TrimSpace(strings.TrimPrefix(strings.ToLower(string(m)), "<title>")))
+		}
+	}
+	return ""
+}
 
 func isRedirect(status int) bool {
 	switch status {
