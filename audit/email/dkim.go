@@ -83,6 +83,18 @@ func DKIM(ctx context.Context, t *audit.Target) audit.Result {
 	if len(missing) > 0 {
 		parts = append(parts, audit.Failed(audit.High, fmt.Sprintf("no DKIM key at the selector(s) the plan names (%s) on %s: mail signed with them fails DKIM", strings.Join(missing, ", "), domain)))
 	}
+	// A selector the plan names is the one the app's mail is signed with: a lookup of it that got no answer leaves
+	// that key unknown, whatever other keys the domain has.
+	var unknown []string
+	for s := range configured {
+		if why := failed[s]; why != "" {
+			unknown = append(unknown, s+" ("+why+")")
+		}
+	}
+	sort.Strings(unknown)
+	if len(unknown) > 0 {
+		parts = append(parts, audit.Undecided(fmt.Sprintf("the lookup of the DKIM selector(s) the plan names got no answer: %s, so the key the app signs with is not known", strings.Join(unknown, "; "))))
+	}
 	usable := 0
 	for _, k := range keys {
 		parts = append(parts, judgeKey(k))

@@ -83,6 +83,7 @@ func TestHardCases(t *testing.T) {
 		{"configured selector missing", DKIM, "good.fx.test", []string{"nope"}, audit.Fail, "nope"},
 		{"well-known selector found without config", DKIM, "wellknown.fx.test", nil, audit.Pass, "google"},
 		{"nothing found, nothing configured", DKIM, "nospf.fx.test", nil, audit.Inconclusive, "name your provider's selector"},
+		{"a configured selector not answered, another found", DKIM, "good.fx.test", []string{"s1", "servfail"}, audit.Inconclusive, "servfail"},
 
 		{"reject", DMARC, "good.fx.test", nil, audit.Pass, "p=reject"},
 		{"none with rua is launch state", DMARC, "none-rua.fx.test", nil, audit.Warn, "move to p=quarantine"},
