@@ -97,6 +97,23 @@ func TestWrongPasswordIsALoginError(t *testing.T) {
 	}
 }
 
+// A login form that posts to another path and answers a wrong password by rendering itself there, with 200 (Rails 6,
+// many Express apps), is a refusal: the login did not take, whatever the URL.
+func TestLoginFormBackElsewhereIsARefusal(t *testing.T) {
+	form := `<!doctype html><title>Sign in</title><form method="post" action="/session"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(form)) // every login is wrong
+	}))
+	t.Cleanup(srv.Close)
+	e := launch(t, "127.0.0.1")
+	c, _ := e.NewContext("a")
+	_, err := c.Login(t.Context(), "a", srv.URL+"/sign-in", Credentials{Email: "hal@forms.test", Password: "Hal-Forms-Pass-1"})
+	var le *LoginError
+	if !errors.As(err, &le) || !le.Refused {
+		t.Errorf("err %v, want a refused login: the form came back at /session", err)
+	}
+}
+
 func TestLCP(t *testing.T) {
 	srv := startDemo(t)
 	e := launch(t, "127.0.0.1")

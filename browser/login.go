@@ -167,7 +167,9 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 			}
 		}
 	}
-	if again, _ := page.mark(); again.password && page.URL() == s.LoginPage {
+	// The login form back is a refusal: on the page it was on, or anywhere with its identifier field too (a form
+	// posting to /session that renders itself again there with 200, as Rails 6 and many Express apps answer).
+	if again, _ := page.mark(); again.password && (page.URL() == s.LoginPage || again.user) {
 		return refused(fmt.Sprintf("the login form is still there after submitting (a wrong password, a challenge, or an error shown): %s", page.alertText()))
 	}
 	if otp, _ := page.markOTP(); otp > 0 {

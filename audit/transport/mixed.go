@@ -32,8 +32,12 @@ func MixedContent(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	// What the browser loaded: the anonymous first page, and account A's pages when there is an account.
 	traffic, berr := t.AnonymousVisit(ctx)
-	if bs, err := t.BrowserSession(ctx, "a"); err == nil {
-		traffic = append(traffic, bs.Traffic...)
+	var aErr error
+	if t.Plan.Accounts.A != nil {
+		var bs *browser.Session
+		if bs, aErr = t.BrowserSession(ctx, "a"); aErr == nil {
+			traffic = append(traffic, bs.Traffic...)
+		}
 	}
 	pages := 0
 	for _, x := range traffic {
@@ -58,6 +62,10 @@ func MixedContent(ctx context.Context, t *audit.Target) audit.Result {
 		return audit.Undecided("could not load the app: " + s.Err.Error())
 	case berr != nil:
 		return audit.Undecided("the app page's HTML has no http:// subresource, but what its scripts load needs the browser: " + berr.Error())
+	case aErr != nil:
+		// The pages behind the login (a dashboard's images, an embed) are where mixed content usually is.
+		return audit.Undecided(fmt.Sprintf("no http:// subresource on the %d HTTPS pages a visitor loads, but account A's pages could not be loaded to look at theirs: %v", pages, aErr),
+			audit.Note("pages", documents(traffic)))
 	}
 	return audit.Passed(fmt.Sprintf("no http:// subresource on %d HTTPS pages the browser loaded (%d requests)", pages, len(traffic)),
 		audit.Note("pages", documents(traffic)))

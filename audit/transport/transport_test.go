@@ -136,3 +136,22 @@ func TestMixedContentAddedByScript(t *testing.T) {
 		t.Errorf("got %s %q, want fail naming the image the script added", got.Status, got.Summary)
 	}
 }
+
+// Mixed content is mostly behind the login (a dashboard's images). When account A cannot log in, its pages were not
+// looked at: a clean public page is no pass.
+func TestMixedContentNeedsTheAccountsPages(t *testing.T) {
+	browsertest.Bin(t)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`<html><body><h1>Welcome</h1><form method="post" action="/login"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form></body></html>`))
+	}))
+	t.Cleanup(srv.Close)
+	plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true}, Accounts: audit.Accounts{A: &audit.Account{Email: "gus@mixed.test", PasswordEnv: "PW"}}}
+	target, err := audit.NewTarget(plan, func(string) string { return "Gus-Mixed-Pass-1" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(target.Close)
+	if got := MixedContent(t.Context(), target); got.Status != audit.Inconclusive || !strings.Contains(got.Summary, "account A's pages") {
+		t.Errorf("got %s %q, want inconclusive: A's pages were never loaded", got.Status, got.Summary)
+	}
+}
