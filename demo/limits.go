@@ -14,7 +14,7 @@ import (
 // many people behind one address).
 const (
 	limitCount  = 5
-	limitPerIP  = 20
+	limitPerIP  = 30
 	limitWindow = time.Minute
 )
 

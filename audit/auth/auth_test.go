@@ -453,3 +453,14 @@ func TestResetRevokesSessionsBeforeTheNextLogin(t *testing.T) {
 		})
 	}
 }
+
+// A password policy only the page enforces (a script refusing short passwords before sending them) is no policy
+// for a bot that posts to the API: with the server taking any password, the check is inconclusive, not a pass.
+func TestPasswordPolicyOnlyInThePage(t *testing.T) {
+	browsertest.Bin(t)
+	target := notesTarget(t, false, func(a *notesApp) { a.clientOnlyPolicy = true })
+	got := auth.PasswordPolicy(t.Context(), target)
+	if got.Status != audit.Inconclusive || !strings.Contains(got.Summary, "before sending it") {
+		t.Errorf("got %s %q, want inconclusive: the server never saw the weak passwords", got.Status, got.Summary)
+	}
+}

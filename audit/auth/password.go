@@ -82,6 +82,12 @@ func tryWeak(ctx context.Context, run *signupForm, pw string) weakTry {
 		return stop(audit.Undecided(fmt.Sprintf("the sign-up with %q got a server error, not a verdict on its password, so it proves nothing: %s", pw, said(res)),
 			audit.Note(fmt.Sprintf("sign up with the password %q", pw), "the app failed: "+said(res))))
 	}
+	if res.Refused() && !reachedServer(res) {
+		// The page's own check (a script, minlength) said no, and nothing went to the server: a script or a bot
+		// sends the same password straight to the API, and what the server does with it was not seen.
+		return stop(audit.Undecided(fmt.Sprintf("the page itself refused %q before sending it (%s): whether the server refuses it too is not known, and anyone can send it straight to the server", pw, said(res)),
+			audit.Note(fmt.Sprintf("sign up with the password %q", pw), "refused by the page, never sent: "+said(res))))
+	}
 	if blamed := fill.Blamed(res); res.Refused() && len(blamed) > 0 && !blamesPassword(blamed) {
 		return stop(audit.Undecided(fmt.Sprintf("the sign-up with %q was refused for its %s, not its password, so it proves nothing: %s", pw, blamed[0], said(res)),
 			audit.Note(fmt.Sprintf("sign up with the password %q", pw), "refused for another field: "+said(res))))
@@ -93,6 +99,20 @@ func tryWeak(ctx context.Context, run *signupForm, pw string) weakTry {
 func blamesPassword(blamed []account.Meaning) bool {
 	for _, m := range blamed {
 		if m == account.MeanPassword || m == account.MeanConfirm {
+			return true
+		}
+	}
+	return false
+}
+
+// reachedServer reports whether a submit sent anything to the server: a new document, or a request that is not a
+// read (the form's POST, a script's API call).
+func reachedServer(r *browser.FormResult) bool {
+	if r.Status > 0 {
+		return true
+	}
+	for _, x := range r.Sent {
+		if x.Method != "" && x.Method != "GET" && x.Method != "HEAD" && x.Method != "OPTIONS" {
 			return true
 		}
 	}
