@@ -349,6 +349,18 @@ func (p *Page) documentStatus(since int) int {
 // DocumentStatus is the status of the last document the page loaded (0 when none was recorded).
 func (p *Page) DocumentStatus() int { return p.documentStatus(0) }
 
+// MainDocumentStatus is the status of the document the page shows now, its own address's, not an iframe's (0 when
+// none was recorded).
+func (p *Page) MainDocumentStatus() int {
+	cur, traffic := p.URL(), p.Traffic()
+	for i := len(traffic) - 1; i >= 0; i-- {
+		if x := traffic[i]; x.Type == "Document" && x.URL == cur && x.Status > 0 {
+			return x.Status
+		}
+	}
+	return 0
+}
+
 // GotoStatus is Goto that also returns the status of the document it got (0 when none was recorded).
 func (p *Page) GotoStatus(u string) (int, error) {
 	before := len(p.Traffic())

@@ -35,7 +35,7 @@ type LCP struct {
 	Time    time.Duration
 	Element string // what was painted: tag and URL
 	URL     string
-	Status  int // the status of the document the load ended on (0: none recorded)
+	Status  int // the status of the page's own document the load ended on, not an iframe's (0: none recorded)
 }
 
 // ErrNoLCP means the page painted nothing the browser counts as contentful.
@@ -86,5 +86,5 @@ func (e *Engine) MeasureLCP(ctx context.Context, u string) (*LCP, error) {
 		return nil, ErrNoLCP
 	}
 	ms := res.Value.Get("t").Num()
-	return &LCP{Time: time.Duration(ms * float64(time.Millisecond)), Element: res.Value.Get("el").Str(), URL: u, Status: p.DocumentStatus()}, nil
+	return &LCP{Time: time.Duration(ms * float64(time.Millisecond)), Element: res.Value.Get("el").Str(), URL: u, Status: p.MainDocumentStatus()}, nil
 }

@@ -167,9 +167,16 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 			}
 		}
 	}
-	// The login form back is a refusal: on the page it was on, or anywhere with its identifier field too (a form
-	// posting to /session that renders itself again there with 200, as Rails 6 and many Express apps answer).
-	if again, _ := page.mark(); again.password && (page.URL() == s.LoginPage || again.user) {
+	// The login form back is a refusal: on the page it was on, or on the page the credentials were posted to (a
+	// form posting to /session that renders itself again there with 200, as Rails 6 and many Express apps answer).
+	// Elsewhere a password field is no refusal: a settings page, a forced password change.
+	postedHere := false
+	for _, x := range page.Traffic()[before:] {
+		if x.Type == "Document" && x.Method == "POST" && x.URL == page.URL() {
+			postedHere = true
+		}
+	}
+	if again, _ := page.mark(); again.password && (page.URL() == s.LoginPage || postedHere && again.user) {
 		return refused(fmt.Sprintf("the login form is still there after submitting (a wrong password, a challenge, or an error shown): %s", page.alertText()))
 	}
 	if otp, _ := page.markOTP(); otp > 0 {

@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/launchready/launchready/audit"
@@ -82,10 +84,10 @@ func tryWeak(ctx context.Context, run *signupForm, pw string) weakTry {
 		return stop(audit.Undecided(fmt.Sprintf("the sign-up with %q got a server error, not a verdict on its password, so it proves nothing: %s", pw, said(res)),
 			audit.Note(fmt.Sprintf("sign up with the password %q", pw), "the app failed: "+said(res))))
 	}
-	if res.Refused() && !reachedServer(res) {
+	if res.Refused() && !reachedServer(res, addr) {
 		// The page's own check (a script, minlength) said no, and nothing went to the server: a script or a bot
 		// sends the same password straight to the API, and what the server does with it was not seen.
-		return stop(audit.Undecided(fmt.Sprintf("the page itself refused %q before sending it (%s): whether the server refuses it too is not known, and anyone can send it straight to the server", pw, said(res)),
+		return stop(audit.Undecided(fmt.Sprintf("the page itself refused %q before sending it (%s): whether the server refuses it too is not known, and anyone can send it straight to the server (an app that submits over a WebSocket is not seen sending)", pw, said(res)),
 			audit.Note(fmt.Sprintf("sign up with the password %q", pw), "refused by the page, never sent: "+said(res))))
 	}
 	if blamed := fill.Blamed(res); res.Refused() && len(blamed) > 0 && !blamesPassword(blamed) {
@@ -105,14 +107,14 @@ func blamesPassword(blamed []account.Meaning) bool {
 	return false
 }
 
-// reachedServer reports whether a submit sent anything to the server: a new document, or a request that is not a
-// read (the form's POST, a script's API call).
-func reachedServer(r *browser.FormResult) bool {
-	if r.Status > 0 {
-		return true
-	}
+// reachedServer reports whether a submit sent the typed address anywhere: a page's form POST, or a request whose
+// body carries the address (a script's API call, to the app or its auth provider). An analytics beacon does not.
+func reachedServer(r *browser.FormResult, addr string) bool {
 	for _, x := range r.Sent {
-		if x.Method != "" && x.Method != "GET" && x.Method != "HEAD" && x.Method != "OPTIONS" {
+		switch {
+		case x.Method == "GET" || x.Method == "HEAD" || x.Method == "OPTIONS":
+		case x.Type == "Document",
+			strings.Contains(x.RequestBody, addr), strings.Contains(x.RequestBody, url.QueryEscape(addr)):
 			return true
 		}
 	}

@@ -37,14 +37,14 @@ func AdminRoutes(ctx context.Context, t *audit.Target) audit.Result {
 	sessA, loginErr := t.Login(ctx, "a")
 	// The app shell every unknown path gets, as each caller sees it: a logged-in shell has the account's own menu
 	// (settings, members), which is not admin content.
-	shells := map[string][]byte{}
+	shells := map[string]*probe.Response{}
 	for _, who := range []string{"anonymous", "A"} {
 		req := &probe.Request{URL: t.App.JoinPath("launchready-no-such-page").String(), Shared: true}
 		if who == "A" && loginErr == nil {
 			sessA.Apply(req)
 		}
 		if shell, err := t.Probe.Do(ctx, req); err == nil {
-			shells[who] = shell.Body
+			shells[who] = shell
 		}
 	}
 	start := time.Now()
@@ -71,7 +71,7 @@ func AdminRoutes(ctx context.Context, t *audit.Target) audit.Result {
 				// A limit or a failing server answered, not the route's access rule: what it serves is not known.
 				parts = append(parts, audit.Undecided(fmt.Sprintf("%s answered %s %d, a limit or a failure rather than a refusal", audit.Route(u), who, resp.Status)))
 				exists[u] = true
-			case adminAnswer(resp, shells[who]):
+			case adminAnswer(resp, shellBody(shells[who])):
 				ev := audit.Exchange("admin route as "+who, resp, "Content-Type")
 				ev.Excerpt = audit.Excerpt(resp.Body, "")
 				parts = append(parts, audit.Failed(0, fmt.Sprintf("%s answers %s with admin content (%d): the server does not check the role", audit.Route(u), who, resp.Status), ev))
@@ -108,13 +108,30 @@ func AdminRoutes(ctx context.Context, t *audit.Target) audit.Result {
 	return pass
 }
 
-// noSuchPage reports an answer that says the path does not exist: a 404 or 410, or the page every unknown path
-// gets (a single-page app's shell).
-func noSuchPage(resp *probe.Response, shell []byte) bool {
-	if resp.Status == 404 || resp.Status == 410 {
+// noSuchPage reports an answer that says nothing of the path: a 404 or 410, or what every unknown path gets (a
+// single-page app's shell, a login wall's redirect or 401): the same status with the same page or destination.
+func noSuchPage(resp, shell *probe.Response) bool {
+	switch {
+	case resp.Status == 404 || resp.Status == 410:
 		return true
+	case shell == nil || resp.Status != shell.Status:
+		return false
+	case resp.Status >= 300 && resp.Status < 400:
+		return withoutQuery(resp.Header.Get("Location")) == withoutQuery(shell.Header.Get("Location")) // /login?next=…
 	}
-	return resp.Status >= 200 && resp.Status < 300 && len(shell) > 0 && similar(resp.Body, shell)
+	return similar(resp.Body, shell.Body) || len(bytes.TrimSpace(resp.Body)) == 0 && len(bytes.TrimSpace(shell.Body)) == 0
+}
+
+func withoutQuery(loc string) string {
+	loc, _, _ = strings.Cut(loc, "?")
+	return loc
+}
+
+func shellBody(shell *probe.Response) []byte {
+	if shell == nil {
+		return nil
+	}
+	return shell.Body
 }
 
 // adminRoutes lists the routes to try: the app's own code first (its page, scripts and API paths), then the common.

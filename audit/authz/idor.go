@@ -74,7 +74,7 @@ func control(ctx context.Context, t *audit.Target, r request, owner *account) (o
 	case !ctl.allowed():
 		return outcome{Pattern: r.Pattern, Request: ctl.Request, Status: ctl.Status, MIME: ctl.MIME, Body: ctl.Body,
 			Err: fmt.Errorf("%w: %s's own replay got %d with nothing only %s sees in it (%s), so no one else's replay of it can show a leak",
-				errNothingPrivate, owner.Name, ctl.Status, owner.Name, ctl.shape())}, true
+				errNothingPrivate, owner.Name, ctl.Status, owner.Name, ctl.shape(t.Probe.Redactor().String))}, true
 	}
 	return outcome{}, false
 }

@@ -229,10 +229,10 @@ func (o outcome) got() string {
 	return fmt.Sprintf("answered %d", o.Status)
 }
 
-// shape says in a few words what an answer was: its type and the start of its content ("text/html: Checking
+// shape says in a few words, redacted, what an answer was: its type and the start of its content ("text/html: Checking
 // your browser…", "application/json: []").
-func (o outcome) shape() string {
-	text := strings.Join(strings.Fields(string(content(o.MIME, o.Body))), " ")
+func (o outcome) shape(redact func(string) string) string {
+	text := redact(strings.Join(strings.Fields(string(content(o.MIME, o.Body))), " ")) // before quoting and cutting
 	if text == "" {
 		text = "empty"
 	}

@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -85,6 +86,7 @@ type canaryWrites struct {
 	sample           map[string]any
 	readFrom         string // where A reads the canary back: the item, or the collection it lists in
 	now              string // the text the canary holds now
+	unsure           bool   // a write went out whose effect was not read back: now may be wrong
 	gone             bool   // the canary is deleted
 	lines            []string
 }
@@ -99,7 +101,7 @@ func (w *canaryWrites) learnReadBack(ctx context.Context) string {
 		if has {
 			return ""
 		}
-		whys = append(whys, why)
+		whys = append(whys, cmp.Or(why, "GET "+audit.Route(u)+" as A does not show it"))
 	}
 	return strings.Join(whys, "; ")
 }
@@ -150,7 +152,12 @@ func (w *canaryWrites) changed(ctx context.Context, method, text string) (bool, 
 // own works. It returns a part of the result when there is one to report (a fail, or why there is no verdict).
 func (w *canaryWrites) try(ctx context.Context, method string) (*audit.Result, writeVerdict) {
 	unknown := func(why string) (*audit.Result, writeVerdict) {
+		w.unsure = true // what the canary holds now is not known: no later write can be judged against it
 		r := audit.Undecided(method + " of A's canary as B: " + why)
+		return &r, writeUnknown
+	}
+	if w.unsure {
+		r := audit.Undecided(method + " of A's canary as B: not tried, what the canary holds after an earlier write is not known")
 		return &r, writeUnknown
 	}
 	text := "launchready-tampered-" + randomHex(6)

@@ -155,6 +155,8 @@ func Oversized(ctx context.Context, t *audit.Target) audit.Result {
 	if err != nil {
 		return audit.Undecided("the login of a normal size got no answer, so the oversized ones have nothing to compare with: " + err.Error())
 	}
+	// A control a limit, a failure or a CSRF check answered is not how the endpoint refuses a wrong login.
+	controlVoid := probe.NoVerdict(control.Status) || account.TurnedAway(control) != ""
 	body.Body = pad(body.Body, body.Header.Get("Content-Type"), "padding", 12<<20)
 	cases := []struct {
 		name string
@@ -170,13 +172,13 @@ func Oversized(ctx context.Context, t *audit.Target) audit.Result {
 			parts = append(parts, audit.Passed(""))
 		case err != nil:
 			parts = append(parts, audit.Undecided(c.name+": "+err.Error()))
-		case resp.Status == http.StatusRequestEntityTooLarge || resp.Status == http.StatusBadRequest && (control.Status != http.StatusBadRequest || sizeWords.MatchString(account.Shown(resp))):
+		case resp.Status == http.StatusRequestEntityTooLarge || resp.Status == http.StatusBadRequest && (!controlVoid && control.Status != http.StatusBadRequest || sizeWords.MatchString(account.Shown(resp))):
 			lines = append(lines, fmt.Sprintf("%s → %d", c.name, resp.Status))
 			parts = append(parts, audit.Passed(""))
 		case resp.Status == http.StatusBadRequest:
 			// 400 is also how this endpoint answers a wrong login of a normal size: no sign of a size limit.
-			lines = append(lines, fmt.Sprintf("%s → %d, as a wrong login of a normal size is answered", c.name, resp.Status))
-			parts = append(parts, audit.Undecided(fmt.Sprintf("%s answered %s 400, as it answers any wrong login, without a word of its size: whether it was read whole is not known", where, c.name)))
+			lines = append(lines, fmt.Sprintf("%s → %d, without a word of its size", c.name, resp.Status))
+			parts = append(parts, audit.Undecided(fmt.Sprintf("%s answered %s 400 without a word of its size, and a wrong login of a normal size got %d: whether it was read whole is not known", where, c.name, control.Status)))
 		case resp.Status == http.StatusTooManyRequests || resp.Status == http.StatusLocked:
 			lines = append(lines, fmt.Sprintf("%s → %d", c.name, resp.Status))
 			parts = append(parts, audit.Undecided(fmt.Sprintf("%s answered %s %d, a limit on logins: what it does with the size is not known", where, c.name, resp.Status)))

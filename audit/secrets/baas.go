@@ -129,10 +129,12 @@ func probeSupabase(ctx context.Context, t *audit.Target, p baasProject) audit.Re
 	}
 	described := false
 	var doc struct {
-		Paths map[string]any `json:"paths"`
+		Swagger any            `json:"swagger"`
+		OpenAPI any            `json:"openapi"`
+		Paths   map[string]any `json:"paths"`
 	}
 	tables := map[string]bool{}
-	if spec.Status == 200 && json.Unmarshal(spec.Body, &doc) == nil {
+	if spec.Status == 200 && json.Unmarshal(spec.Body, &doc) == nil && (doc.Swagger != nil || doc.OpenAPI != nil) {
 		described = true
 		for path := range doc.Paths {
 			if name := strings.Trim(path, "/"); name != "" && !strings.HasPrefix(name, "rpc/") && !strings.Contains(name, "/") {
@@ -140,10 +142,12 @@ func probeSupabase(ctx context.Context, t *audit.Target, p baasProject) audit.Re
 			}
 		}
 	}
-	for _, name := range tablesRead(ctx, t, p.URL) {
-		tables[name] = true
+	// The tables the app's pages read first (the data it really uses), then the rest the description lists.
+	read := tablesRead(ctx, t, p.URL)
+	for _, name := range read {
+		delete(tables, name)
 	}
-	names := slices.Sorted(maps.Keys(tables))
+	names := append(read, slices.Sorted(maps.Keys(tables))...)
 	specEv := audit.Exchange("REST description", spec)
 	if len(names) == 0 {
 		if described {
@@ -182,7 +186,11 @@ func probeSupabase(ctx context.Context, t *audit.Target, p baasProject) audit.Re
 		ev := audit.Evidence{Label: "anonymous select, 1 row", Request: resp.Method + " " + resp.URL, Status: resp.Status, Excerpt: "columns: " + strings.Join(cols, ", ")}
 		parts = append(parts, audit.Failed(audit.Critical, fmt.Sprintf("table %s is readable by anyone with the public anon key: enable Row Level Security and add policies", table), ev))
 	}
-	parts = append(parts, audit.Passed(fmt.Sprintf("none of the %d tables of %s returned a row to an anonymous client", probed, p.URL),
+	left := ""
+	if len(names) > probed {
+		left = fmt.Sprintf(" (%d more tables not probed: the probe's bound)", len(names)-probed)
+	}
+	parts = append(parts, audit.Passed(fmt.Sprintf("none of the %d tables of %s returned a row to an anonymous client%s", probed, p.URL, left),
 		audit.Note("tables probed (select … limit 1)", strings.Join(names[:probed], ", "))))
 	return audit.Combine(parts...)
 }
@@ -227,7 +235,7 @@ func probeFirebase(ctx context.Context, t *audit.Target, p baasProject) audit.Re
 		return audit.Failed(audit.Critical, "the Firebase Realtime Database "+p.URL+" is readable without signing in: tighten its security rules", ev)
 	case resp.Status == 401 || resp.Status == 403:
 		return audit.Passed(fmt.Sprintf("the Firebase Realtime Database refuses anonymous reads (%d)", resp.Status), ev)
-	case resp.Status == 200:
+	case resp.Status == 200 && body == "null":
 		return audit.Passed("the Firebase Realtime Database gives an anonymous client nothing (null)", ev)
 	}
 	// A limit, a failure, a database that is not there (404, 423 deactivated): what it would give is not known.

@@ -156,8 +156,14 @@ func Logs(ctx context.Context, t *audit.Target) audit.Result {
 			unread++
 			continue
 		}
+		where := path
 		if size > logCap {
-			why = append(why, fmt.Sprintf("log %s is %d MiB: only its last %d MiB were scanned (point logs: at a smaller excerpt, or rotate the log)", path, size>>20, logCap>>20))
+			part := "last" // the newest lines
+			if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+				part = "first"
+			}
+			why = append(why, fmt.Sprintf("log %s is over %s: only its %s %s were scanned (point logs: at a smaller excerpt, or rotate the log)", path, sizeText(logCap), part, sizeText(logCap)))
+			where = fmt.Sprintf("%s (its part scanned, from its first full line)", path) // line numbers count from there
 		}
 		for _, r := range logPatterns {
 			for _, m := range r.Re.FindAllSubmatchIndex(data, 20) {
@@ -167,12 +173,12 @@ func Logs(ctx context.Context, t *audit.Target) audit.Result {
 				}
 				line := 1 + strings.Count(string(data[:m[0]]), "\n")
 				text := lineAt(data, m[0])
-				findings = append(findings, Finding{Rule: r.ID, What: r.What, Where: path, Line: line, Secret: secret, Redacted: Redact(secret),
+				findings = append(findings, Finding{Rule: r.ID, What: r.What, Where: where, Line: line, Secret: secret, Redacted: Redact(secret),
 					Excerpt: shorten(strings.ReplaceAll(text, secret, Redact(secret)), Redact(secret)), Severity: r.Severity})
 			}
 		}
 		// Then every other kind of secret; dedupe keeps the log rule's name for a secret both found.
-		fs, err := Scan(path, data, known)
+		fs, err := Scan(where, data, known)
 		if err != nil {
 			return audit.Result{Status: audit.Error, Summary: "the secret scanner failed to start: " + err.Error()}
 		}
@@ -193,6 +199,13 @@ func lineAt(data []byte, off int) string {
 	return string(data[start:end])
 }
 
+func sizeText(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
+}
+
 // logCap is how much of one log file is scanned: the newest part of a larger one.
 var logCap int64 = 64 << 20
 
@@ -207,6 +220,12 @@ func readTail(path string, n int64) (data []byte, size int64, err error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, 0, fmt.Errorf("log %s: %w", path, err)
+	}
+	if !st.Mode().IsRegular() { // a pipe, a process substitution: read from its start, as far as n
+		if data, err = io.ReadAll(io.LimitReader(f, n+1)); err != nil {
+			return nil, 0, fmt.Errorf("log %s: %w", path, err)
+		}
+		return data[:min(int64(len(data)), n)], int64(len(data)), nil
 	}
 	from := max(0, st.Size()-n)
 	if data, err = io.ReadAll(io.NewSectionReader(f, from, n)); err != nil {
