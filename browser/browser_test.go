@@ -114,6 +114,29 @@ func TestLoginFormBackElsewhereIsARefusal(t *testing.T) {
 	}
 }
 
+// A good login that lands on a settings page with an email and a password field (a change-password form) is a
+// login, not the form back: the credentials were posted elsewhere.
+func TestLoginLandingOnASettingsPage(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /sign-in", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`<!doctype html><title>Sign in</title><form method="post" action="/session"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>`))
+	})
+	mux.HandleFunc("POST /session", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "sid", Value: "s-ivy", Path: "/"})
+		http.Redirect(w, r, "/settings", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /settings", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`<!doctype html><title>Settings</title><h1>Your account</h1><form method="post" action="/settings"><label>Email <input type="email" name="email" value="ivy@forms.test"></label><label>New password <input type="password" name="password" autocomplete="new-password"></label><button>Save</button></form>`))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	e := launch(t, "127.0.0.1")
+	c, _ := e.NewContext("a")
+	if _, err := c.Login(t.Context(), "a", srv.URL+"/sign-in", Credentials{Email: "ivy@forms.test", Password: "Ivy-Forms-Pass-1"}); err != nil {
+		t.Errorf("err %v, want a login: the settings page is where it landed", err)
+	}
+}
+
 func TestLCP(t *testing.T) {
 	srv := startDemo(t)
 	e := launch(t, "127.0.0.1")

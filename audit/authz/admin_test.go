@@ -47,3 +47,24 @@ func TestAdminRoutesNeedARouteThatRefuses(t *testing.T) {
 		})
 	}
 }
+
+// Behind a login wall every unknown path sends the visitor to the login page: that redirect says nothing about an
+// admin route, and the member's 404s say there is none. No admin route found, no pass.
+func TestAdminRoutesBehindALoginWall(t *testing.T) {
+	browsertest.Bin(t)
+	app := &reportsApp{link: func(id, email string) string { return fmt.Sprintf(`<a href="/reports/%s">Report of %s</a>`, id, email) }}
+	app.report = func(w http.ResponseWriter, r *http.Request, email string) { reportsPage(w, "<h1>A report</h1>") }
+	app.more = func(mux *http.ServeMux, who func(*http.Request) string) {
+		mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+			if who(r) == "" {
+				http.Redirect(w, r, "/?next="+r.URL.Path, http.StatusFound)
+				return
+			}
+			http.NotFound(w, r)
+		})
+	}
+	target := startReports(t, map[string]string{"ivy@wall.test": "Ivy-Wall-Pass-1", "jo@wall.test": "Jo-Wall-Pass-2"}, app)
+	if got := AdminRoutes(t.Context(), target); got.Status != audit.Inconclusive {
+		t.Errorf("got %s %q, want inconclusive: no admin route exists behind the wall", got.Status, got.Summary)
+	}
+}
