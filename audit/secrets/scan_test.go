@@ -164,8 +164,9 @@ func TestSecretsOnDemo(t *testing.T) {
 	}
 }
 
-// A key committed, then deleted in the next commit, is still found, and its commit is named.
-func TestRepoHistory(t *testing.T) {
+// newRepo makes an empty git repository for a test and returns it with a function running git in it.
+func newRepo(t *testing.T) (string, func(args ...string) string) {
+	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
@@ -179,6 +180,12 @@ func TestRepoHistory(t *testing.T) {
 		return strings.TrimSpace(string(out))
 	}
 	git("init", "-q")
+	return dir, git
+}
+
+// A key committed, then deleted in the next commit, is still found, and its commit is named.
+func TestRepoHistory(t *testing.T) {
+	dir, git := newRepo(t)
 	secret := "sk_live_" + token(24)
 	os.WriteFile(filepath.Join(dir, "pay.js"), []byte("const stripe = require('stripe')('"+secret+"');\n"), 0o600)
 	git("add", ".")
@@ -204,19 +211,7 @@ func TestRepoHistory(t *testing.T) {
 // A history git cannot read (a missing object here; on a real machine often "dubious ownership" of a checkout
 // another user made) was never scanned: the check says so and does not pass, even with a clean working tree.
 func TestRepoHistoryUnreadable(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not installed")
-	}
-	dir := t.TempDir()
-	git := func(args ...string) string {
-		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.email=t@example.test", "-c", "user.name=T", "-c", "commit.gpgsign=false"}, args...)...)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	git("init", "-q")
+	dir, git := newRepo(t)
 	os.WriteFile(filepath.Join(dir, "pay.js"), []byte("const stripe = require('stripe')('sk_live_"+token(24)+"');\n"), 0o600)
 	git("add", ".")
 	git("commit", "-q", "-m", "add payments")
