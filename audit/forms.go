@@ -110,6 +110,16 @@ func (f *Form) NewJar() http.CookieJar {
 // Request returns a fresh submission of the form filled with v, in jar (from NewJar). Passwords in v are
 // registered with the probe, which refuses any URL that carries one.
 func (f *Form) Request(ctx context.Context, jar http.CookieJar, v account.Values) (*probe.Request, error) {
+	if pw := v[account.Password]; pw != "" {
+		f.t.Probe.NeverInURL(pw)
+	}
+	req, _, _, err := f.request(ctx, jar, v)
+	return req, err
+}
+
+// RequestPublic is Request for values that are no secret: the public weak passwords ("123456") a policy check
+// tries are not registered with the probe, which would then refuse every URL that happens to contain them.
+func (f *Form) RequestPublic(ctx context.Context, jar http.CookieJar, v account.Values) (*probe.Request, error) {
 	req, _, _, err := f.request(ctx, jar, v)
 	return req, err
 }
@@ -117,9 +127,6 @@ func (f *Form) Request(ctx context.Context, jar http.CookieJar, v account.Values
 // request fills a fresh submission; it also returns the page the form is on and the Set-Cookie lines that page
 // came with (a pre-login session cookie, as the app sets it).
 func (f *Form) request(ctx context.Context, jar http.CookieJar, v account.Values) (*probe.Request, string, []SetCookie, error) {
-	if pw := v[account.Password]; pw != "" {
-		f.t.Probe.NeverInURL(pw)
-	}
 	sub := f.Sub
 	if f.as != nil {
 		jar = f.as.Jar

@@ -142,6 +142,7 @@ func (t *Target) account(who string) *Account {
 // formLogin submits the login form of the server's HTML (read afresh, with its CSRF field) over HTTP.
 func (t *Target) formLogin(ctx context.Context, who string, acc *Account, password string, form *Form) (*Session, error) {
 	jar, _ := cookiejar.New(nil)
+	t.Probe.NeverInURL(password)
 	req, page, issued, err := form.request(ctx, jar, account.Values{account.Email: acc.Email, account.Password: password})
 	if err != nil {
 		return nil, fmt.Errorf("account %s: %w", who, err)

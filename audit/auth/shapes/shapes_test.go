@@ -103,9 +103,11 @@ func TestFlowsOnRealForms(t *testing.T) {
 			"ratelimit.reset":             {audit.Fail, "POST /api/forgot"},
 		}},
 		{"single-page app, fixed", testapps.PortalSPA, testapps.Fixed, map[string]want{
-			"auth.signup-flow":            {audit.Pass, "adjust"},
-			"auth.email-verification":     {audit.Pass, ""},
-			"auth.password-policy":        {audit.Pass, ""},
+			"auth.signup-flow":        {audit.Pass, "adjust"},
+			"auth.email-verification": {audit.Pass, ""},
+			// The page refuses both before sending (minlength 10); sent straight to the API they meet the
+			// sign-up limit the earlier sign-ups used up: what the server does with them is not seen.
+			"auth.password-policy":        {audit.Inconclusive, "sent straight to POST /api/signup: answered 429"},
 			"auth.reset-flow":             {audit.Pass, ""},
 			"auth.reset-token":            {audit.Pass, ""},
 			"auth.reset-revokes-sessions": {audit.Pass, ""},
