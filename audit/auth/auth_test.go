@@ -468,3 +468,20 @@ func TestPasswordPolicyOnlyInThePage(t *testing.T) {
 		}
 	}
 }
+
+// The server refusing one weak password says nothing of the other: with 123456 refused by the server's length
+// rule and "password" refused by the page alone, and the server failing when "password" is sent to it directly,
+// whether the server takes "password" is not known. That passed as "the server refuses 123456".
+func TestPasswordPolicyOneRefusalIsNotBoth(t *testing.T) {
+	browsertest.Bin(t)
+	target := notesTarget(t, false, func(a *notesApp) { a.clientRefusesCommon = true })
+	got := auth.PasswordPolicy(t.Context(), target)
+	ev := evidenceText(got)
+	if got.Status != audit.Inconclusive || !strings.Contains(got.Summary, `"123456"`) || !strings.Contains(got.Summary, `"password"`) ||
+		!strings.Contains(ev, "sent straight to POST /api/users") {
+		t.Errorf("got %s %q, want inconclusive: the server refused 123456, and nothing is known of password", got.Status, got.Summary)
+		for _, e := range got.Evidence {
+			t.Logf("    %s: %s", e.Label, e.Excerpt)
+		}
+	}
+}

@@ -33,6 +33,7 @@ type notesApp struct {
 	keepSessions                      bool // a password reset ends none of the account's sessions
 	oneSession                        bool // a login ends the account's other sessions: one session per account
 	clientOnlyPolicy                  bool // the page refuses short passwords before sending them; the server takes any
+	clientRefusesCommon               bool // the page refuses a password containing "password"; the server fails (500) on one
 	faults                            bool // each of those limits answers 500 "Something went wrong" instead: the app failing then
 	used                              map[string]bool
 	smtpAddr                          string
@@ -106,6 +107,7 @@ const routes = {
       if (!terms.checked) return say(false, 'Please accept the terms.');
       if (pw.value !== pw2.value) return say(false, 'The passwords do not match.');
       if (clientPolicy && pw.value.length < 12) return say(false, 'Use 12 characters or more.');
+      if (clientCommon && /password/i.test(pw.value)) return say(false, 'That password is too common.');
       const r = await api('/api/users', {name: name.value, email: email.value, password: pw.value});
       if (r.data.token) { localStorage.setItem('notes_token', r.data.token); location.href = '/app'; return }
       say(r.ok, r.ok ? 'Almost there: we sent you a confirmation link.' : r.data.error);
@@ -158,7 +160,7 @@ func (a *notesApp) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /notes.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript")
-		fmt.Fprintf(w, "const clientPolicy = %v;\n%s", a.clientOnlyPolicy, notesJS)
+		fmt.Fprintf(w, "const clientPolicy = %v, clientCommon = %v;\n%s", a.clientOnlyPolicy, a.clientRefusesCommon, notesJS)
 	})
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, notesShell) })
 	mux.HandleFunc("POST /api/session", a.session)
@@ -250,7 +252,12 @@ func (a *notesApp) register(w http.ResponseWriter, r *http.Request) {
 		a.limit(w, "Too many sign-ups from your network. Try again later.")
 		return
 	}
-	if !a.clientOnlyPolicy && (len(b.Password) < 12 || strings.Contains(strings.ToLower(b.Password), "password")) {
+	common := strings.Contains(strings.ToLower(b.Password), "password")
+	if a.clientRefusesCommon && common {
+		fail(w, 500, "Something went wrong.")
+		return
+	}
+	if !a.clientOnlyPolicy && (len(b.Password) < 12 || common) {
 		fail(w, 422, "Use 12 characters or more, and not a common password.")
 		return
 	}
