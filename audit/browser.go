@@ -2,13 +2,17 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -174,11 +178,9 @@ func (t *Target) learnBrowserSecrets(s *browser.Session) {
 	for _, ck := range s.Cookies {
 		red.Add(ck.Value)
 	}
-	for _, m := range []map[string]string{s.Local, s.Storage} {
-		for _, v := range m {
-			if len(v) >= 16 {
-				red.Add(v)
-			}
+	for _, v := range StoredValues(s) {
+		if len(v.Value) >= 16 {
+			red.Add(v.Value)
 		}
 	}
 	for _, x := range s.Traffic {
@@ -297,4 +299,66 @@ func (t *Target) closeBrowser() {
 	if t.browser.shots != "" {
 		_ = os.Remove(t.browser.shots) // only if no screenshot was left there for the user
 	}
+}
+
+// Stored is one value the login left where any script of the app's pages can read it.
+type Stored struct {
+	Where string // for people: `localStorage "auth_token"`, `IndexedDB db › store › "key", field a.b`
+	Key   string // the name it is kept under: the storage key, or the JSON field's own name
+	Value string
+}
+
+// StoredValues lists what the login left in Web Storage and IndexedDB: every localStorage and sessionStorage
+// entry, and every string inside an IndexedDB record (a record that is no JSON counts whole), in a stable order.
+func StoredValues(s *browser.Session) []Stored {
+	var out []Stored
+	for _, w := range []struct {
+		name string
+		m    map[string]string
+	}{{"localStorage", s.Local}, {"sessionStorage", s.Storage}} {
+		for _, k := range slices.Sorted(maps.Keys(w.m)) {
+			out = append(out, Stored{Where: fmt.Sprintf("%s %q", w.name, k), Key: k, Value: w.m[k]})
+		}
+	}
+	for _, rec := range slices.Sorted(maps.Keys(s.IndexedDB)) {
+		var v any
+		if json.Unmarshal([]byte(s.IndexedDB[rec]), &v) != nil {
+			out = append(out, Stored{Where: "IndexedDB " + rec, Key: rec, Value: s.IndexedDB[rec]})
+			continue
+		}
+		out = append(out, jsonStrings("IndexedDB "+rec, "", v)...)
+	}
+	return out
+}
+
+// jsonStrings lists the strings inside a JSON value with the path of fields that leads to each.
+func jsonStrings(where, path string, v any) []Stored {
+	field := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "." + k
+	}
+	switch v := v.(type) {
+	case string:
+		key, at := path, where
+		if path != "" {
+			key = path[strings.LastIndex(path, ".")+1:]
+			at = where + ", field " + path
+		}
+		return []Stored{{Where: at, Key: key, Value: v}}
+	case map[string]any:
+		var out []Stored
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			out = append(out, jsonStrings(where, field(k), v[k])...)
+		}
+		return out
+	case []any:
+		var out []Stored
+		for i, e := range v {
+			out = append(out, jsonStrings(where, field(strconv.Itoa(i)), e)...)
+		}
+		return out
+	}
+	return nil
 }

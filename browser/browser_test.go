@@ -201,3 +201,47 @@ func TestScopeBlocksThirdParty(t *testing.T) {
 		}
 	}
 }
+
+// Storage a page may not read is an error, not an empty storage: a document the server sandboxes (an opaque
+// origin) throws on localStorage and IndexedDB, and a readable one lists its IndexedDB records.
+func TestStorageUnreadableIsAnError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/sandboxed" {
+			w.Header().Set("Content-Security-Policy", "sandbox allow-scripts")
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte(`<!doctype html><title>s</title><script>
+try { const r = indexedDB.open('app', 1); r.onupgradeneeded = () => r.result.createObjectStore('kv').put({token: 'abc'}, 'me') } catch (e) {}
+</script><p>hi`))
+	}))
+	defer srv.Close()
+	e := launch(t, "127.0.0.1")
+	c, err := e.NewContext("s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.NewPage(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Goto(srv.URL + "/sandboxed"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := p.Storage(); err == nil || !strings.Contains(err.Error(), "localStorage") {
+		t.Errorf("Storage on a sandboxed page: %v, want an error naming localStorage", err)
+	}
+	if _, err := p.IndexedDB(); err == nil {
+		t.Error("IndexedDB on a sandboxed page: no error")
+	}
+	if err := p.Goto(srv.URL + "/"); err != nil {
+		t.Fatal(err)
+	}
+	local, _, err := p.Storage()
+	if err != nil || len(local) != 0 {
+		t.Errorf("Storage on a plain page: %v %v", local, err)
+	}
+	idb, err := p.IndexedDB()
+	if err != nil || idb[`app › kv › "me"`] != `{"token":"abc"}` {
+		t.Errorf("IndexedDB on a plain page: %v %v", idb, err)
+	}
+}

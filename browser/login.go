@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/go-rod/rod/lib/proto"
@@ -30,6 +31,11 @@ type Session struct {
 	Cookies    []*proto.NetworkCookie // the jar after login, flags included
 	Local      map[string]string      // localStorage after login
 	Storage    map[string]string      // sessionStorage after login
+	// IndexedDB is what the origin's IndexedDB databases hold after login (Firebase Auth keeps its tokens there),
+	// keyed "database › store › key", each value as JSON.
+	IndexedDB map[string]string
+	// StorageUnread says why some of the storage above could not be read ("" when all of it was).
+	StorageUnread string
 	// Traffic is what the app sent and received from the login on, including the walk.
 	Traffic []Exchange
 	// Walked are the pages the walk opened after login; NotWalked the links it saw, of shapes it never opened,
@@ -217,7 +223,15 @@ func (c *Context) finish(s *Session) {
 	page := s.Page
 	s.LandingURL = page.URL()
 	s.Cookies, _ = page.Cookies(s.LandingURL)
-	s.Local, s.Storage, _ = page.Storage()
+	var unread []string
+	var err error
+	if s.Local, s.Storage, err = page.Storage(); err != nil {
+		unread = append(unread, "Web Storage: "+err.Error())
+	}
+	if s.IndexedDB, err = page.IndexedDB(); err != nil {
+		unread = append(unread, "IndexedDB: "+err.Error())
+	}
+	s.StorageUnread = strings.Join(unread, "; ")
 	s.Traffic = c.appTraffic(page)
 }
 

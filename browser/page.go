@@ -2,6 +2,7 @@ package browser
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/go-rod/rod"
@@ -103,14 +104,19 @@ func (p *Page) settle(d time.Duration) {
 	_ = p.domReady(d)
 }
 
-// Storage reads localStorage and sessionStorage of the page's origin.
+// Storage reads localStorage and sessionStorage of the page's origin. A storage the page may not read (a
+// sandboxed document, storage blocked) is an error, not an empty storage.
 func (p *Page) Storage() (local, session map[string]string, err error) {
 	res, err := p.rod.Timeout(5 * time.Second).Eval(`() => {
-		const dump = s => { const o = {}; try { for (let i = 0; i < s.length; i++) { const k = s.key(i); o[k] = s.getItem(k) } } catch (e) {} ; return o }
-		return { local: dump(window.localStorage), session: dump(window.sessionStorage) }
+		const errs = [];
+		const dump = (name, get) => { const o = {}; try { const s = get(); for (let i = 0; i < s.length; i++) { const k = s.key(i); o[k] = s.getItem(k) } } catch (e) { errs.push(name + ': ' + e) } ; return o }
+		return { local: dump('localStorage', () => window.localStorage), session: dump('sessionStorage', () => window.sessionStorage), errs: errs.join('; ') }
 	}`)
 	if err != nil {
 		return nil, nil, err
+	}
+	if why := res.Value.Get("errs").Str(); why != "" {
+		err = errors.New(why)
 	}
 	local, session = map[string]string{}, map[string]string{}
 	for k, v := range res.Value.Get("local").Map() {
@@ -119,7 +125,68 @@ func (p *Page) Storage() (local, session map[string]string, err error) {
 	for k, v := range res.Value.Get("session").Map() {
 		session[k] = v.Str()
 	}
-	return local, session, nil
+	return local, session, err
+}
+
+// IndexedDB bounds: databases, stores per database, records per store, characters per record.
+const (
+	idbDatabases = 10
+	idbStores    = 20
+	idbRecords   = 50
+	idbValueCap  = 64 << 10
+)
+
+// readIndexedDB reads the origin's IndexedDB databases without changing them: only databases the browser lists
+// are opened (at their current version, so no upgrade runs), read-only.
+const readIndexedDB = `async (maxDB, maxStores, maxRecords, cap) => {
+	const out = {}, errs = [];
+	if (!window.indexedDB) return { out, errs: '' };
+	if (!indexedDB.databases) return { out, errs: 'this browser cannot list IndexedDB databases' };
+	const req = r => new Promise((ok, no) => { r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error) });
+	let dbs;
+	try { dbs = await indexedDB.databases() } catch (e) { return { out, errs: String(e) } }
+	for (const d of dbs.slice(0, maxDB)) {
+		let db;
+		try {
+			db = await new Promise((ok, no) => {
+				const r = indexedDB.open(d.name);
+				r.onupgradeneeded = () => { r.transaction.abort(); no(new Error('gone before it was read')) };
+				r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); r.onblocked = () => no(new Error('blocked'));
+			});
+		} catch (e) { errs.push(d.name + ': ' + e); continue }
+		try {
+			for (const s of [...db.objectStoreNames].slice(0, maxStores)) {
+				const st = db.transaction(s, 'readonly').objectStore(s);
+				const [keys, vals] = await Promise.all([req(st.getAllKeys(null, maxRecords)), req(st.getAll(null, maxRecords))]);
+				keys.forEach((k, i) => {
+					let v;
+					try { v = JSON.stringify(vals[i]) } catch (e) { v = String(vals[i]) }
+					let key; try { key = JSON.stringify(k) } catch (e) { key = String(k) }
+					out[d.name + ' › ' + s + ' › ' + key] = (v === undefined ? 'undefined' : v).slice(0, cap);
+				});
+			}
+		} catch (e) { errs.push(d.name + ': ' + e) }
+		db.close();
+	}
+	return { out, errs: errs.join('; ') };
+}`
+
+// IndexedDB reads what the page's origin keeps in IndexedDB, keyed "database › store › key", each value as JSON
+// (cut at 64 KiB), bounded to 10 databases of 20 stores of 50 records. A database it could not read is an error
+// next to what it could.
+func (p *Page) IndexedDB() (map[string]string, error) {
+	res, err := p.rod.Timeout(5*time.Second).Eval(readIndexedDB, idbDatabases, idbStores, idbRecords, idbValueCap)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for k, v := range res.Value.Get("out").Map() {
+		out[k] = v.Str()
+	}
+	if why := res.Value.Get("errs").Str(); why != "" {
+		return out, errors.New(why)
+	}
+	return out, nil
 }
 
 // Cookies returns the cookies the browser holds for the given URLs.

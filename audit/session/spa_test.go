@@ -16,6 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/probe"
 	"github.com/launchready/launchready/browser/browsertest"
 )
 
@@ -25,6 +26,12 @@ import (
 // server does with a signed-out token is afterSignOut: "" nothing (the JWT stays valid), or the status it answers
 // the token with from then on ("401"), or "grown" (still the private answer, with one more project).
 func spaApp(t *testing.T, afterSignOut string) *httptest.Server {
+	return spaAppKeeping(t, afterSignOut, "sessionStorage")
+}
+
+// spaAppKeeping is spaApp keeping its token in keep: "sessionStorage", "indexedDB" (the way Firebase Auth keeps
+// its user, in firebaseLocalStorageDb), or "memory" (a variable of the page's script: gone on reload).
+func spaAppKeeping(t *testing.T, afterSignOut, keep string) *httptest.Server {
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	var mu sync.Mutex
@@ -35,7 +42,36 @@ func spaApp(t *testing.T, afterSignOut string) *httptest.Server {
 	})
 	mux.HandleFunc("GET /app.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript")
+		fmt.Fprintf(w, "const keep = %q;\n", keep)
 		fmt.Fprint(w, `
+const idb = () => new Promise((ok, no) => {
+  const r = indexedDB.open('firebaseLocalStorageDb', 1);
+  r.onupgradeneeded = () => r.result.createObjectStore('firebaseLocalStorage', {keyPath: 'fbase_key'});
+  r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error);
+});
+const userKey = 'firebase:authUser:AIzaFixtureKey:[DEFAULT]';
+let memory = null;
+const store = {
+  async get() {
+    if (keep === 'memory') return memory;
+    if (keep === 'sessionStorage') return sessionStorage.getItem('access_token');
+    const db = await idb();
+    const rec = await new Promise(ok => { const g = db.transaction('firebaseLocalStorage').objectStore('firebaseLocalStorage').get(userKey); g.onsuccess = () => ok(g.result) });
+    return rec ? rec.value.stsTokenManager.accessToken : null;
+  },
+  async set(tok) {
+    if (keep === 'memory') { memory = tok; return }
+    if (keep === 'sessionStorage') { sessionStorage.setItem('access_token', tok); return }
+    const db = await idb();
+    await new Promise(ok => { const tx = db.transaction('firebaseLocalStorage', 'readwrite');
+      tx.objectStore('firebaseLocalStorage').put({fbase_key: userKey, value: {uid: 'erin', email: 'erin@example.test', stsTokenManager: {accessToken: tok, expirationTime: Date.now() + 3600000}}});
+      tx.oncomplete = ok });
+  },
+  async clear() {
+    memory = null; sessionStorage.clear();
+    if (keep === 'indexedDB') { const db = await idb(); await new Promise(ok => { const tx = db.transaction('firebaseLocalStorage', 'readwrite'); tx.objectStore('firebaseLocalStorage').clear(); tx.oncomplete = ok }) }
+  },
+};
 const app = document.getElementById('app');
 function loginView() {
   app.innerHTML = '<h1>Welcome back</h1><div><input type="text" placeholder="you@company.com" autocomplete="username"><input type="password" placeholder="Password"><button>Continue</button><p class="error"></p></div>';
@@ -43,19 +79,20 @@ function loginView() {
   app.querySelector('button').onclick = async () => {
     const r = await fetch('/api/auth', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({email: email.value, password: pw.value})});
     if (!r.ok) { app.querySelector('.error').textContent = 'Invalid credentials'; return }
-    sessionStorage.setItem('access_token', (await r.json()).access_token);
+    await store.set((await r.json()).access_token);
     dashboard();
   };
 }
 async function dashboard() {
-  const r = await fetch('/api/projects', {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('access_token')}});
+  const token = await store.get();
+  const r = await fetch('/api/projects', {headers: {Authorization: 'Bearer ' + token}});
   const list = await r.json();
   app.innerHTML = '<h1>Your projects</h1><ul>' + list.map(p => '<li>' + p + '</li>').join('') + '</ul><button id="out">Sign out</button>';
   document.getElementById('out').onclick = async () => {
-    await fetch('/api/signout', {method: 'POST', headers: {Authorization: 'Bearer ' + sessionStorage.getItem('access_token')}});
-    sessionStorage.clear(); loginView() };
+    await fetch('/api/signout', {method: 'POST', headers: {Authorization: 'Bearer ' + token}});
+    await store.clear(); loginView() };
 }
-sessionStorage.getItem('access_token') ? dashboard() : loginView();`)
+store.get().then(tok => tok ? dashboard() : loginView());`)
 	})
 	mux.HandleFunc("POST /api/auth", func(w http.ResponseWriter, r *http.Request) {
 		var body struct{ Email, Password string }
@@ -101,7 +138,12 @@ sessionStorage.getItem('access_token') ? dashboard() : loginView();`)
 
 // spaTarget serves spaApp and returns a Target with its one account as A.
 func spaTarget(t *testing.T, afterSignOut string) *audit.Target {
-	srv := spaApp(t, afterSignOut)
+	return spaTargetKeeping(t, afterSignOut, "sessionStorage")
+}
+
+// spaTargetKeeping is spaTarget for spaAppKeeping.
+func spaTargetKeeping(t *testing.T, afterSignOut, keep string) *audit.Target {
+	srv := spaAppKeeping(t, afterSignOut, keep)
 	plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true},
 		Accounts: audit.Accounts{A: &audit.Account{Email: "erin@example.test", PasswordEnv: "SPA_PW"}}}
 	target, err := audit.NewTarget(plan, func(string) string { return "spa-password-123" })
@@ -130,6 +172,38 @@ func TestSessionChecksOnTokenSPA(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := tt.check(); got.Status != tt.want {
 				t.Errorf("got %s %q, want %s", got.Status, got.Summary, tt.want)
+			}
+		})
+	}
+}
+
+// Where an SPA keeps its token decides token-storage: IndexedDB (Firebase Auth's place for it) is as readable by
+// an injected script as Web Storage, and passed when only Web Storage was read; a token kept in a variable of the
+// script is in no storage. The Firebase-style record's token is found inside the record, and redacted.
+func TestTokenStorageReadsIndexedDB(t *testing.T) {
+	browsertest.Bin(t)
+	tests := []struct {
+		keep      string
+		want      audit.Status
+		summaryIs string
+	}{
+		{"indexedDB", audit.Fail, `IndexedDB firebaseLocalStorageDb › firebaseLocalStorage › "firebase:authUser:AIzaFixtureKey:[DEFAULT]", field value.stsTokenManager.accessToken holds the token the app sends in its Authorization header`},
+		{"sessionStorage", audit.Fail, `sessionStorage "access_token" holds the token the app sends in its Authorization header`},
+		{"memory", audit.Pass, "no session token in Web Storage or IndexedDB after login"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.keep, func(t *testing.T) {
+			target := spaTargetKeeping(t, "", tt.keep)
+			got := TokenStorage(t.Context(), target)
+			if got.Status != tt.want || !strings.Contains(got.Summary, tt.summaryIs) {
+				t.Errorf("got %s %q, want %s %q", got.Status, got.Summary, tt.want, tt.summaryIs)
+			}
+			bs, err := target.BrowserSession(t.Context(), "a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tok := probe.Credential(audit.AuthHeader(bs)); tok == "" || strings.Contains(target.Probe.Redactor().String("x "+tok), tok) {
+				t.Errorf("the token the app sends is not redacted (%d characters)", len(tok))
 			}
 		})
 	}

@@ -10,8 +10,9 @@ import (
 	"github.com/launchready/launchready/audit/probe"
 )
 
-// TokenStorage reads localStorage and sessionStorage after account A's login: a session token there can be read
-// by any script on the page, so one XSS is an account takeover.
+// TokenStorage reads localStorage, sessionStorage and IndexedDB after account A's login: a session token there can
+// be read by any script on the page, so one XSS is an account takeover. (Firebase Auth keeps its tokens in
+// IndexedDB: Web Storage alone would pass every Firebase app.)
 func TokenStorage(ctx context.Context, t *audit.Target) audit.Result {
 	bs, err := t.BrowserSession(ctx, "a")
 	if err != nil {
@@ -19,25 +20,31 @@ func TokenStorage(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	// What the app itself sends as its Authorization credential is the session, however short it is.
 	sent := probe.Credential(audit.AuthHeader(bs))
-	var found, keys []string
-	for name, m := range map[string]map[string]string{"localStorage": bs.Local, "sessionStorage": bs.Storage} {
-		for k, v := range m {
-			keys = append(keys, name+"."+k)
-			switch {
-			case len(sent) >= 6 && strings.Contains(v, sent):
-				found = append(found, fmt.Sprintf("%s %q holds the token the app sends in its Authorization header", name, k))
-			case jwtInText.MatchString(v):
-				found = append(found, fmt.Sprintf("%s %q holds a JWT", name, k))
-			case tokenKey.MatchString(k) && opaqueSecret.MatchString(v):
-				found = append(found, fmt.Sprintf("%s %q holds a %d-character token", name, k, len(v)))
-			}
+	var found []string
+	for _, v := range audit.StoredValues(bs) {
+		switch {
+		case len(sent) >= 6 && strings.Contains(v.Value, sent):
+			found = append(found, v.Where+" holds the token the app sends in its Authorization header")
+		case jwtInText.MatchString(v.Value):
+			found = append(found, v.Where+" holds a JWT")
+		case tokenKey.MatchString(v.Key) && opaqueSecret.MatchString(v.Value):
+			found = append(found, fmt.Sprintf("%s holds a %d-character token", v.Where, len(v.Value)))
+		}
+	}
+	var keys []string
+	for name, m := range map[string]map[string]string{"localStorage": bs.Local, "sessionStorage": bs.Storage, "IndexedDB": bs.IndexedDB} {
+		for k := range m {
+			keys = append(keys, name+" "+k)
 		}
 	}
 	sort.Strings(found)
 	sort.Strings(keys)
-	ev := audit.Note("Web Storage after login on "+bs.LandingURL, "keys: "+orNone(keys))
+	ev := audit.Note("Web Storage and IndexedDB after login on "+bs.LandingURL, "keys: "+orNone(keys))
 	if len(found) == 0 {
-		return audit.Passed(fmt.Sprintf("no session token in Web Storage after login (%d keys looked at)", len(keys)), ev)
+		if bs.StorageUnread != "" {
+			return audit.Undecided("the page's storage could not all be read, so a token kept there would not be seen: "+bs.StorageUnread, ev)
+		}
+		return audit.Passed(fmt.Sprintf("no session token in Web Storage or IndexedDB after login (%d keys looked at)", len(keys)), ev)
 	}
 	csp := landingCSP(bs.LandingURL, bs.Traffic)
 	ev2 := audit.Note("Content-Security-Policy of the page", orNone([]string{csp}))

@@ -14,7 +14,7 @@ import (
 
 // token is one credential the app handed account A at login, and where it was found.
 type token struct {
-	Where  string // "cookie sid", "localStorage auth_token", "Authorization header"
+	Where  string // "cookie sid", `localStorage "auth_token"`, "Authorization header"
 	Value  string
 	Cookie *http.Cookie // set for cookies
 }
@@ -43,14 +43,12 @@ func loginTokens(ctx context.Context, t *audit.Target) (tokens []token, id *audi
 	if berr != nil {
 		return tokens, id, "browser storage not inspected: " + berr.Error(), nil
 	}
-	for name, m := range map[string]map[string]string{"localStorage": bs.Local, "sessionStorage": bs.Storage} {
-		for k, v := range m {
-			for _, j := range jwtInText.FindAllString(v, 3) {
-				tokens = append(tokens, token{Where: name + " " + k, Value: j})
-			}
-			if !jwtInText.MatchString(v) && tokenKey.MatchString(k) && opaqueSecret.MatchString(v) {
-				tokens = append(tokens, token{Where: name + " " + k, Value: v})
-			}
+	for _, v := range audit.StoredValues(bs) {
+		for _, j := range jwtInText.FindAllString(v.Value, 3) {
+			tokens = append(tokens, token{Where: v.Where, Value: j})
+		}
+		if !jwtInText.MatchString(v.Value) && tokenKey.MatchString(v.Key) && opaqueSecret.MatchString(v.Value) {
+			tokens = append(tokens, token{Where: v.Where, Value: v.Value})
 		}
 	}
 	if h := audit.AuthHeader(bs); h != "" {
