@@ -134,18 +134,24 @@ const (
 	idbStores    = 20
 	idbRecords   = 50
 	idbValueCap  = 64 << 10
+	idbTotalCap  = 2 << 20 // characters in all: past it, the rest is left unread and said so
 )
 
 // readIndexedDB reads the origin's IndexedDB databases without changing them: only databases the browser lists
 // are opened (at their current version, so no upgrade runs), read-only.
-const readIndexedDB = `async (maxDB, maxStores, maxRecords, cap) => {
+const readIndexedDB = `async (maxDB, maxStores, maxRecords, cap, totalCap) => {
 	const out = {}, errs = [];
+	let total = 0;
 	if (!window.indexedDB) return { out, errs: '' };
 	if (!indexedDB.databases) return { out, errs: 'this browser cannot list IndexedDB databases' };
 	const req = r => new Promise((ok, no) => { r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error) });
 	let dbs;
 	try { dbs = await indexedDB.databases() } catch (e) { return { out, errs: String(e) } }
+	// Where auth libraries keep their tokens first (firebaseLocalStorageDb, auth0spajs, ...), before app caches.
+	const likely = d => /auth|token|session|user|firebaseLocalStorage/i.test(d.name || '') ? 0 : 1;
+	dbs.sort((a, b) => likely(a) - likely(b));
 	for (const d of dbs.slice(0, maxDB)) {
+		if (total > totalCap) { errs.push('more than ' + totalCap + ' characters: the rest was not read'); break }
 		let db;
 		try {
 			db = await new Promise((ok, no) => {
@@ -156,13 +162,16 @@ const readIndexedDB = `async (maxDB, maxStores, maxRecords, cap) => {
 		} catch (e) { errs.push(d.name + ': ' + e); continue }
 		try {
 			for (const s of [...db.objectStoreNames].slice(0, maxStores)) {
+				if (total > totalCap) break;
 				const st = db.transaction(s, 'readonly').objectStore(s);
 				const [keys, vals] = await Promise.all([req(st.getAllKeys(null, maxRecords)), req(st.getAll(null, maxRecords))]);
 				keys.forEach((k, i) => {
 					let v;
 					try { v = JSON.stringify(vals[i]) } catch (e) { v = String(vals[i]) }
 					let key; try { key = JSON.stringify(k) } catch (e) { key = String(k) }
-					out[d.name + ' › ' + s + ' › ' + key] = (v === undefined ? 'undefined' : v).slice(0, cap);
+					v = (v === undefined ? 'undefined' : v).slice(0, cap);
+					total += v.length;
+					if (total <= totalCap) out[d.name + ' › ' + s + ' › ' + key] = v;
 				});
 			}
 		} catch (e) { errs.push(d.name + ': ' + e) }
@@ -172,10 +181,10 @@ const readIndexedDB = `async (maxDB, maxStores, maxRecords, cap) => {
 }`
 
 // IndexedDB reads what the page's origin keeps in IndexedDB, keyed "database › store › key", each value as JSON
-// (cut at 64 KiB), bounded to 10 databases of 20 stores of 50 records. A database it could not read is an error
-// next to what it could.
+// (cut at 64 KiB), bounded to 10 databases of 20 stores of 50 records and 2 Mi characters in all. A database it
+// could not read, or what the bound left unread, is an error next to what it could.
 func (p *Page) IndexedDB() (map[string]string, error) {
-	res, err := p.rod.Timeout(5*time.Second).Eval(readIndexedDB, idbDatabases, idbStores, idbRecords, idbValueCap)
+	res, err := p.rod.Timeout(5*time.Second).Eval(readIndexedDB, idbDatabases, idbStores, idbRecords, idbValueCap, idbTotalCap)
 	if err != nil {
 		return nil, err
 	}
