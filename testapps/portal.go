@@ -682,14 +682,18 @@ func (p *portal) handleForgot(w http.ResponseWriter, r *http.Request, _ string, 
 		p.forgotPage(w, http.StatusOK, ps, email, portalError(portalMsgNoAccount))
 		return
 	}
+	life := "3 hours" // Gitea's default (RESET_PASSWD_CODE_LIVE_MINUTES = 180); fixed, it is set to 60
+	if p.mode == Fixed {
+		life = "1 hour"
+	}
 	if known {
 		code := p.accounts.code("recover", u.name)
 		p.mail.send(u.email, portalSubjRecover, fmt.Sprintf(`Hello %s,
 
-Please click the following link to recover your account within 3 hours:`, u.name), "/user/recover_account?code="+code)
+Please click the following link to recover your account within %s:`, u.name, life), "/user/recover_account?code="+code)
 	}
 	p.render(w, http.StatusOK, "Forgot Password", ps, portalSuccess(fmt.Sprintf(
-		"A confirmation email has been sent to %s. Please check your inbox within the next 3 hours.", email)), `<h1>Forgot Password</h1>`)
+		"A confirmation email has been sent to %s. Please check your inbox within the next %s.", email, life)), `<h1>Forgot Password</h1>`)
 }
 
 // badRecovery is the page of an unknown or used recovery code: no form.

@@ -156,7 +156,7 @@ var portalFlows = map[string]portalFlow{
 		okAnswer:      portalFlash("success", "A new confirmation email has been sent to ADDRESS. Please check your inbox within the next 3 hours to complete the registration process.") + "\n<h1>Activate your account</h1>",
 		takenAnswer:   portalFlash("error", portalMsgEmailUsed),
 		inactive:      portalFlash("error", portalMsgInactive),
-		forgotAnswer:  portalFlash("success", "A confirmation email has been sent to ADDRESS. Please check your inbox within the next 3 hours."),
+		forgotAnswer:  `<div class="ui positive message flash-success"><p>A confirmation email has been sent to ADDRESS. Please check your inbox within the next `, // 3 hours, or 1 hour fixed
 		tooMany:       portalFlash("error", portalMsgTooMany),
 		confirmSubj:   portalSubjActivate,
 		resetSubj:     portalSubjRecover,

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
@@ -483,5 +484,47 @@ func TestPasswordPolicyOneRefusalIsNotBoth(t *testing.T) {
 		for _, e := range got.Evidence {
 			t.Logf("    %s: %s", e.Label, e.Excerpt)
 		}
+	}
+}
+
+// A reset token or invite code made of the address and the time is guessable however long it is: its 50-odd
+// base64 characters counted as 300 bits, and a single-use link with it passed.
+func TestBuiltTokensAreNotRandom(t *testing.T) {
+	browsertest.Bin(t)
+	for _, c := range []struct {
+		id    string
+		check func(context.Context, *audit.Target) audit.Result
+	}{{"auth.reset-token", auth.ResetToken}, {"auth.invite-token", auth.InviteToken}} {
+		t.Run(c.id, func(t *testing.T) {
+			t.Parallel()
+			target := notesTarget(t, false, func(a *notesApp) { a.builtTokens = true })
+			got := c.check(t.Context(), target)
+			if got.Status != audit.Fail || !strings.Contains(got.Summary, "not random: it is encoded text, not random bytes, an email address") {
+				t.Errorf("got %s %q, want a fail: the token is the address and the time", got.Status, got.Summary)
+				for _, ev := range got.Evidence {
+					t.Logf("    %s: %s", ev.Label, ev.Excerpt)
+				}
+			}
+		})
+	}
+}
+
+// How long the reset mail says its link works: 20 minutes passes, 3 hours (Gitea's default) is a warn, not the
+// fail of a reusable link. "within 3 hours" was not read as a lifetime at all, and the link passed.
+func TestResetLinkLifetimeFromTheMail(t *testing.T) {
+	browsertest.Bin(t)
+	for _, tt := range []struct {
+		life string
+		want audit.Status
+		says string
+	}{{"", audit.Pass, "the mail says the link works for 20m0s"}, {"3 hours", audit.Warn, "the link works for 3h0m0s, longer than 1h0m0s"}} {
+		t.Run(cmp.Or(tt.life, "20 minutes"), func(t *testing.T) {
+			t.Parallel()
+			target := notesTarget(t, false, func(a *notesApp) { a.resetLife = tt.life })
+			got := auth.ResetToken(t.Context(), target)
+			if got.Status != tt.want || !strings.Contains(got.Summary, tt.says) {
+				t.Errorf("got %s %q, want %s saying %q", got.Status, got.Summary, tt.want, tt.says)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -27,14 +28,16 @@ type notesApp struct {
 	// A login limit caught at the worst moment: an unconfirmed account's login, or a login with any but the
 	// current password after a reset, is answered 429.
 	limitUnconfirmed, limitAfterReset bool
-	limitReuse                        bool // a confirmation, reset or invite link used a second time is answered 429
-	limitAcceptOthers                 bool // a signed-in account accepting an invite addressed to another is answered 429
-	limitFailures                     bool // every failed login and every reset request is answered 429 (an edge limit that knows this client)
-	keepSessions                      bool // a password reset ends none of the account's sessions
-	oneSession                        bool // a login ends the account's other sessions: one session per account
-	clientOnlyPolicy                  bool // the page refuses short passwords before sending them; the server takes any
-	clientRefusesCommon               bool // the page refuses a password containing "password"; the server fails (500) on one
-	faults                            bool // each of those limits answers 500 "Something went wrong" instead: the app failing then
+	limitReuse                        bool   // a confirmation, reset or invite link used a second time is answered 429
+	limitAcceptOthers                 bool   // a signed-in account accepting an invite addressed to another is answered 429
+	limitFailures                     bool   // every failed login and every reset request is answered 429 (an edge limit that knows this client)
+	keepSessions                      bool   // a password reset ends none of the account's sessions
+	oneSession                        bool   // a login ends the account's other sessions: one session per account
+	clientOnlyPolicy                  bool   // the page refuses short passwords before sending them; the server takes any
+	clientRefusesCommon               bool   // the page refuses a password containing "password"; the server fails (500) on one
+	builtTokens                       bool   // reset tokens and invite codes are base64url of the address and the time: data, not randomness
+	resetLife                         string // how long the reset mail says its link works ("" for 20 minutes)
+	faults                            bool   // each of those limits answers 500 "Something went wrong" instead: the app failing then
 	used                              map[string]bool
 	smtpAddr                          string
 	base                              string
@@ -70,6 +73,14 @@ func (a *notesApp) deliverTo(addr string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.smtpAddr = addr
+}
+
+// secret makes a reset token or invite code for addr: random, or built from the address and the time.
+func (a *notesApp) secret(addr string) string {
+	if a.builtTokens {
+		return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%s:%d", addr, time.Now().UnixNano()))
+	}
+	return random32()
 }
 
 func random32() string {
@@ -347,9 +358,9 @@ func (a *notesApp) recover(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if u := a.users[b.Email]; u != nil {
-		tok := random32()
+		tok := a.secret(u.Email)
 		a.resets[tok] = u.Email
-		a.mail(u.Email, "Your Notes password", "Choose a new password within 20 minutes: "+a.base+"/account/new-password#t="+tok)
+		a.mail(u.Email, "Your Notes password", "Choose a new password within "+cmp.Or(a.resetLife, "20 minutes")+": "+a.base+"/account/new-password#t="+tok)
 	} else if a.weak {
 		fail(w, 404, "No account uses that address.")
 		return
@@ -390,7 +401,7 @@ func (a *notesApp) invite(w http.ResponseWriter, r *http.Request) {
 		fail(w, 401, "Sign in first.")
 		return
 	}
-	code := random32()
+	code := a.secret(b.Email)
 	a.invites[code] = a.users[inviter].Team + "|" + b.Email
 	a.mail(b.Email, "Join my team on Notes", "You're invited! Join within 7 days: "+a.base+"/join?code="+code+"&email="+b.Email)
 	reply(w, 201, map[string]string{"status": "invited"})

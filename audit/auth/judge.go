@@ -30,6 +30,8 @@ func judgeToken(f tokenFacts) audit.Result {
 	ev := []audit.Evidence{audit.Note("the "+f.Kind+" link", describeLink(f.Link, f.Token))}
 	if f.Token.value == "" {
 		problems = append(problems, "the link carries no token the tool could find")
+	} else if f.Token.Built != "" {
+		problems = append(problems, "the token is not random: it is "+f.Token.Built+"; whoever learns how it is made can make one for any account")
 	} else if f.Token.Bits < minTokenBits {
 		problems = append(problems, fmt.Sprintf("the token has about %.0f bits (%d %s), under %d: it can be guessed", f.Token.Bits, f.Token.Length, f.Token.Alphabet, minTokenBits))
 	}
@@ -40,6 +42,7 @@ func judgeToken(f tokenFacts) audit.Result {
 		}
 	}
 	life := "the mail does not say how long the link works (the tool does not wait to find out)"
+	var tooLong string // a stated lifetime over the bound: a weakness, not a hole
 	if f.Mail != nil {
 		switch d, forever, said := lifetimeClaim(f.Mail.Text); {
 		case forever:
@@ -47,7 +50,7 @@ func judgeToken(f tokenFacts) audit.Result {
 			problems = append(problems, "the link does not expire")
 		case said && d > f.MaxLife:
 			life = "the mail says the link works for " + d.String()
-			problems = append(problems, fmt.Sprintf("the link works for %s, longer than %s", d, f.MaxLife))
+			tooLong = fmt.Sprintf("the link works for %s, longer than %s", d, f.MaxLife)
 		case said:
 			life = "the mail says the link works for " + d.String()
 		}
@@ -55,11 +58,17 @@ func judgeToken(f tokenFacts) audit.Result {
 	ev = append(ev, audit.Note("lifetime", life))
 	ev = append(ev, f.Evidence...)
 	if len(problems) > 0 {
+		if tooLong != "" {
+			problems = append(problems, tooLong)
+		}
 		summary := problems[0]
 		if len(problems) > 1 {
 			summary += "; also: " + strings.Join(problems[1:], "; ")
 		}
 		return audit.Failed(0, "the "+f.Kind+" link is not safe: "+summary, ev...)
+	}
+	if tooLong != "" && f.Reused != nil {
+		return audit.Warned(audit.Medium, "the "+f.Kind+" link works once, but "+tooLong+": shorten it, a link left in a mailbox is a way in for that long", ev...)
 	}
 	if f.Reused == nil {
 		why := "its second use could not be tried"

@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"net/url"
@@ -20,10 +22,16 @@ type token struct {
 	Length   int
 	Alphabet string // digits, hex, base64url, mixed
 	Bits     float64
-	value    string
+	// Built says what readable data the token is made of ("" when it looks random): an encoding of text, an
+	// address, a Unix time of about now. Its bits then measure its length, not what a guesser must find.
+	Built string
+	value string
 }
 
 func (tk token) String() string {
+	if tk.Built != "" {
+		return fmt.Sprintf("%s: %d characters of %s, made of %s", tk.Where, tk.Length, tk.Alphabet, tk.Built)
+	}
 	return fmt.Sprintf("%s: %d characters of %s, about %.0f bits", tk.Where, tk.Length, tk.Alphabet, tk.Bits)
 }
 
@@ -54,6 +62,7 @@ func linkToken(link string) (token, bool) {
 		if name == "letters" && len(v) < 16 { // a word, not a token
 			return
 		}
+		tk.Built = builtFrom(v, time.Now())
 		if best.value == "" || tk.Bits > best.Bits {
 			best = tk
 		}
@@ -75,6 +84,57 @@ func linkToken(link string) (token, bool) {
 	}
 	return best, best.value != ""
 }
+
+// builtFrom says what readable data a token is made of, or "" when nothing shows it is not random: base64 or hex
+// that decodes to text (random bytes almost never do), or a Unix
+// time of about now in the token or its decoding. A JWT is a signed token, judged by its length as before.
+func builtFrom(v string, now time.Time) string {
+	if strings.Count(v, ".") == 2 && strings.HasPrefix(v, "eyJ") {
+		return ""
+	}
+	var what []string
+	text := ""
+	// Hex is read as hex only: hex digits are base64 letters too, and read as base64 they decode to text.
+	decoders := []func(string) ([]byte, error){base64.RawURLEncoding.DecodeString, base64.URLEncoding.DecodeString,
+		base64.RawStdEncoding.DecodeString, base64.StdEncoding.DecodeString}
+	switch {
+	case digitsRe.MatchString(v): // a number: its digits decode to anything
+		decoders = nil
+	case hexRe.MatchString(v):
+		decoders = []func(string) ([]byte, error){hex.DecodeString}
+	}
+	for _, dec := range decoders {
+		if b, err := dec(v); err == nil && len(b) >= 12 && printable(b) {
+			text = string(b)
+			what = append(what, "encoded text, not random bytes")
+			break
+		}
+	}
+	if strings.Contains(text, "@") {
+		what = append(what, "an email address")
+	}
+	for _, m := range unixTimeRe.FindAllStringSubmatch(v+" "+text, -1) {
+		n, _ := strconv.ParseInt(m[1][:10], 10, 64)
+		if d := now.Sub(time.Unix(n, 0)); d > -48*time.Hour && d < 48*time.Hour {
+			what = append(what, "a Unix time of about now")
+			break
+		}
+	}
+	return strings.Join(what, ", ")
+}
+
+// printable reports whether every byte of b is printable ASCII (spaces and line breaks count): 12 random bytes
+// are, about once in 150,000; 16, once in 8 million.
+func printable(b []byte) bool {
+	for _, c := range b {
+		if (c < 0x20 || c >= 0x7f) && c != '\n' && c != '\r' && c != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+var unixTimeRe = regexp.MustCompile(`(?:^|[^0-9])(1[0-9]{9}(?:[0-9]{3})?)(?:[^0-9]|$)`)
 
 // alphabet names the smallest common alphabet that spells s and its size.
 func alphabet(s string) (string, int) {
@@ -105,7 +165,7 @@ var (
 
 // lifetimeClaim reads what a mail says about how long its link works: a duration, "never" (forever), or not said.
 var (
-	lifetimeRe = regexp.MustCompile(`(?i)(?:expires?|valid|works?|good|active)\b[^.\n]{0,40}?\b(\d+|an?|one)\s*(minute|min|hour|hr|day|week)s?\b`)
+	lifetimeRe = regexp.MustCompile(`(?i)(?:(?:expires?|valid|works?|good|active)\b[^.\n]{0,40}?\b|\bwithin\s+(?:the\s+next\s+)?)(\d+|an?|one)\s*(minute|min|hour|hr|day|week)s?\b`)
 	foreverRe  = regexp.MustCompile(`(?i)never expires?|does not expire|doesn't expire|whenever you (?:need|want|like)|any ?time`)
 )
 

@@ -1,6 +1,11 @@
 package auth
 
 import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +56,8 @@ func TestLifetimeClaim(t *testing.T) {
 		{"You can use this link whenever you need it.", 0, true, true},
 		{"This link never expires.", 0, true, true},
 		{"Follow this link to reset the password for your user.", 0, false, false},
+		{"Choose a new password within 20 minutes: https://app.test/reset#t=x", 20 * time.Minute, false, true},
+		{"Join within the next 7 days.", 7 * 24 * time.Hour, false, true},
 	}
 	for _, tt := range tests {
 		d, forever, said := lifetimeClaim(tt.text)
@@ -74,4 +81,49 @@ func FuzzLinkToken(f *testing.F) {
 		}
 		lifetimeClaim(link)
 	})
+}
+
+// A token made of readable data is no random token, however long: base64 or hex of text (an address and a time,
+// a JSON object), or a Unix time of about now. Random tokens of every common shape are never taken for one.
+func TestBuiltFrom(t *testing.T) {
+	now := time.Unix(1796270000, 0)
+	stamp := "1796269990"
+	tests := []struct {
+		name, token, want string
+	}{
+		{"base64url of an address and a time", base64.RawURLEncoding.EncodeToString([]byte("olga@notes.test:" + stamp)), "encoded text, not random bytes, an email address, a Unix time of about now"},
+		{"base64 of JSON", base64.StdEncoding.EncodeToString([]byte(`{"user":42,"purpose":"reset"}`)), "encoded text, not random bytes"},
+		{"hex of text", hex.EncodeToString([]byte("user-42-reset-please")), "encoded text, not random bytes"},
+		{"a time in milliseconds then a counter", stamp + "123" + "x00042", "a Unix time of about now"},
+		{"a JWT is judged by its signature", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvbGdhQG5vdGVzLnRlc3QifQ.c2lnbmF0dXJlc2lnbmF0dXJl", ""},
+		{"a time long past is no clue", "1000000000abcdefabcdef", ""},
+	}
+	for _, tt := range tests {
+		if got := builtFrom(tt.token, now); got != tt.want {
+			t.Errorf("%s: builtFrom(%q) = %q, want %q", tt.name, tt.token, got, tt.want)
+		}
+	}
+	for i := 0; i < 1000; i++ {
+		b := make([]byte, 32)
+		rand.Read(b)
+		u := make([]byte, 16)
+		rand.Read(u)
+		for _, tok := range []string{hex.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b), base64.StdEncoding.EncodeToString(b),
+			hex.EncodeToString(b[:16]), base64.RawURLEncoding.EncodeToString(u), fmt.Sprintf("%x-%x-%x-%x-%x", u[:4], u[4:6], u[6:8], u[8:10], u[10:]),
+			alnum(b), fmt.Sprint(new(big.Int).SetBytes(b[:12]))} {
+			if got := builtFrom(tok, now); got != "" {
+				t.Fatalf("the random token %q read as %q", tok, got)
+			}
+		}
+	}
+}
+
+// alnum spells b in letters and digits, as many apps make their tokens.
+func alnum(b []byte) string {
+	const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	out := make([]byte, len(b))
+	for i, c := range b {
+		out[i] = letters[int(c)%len(letters)]
+	}
+	return string(out)
 }
