@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -179,8 +180,22 @@ func (t *Target) learnBrowserSecrets(s *browser.Session) {
 		red.Add(ck.Value)
 	}
 	for _, v := range StoredValues(s) {
-		if len(v.Value) >= 16 {
+		switch {
+		case !v.InRecord: // Web Storage: every value of some length, as a token may be under any name
+			if len(v.Value) >= 16 {
+				red.Add(v.Value)
+			}
+		case TokenField(v.Key) && opaqueValue.MatchString(v.Value):
 			red.Add(v.Value)
+		default: // inside an IndexedDB record only what is a token: its text may be anything
+			for _, j := range jwtInValue.FindAllString(v.Value, -1) {
+				red.Add(j)
+			}
+		}
+	}
+	for rec := range s.IndexedDB { // a store keyed by its tokens would show them in every Where
+		if k := recordKey(rec); opaqueValue.MatchString(k) && !lettersOnly.MatchString(k) {
+			red.Add(k)
 		}
 	}
 	for _, x := range s.Traffic {
@@ -304,12 +319,37 @@ func (t *Target) closeBrowser() {
 // Stored is one value the login left where any script of the app's pages can read it.
 type Stored struct {
 	Where string // for people: `localStorage "auth_token"`, `IndexedDB db › store › "key", field a.b`
-	Key   string // the name it is kept under: the storage key, or the JSON field's own name
+	Key   string // the name it is kept under: the storage key, the record's key, or the JSON field's own name
 	Value string
+	// InRecord is set for a string inside an IndexedDB record: Key is then a field name of the app's data, where
+	// TokenField, not any name with "auth" in it, says whether it holds a token (author, authDomain do not).
+	InRecord bool
+}
+
+var (
+	jwtInValue   = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*`)
+	opaqueValue  = regexp.MustCompile(`^[A-Za-z0-9+/=_.\-%]{16,}$`)
+	lettersOnly  = regexp.MustCompile(`^[A-Za-z]+$`)
+	tokenFieldRe = regexp.MustCompile(`(?i)(tokens?|jwts?|secrets?)$|^(sid|sess|session|session_?id|session_?key)$`)
+)
+
+// TokenField reports whether a field name inside stored data names a token: accessToken, refresh_token, idToken,
+// jwt, sessionId; not author, authDomain or accessLevel.
+func TokenField(name string) bool { return tokenFieldRe.MatchString(name) }
+
+// recordKey is the key part of an IndexedDB record's name ("db › store › key"), unquoted when it is a JSON string.
+func recordKey(rec string) string {
+	k := rec[strings.LastIndex(rec, " › ")+len(" › "):]
+	var str string
+	if json.Unmarshal([]byte(k), &str) == nil {
+		return str
+	}
+	return k
 }
 
 // StoredValues lists what the login left in Web Storage and IndexedDB: every localStorage and sessionStorage
-// entry, and every string inside an IndexedDB record (a record that is no JSON counts whole), in a stable order.
+// entry, and every string inside an IndexedDB record under the name of its field (a record that is one string, or
+// no JSON, under the record's key), in a stable order.
 func StoredValues(s *browser.Session) []Stored {
 	var out []Stored
 	for _, w := range []struct {
@@ -323,40 +363,46 @@ func StoredValues(s *browser.Session) []Stored {
 	for _, rec := range slices.Sorted(maps.Keys(s.IndexedDB)) {
 		var v any
 		if json.Unmarshal([]byte(s.IndexedDB[rec]), &v) != nil {
-			out = append(out, Stored{Where: "IndexedDB " + rec, Key: rec, Value: s.IndexedDB[rec]})
+			out = append(out, Stored{Where: "IndexedDB " + rec, Key: recordKey(rec), Value: s.IndexedDB[rec]})
 			continue
 		}
-		out = append(out, jsonStrings("IndexedDB "+rec, "", v)...)
+		if str, ok := v.(string); ok { // localforage, idb-keyval: the record's key names the value
+			out = append(out, Stored{Where: "IndexedDB " + rec, Key: recordKey(rec), Value: str})
+			continue
+		}
+		out = append(out, jsonStrings("IndexedDB "+rec, "", "", v)...)
 	}
 	return out
 }
 
-// jsonStrings lists the strings inside a JSON value with the path of fields that leads to each.
-func jsonStrings(where, path string, v any) []Stored {
-	field := func(k string) string {
-		if path == "" {
-			return k
-		}
-		return path + "." + k
-	}
+// jsonStrings lists the strings inside a JSON value with the path of fields that leads to each; an array's
+// strings go by the name of the field that holds the array.
+func jsonStrings(where, path, name string, v any) []Stored {
 	switch v := v.(type) {
 	case string:
-		key, at := path, where
+		at := where
 		if path != "" {
-			key = path[strings.LastIndex(path, ".")+1:]
 			at = where + ", field " + path
 		}
-		return []Stored{{Where: at, Key: key, Value: v}}
+		return []Stored{{Where: at, Key: name, Value: v, InRecord: true}}
 	case map[string]any:
 		var out []Stored
 		for _, k := range slices.Sorted(maps.Keys(v)) {
-			out = append(out, jsonStrings(where, field(k), v[k])...)
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			out = append(out, jsonStrings(where, p, k, v[k])...)
 		}
 		return out
 	case []any:
 		var out []Stored
 		for i, e := range v {
-			out = append(out, jsonStrings(where, field(strconv.Itoa(i)), e)...)
+			p := strconv.Itoa(i)
+			if path != "" {
+				p = path + "." + p
+			}
+			out = append(out, jsonStrings(where, p, name, e)...)
 		}
 		return out
 	}

@@ -210,6 +210,12 @@ func TestStorageUnreadableIsAnError(t *testing.T) {
 			w.Header().Set("Content-Security-Policy", "sandbox allow-scripts")
 		}
 		w.Header().Set("Content-Type", "text/html")
+		if r.URL.Path == "/many" {
+			w.Write([]byte(`<!doctype html><title>m</title><script>
+const r = indexedDB.open('cache', 1); r.onupgradeneeded = () => { const st = r.result.createObjectStore('rows'); for (let i = 0; i < 250; i++) st.put({n: i}, i) };
+</script><p>many`))
+			return
+		}
 		w.Write([]byte(`<!doctype html><title>s</title><script>
 try { const r = indexedDB.open('app', 1); r.onupgradeneeded = () => r.result.createObjectStore('kv').put({token: 'abc'}, 'me') } catch (e) {}
 </script><p>hi`))
@@ -243,5 +249,13 @@ try { const r = indexedDB.open('app', 1); r.onupgradeneeded = () => r.result.cre
 	idb, err := p.IndexedDB()
 	if err != nil || idb[`app › kv › "me"`] != `{"token":"abc"}` {
 		t.Errorf("IndexedDB on a plain page: %v %v", idb, err)
+	}
+	// A bound says what it left unread: a store of 250 records is read to its 200th, and that is an error.
+	if err := p.Goto(srv.URL + "/many"); err != nil {
+		t.Fatal(err)
+	}
+	idb, err = p.IndexedDB()
+	if err == nil || !strings.Contains(err.Error(), "cache › rows: the records after the first 200 not read") || idb["cache › rows › 199"] != `{"n":199}` {
+		t.Errorf("IndexedDB past its bound: %d records, %v", len(idb), err)
 	}
 }

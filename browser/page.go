@@ -128,30 +128,36 @@ func (p *Page) Storage() (local, session map[string]string, err error) {
 	return local, session, err
 }
 
-// IndexedDB bounds: databases, stores per database, records per store, characters per record.
+// IndexedDB bounds: databases, stores per database, records per store, characters per record and per key, in all,
+// and the time the read may take. What a bound leaves unread is said, never passed over in silence.
 const (
 	idbDatabases = 10
 	idbStores    = 20
-	idbRecords   = 50
-	idbValueCap  = 64 << 10
-	idbTotalCap  = 2 << 20 // characters in all: past it, the rest is left unread and said so
+	idbRecords   = 200
+	idbValueCap  = 256 << 10
+	idbKeyCap    = 200
+	idbTotalCap  = 2 << 20
+	idbBudget    = 3 * time.Second
 )
 
 // readIndexedDB reads the origin's IndexedDB databases without changing them: only databases the browser lists
-// are opened (at their current version, so no upgrade runs), read-only.
-const readIndexedDB = `async (maxDB, maxStores, maxRecords, cap, totalCap) => {
-	const out = {}, errs = [];
+// are opened, at their current version (an open that would create or upgrade one is aborted, which undoes it),
+// read-only, one record at a time with a cursor, and each connection closes as soon as the app asks for a new
+// version. It returns what it read and, in errs, what it could not read or left for a bound.
+const readIndexedDB = `async (maxDB, maxStores, maxRecords, cap, keyCap, totalCap, budgetMs) => {
+	const out = {}, errs = [], started = Date.now();
 	let total = 0;
+	const bound = () => total > totalCap ? 'the ' + totalCap + '-character bound' : Date.now() - started > budgetMs ? 'the time bound' : '';
 	if (!window.indexedDB) return { out, errs: '' };
 	if (!indexedDB.databases) return { out, errs: 'this browser cannot list IndexedDB databases' };
-	const req = r => new Promise((ok, no) => { r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error) });
 	let dbs;
 	try { dbs = await indexedDB.databases() } catch (e) { return { out, errs: String(e) } }
 	// Where auth libraries keep their tokens first (firebaseLocalStorageDb, auth0spajs, ...), before app caches.
 	const likely = d => /auth|token|session|user|firebaseLocalStorage/i.test(d.name || '') ? 0 : 1;
 	dbs.sort((a, b) => likely(a) - likely(b));
+	if (dbs.length > maxDB) errs.push((dbs.length - maxDB) + ' more databases not read (bound of ' + maxDB + ')');
 	for (const d of dbs.slice(0, maxDB)) {
-		if (total > totalCap) { errs.push('more than ' + totalCap + ' characters: the rest was not read'); break }
+		if (bound()) { errs.push(d.name + ' and the databases after it not read (' + bound() + ')'); break }
 		let db;
 		try {
 			db = await new Promise((ok, no) => {
@@ -160,18 +166,31 @@ const readIndexedDB = `async (maxDB, maxStores, maxRecords, cap, totalCap) => {
 				r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); r.onblocked = () => no(new Error('blocked'));
 			});
 		} catch (e) { errs.push(d.name + ': ' + e); continue }
+		db.onversionchange = () => db.close();
 		try {
-			for (const s of [...db.objectStoreNames].slice(0, maxStores)) {
-				if (total > totalCap) break;
-				const st = db.transaction(s, 'readonly').objectStore(s);
-				const [keys, vals] = await Promise.all([req(st.getAllKeys(null, maxRecords)), req(st.getAll(null, maxRecords))]);
-				keys.forEach((k, i) => {
-					let v;
-					try { v = JSON.stringify(vals[i]) } catch (e) { v = String(vals[i]) }
-					let key; try { key = JSON.stringify(k) } catch (e) { key = String(k) }
-					v = (v === undefined ? 'undefined' : v).slice(0, cap);
-					total += v.length;
-					if (total <= totalCap) out[d.name + ' › ' + s + ' › ' + key] = v;
+			const names = [...db.objectStoreNames];
+			if (names.length > maxStores) errs.push(d.name + ': ' + (names.length - maxStores) + ' more stores not read (bound of ' + maxStores + ')');
+			for (const s of names.slice(0, maxStores)) {
+				if (bound()) { errs.push(d.name + ' › ' + s + ' and after it not read (' + bound() + ')'); break }
+				await new Promise((ok, no) => {
+					const r = db.transaction(s, 'readonly').objectStore(s).openCursor();
+					let n = 0;
+					r.onerror = () => no(r.error);
+					r.onsuccess = () => {
+						const c = r.result;
+						if (!c) return ok();
+						if (n >= maxRecords || bound()) { errs.push(d.name + ' › ' + s + ': the records after the first ' + n + ' not read (' + (bound() || 'bound of ' + maxRecords) + ')'); return ok() }
+						n++;
+						let v, key;
+						try { v = JSON.stringify(c.value) } catch (e) { v = String(c.value) }
+						if (v === undefined) v = 'undefined';
+						try { key = JSON.stringify(c.key) } catch (e) { key = String(c.key) }
+						if (key.length > keyCap) key = key.slice(0, keyCap) + '…';
+						if (v.length > cap) { errs.push(d.name + ' › ' + s + ': a record over ' + cap + ' characters read in part'); v = v.slice(0, cap) }
+						total += v.length + key.length;
+						out[d.name + ' › ' + s + ' › ' + key] = v;
+						c.continue();
+					};
 				});
 			}
 		} catch (e) { errs.push(d.name + ': ' + e) }
@@ -180,11 +199,11 @@ const readIndexedDB = `async (maxDB, maxStores, maxRecords, cap, totalCap) => {
 	return { out, errs: errs.join('; ') };
 }`
 
-// IndexedDB reads what the page's origin keeps in IndexedDB, keyed "database › store › key", each value as JSON
-// (cut at 64 KiB), bounded to 10 databases of 20 stores of 50 records and 2 Mi characters in all. A database it
-// could not read, or what the bound left unread, is an error next to what it could.
+// IndexedDB reads what the page's origin keeps in IndexedDB, keyed "database › store › key", each value as JSON,
+// within the bounds above. What it could not read, or left for a bound, is an error next to what it read.
 func (p *Page) IndexedDB() (map[string]string, error) {
-	res, err := p.rod.Timeout(5*time.Second).Eval(readIndexedDB, idbDatabases, idbStores, idbRecords, idbValueCap, idbTotalCap)
+	res, err := p.rod.Timeout(idbBudget+2*time.Second).Eval(readIndexedDB, idbDatabases, idbStores, idbRecords, idbValueCap, idbKeyCap,
+		idbTotalCap, idbBudget.Milliseconds())
 	if err != nil {
 		return nil, err
 	}

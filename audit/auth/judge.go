@@ -67,15 +67,23 @@ func judgeToken(f tokenFacts) audit.Result {
 		}
 		return audit.Failed(0, "the "+f.Kind+" link is not safe: "+summary, ev...)
 	}
-	if tooLong != "" && f.Reused != nil {
-		return audit.Warned(audit.Medium, "the "+f.Kind+" link works once, but "+tooLong+": shorten it, a link left in a mailbox is a way in for that long", ev...)
-	}
 	if f.Reused == nil {
 		why := "its second use could not be tried"
 		if f.ReuseSaid != "" {
 			why = "its second use could not be judged: " + f.ReuseSaid
 		}
 		f.Untested = append([]string{why}, f.Untested...)
+	}
+	if tooLong != "" { // a weakness seen, whatever could not be tried beside it
+		summary := "the " + f.Kind + " link works once, but " + tooLong
+		if f.Reused == nil {
+			summary = "the " + f.Kind + " link: " + tooLong
+		}
+		summary += ": shorten it, a link left in a mailbox is a way in for that long"
+		if len(f.Untested) > 0 {
+			summary += "; not judged: " + strings.Join(f.Untested, "; ")
+		}
+		return audit.Warned(audit.Medium, summary, ev...)
 	}
 	if len(f.Untested) > 0 {
 		return audit.Undecided("no problem found with the "+f.Kind+" token, but "+strings.Join(f.Untested, "; "), ev...)

@@ -63,7 +63,9 @@ func linkToken(link string) (token, bool) {
 			return
 		}
 		tk.Built = builtFrom(v, time.Now())
-		if best.value == "" || tk.Bits > best.Bits {
+		// A value made of readable data (a base64 redirect address, an encoded email) loses to one that is not.
+		if best.value == "" || (tk.Built == "") != (best.Built == "") && tk.Built == "" ||
+			(tk.Built == "") == (best.Built == "") && tk.Bits > best.Bits {
 			best = tk
 		}
 	}
@@ -86,8 +88,9 @@ func linkToken(link string) (token, bool) {
 }
 
 // builtFrom says what readable data a token is made of, or "" when nothing shows it is not random: base64 or hex
-// that decodes to text (random bytes almost never do), or a Unix
-// time of about now in the token or its decoding. A JWT is a signed token, judged by its length as before.
+// that decodes to text (random bytes almost never do), or a Unix time of about now in the token or its decoding.
+// Data that carries a random part of 128 bits or more (an encrypted payload, a random hex string or a UUID v4
+// encoded again, a time then 64 hex digits) is no built token, and a JWT is judged by its signature's length.
 func builtFrom(v string, now time.Time) string {
 	if strings.Count(v, ".") == 2 && strings.HasPrefix(v, "eyJ") {
 		return ""
@@ -105,6 +108,9 @@ func builtFrom(v string, now time.Time) string {
 	}
 	for _, dec := range decoders {
 		if b, err := dec(v); err == nil && len(b) >= 12 && printable(b) {
+			if randomPart(string(b), textParts) {
+				return ""
+			}
 			text = string(b)
 			what = append(what, "encoded text, not random bytes")
 			break
@@ -115,10 +121,15 @@ func builtFrom(v string, now time.Time) string {
 	}
 	for _, m := range unixTimeRe.FindAllStringSubmatch(v+" "+text, -1) {
 		n, _ := strconv.ParseInt(m[1][:10], 10, 64)
-		if d := now.Sub(time.Unix(n, 0)); d > -48*time.Hour && d < 48*time.Hour {
-			what = append(what, "a Unix time of about now")
+		d := now.Sub(time.Unix(n, 0))
+		if d <= -48*time.Hour || d >= 48*time.Hour {
+			continue
+		}
+		if text == "" && randomPart(strings.Replace(v, m[1], " ", 1), rawParts) { // a time, then random digits
 			break
 		}
+		what = append(what, "a Unix time of about now")
+		break
 	}
 	return strings.Join(what, ", ")
 }
@@ -132,6 +143,32 @@ func printable(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// The parts a token or the text it decodes to is cut into when looking for a random part: a raw token at any
+// separator, text at anything that is not a letter, a digit or base64's +/=.
+var (
+	rawParts  = regexp.MustCompile(`[^A-Za-z0-9]+`)
+	textParts = regexp.MustCompile(`[^A-Za-z0-9+/=]+`)
+	uuid4Re   = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}`)
+)
+
+// randomPart reports whether s holds a part that looks random and alone carries 128 bits or more: 32 hex digits
+// or more with letters and digits mixed, 22 characters or more of upper and lower case letters and digits mixed
+// (words, paths and addresses are not), or a UUID version 4.
+func randomPart(s string, cut *regexp.Regexp) bool {
+	if uuid4Re.MatchString(s) {
+		return true
+	}
+	for _, part := range cut.Split(s, -1) {
+		digits, lower, upper := strings.ContainsAny(part, "0123456789"), strings.ToUpper(part) != part, strings.ToLower(part) != part
+		switch {
+		case hexRe.MatchString(part) && len(part) >= 32 && digits && (lower || upper),
+			len(part) >= 22 && digits && lower && upper:
+			return true
+		}
+	}
+	return false
 }
 
 var unixTimeRe = regexp.MustCompile(`(?:^|[^0-9])(1[0-9]{9}(?:[0-9]{3})?)(?:[^0-9]|$)`)
@@ -165,7 +202,8 @@ var (
 
 // lifetimeClaim reads what a mail says about how long its link works: a duration, "never" (forever), or not said.
 var (
-	lifetimeRe = regexp.MustCompile(`(?i)(?:(?:expires?|valid|works?|good|active)\b[^.\n]{0,40}?\b|\bwithin\s+(?:the\s+next\s+)?)(\d+|an?|one)\s*(minute|min|hour|hr|day|week)s?\b`)
+	lifetimeRe = regexp.MustCompile(`(?i)(?:expires?|valid|works?|good|active)\b[^.\n]{0,40}?\b(\d+|an?|one)\s*(minute|min|hour|hr|day|week)s?\b`)
+	withinRe   = regexp.MustCompile(`(?i)\bwithin\s+(?:the\s+next\s+)?(\d+|an?|one)\s*(minute|min|hour|hr|day|week)s?\b`)
 	foreverRe  = regexp.MustCompile(`(?i)never expires?|does not expire|doesn't expire|whenever you (?:need|want|like)|any ?time`)
 )
 
@@ -173,16 +211,22 @@ func lifetimeClaim(text string) (d time.Duration, forever, said bool) {
 	if foreverRe.MatchString(text) {
 		return 0, true, true
 	}
-	m := lifetimeRe.FindStringSubmatch(text)
-	if m == nil {
-		return 0, false, false
+	// What the mail says of the link's expiry wins over "within" ("if it does not arrive within 5 minutes"); of
+	// several, the longest is the one to judge.
+	for _, re := range []*regexp.Regexp{lifetimeRe, withinRe} {
+		for _, m := range re.FindAllStringSubmatch(text, -1) {
+			n := 1
+			if v, err := strconv.Atoi(m[1]); err == nil {
+				n = v
+			}
+			unit := map[string]time.Duration{"minute": time.Minute, "min": time.Minute, "hour": time.Hour, "hr": time.Hour, "day": 24 * time.Hour, "week": 7 * 24 * time.Hour}[strings.ToLower(m[2])]
+			d, said = max(d, time.Duration(n)*unit), true
+		}
+		if said {
+			return d, false, true
+		}
 	}
-	n := 1
-	if v, err := strconv.Atoi(m[1]); err == nil {
-		n = v
-	}
-	unit := map[string]time.Duration{"minute": time.Minute, "min": time.Minute, "hour": time.Hour, "hr": time.Hour, "day": 24 * time.Hour, "week": 7 * 24 * time.Hour}[strings.ToLower(m[2])]
-	return time.Duration(n) * unit, false, true
+	return 0, false, false
 }
 
 // describeLink shows a link with its token replaced by what the token is like: safe for a report. It is rebuilt

@@ -34,6 +34,11 @@ func TestLinkToken(t *testing.T) {
 			}
 		})
 	}
+	// The real token wins over an encoded address beside it, though that one is longer.
+	redirect := base64.RawURLEncoding.EncodeToString([]byte("https://app.test/dashboard/projects/settings?tab=members&view=all"))
+	if tk, ok := linkToken("https://app.test/reset?next=" + redirect + "&token=" + strings.Repeat("ab12", 16)); !ok || tk.Where != "query parameter token" {
+		t.Errorf("got %v, want the token, not the encoded redirect", tk)
+	}
 	for _, link := range []string{"https://app.test/login", "https://app.test/settings/profile?tab=security", "not a url %"} {
 		if tk, ok := linkToken(link); ok {
 			t.Errorf("%s: found a token %v in a link without one", link, tk)
@@ -58,6 +63,8 @@ func TestLifetimeClaim(t *testing.T) {
 		{"Follow this link to reset the password for your user.", 0, false, false},
 		{"Choose a new password within 20 minutes: https://app.test/reset#t=x", 20 * time.Minute, false, true},
 		{"Join within the next 7 days.", 7 * 24 * time.Hour, false, true},
+		{"No mail within 5 minutes? Ask again. The link expires in 7 days.", 7 * 24 * time.Hour, false, true},
+		{"The link expires in 1 hour. Links for teams expire in 24 hours.", 24 * time.Hour, false, true},
 	}
 	for _, tt := range tests {
 		d, forever, said := lifetimeClaim(tt.text)
@@ -97,6 +104,10 @@ func TestBuiltFrom(t *testing.T) {
 		{"a time in milliseconds then a counter", stamp + "123" + "x00042", "a Unix time of about now"},
 		{"a JWT is judged by its signature", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvbGdhQG5vdGVzLnRlc3QifQ.c2lnbmF0dXJlc2lnbmF0dXJl", ""},
 		{"a time long past is no clue", "1000000000abcdefabcdef", ""},
+		{"a time then 64 hex digits carries its randomness", stamp + "-" + strings.Repeat("9f3a", 16), ""},
+		{"an encrypted payload (Laravel's) is random inside", base64.StdEncoding.EncodeToString([]byte(`{"iv":"q83vEjRWeJq83vEjRWeJqw==","value":"` + base64.StdEncoding.EncodeToString(make([]byte, 48)) + `","mac":"` + strings.Repeat("ab", 32) + `"}`)), ""},
+		{"random hex encoded again", base64.RawURLEncoding.EncodeToString([]byte(strings.Repeat("4f9c2a7e", 8))), ""},
+		{"a UUID v4 encoded again", base64.RawURLEncoding.EncodeToString([]byte("3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b")), ""},
 	}
 	for _, tt := range tests {
 		if got := builtFrom(tt.token, now); got != tt.want {

@@ -64,7 +64,9 @@ const store = {
     if (keep === 'sessionStorage') { sessionStorage.setItem('access_token', tok); return }
     const db = await idb();
     await new Promise(ok => { const tx = db.transaction('firebaseLocalStorage', 'readwrite');
-      tx.objectStore('firebaseLocalStorage').put({fbase_key: userKey, value: {uid: 'erin', email: 'erin@example.test', stsTokenManager: {accessToken: tok, expirationTime: Date.now() + 3600000}}});
+      tx.objectStore('firebaseLocalStorage').put({fbase_key: userKey, value: {uid: 'erin', email: 'erin@example.test',
+        apiKey: 'AIzaSyFixtureKeyNotASecret0123456789', authDomain: 'notes-fixture-project.firebaseapp.com', appName: '[DEFAULT]',
+        stsTokenManager: {accessToken: tok, refreshToken: 'AMf-vBxFixtureRefreshToken0123456789abcdefABCDEF', expirationTime: Date.now() + 3600000}}});
       tx.oncomplete = ok });
   },
   async clear() {
@@ -197,6 +199,13 @@ func TestTokenStorageReadsIndexedDB(t *testing.T) {
 			got := TokenStorage(t.Context(), target)
 			if got.Status != tt.want || !strings.Contains(got.Summary, tt.summaryIs) {
 				t.Errorf("got %s %q, want %s %q", got.Status, got.Summary, tt.want, tt.summaryIs)
+			}
+			// Firebase's record also holds its public API key and auth domain: neither is a session token.
+			if strings.Contains(got.Summary, "apiKey") || strings.Contains(got.Summary, "authDomain") {
+				t.Errorf("a field that is no token was taken for one: %q", got.Summary)
+			}
+			if tt.keep == "indexedDB" && !strings.Contains(got.Summary, "field value.stsTokenManager.refreshToken holds a") {
+				t.Errorf("the refresh token beside the access token was not found: %q", got.Summary)
 			}
 			bs, err := target.BrowserSession(t.Context(), "a")
 			if err != nil {

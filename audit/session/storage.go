@@ -27,7 +27,7 @@ func TokenStorage(ctx context.Context, t *audit.Target) audit.Result {
 			found = append(found, v.Where+" holds the token the app sends in its Authorization header")
 		case jwtInText.MatchString(v.Value):
 			found = append(found, v.Where+" holds a JWT")
-		case tokenKey.MatchString(v.Key) && opaqueSecret.MatchString(v.Value):
+		case tokenName(v) && opaqueSecret.MatchString(v.Value):
 			found = append(found, fmt.Sprintf("%s holds a %d-character token", v.Where, len(v.Value)))
 		}
 	}
@@ -39,12 +39,16 @@ func TokenStorage(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	sort.Strings(found)
 	sort.Strings(keys)
+	n := len(keys)
+	if n > maxKeysShown {
+		keys = append(keys[:maxKeysShown], fmt.Sprintf("and %d more", n-maxKeysShown))
+	}
 	ev := audit.Note("Web Storage and IndexedDB after login on "+bs.LandingURL, "keys: "+orNone(keys))
 	if len(found) == 0 {
 		if bs.StorageUnread != "" {
 			return audit.Undecided("the page's storage could not all be read, so a token kept there would not be seen: "+bs.StorageUnread, ev)
 		}
-		return audit.Passed(fmt.Sprintf("no session token in Web Storage or IndexedDB after login (%d keys looked at)", len(keys)), ev)
+		return audit.Passed(fmt.Sprintf("no session token in Web Storage or IndexedDB after login (%d keys looked at)", n), ev)
 	}
 	csp := landingCSP(bs.LandingURL, bs.Traffic)
 	ev2 := audit.Note("Content-Security-Policy of the page", orNone([]string{csp}))
@@ -52,6 +56,18 @@ func TokenStorage(ctx context.Context, t *audit.Target) audit.Result {
 		return audit.Failed(audit.High, strings.Join(found, "; ")+", and the page has no Content-Security-Policy: any injected script can steal the session", ev, ev2)
 	}
 	return audit.Warned(audit.Medium, strings.Join(found, "; ")+": readable by any script that runs on the page (the CSP limits, but does not remove, that risk)", ev, ev2)
+}
+
+// maxKeysShown bounds the keys an evidence note lists.
+const maxKeysShown = 40
+
+// tokenName reports whether a stored value's name says it is a token: any storage key with auth, session, token
+// ... in it; inside an IndexedDB record only a field named like a token (accessToken, not author or authDomain).
+func tokenName(v audit.Stored) bool {
+	if v.InRecord {
+		return audit.TokenField(v.Key)
+	}
+	return tokenKey.MatchString(v.Key)
 }
 
 func orNone(s []string) string {

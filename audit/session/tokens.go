@@ -27,7 +27,7 @@ var (
 
 // loginTokens gathers what the login gave account A: its session cookies (the session identity every session
 // check shares), and — when the browser is available — the tokens in Web Storage and the Authorization header the
-// app sends. note says what could not be looked at.
+// app sends (Web Storage and IndexedDB). note says what could not be looked at.
 func loginTokens(ctx context.Context, t *audit.Target) (tokens []token, id *audit.Identity, note string, err error) {
 	if _, err := t.Login(ctx, "a"); err != nil {
 		return nil, nil, "", err
@@ -43,18 +43,21 @@ func loginTokens(ctx context.Context, t *audit.Target) (tokens []token, id *audi
 	if berr != nil {
 		return tokens, id, "browser storage not inspected: " + berr.Error(), nil
 	}
+	if bs.StorageUnread != "" {
+		note = "browser storage not all read: " + bs.StorageUnread
+	}
 	for _, v := range audit.StoredValues(bs) {
 		for _, j := range jwtInText.FindAllString(v.Value, 3) {
 			tokens = append(tokens, token{Where: v.Where, Value: j})
 		}
-		if !jwtInText.MatchString(v.Value) && tokenKey.MatchString(v.Key) && opaqueSecret.MatchString(v.Value) {
+		if !jwtInText.MatchString(v.Value) && tokenName(v) && opaqueSecret.MatchString(v.Value) {
 			tokens = append(tokens, token{Where: v.Where, Value: v.Value})
 		}
 	}
 	if h := audit.AuthHeader(bs); h != "" {
 		tokens = append(tokens, token{Where: "Authorization header", Value: probe.Credential(h)})
 	}
-	return dedupe(tokens), id, "", nil
+	return dedupe(tokens), id, note, nil
 }
 
 func dedupe(ts []token) []token {
