@@ -474,6 +474,7 @@ func TestPasswordPolicyOnlyInThePage(t *testing.T) {
 // rule and "password" refused by the page alone, and the server failing when "password" is sent to it directly,
 // whether the server takes "password" is not known. That passed as "the server refuses 123456".
 func TestPasswordPolicyOneRefusalIsNotBoth(t *testing.T) {
+	t.Parallel()
 	browsertest.Bin(t)
 	target := notesTarget(t, false, func(a *notesApp) { a.clientRefusesCommon = true })
 	got := auth.PasswordPolicy(t.Context(), target)
@@ -490,6 +491,7 @@ func TestPasswordPolicyOneRefusalIsNotBoth(t *testing.T) {
 // A reset token or invite code made of the address and the time is guessable however long it is: its 50-odd
 // base64 characters counted as 300 bits, and a single-use link with it passed.
 func TestBuiltTokensAreNotRandom(t *testing.T) {
+	t.Parallel()
 	browsertest.Bin(t)
 	for _, c := range []struct {
 		id    string
@@ -512,6 +514,7 @@ func TestBuiltTokensAreNotRandom(t *testing.T) {
 // How long the reset mail says its link works: 20 minutes passes, 3 hours (Gitea's default) is a warn, not the
 // fail of a reusable link. "within 3 hours" was not read as a lifetime at all, and the link passed.
 func TestResetLinkLifetimeFromTheMail(t *testing.T) {
+	t.Parallel()
 	browsertest.Bin(t)
 	for _, tt := range []struct {
 		life string
