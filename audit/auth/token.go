@@ -63,9 +63,10 @@ func linkToken(link string) (token, bool) {
 			return
 		}
 		tk.Built = builtFrom(v, time.Now())
-		// A value made of readable data (a base64 redirect address, an encoded email) loses to one that is not.
-		if best.value == "" || (tk.Built == "") != (best.Built == "") && tk.Built == "" ||
-			(tk.Built == "") == (best.Built == "") && tk.Bits > best.Bits {
+		// A value made of readable data (a base64 redirect address, an encoded email) loses to one that is not and
+		// is long enough to be a token; else the one with the most bits wins (a path word is no token).
+		real := func(t token) bool { return t.Built == "" && t.Bits >= minTokenBits }
+		if best.value == "" || real(tk) && !real(best) || real(tk) == real(best) && tk.Bits > best.Bits {
 			best = tk
 		}
 	}
