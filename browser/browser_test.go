@@ -259,3 +259,29 @@ try { const r = indexedDB.open('app', 1); r.onupgradeneeded = () => r.result.cre
 		t.Errorf("IndexedDB past its bound: %d records, %v", len(idb), err)
 	}
 }
+
+// A login that goes through an identity provider the plan does not name (Firebase's identitytoolkit, an Auth0
+// domain) fails where the browser stops it, and the reason names the host and says where it goes in the plan:
+// "the login form is still there" alone left the user guessing.
+func TestLoginStoppedAtAnUnlistedProviderSaysSo(t *testing.T) {
+	page := `<!doctype html><title>Sign in</title><div id="app"><input type="email" placeholder="Email"><input type="password" placeholder="Password"><button>Sign in</button><p id="err"></p></div>
+<script>document.querySelector('button').onclick = async () => {
+  try { await fetch('https://identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=AIzaFixture', {method: 'POST', body: '{}'}) }
+  catch (e) { document.getElementById('err').textContent = 'Network error, try again.' }
+}</script>`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(page)) }))
+	t.Cleanup(srv.Close)
+	e := launch(t, "127.0.0.1")
+	c, _ := e.NewContext("a")
+	_, err := c.Login(t.Context(), "a", srv.URL+"/login", Credentials{Email: "fay@fire.test", Password: "Fay-Fire-Pass-1"})
+	if err == nil || !strings.Contains(err.Error(), "sent requests to identitytoolkit.googleapis.com, outside the plan's scope") ||
+		!strings.Contains(err.Error(), "auth_hosts") {
+		t.Errorf("err %v, want the stopped provider named with the plan's auth_hosts", err)
+	}
+	// The credentials never reached the provider: no check may read this as the app turning them down (an
+	// unconfirmed account "refused", the old password "refused" after a reset).
+	var le *LoginError
+	if !errors.As(err, &le) || le.Refused {
+		t.Errorf("a login the browser stopped on its way counts as refused by the app: %+v", le)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -53,6 +54,9 @@ type LoginError struct {
 	// a 4xx answered it. A login that never got that far (no form, a field it could not type into, a 5xx, a
 	// one-time code asked for) is not a refusal: what the app thinks of the credentials is not known.
 	Refused bool
+	// Stopped are the hosts outside the scope the login's scripts sent requests to, which the browser stopped: the
+	// credentials may never have reached whoever judges them, so the login is no refusal.
+	Stopped []string
 }
 
 func (e *LoginError) Error() string {
@@ -102,7 +106,12 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 	s := &Session{Account: account, Context: c, Page: page}
 	before := 0 // the traffic from the submit on, once it is sent
 	fail := func(reason string) (*Session, error) {
-		le := &LoginError{Reason: reason, Screenshot: c.engine.screenshot(page, "login-"+account)}
+		hosts := c.stoppedFromSubmit(page, before)
+		if len(hosts) > 0 {
+			reason += fmt.Sprintf("; the login sent requests to %s, outside the plan's scope, and the browser stopped them: if the app signs in through it (Firebase's identitytoolkit.googleapis.com, an Auth0 or Clerk domain), list it in the plan's auth_hosts; if the app's data lives there too (a Supabase project), in scope",
+				strings.Join(hosts, ", "))
+		}
+		le := &LoginError{Reason: reason, Screenshot: c.engine.screenshot(page, "login-"+account), Stopped: hosts}
 		le.Said, _, _ = page.state()
 		for _, x := range page.Traffic()[before:] {
 			if x.Status >= 400 && x.Status > le.Status {
@@ -115,7 +124,7 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 	refused := func(reason string) (*Session, error) {
 		_, err := fail(reason)
 		le := err.(*LoginError)
-		le.Refused = le.Status < 500
+		le.Refused = le.Status < 500 && len(le.Stopped) == 0
 		return nil, le
 	}
 	if err := page.Goto(start); err != nil {
@@ -233,6 +242,33 @@ func (c *Context) finish(s *Session) {
 	}
 	s.StorageUnread = strings.Join(unread, "; ")
 	s.Traffic = c.appTraffic(page)
+}
+
+// stoppedFromSubmit lists the hosts outside the scope that the page's scripts sent a request to (fetch, XHR or a
+// POST) from the submit on, which the browser stopped: an identity provider the plan does not name. Before the
+// submit (from == 0) nothing is said: pages load analytics and fonts from everywhere.
+func (c *Context) stoppedFromSubmit(p *Page, from int) []string {
+	if from == 0 {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	traffic := p.Traffic()
+	for _, x := range traffic[min(from, len(traffic)):] {
+		if x.Failed == "" || !x.IsAPI() && x.Method != "POST" {
+			continue
+		}
+		u, err := url.Parse(x.URL)
+		if err != nil || seen[u.Host] {
+			continue
+		}
+		if ok, _, _ := c.allows(u); !ok {
+			seen[u.Host] = true
+			out = append(out, u.Host)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // appTraffic is what the page recorded, without what went to the auth hosts: they are not the app, and their
