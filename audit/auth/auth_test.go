@@ -478,12 +478,21 @@ func TestPasswordPolicyOneRefusalIsNotBoth(t *testing.T) {
 	browsertest.Bin(t)
 	target := notesTarget(t, false, func(a *notesApp) { a.clientRefusesCommon = true })
 	got := auth.PasswordPolicy(t.Context(), target)
-	ev := evidenceText(got)
-	if got.Status != audit.Inconclusive || !strings.Contains(got.Summary, `"123456"`) || !strings.Contains(got.Summary, `"password"`) ||
-		!strings.Contains(ev, "sent straight to POST /api/users") {
-		t.Errorf("got %s %q, want inconclusive: the server refused 123456, and nothing is known of password", got.Status, got.Summary)
-		for _, e := range got.Evidence {
-			t.Logf("    %s: %s", e.Label, e.Excerpt)
+	wantResult(t, got, audit.Inconclusive, `the server refuses ["123456"]`, `"password"`, "sent straight to POST /api/users")
+}
+
+// wantResult fails the test unless got has the status and every text in its summary or evidence, and shows what
+// the check saw when it does not.
+func wantResult(t *testing.T, got audit.Result, status audit.Status, texts ...string) {
+	t.Helper()
+	ok := got.Status == status
+	for _, text := range texts {
+		ok = ok && strings.Contains(got.Summary+evidenceText(got), text)
+	}
+	if !ok {
+		t.Errorf("got %s %q, want %s saying %q", got.Status, got.Summary, status, texts)
+		for _, ev := range got.Evidence {
+			t.Logf("    %s: %s", ev.Label, ev.Excerpt)
 		}
 	}
 }
@@ -500,13 +509,7 @@ func TestBuiltTokensAreNotRandom(t *testing.T) {
 		t.Run(c.id, func(t *testing.T) {
 			t.Parallel()
 			target := notesTarget(t, false, func(a *notesApp) { a.builtTokens = true })
-			got := c.check(t.Context(), target)
-			if got.Status != audit.Fail || !strings.Contains(got.Summary, "not random: it is encoded text, not random bytes, an email address") {
-				t.Errorf("got %s %q, want a fail: the token is the address and the time", got.Status, got.Summary)
-				for _, ev := range got.Evidence {
-					t.Logf("    %s: %s", ev.Label, ev.Excerpt)
-				}
-			}
+			wantResult(t, c.check(t.Context(), target), audit.Fail, "not random: it is encoded text, not random bytes, an email address")
 		})
 	}
 }
@@ -524,10 +527,7 @@ func TestResetLinkLifetimeFromTheMail(t *testing.T) {
 		t.Run(cmp.Or(tt.life, "20 minutes"), func(t *testing.T) {
 			t.Parallel()
 			target := notesTarget(t, false, func(a *notesApp) { a.resetLife = tt.life })
-			got := auth.ResetToken(t.Context(), target)
-			if got.Status != tt.want || !strings.Contains(got.Summary, tt.says) {
-				t.Errorf("got %s %q, want %s saying %q", got.Status, got.Summary, tt.want, tt.says)
-			}
+			wantResult(t, auth.ResetToken(t.Context(), target), tt.want, tt.says)
 		})
 	}
 }
