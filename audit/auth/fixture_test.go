@@ -284,6 +284,9 @@ func (a *notesApp) register(w http.ResponseWriter, r *http.Request) {
 	}
 	a.users[b.Email] = &noteUser{Email: b.Email, Password: b.Password, Team: "team-" + b.Email}
 	id := uuid.NewString()
+	if a.builtTokens {
+		id = a.secret(b.Email)
+	}
 	a.confirms[id] = b.Email
 	a.mail(b.Email, "Confirm your Notes account", "Confirm your address: "+a.base+"/confirm/"+id+"\nThis link expires in 30 minutes.")
 	if a.weak {

@@ -309,5 +309,9 @@ func EmailVerification(ctx context.Context, t *audit.Target) audit.Result {
 	case run.Reused == nil:
 		return audit.Undecided("the unconfirmed account was refused, but the second use of the link could not be tried", ev...)
 	}
+	// A link anyone can make confirms any address: verification then proves nothing.
+	if tk, ok := linkToken(run.Link); ok && tk.Built != "" {
+		return audit.Failed(0, "the confirmation link's token is not random: it is "+tk.Built+"; whoever learns how it is made can confirm an address that is not theirs", ev...)
+	}
 	return audit.Passed("the unconfirmed account was refused and the confirmation link works once", ev...)
 }
