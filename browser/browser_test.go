@@ -285,3 +285,84 @@ func TestLoginStoppedAtAnUnlistedProviderSaysSo(t *testing.T) {
 		t.Errorf("a login the browser stopped on its way counts as refused by the app: %+v", le)
 	}
 }
+
+// tabTokenApp keeps its bearer token in sessionStorage, the way many SPAs do, and renders each project's page from
+// an API call that carries it: a page opened without the token shows the login and calls nothing.
+func tabTokenApp(t *testing.T) *httptest.Server {
+	const script = `<script>
+const tok = sessionStorage.getItem('access_token');
+const app = document.getElementById('app');
+if (!tok) {
+  app.innerHTML = '<input type="email" placeholder="Email"><input type="password" placeholder="Password"><button>Sign in</button>';
+  app.querySelector('button').onclick = async () => {
+    const r = await fetch('/api/auth', {method: 'POST', body: '{}'});
+    sessionStorage.setItem('access_token', (await r.json()).token);
+    location.href = '/projects';
+  };
+} else {
+  const id = location.pathname.split('/')[2] || '';
+  fetch('/api/projects/' + id, {headers: {Authorization: 'Bearer ' + tok}}).then(r => r.json()).then(p => {
+    app.innerHTML = '<h1>' + p.name + '</h1>' + (p.links || []).map(l => '<a href="' + l + '">' + l + '</a>').join(' ');
+  });
+}
+</script>`
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`<!doctype html><title>Projects</title><div id="app"></div>` + script))
+	})
+	mux.HandleFunc("POST /api/auth", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"token":"tab-token-7f3a9c2e41d8b6"}`)) })
+	mux.HandleFunc("GET /api/projects/{id...}", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tab-token-7f3a9c2e41d8b6" {
+			http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
+			return
+		}
+		switch id := r.PathValue("id"); id {
+		case "":
+			w.Write([]byte(`{"name":"Your projects","links":["/projects/31","/projects/32","/settings"]}`))
+		default:
+			w.Write([]byte(`{"name":"Project ` + id + `"}`))
+		}
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// The walk opens pages in tabs of its own; an app that keeps its token in sessionStorage (which a new tab does
+// not share) must still be walked logged in, and the session's own tab stays where the login landed.
+func TestWalkKeepsASessionStorageLogin(t *testing.T) {
+	t.Parallel()
+	srv := tabTokenApp(t)
+	e := launch(t, "127.0.0.1")
+	c, _ := e.NewContext("a")
+	s, err := c.Login(t.Context(), "a", srv.URL+"/login", Credentials{Email: "gil@tabs.test", Password: "Gil-Tabs-Pass-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Walk(t.Context())
+	if len(s.Walked) != 3 {
+		t.Errorf("walked %v, want the two projects and the settings", s.Walked)
+	}
+	read := map[string]int{}
+	for _, x := range s.Traffic {
+		if u, _ := url.Parse(x.URL); x.IsAPI() && strings.HasPrefix(u.Path, "/api/projects/") {
+			read[u.Path] = x.Status
+		}
+	}
+	for _, p := range []string{"/api/projects/31", "/api/projects/32"} {
+		if read[p] != 200 {
+			t.Errorf("%s answered %d in the walk, want 200 (the page had its token): %v", p, read[p], read)
+		}
+	}
+	if got := s.Page.URL(); got != s.LandingURL {
+		t.Errorf("the session's tab moved to %s, want it left on %s", got, s.LandingURL)
+	}
+	p, err := s.Open(t.Context(), srv.URL+"/projects/32")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if state, _ := p.Eval(`() => document.querySelector('h1') ? document.querySelector('h1').innerText : ''`); state != "Project 32" {
+		t.Errorf("Open showed %q, want the project page as the account sees it", state)
+	}
+}

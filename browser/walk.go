@@ -2,21 +2,24 @@ package browser
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
 // Walk bounds: how many pages the walk opens after the landing page, how many of one shape (/projects/{id}), how
-// many links it reads on a page, and how long each page may take to settle.
+// many links it reads on a page, how long each page may take to settle, and how many tabs open pages at once.
 const (
 	walkPages    = 10
 	walkPerShape = 2
 	walkLinks    = 60
 	walkSettle   = 3 * time.Second
+	walkTabs     = 3
 )
 
 // avoidLinks keeps the walk passive and the session alive: no logout, no GET links that change something (apps
@@ -27,44 +30,117 @@ const avoidLinks = `log ?out|sign ?out|logout|signout|sign_out|log_out|delete|re
 // Walk opens the app's pages the way a user reaches their own data: breadth first from the landing page (its
 // navigation and lists), a new shape of page before a second of the same (a project's page before another
 // project's), at most walkPerShape pages per shape and walkPages in all, so that the account's objects — detail
-// pages and the API calls they make — are recorded. It returns to the landing page and captures the traffic;
-// Walked and NotWalked say what it opened and what it saw but left for the bound.
+// pages and the API calls they make — are recorded. The pages open walkTabs at a time in tabs of the session's
+// context (its cookies, and a copy of its sessionStorage as a tab the app opened would have), while the session's
+// own tab stays on the landing page for the checks that use it; most of a walk is waiting on the app. Traffic is
+// what the session's tab and the walk's tabs recorded; Walked and NotWalked say what it opened and what it saw
+// but left for the bound.
 func (s *Session) Walk(ctx context.Context) {
 	seen := map[string]bool{strings.SplitN(s.LandingURL, "#", 2)[0]: true}
 	var queue []string
-	enqueue := func() {
-		for _, l := range s.Page.links(avoidLinks, walkLinks) {
+	enqueue := func(links []string) {
+		for _, l := range links {
 			if !seen[l] {
 				seen[l] = true
 				queue = append(queue, l)
 			}
 		}
 	}
-	enqueue()
+	enqueue(s.Page.links(avoidLinks, walkLinks))
 	opened := map[string]int{}
+	var tabs []*Page
+	defer func() {
+		for _, t := range tabs {
+			t.Close()
+		}
+	}()
 	for len(queue) > 0 && len(s.Walked) < walkPages && ctx.Err() == nil {
-		i := nextLink(queue, opened)
-		if i < 0 {
+		var wave []string
+		for len(wave) < walkTabs && len(s.Walked)+len(wave) < walkPages {
+			i := nextLink(queue, opened)
+			if i < 0 {
+				break
+			}
+			wave = append(wave, queue[i])
+			opened[pageShape(queue[i])]++
+			queue = append(queue[:i], queue[i+1:]...)
+		}
+		if len(wave) == 0 {
 			break
 		}
-		l := queue[i]
-		queue = append(queue[:i], queue[i+1:]...)
-		opened[pageShape(l)]++
-		_ = s.Page.rod.Timeout(walkSettle).Navigate(l)
-		s.Page.settle(walkSettle)
-		s.Walked = append(s.Walked, l)
-		enqueue()
+		for len(tabs) < len(wave) {
+			t, err := s.walkTab(ctx)
+			if err != nil {
+				break
+			}
+			tabs = append(tabs, t)
+		}
+		if len(tabs) == 0 {
+			break
+		}
+		wave = wave[:min(len(wave), len(tabs))]
+		found := make([][]string, len(wave))
+		var wg sync.WaitGroup
+		for i, l := range wave {
+			wg.Go(func() {
+				_ = tabs[i].rod.Timeout(walkSettle).Navigate(l)
+				tabs[i].settle(walkSettle)
+				found[i] = tabs[i].links(avoidLinks, walkLinks)
+			})
+		}
+		wg.Wait()
+		for i, l := range wave {
+			s.Walked = append(s.Walked, l)
+			enqueue(found[i])
+		}
 	}
 	for _, l := range queue {
 		if opened[pageShape(l)] == 0 {
 			s.NotWalked = append(s.NotWalked, l)
 		}
 	}
-	if len(s.Walked) > 0 && s.LandingURL != "" {
-		_ = s.Page.rod.Timeout(walkSettle).Navigate(s.LandingURL)
-		s.Page.settle(walkSettle)
-	}
 	s.Traffic = s.Context.appTraffic(s.Page)
+	for _, t := range tabs {
+		s.Traffic = append(s.Traffic, s.Context.appTraffic(t)...)
+	}
+}
+
+// walkTab opens a tab in the session's context that starts each document of the landing page's origin with the
+// sessionStorage the session had after login: an app that keeps its token there is still logged in, as in a tab
+// the app opened itself.
+func (s *Session) walkTab(ctx context.Context) (*Page, error) {
+	p, err := s.Context.NewPage(ctx)
+	if err != nil || len(s.Storage) == 0 {
+		return p, err
+	}
+	u, err := url.Parse(s.LandingURL)
+	if err != nil {
+		return p, nil
+	}
+	kv, _ := json.Marshal(s.Storage)
+	origin, _ := json.Marshal(u.Scheme + "://" + u.Host)
+	if _, err := p.rod.EvalOnNewDocument(`(() => { if (location.origin !== ` + string(origin) + `) return; const kv = ` + string(kv) +
+		`; for (const [k, v] of Object.entries(kv)) if (sessionStorage.getItem(k) === null) sessionStorage.setItem(k, v) })()`); err != nil {
+		p.Close()
+		return nil, s.Context.engine.explain(err)
+	}
+	return p, nil
+}
+
+// Open loads u in a new tab of the session (its cookies and sessionStorage, see walkTab) and waits for it to
+// settle: a second look at the app as the account, without logging in again. The caller closes the tab; the
+// session's own tab is left as it is.
+func (s *Session) Open(ctx context.Context, u string) (*Page, error) {
+	p, err := s.walkTab(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Goto(u); err != nil {
+		p.Close()
+		return nil, s.Context.engine.explain(err)
+	}
+	p.settle(walkSettle)
+	return p, nil
 }
 
 // nextLink picks the first link of a shape not opened yet, else the first whose shape may be opened again; -1

@@ -214,7 +214,8 @@ func errOrStatus(err error, resp *probe.Response) string {
 }
 
 // StoredXSS, with active: true only, posts a harmless marker payload as account A through the app's own API, then
-// loads the app in a fresh browser session and checks whether the payload ran. The canary is removed afterwards.
+// opens the page A lands on in a new tab of A's browser session (a fresh load of the page, no second login) and
+// checks whether the payload ran. The canary is removed afterwards.
 func StoredXSS(ctx context.Context, t *audit.Target) audit.Result {
 	if !t.Plan.Active {
 		return audit.NotRun("posts a harmless marker as account A: set active: true in the plan to allow it")
@@ -231,15 +232,15 @@ func StoredXSS(ctx context.Context, t *audit.Target) audit.Result {
 		return audit.Undecided("could not post the marker as A: " + err.Error())
 	}
 	defer c.Remove(ctx, t, creds)
-	viewer, err := t.FreshBrowserSession(ctx, "a")
+	viewer, err := bs.Open(ctx, bs.LandingURL)
 	if err != nil {
 		return audit.BrowserOutcome(err)
 	}
-	defer viewer.Context.Close()
-	ran, _ := viewer.Page.Eval(`() => window.__lrxss || ""`)
-	shown, _ := viewer.Page.Eval(`() => document.body.innerText.includes("` + marker + `") ? "yes" : ""`)
-	asHTML, _ := viewer.Page.Eval(`() => document.querySelector('img[onerror*="` + marker + `"]') ? "yes" : ""`)
-	ev := audit.Note("marker posted in "+audit.Route(c.Collection), "payload: "+payload+"\nviewed at: "+viewer.LandingURL)
+	defer viewer.Close()
+	ran, _ := viewer.Eval(`() => window.__lrxss || ""`)
+	shown, _ := viewer.Eval(`() => document.body.innerText.includes("` + marker + `") ? "yes" : ""`)
+	asHTML, _ := viewer.Eval(`() => document.querySelector('img[onerror*="` + marker + `"]') ? "yes" : ""`)
+	ev := audit.Note("marker posted in "+audit.Route(c.Collection), "payload: "+payload+"\nviewed at: "+bs.LandingURL)
 	switch {
 	case ran == marker:
 		return audit.Failed(0, "the marker's script ran when the page rendered A's post: user content is inserted as HTML (stored XSS)", ev)
