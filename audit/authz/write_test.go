@@ -1,6 +1,9 @@
 package authz
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -22,6 +25,7 @@ type tasksRules struct {
 	limitOthers bool // a write by anyone but the owner is answered 429
 	noItemRead  bool // there is no GET of one task: the list is the only read
 	noPatch     bool // PATCH is answered 405 to everyone
+	csrf        bool // every write, the login too, needs the X-CSRF-Token of the page's meta tag (bound to a cookie)
 }
 
 // tasksApp is a single-page app over a JSON API with bearer tokens in localStorage and UUID ids: its scripts list
@@ -44,9 +48,25 @@ func tasksApp(t *testing.T, rules tasksRules) *audit.Target {
 	asJSON := func(tk *task) map[string]string {
 		return map[string]string{"id": tk.ID, "owner_id": tk.Owner, "title": tk.Title, "notes": tk.Notes}
 	}
+	csrfKey := []byte(uuid.NewString())
+	csrfToken := func(secret string) string {
+		m := hmac.New(sha256.New, csrfKey)
+		m.Write([]byte(secret))
+		return hex.EncodeToString(m.Sum(nil))
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `<!doctype html><html><body><main id="root"></main><script src="/app.js"></script></body></html>`)
+		meta := ""
+		if rules.csrf {
+			secret := uuid.NewString()
+			if c, err := r.Cookie("csrf_secret"); err == nil {
+				secret = c.Value
+			} else {
+				http.SetCookie(w, &http.Cookie{Name: "csrf_secret", Value: secret, Path: "/", Secure: true, HttpOnly: true})
+			}
+			meta = `<meta name="csrf-token" content="` + csrfToken(secret) + `">`
+		}
+		fmt.Fprint(w, `<!doctype html><html><head>`+meta+`</head><body><main id="root"></main><script src="/app.js"></script></body></html>`)
 	})
 	mux.HandleFunc("GET /app.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript")
@@ -56,7 +76,8 @@ function login() {
   root.innerHTML = '<form><label>Email <input type="email" id="e"></label><label>Password <input type="password" id="p"></label><button type="submit">Sign in</button></form>';
   root.querySelector('form').onsubmit = async (ev) => {
     ev.preventDefault();
-    const r = await fetch('/api/login', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({email: e.value, password: p.value})});
+    const meta = document.querySelector('meta[name=csrf-token]');
+    const r = await fetch('/api/login', {method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': meta ? meta.content : ''}, body: JSON.stringify({email: e.value, password: p.value})});
     if (r.ok) { localStorage.setItem('token', (await r.json()).token); app(); }
   };
 }
@@ -156,7 +177,17 @@ localStorage.getItem('token') ? app() : login();`)
 	for _, m := range []string{"PATCH", "PUT", "DELETE"} {
 		mux.HandleFunc(m+" /api/tasks/{id}", change)
 	}
-	srv := httptest.NewTLSServer(mux)
+	guarded := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rules.csrf && r.Method != http.MethodGet {
+			c, err := r.Cookie("csrf_secret")
+			if err != nil || r.Header.Get("X-CSRF-Token") != csrfToken(c.Value) {
+				http.Error(w, `{"error":"invalid csrf token"}`, http.StatusForbidden)
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
+	srv := httptest.NewTLSServer(guarded)
 	t.Cleanup(srv.Close)
 	plan := &audit.Plan{App: srv.URL + "/", Active: true, TLS: audit.TLS{Insecure: true}, Accounts: audit.Accounts{
 		A: &audit.Account{Email: "gail@tasks.test", PasswordEnv: "A"}, B: &audit.Account{Email: "hugo@tasks.test", PasswordEnv: "B"}}}
@@ -188,6 +219,10 @@ func TestIDORWriteJudgedByTheCanary(t *testing.T) {
 		{"B's writes limited", tasksRules{ownerOnly: true, limitOthers: true}, audit.Inconclusive, "429"},
 		// A PATCH no one can send says nothing of B; the other writes still decide.
 		{"no PATCH at all", tasksRules{ownerOnly: true, noPatch: true}, audit.Pass, "PATCH not judged"},
+		// Cookie and CSRF-header apps (Rails, Next.js, Django): the canary and B's writes carry each account's own
+		// token, as the app's scripts send it; without it every write was refused before any rule (inconclusive).
+		{"CSRF header, no owner check", tasksRules{silent: true, csrf: true}, audit.Fail, "changed A's canary"},
+		{"CSRF header, owner rules", tasksRules{ownerOnly: true, csrf: true}, audit.Pass, "did not change it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
