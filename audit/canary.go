@@ -90,10 +90,23 @@ func (t *Target) CanaryRequest(coll string, sample map[string]any, text string) 
 		}
 	}
 	data, _ := json.Marshal(body)
-	return &probe.Request{Method: http.MethodPost, URL: coll, Body: data, Header: http.Header{"Content-Type": {"application/json"}}}
+	return &probe.Request{Method: http.MethodPost, URL: coll, Body: data, Header: WriteHeader(coll, http.Header{"Content-Type": {"application/json"}})}
+}
+
+// WriteHeader adds to h what the app's own page sends with a write to target: its Origin, as a browser does on every
+// POST, PUT, PATCH and DELETE. CSRF protections check it (Django refuses an HTTPS write with neither Origin nor
+// Referer; Rails, SvelteKit and Next.js server actions compare it with the host).
+func WriteHeader(target string, h http.Header) http.Header {
+	if h == nil {
+		h = http.Header{}
+	}
+	if u, err := url.Parse(target); err == nil && u.Host != "" {
+		h.Set("Origin", u.Scheme+"://"+u.Host)
+	}
+	return h
 }
 
 // Remove deletes the canary as its owner.
 func (c *Canary) Remove(ctx context.Context, t *Target, owner *Session) {
-	_, _ = t.Probe.Do(ctx, owner.Apply(&probe.Request{Method: http.MethodDelete, URL: c.Item}))
+	_, _ = t.Probe.Do(ctx, owner.Apply(&probe.Request{Method: http.MethodDelete, URL: c.Item, Header: WriteHeader(c.Item, nil)}))
 }

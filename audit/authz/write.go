@@ -123,7 +123,7 @@ func (w *canaryWrites) holds(ctx context.Context, text string) (has bool, why st
 
 // write sends one write of the canary as acc; an update or replace sets every text field of the canary to text.
 func (w *canaryWrites) write(ctx context.Context, method string, acc *account, text string) (*probe.Response, error) {
-	req := &probe.Request{Method: method, URL: w.item}
+	req := &probe.Request{Method: method, URL: w.item, Header: audit.WriteHeader(w.item, nil)}
 	if method != http.MethodDelete {
 		create := w.t.CanaryRequest(w.collection, w.sample, text) // the canary's own fields, valid as they were created
 		req.Body, req.Header = create.Body, create.Header

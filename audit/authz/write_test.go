@@ -26,6 +26,7 @@ type tasksRules struct {
 	noItemRead  bool // there is no GET of one task: the list is the only read
 	noPatch     bool // PATCH is answered 405 to everyone
 	csrf        bool // every write, the login too, needs the X-CSRF-Token of the page's meta tag (bound to a cookie)
+	origin      bool // a write must carry the app's own Origin, as Django asks over HTTPS
 }
 
 // tasksApp is a single-page app over a JSON API with bearer tokens in localStorage and UUID ids: its scripts list
@@ -178,6 +179,10 @@ localStorage.getItem('token') ? app() : login();`)
 		mux.HandleFunc(m+" /api/tasks/{id}", change)
 	}
 	guarded := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rules.origin && r.Method != http.MethodGet && r.Header.Get("Origin") != "https://"+r.Host {
+			http.Error(w, `{"error":"origin checking failed"}`, http.StatusForbidden)
+			return
+		}
 		if rules.csrf && r.Method != http.MethodGet {
 			c, err := r.Cookie("csrf_secret")
 			if err != nil || r.Header.Get("X-CSRF-Token") != csrfToken(c.Value) {
@@ -223,6 +228,8 @@ func TestIDORWriteJudgedByTheCanary(t *testing.T) {
 		// token, as the app's scripts send it; without it every write was refused before any rule (inconclusive).
 		{"CSRF header, no owner check", tasksRules{silent: true, csrf: true}, audit.Fail, "changed A's canary"},
 		{"CSRF header, owner rules", tasksRules{ownerOnly: true, csrf: true}, audit.Pass, "did not change it"},
+		// A browser sends its Origin with every write, and Django refuses an HTTPS write without one.
+		{"Origin checked, no owner check", tasksRules{silent: true, origin: true}, audit.Fail, "changed A's canary"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
