@@ -218,39 +218,6 @@ func AuthHeader(s *browser.Session) string {
 	return ""
 }
 
-// csrfHeaderName is how apps name the anti-CSRF header their scripts send: x-csrf-token (Rails, Express, Next.js
-// apps), x-xsrf-token (Angular, Laravel), x-csrftoken (Django), csrf-token.
-var csrfHeaderName = regexp.MustCompile(`(?i)^(x-)?(csrf|xsrf)([-_]?token)?$`)
-
-// csrfCookieHeaders are the double-submit cookies of the common frameworks and the header each is sent back in.
-var csrfCookieHeaders = map[string]string{"XSRF-TOKEN": "X-XSRF-TOKEN", "csrftoken": "X-CSRFToken"}
-
-// CSRFHeader is the anti-CSRF header the app's own requests carried with the session (the last one seen), else
-// the header a framework's double-submit cookie goes back in (Angular's and Laravel's XSRF-TOKEN as X-XSRF-TOKEN,
-// Django's csrftoken as X-CSRFToken); "" when neither. Without it the audit's own writes as the account (a canary,
-// a marker post) are refused before the app's rules are reached.
-func CSRFHeader(s *browser.Session) (name, value string) {
-	for _, x := range s.Traffic {
-		for k, v := range x.RequestHeader {
-			if v != "" && csrfHeaderName.MatchString(k) {
-				name, value = k, v
-			}
-		}
-	}
-	if name != "" {
-		return name, value
-	}
-	for _, ck := range s.Cookies {
-		if h, ok := csrfCookieHeaders[ck.Name]; ok && ck.Value != "" {
-			if v, err := url.QueryUnescape(ck.Value); err == nil {
-				return h, v
-			}
-			return h, ck.Value
-		}
-	}
-	return "", ""
-}
-
 // FromBrowser turns a browser session into one the probe can send: its cookies in a jar, its Authorization header,
 // and the anti-CSRF header its scripts send (CSRFHeader).
 func FromBrowser(who string, s *browser.Session) *Session { return fromBrowser(who, "", s) }

@@ -27,6 +27,7 @@ type tasksRules struct {
 	noPatch     bool // PATCH is answered 405 to everyone
 	csrf        bool // every write, the login too, needs the X-CSRF-Token of the page's meta tag (bound to a cookie)
 	origin      bool // a write must carry the app's own Origin, as Django asks over HTTPS
+	loginExempt bool // with csrf: the login needs no token and the scripts send none, so only the page's meta tag has it
 }
 
 // tasksApp is a single-page app over a JSON API with bearer tokens in localStorage and UUID ids: its scripts list
@@ -78,7 +79,7 @@ function login() {
   root.querySelector('form').onsubmit = async (ev) => {
     ev.preventDefault();
     const meta = document.querySelector('meta[name=csrf-token]');
-    const r = await fetch('/api/login', {method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': meta ? meta.content : ''}, body: JSON.stringify({email: e.value, password: p.value})});
+    const r = await fetch('/api/login', {method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': meta && !`+fmt.Sprint(rules.loginExempt)+` ? meta.content : ''}, body: JSON.stringify({email: e.value, password: p.value})});
     if (r.ok) { localStorage.setItem('token', (await r.json()).token); app(); }
   };
 }
@@ -183,7 +184,7 @@ localStorage.getItem('token') ? app() : login();`)
 			http.Error(w, `{"error":"origin checking failed"}`, http.StatusForbidden)
 			return
 		}
-		if rules.csrf && r.Method != http.MethodGet {
+		if rules.csrf && r.Method != http.MethodGet && !(rules.loginExempt && r.URL.Path == "/api/login") {
 			c, err := r.Cookie("csrf_secret")
 			if err != nil || r.Header.Get("X-CSRF-Token") != csrfToken(c.Value) {
 				http.Error(w, `{"error":"invalid csrf token"}`, http.StatusForbidden)
@@ -228,6 +229,8 @@ func TestIDORWriteJudgedByTheCanary(t *testing.T) {
 		// token, as the app's scripts send it; without it every write was refused before any rule (inconclusive).
 		{"CSRF header, no owner check", tasksRules{silent: true, csrf: true}, audit.Fail, "changed A's canary"},
 		{"CSRF header, owner rules", tasksRules{ownerOnly: true, csrf: true}, audit.Pass, "did not change it"},
+		// Rails and Laravel keep the token in a meta tag; the app's own writes are the first to send it.
+		{"CSRF token in the page only", tasksRules{silent: true, csrf: true, loginExempt: true}, audit.Fail, "changed A's canary"},
 		// A browser sends its Origin with every write, and Django refuses an HTTPS write without one.
 		{"Origin checked, no owner check", tasksRules{silent: true, origin: true}, audit.Fail, "changed A's canary"},
 	}
