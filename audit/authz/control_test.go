@@ -187,3 +187,70 @@ func TestReplaysThatShowTheOwnerNothingProveNothing(t *testing.T) {
 		}
 	}
 }
+
+// An ID the swap reads from a field of the other account's answers ("report_id" in its /api/me), never from a
+// request of its own at that route, may name nothing the route serves: everyone is refused there, and that refusal
+// proves nothing. The other account must reach it itself first; then a refusal to A is one, and a leak still fails.
+func TestIDsFromFieldsNeedTheirOwnersProof(t *testing.T) {
+	browsertest.Bin(t)
+	tests := []struct {
+		name           string
+		realID, anyone bool // /api/me names B's real report (else an ID of something else); any account reads any report
+		want           audit.Status
+		says           string
+	}{
+		{"a field naming something else", false, false, audit.Inconclusive, "came from fields of its answers"},
+		{"B's real report, owner rules", true, false, audit.Pass, ""},
+		{"B's real report, no rules", true, true, audit.Fail, "returned the other tenant's data"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			accounts := map[string]string{"ga@fields.test": "Ga-Fields-Pass-1", "hu@fields.test": "Hu-Fields-Pass-2"}
+			app := &reportsApp{}
+			app.link = func(id, email string) string {
+				if email == "ga@fields.test" { // A opens its report; B's page only asks /api/me
+					return fmt.Sprintf(`<a href="/reports/%s">Report of %s</a>`, id, email)
+				}
+				return `<p id="me"></p><script>fetch('/api/me').then(r => r.json()).then(m => { document.getElementById('me').textContent = m.email })</script>`
+			}
+			app.report = func(w http.ResponseWriter, r *http.Request, email string) {
+				app.mu.Lock()
+				owner, ok := app.reports[r.PathValue("id")]
+				app.mu.Unlock()
+				switch {
+				case email == "":
+					http.Error(w, "Sign in first.", http.StatusUnauthorized)
+				case !ok || owner != email && !tt.anyone:
+					http.Error(w, "No such report.", http.StatusNotFound)
+				default:
+					reportsPage(w, "<h1>Quarterly numbers of "+owner+"</h1><p>Revenue 48213 for "+r.PathValue("id")+"</p>")
+				}
+			}
+			other := uuid.NewString() // a template, an import: not a report
+			app.more = func(mux *http.ServeMux, who func(*http.Request) string) {
+				mux.HandleFunc("GET /api/me", func(w http.ResponseWriter, r *http.Request) {
+					email := who(r)
+					id := other
+					app.mu.Lock()
+					for rid, owner := range app.reports {
+						if owner == email && tt.realID {
+							id = rid
+						}
+					}
+					app.mu.Unlock()
+					w.Header().Set("Content-Type", "application/json")
+					fmt.Fprintf(w, `{"email":%q,"report_id":%q}`, email, id)
+				})
+			}
+			target := startReports(t, accounts, app)
+			got := IDSwapParams(t.Context(), target)
+			if got.Status != tt.want || !strings.Contains(got.Summary, tt.says) {
+				t.Errorf("id-swap-params: %s %q, want %s (%q)", got.Status, got.Summary, tt.want, tt.says)
+				for _, ev := range got.Evidence {
+					t.Logf("    %s: %s", ev.Label, ev.Excerpt)
+				}
+			}
+		})
+	}
+}

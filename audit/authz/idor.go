@@ -105,7 +105,15 @@ func IDSwapParams(ctx context.Context, t *audit.Target) audit.Result {
 					return bad
 				}
 				pick := func(s slot) string { return values[slotKey(s)] }
-				o := replay(ctx, t, r, r.withValues(pick).String(), r.body(pick), me, victim, victimBody)
+				target, body := r.withValues(pick).String(), r.body(pick)
+				proof := victimBody
+				if proof == nil { // IDs read from fields of the victim's answers, never seen at this route
+					var bad *outcome
+					if proof, bad = victimControl(ctx, t, r, target, body, me, victim); bad != nil {
+						return *bad
+					}
+				}
+				o := replay(ctx, t, r, target, body, me, victim, proof)
 				o.Who = "with " + me.Name + "'s session and " + victim.Name + "'s IDs"
 				return o
 			})
@@ -113,6 +121,23 @@ func IDSwapParams(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	outs := inOrder(jobs)
 	return judgeAll(outs, "returned the other tenant's data", start)
+}
+
+// victimControl is the victim's side of a swap whose IDs came from fields of the victim's answers ("project_id":
+// 7), not from a request of the victim's at this route: the victim sends the swapped request itself and must get
+// its own data back. A field named like the slot may hold an ID of something else, or one this route does not
+// serve; then everyone is refused, and that refusal says nothing of the access rules.
+func victimControl(ctx context.Context, t *audit.Target, r request, target string, body []byte, me, victim *account) ([]byte, *outcome) {
+	vc := replay(ctx, t, r, target, body, victim, victim, nil)
+	switch {
+	case vc.Err != nil:
+		return nil, &outcome{Pattern: r.Pattern, Request: vc.Request, Err: vc.Err}
+	case !vc.allowed():
+		return nil, &outcome{Pattern: r.Pattern, Request: vc.Request, Status: vc.Status, MIME: vc.MIME, Body: vc.Body,
+			Err: fmt.Errorf("%w: %s's IDs for %s came from fields of its answers, and %s's own request with them got %s, nothing of its own: a refusal to %s proves nothing",
+				errNothingPrivate, victim.Name, r.Pattern, victim.Name, strings.TrimPrefix(vc.got(), "no answer: "), me.Name)}
+	}
+	return vc.Body, nil
 }
 
 // slotKey names a slot within its request.
