@@ -275,7 +275,7 @@ func (c *Context) stoppedFromSubmit(p *Page, from int) []string {
 // login form carried the password.
 func (c *Context) appTraffic(page *Page) []Exchange {
 	var out []Exchange
-	for _, x := range page.Traffic() {
+	for _, x := range page.rec.ended() {
 		if u, err := url.Parse(x.URL); err == nil && c.engine.isAuthHost(u) {
 			continue
 		}

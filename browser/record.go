@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-rod/rod"
 	"github.com/go-rod/rod/lib/proto"
@@ -52,10 +53,17 @@ type recorder struct {
 	byID   map[proto.NetworkRequestID]*Exchange
 	order  []*Exchange
 	bodies sync.WaitGroup
+	// open are the requests whose body may be kept and whose end (finished or failed) has not reached this
+	// recorder yet: the page's own idle wait may see the end before this listener does.
+	open map[proto.NetworkRequestID]bool
 }
 
+// endWait bounds how long exchanges waits for the ends of open requests: a moment of event delivery, not a
+// long-polling request.
+const endWait = 500 * time.Millisecond
+
 func record(page *rod.Page) (*recorder, error) {
-	r := &recorder{page: page, byID: map[proto.NetworkRequestID]*Exchange{}}
+	r := &recorder{page: page, byID: map[proto.NetworkRequestID]*Exchange{}, open: map[proto.NetworkRequestID]bool{}}
 	resBuf, totalBuf := 8<<20, 64<<20
 	if err := (proto.NetworkEnable{MaxResourceBufferSize: &resBuf, MaxTotalBufferSize: &totalBuf}).Call(page); err != nil {
 		return nil, err
@@ -75,6 +83,9 @@ func record(page *rod.Page) (*recorder, error) {
 			}
 			r.byID[e.RequestID] = x
 			r.order = append(r.order, x)
+			if keepsBody(x.Type) {
+				r.open[e.RequestID] = true
+			}
 		},
 		func(e *proto.NetworkResponseReceived) {
 			r.mu.Lock()
@@ -85,17 +96,19 @@ func record(page *rod.Page) (*recorder, error) {
 		},
 		func(e *proto.NetworkLoadingFinished) {
 			r.mu.Lock()
+			defer r.mu.Unlock()
 			x, ok := r.byID[e.RequestID]
-			r.mu.Unlock()
+			delete(r.open, e.RequestID)
 			if !ok || !keepsBody(x.Type) || e.EncodedDataLength > 4*float64(capFor(x.Type)) {
 				return
 			}
-			r.bodies.Add(1)
+			r.bodies.Add(1) // under mu: exchanges sees the fetch started, or the request still open
 			go r.fetchBody(e.RequestID, x)
 		},
 		func(e *proto.NetworkLoadingFailed) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
+			delete(r.open, e.RequestID)
 			if x, ok := r.byID[e.RequestID]; ok {
 				x.Failed = e.ErrorText
 				if e.BlockedReason != "" {
@@ -128,6 +141,21 @@ func (r *recorder) fetchBody(id proto.NetworkRequestID, x *Exchange) {
 	r.mu.Lock()
 	x.Body = body
 	r.mu.Unlock()
+}
+
+// ended returns what was recorded once every request whose body is kept has ended, or endWait has passed: for
+// the traffic a page is done with (a login's, a walk's), whose last answers may still be on their way to this
+// listener.
+func (r *recorder) ended() []Exchange {
+	for deadline := time.Now().Add(endWait); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		r.mu.Lock()
+		open := len(r.open)
+		r.mu.Unlock()
+		if open == 0 {
+			break
+		}
+	}
+	return r.exchanges()
 }
 
 // exchanges returns what was recorded so far, once every started body fetch has finished.

@@ -200,5 +200,5 @@ func (c *Context) Visit(ctx context.Context, u string) ([]Exchange, error) {
 		return nil, c.engine.explain(err)
 	}
 	p.settle(walkSettle)
-	return p.Traffic(), nil
+	return p.rec.ended(), nil
 }
