@@ -58,7 +58,7 @@ type recorder struct {
 	open map[proto.NetworkRequestID]bool
 }
 
-// endWait bounds how long exchanges waits for the ends of open requests: a moment of event delivery, not a
+// endWait bounds how long ended waits for the ends of open requests: a moment of event delivery, not a
 // long-polling request.
 const endWait = 500 * time.Millisecond
 
