@@ -1,10 +1,14 @@
 package browser_test
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -364,5 +368,61 @@ func TestWalkKeepsASessionStorageLogin(t *testing.T) {
 	defer p.Close()
 	if state, _ := p.Eval(`() => document.querySelector('h1') ? document.querySelector('h1').innerText : ''`); state != "Project 32" {
 		t.Errorf("Open showed %q, want the project page as the account sees it", state)
+	}
+}
+
+// A tab of the audit's browser is the page alone: no omnibox popup rendered beside it in a renderer of its own
+// (they cost half the browser's CPU in the account flows). The browser's own target list, read over its DevTools
+// port on 127.0.0.1, shows every renderer-backed view it keeps.
+func TestTabsHaveNoBrowserUIPages(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("<!doctype html><title>t</title><p>page</p>"))
+	}))
+	defer srv.Close()
+	e := launch(t, "127.0.0.1")
+	for i := range 2 {
+		c, err := e.NewContext(fmt.Sprint("c", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		p, err := c.NewPage(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Goto(srv.URL); err != nil {
+			t.Fatal(err)
+		}
+	}
+	port, err := os.ReadFile(filepath.Join(e.UserDataDir(), "DevToolsActivePort"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var targets []struct{ Type, URL string }
+	// The popups are made as the tab's window is; poll a moment so one made late is seen too.
+	for range 10 {
+		time.Sleep(100 * time.Millisecond)
+		res, err := http.Get("http://127.0.0.1:" + strings.Fields(string(port))[0] + "/json/list")
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets = nil
+		err = json.NewDecoder(res.Body).Decode(&targets)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	pages := 0
+	for _, tg := range targets {
+		switch {
+		case tg.Type == "page" && strings.HasPrefix(tg.URL, srv.URL):
+			pages++
+		case strings.HasPrefix(tg.URL, "chrome://"):
+			t.Errorf("a browser UI page beside the tabs: %s %s", tg.Type, tg.URL)
+		}
+	}
+	if pages != 2 {
+		t.Errorf("%d tabs on the test page in %v, want 2", pages, targets)
 	}
 }
