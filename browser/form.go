@@ -293,12 +293,7 @@ func (p *Page) DocumentHeader(name string) string {
 	for i := len(traffic) - 1; i >= 0; i-- {
 		x := traffic[i]
 		if x.Type == "Document" && x.URL == cur {
-			for k, v := range x.ResponseHeader {
-				if strings.EqualFold(k, name) {
-					return v
-				}
-			}
-			return ""
+			return Header(x.ResponseHeader, name)
 		}
 	}
 	return ""

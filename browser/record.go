@@ -44,6 +44,16 @@ type Exchange struct {
 }
 
 // IsAPI reports whether the exchange is the app talking to its API (fetch/XHR), not loading a page or asset.
+// Header returns a recorded header's value, whatever the case of its name (HTTP/2 sends names lower-case).
+func Header(h map[string]string, name string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
 func (x *Exchange) IsAPI() bool { return x.Type == "XHR" || x.Type == "Fetch" }
 
 // recorder collects a page's network exchanges from CDP's Network domain.

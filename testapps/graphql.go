@@ -90,12 +90,13 @@ type graphQL struct {
 	browser, other int // mutation operations received
 }
 
-// GraphQL starts a single-page app over a GraphQL API (graph-gophers/graphql-go) at POST /graphql: the script logs
-// in with JSON at /api/login, keeps the bearer token in localStorage, and on every page load sends the Viewer, Org
-// and Invoice queries and a MarkSeen mutation. Each account's organization has two members and two invoices, all
-// with UUID ids. Flawed answers org(id) and invoice(id) for any id to anyone, with no token too; Fixed answers 401
-// to a request without a valid token and null with a "not found" error for another organization's objects.
-// App.Mutations counts the mutation operations received.
+// GraphQL starts a single-page app over a GraphQL API (graph-gophers/graphql-go) at POST /graphql, which refuses an
+// operation without the app's Origin (403), like a gateway's CSRF guard: the script logs in with JSON at /api/login,
+// keeps the bearer token in localStorage, and on every page load sends the Viewer, Org and Invoice queries and a
+// MarkSeen mutation. Each account's organization has two members and two invoices, all with UUID ids. Flawed answers
+// org(id) and invoice(id) for any id to anyone, with no token too; Fixed answers 401 to a request without a valid
+// token and null with a "not found" error for another organization's objects. App.Mutations counts the mutation
+// operations received.
 func GraphQL(t testing.TB, mode Mode) *App {
 	a := Account{"gail@graphql.test", "Gail-graph-Pass-3318"}
 	b := Account{"hugo@graphql.test", "Hugo-graph-Pass-6645"}
@@ -170,6 +171,12 @@ func gqlErrors(w http.ResponseWriter, status int, msg string) {
 
 // serve runs one GraphQL request, {"query", "operationName", "variables"}, as the bearer token's account.
 func (g *graphQL) serve(w http.ResponseWriter, r *http.Request) {
+	// Like a gateway's CSRF guard, every operation must come from the app's own pages: a browser sends their Origin
+	// with each POST.
+	if r.Header.Get("Origin") != "https://"+r.Host {
+		gqlErrors(w, http.StatusForbidden, "cross-site request refused")
+		return
+	}
 	body, big, ok := readBody(w, r, g.mode, func() { gqlErrors(w, http.StatusRequestEntityTooLarge, "request body too large") })
 	if !ok {
 		return

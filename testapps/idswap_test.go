@@ -179,7 +179,7 @@ type gqlResult struct {
 func gqlPost(t *testing.T, c *client, token, ua, operationName, query string, variables map[string]any) (int, string, gqlResult) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "operationName": operationName, "variables": variables})
-	var hdr []string
+	hdr := []string{"Origin", strings.TrimSuffix(c.app.URL, "/")}
 	if token != "" {
 		hdr = append(hdr, "Authorization", "Bearer "+token)
 	}
@@ -215,6 +215,12 @@ func swapGraphQL(t *testing.T, app *App, mode Mode) {
 	}
 	if st, body, _ := c.do("POST", "/api/login", "application/json", jsonBody(app.A.Email, "wrong-password")); st != 401 || !jsonFailed(st, body) {
 		t.Errorf("wrong password: %d %s", st, body)
+	}
+
+	// The API refuses an operation without the app's Origin, as a browser's page sends it.
+	noOrigin, _ := json.Marshal(map[string]any{"query": viewerQuery, "operationName": "Viewer"})
+	if st, body, _ := c.do("POST", "/graphql", "application/json", noOrigin); st != 403 {
+		t.Errorf("an operation without Origin: %d %s, want 403", st, body)
 	}
 
 	tokens, orgs, invoices, seen := map[string]string{}, map[string]string{}, map[string][]string{}, map[string]string{}

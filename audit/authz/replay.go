@@ -150,6 +150,16 @@ func replay(ctx context.Context, t *audit.Target, r request, target string, body
 	// The same replay (the same request with the same credentials) may come from two checks: an ID swap of B's
 	// request can be A's own request with B's session. The probe sends it once.
 	req := &probe.Request{Method: r.X.Method, URL: target, Header: http.Header{"Accept": {"application/json, text/html;q=0.9, */*;q=0.5"}}, Shared: true}
+	if r.X.Method != http.MethodGet && r.X.Method != http.MethodHead {
+		// A browser sends its page's Origin with every other method (a GraphQL query is a POST); CSRF guards and
+		// gateways refuse the request without it. The recorded one when the browser's request had it: an API on
+		// another origin sees the page's origin, not its own.
+		if origin := browser.Header(r.X.RequestHeader, "Origin"); origin != "" {
+			req.Header.Set("Origin", origin)
+		} else {
+			audit.WriteHeader(target, req.Header)
+		}
+	}
 	o := outcome{Pattern: r.Pattern, Request: r.X.Method + " " + target}
 	if body != nil {
 		req.Body = body
