@@ -56,7 +56,7 @@ func Malformed(ctx context.Context, t *audit.Target) audit.Result {
 	if t.Plan.Active {
 		if bs, err := t.BrowserSession(ctx, "a"); err == nil {
 			if coll, err := t.CanaryCollection(bs.Traffic); err == nil {
-				endpoints = append(endpoints, audit.FromBrowser("a", bs).Apply(&probe.Request{Method: http.MethodPost, URL: coll}))
+				endpoints = append(endpoints, audit.FromBrowser("a", bs).Apply(&probe.Request{Method: http.MethodPost, URL: coll, Header: audit.WriteHeader(coll, nil)}))
 			}
 		}
 	}
@@ -93,7 +93,7 @@ func Malformed(ctx context.Context, t *audit.Target) audit.Result {
 // malformedTo sends the malformed set to one endpoint, with the endpoint's session and referer. away says why every
 // answer refused the request before the handler read it (a CSRF check), "" when one did not.
 func malformedTo(ctx context.Context, t *audit.Target, base *probe.Request) (parts []audit.Result, statuses []string, away string) {
-	allAway := true
+	allAway, all403, answered := true, true, 0
 	for _, m := range malformedBodies {
 		req := &probe.Request{Method: base.Method, URL: base.URL, Jar: base.Jar, Body: []byte(m.Body),
 			Header: http.Header{"Content-Type": {m.ContentType}}}
@@ -112,6 +112,8 @@ func malformedTo(ctx context.Context, t *audit.Target, base *probe.Request) (par
 			continue
 		}
 		statuses = append(statuses, fmt.Sprintf("%s %s → %d", audit.Route(base.URL), m.Name, resp.Status))
+		answered++
+		all403 = all403 && resp.Status == http.StatusForbidden
 		if why := account.TurnedAway(resp); why == "a CSRF check" {
 			away = why
 		} else {
@@ -123,7 +125,13 @@ func malformedTo(ctx context.Context, t *audit.Target, base *probe.Request) (par
 			parts = append(parts, audit.Failed(0, fmt.Sprintf("%s %s with %s answers %d: the handler crashed instead of refusing the input", base.Method, audit.Route(base.URL), m.Name, resp.Status), ev))
 		}
 	}
-	if !allAway {
+	switch {
+	case allAway:
+	case all403 && answered > 0:
+		// Broken JSON, wrong types and missing fields all answered the same 403: a guard (Origin, CSRF, permission)
+		// refused them whatever they held, and the handler's own reading of input was never seen.
+		away = "an Origin, CSRF or permission check (403 to every one, whatever it held)"
+	default:
 		away = ""
 	}
 	return parts, statuses, away
