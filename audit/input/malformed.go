@@ -91,7 +91,8 @@ func Malformed(ctx context.Context, t *audit.Target) audit.Result {
 }
 
 // malformedTo sends the malformed set to one endpoint, with the endpoint's session and referer. away says why every
-// answer refused the request before the handler read it (a CSRF check), "" when one did not.
+// answer refused the request before the handler read it (a CSRF check, or a 403 to every body whatever it held), ""
+// when one did not.
 func malformedTo(ctx context.Context, t *audit.Target, base *probe.Request) (parts []audit.Result, statuses []string, away string) {
 	allAway, all403, answered := true, true, 0
 	for _, m := range malformedBodies {
