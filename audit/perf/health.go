@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -31,19 +32,47 @@ func Health(ctx context.Context, t *audit.Target) audit.Result {
 		return audit.Undecided("could not reach the app: " + err.Error())
 	}
 	var tried []string
-	for _, p := range wellKnownHealth {
-		u := t.App.JoinPath(p).String()
+	for _, u := range healthCandidates(t) {
 		resp, err := t.Probe.Do(ctx, &probe.Request{URL: u})
 		if err != nil {
 			return audit.Undecided("could not finish probing for a health endpoint: " + err.Error())
 		}
-		tried = append(tried, p)
+		if pu, err := url.Parse(u); err == nil && pu.Host == t.App.Host {
+			tried = append(tried, pu.Path)
+		} else {
+			tried = append(tried, u)
+		}
 		if resp.Status == 200 && !looksLikeShell(resp.Body, shell.Body) {
 			return cheap(ctx, t, u, judgeResponse(resp, u))
 		}
 	}
 	return audit.Warned(audit.Medium, "no health endpoint found: give uptime monitoring a cheap GET /healthz that checks the database, or name yours in paths.health",
 		audit.Note("paths tried", strings.Join(tried, " ")))
+}
+
+// healthCandidates are the well-known paths at the root of the app's and the API's hosts, where servers mount
+// them, then under the app's or API's own path when it has one (an app served at /app/ with its /app/health).
+func healthCandidates(t *audit.Target) []string {
+	var bases []*url.URL
+	for _, o := range t.Origins() {
+		bases = append(bases, &url.URL{Scheme: o.Scheme, Host: o.Host, Path: "/"})
+	}
+	for _, o := range t.Origins() {
+		if strings.Trim(o.Path, "/") != "" {
+			bases = append(bases, &url.URL{Scheme: o.Scheme, Host: o.Host, Path: o.Path})
+		}
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, b := range bases {
+		for _, p := range wellKnownHealth {
+			if u := b.JoinPath(p).String(); !seen[u] {
+				seen[u] = true
+				out = append(out, u)
+			}
+		}
+	}
+	return out
 }
 
 func looksLikeShell(body, shell []byte) bool {

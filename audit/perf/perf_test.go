@@ -57,6 +57,38 @@ func TestHealthConfigured(t *testing.T) {
 	}
 }
 
+// An app served under a path (an admin UI at /_/, a dashboard at /app/) keeps its health endpoint where its server
+// mounts it, at the root of the host: it is found there, and the warning stays for a host that has none.
+func TestHealthAtTheHostRoot(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		health bool
+		want   audit.Status
+	}{{"root /api/health", true, audit.Pass}, {"none", false, audit.Warn}} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case r.URL.Path == "/api/health" && tt.health:
+					w.Header().Set("Content-Type", "application/json")
+					w.Write([]byte(`{"message":"API is healthy.","code":200}`))
+				case strings.HasPrefix(r.URL.Path, "/_/"): // the UI answers every path with its shell
+					w.Write([]byte("<!doctype html><title>Admin</title><div id=app></div>"))
+				default:
+					http.NotFound(w, r)
+				}
+			}))
+			t.Cleanup(srv.Close)
+			target, err := audit.NewTarget(&audit.Plan{App: srv.URL + "/_/"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := Health(t.Context(), target); got.Status != tt.want {
+				t.Errorf("got %s %q, want %s", got.Status, got.Summary, tt.want)
+			}
+		})
+	}
+}
+
 func TestLCPOnDemo(t *testing.T) {
 	browsertest.Bin(t)
 	tests := []struct {
