@@ -426,3 +426,31 @@ func TestTabsHaveNoBrowserUIPages(t *testing.T) {
 		t.Errorf("%d tabs on the test page in %v, want 2", pages, targets)
 	}
 }
+
+// The load's status is the top frame's document, wherever a single-page app's router moves the address after it
+// (a hash route, a History API route), and never an iframe's.
+func TestLCPStatusOfARoutedPage(t *testing.T) {
+	for _, tt := range []struct{ name, route string }{
+		{"hash route", `location.hash = '#/login'`},
+		{"history route", `history.replaceState(null, '', '/login')`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/frame" {
+					http.Error(w, "gone", http.StatusGone)
+					return
+				}
+				w.Write([]byte(`<!doctype html><h1>Sign in</h1><iframe src="/frame"></iframe><script>` + tt.route + `</script>`))
+			}))
+			defer srv.Close()
+			e := launch(t, "127.0.0.1")
+			lcp, err := e.MeasureLCP(t.Context(), srv.URL+"/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if lcp.Status != http.StatusOK {
+				t.Errorf("status %d, want the page's 200", lcp.Status)
+			}
+		})
+	}
+}

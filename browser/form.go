@@ -286,13 +286,12 @@ func (p *Page) ThirdPartyRefs() []string { return p.evalStrings(thirdPartyRefs) 
 // regular expression, case-insensitive), or "".
 func (p *Page) LinkMatching(pattern string) string { return p.linkMatching(pattern) }
 
-// DocumentHeader returns a response header of the page's current document, from the recorded traffic.
+// DocumentHeader returns a response header of the page's current document (the last one of its top frame, see
+// MainDocumentStatus), from the recorded traffic.
 func (p *Page) DocumentHeader(name string) string {
-	cur := p.URL()
 	traffic := p.Traffic()
 	for i := len(traffic) - 1; i >= 0; i-- {
-		x := traffic[i]
-		if x.Type == "Document" && x.URL == cur {
+		if x := traffic[i]; x.Type == "Document" && x.MainFrame && x.Status > 0 {
 			return Header(x.ResponseHeader, name)
 		}
 	}
@@ -344,12 +343,13 @@ func (p *Page) documentStatus(since int) int {
 // DocumentStatus is the status of the last document the page loaded (0 when none was recorded).
 func (p *Page) DocumentStatus() int { return p.documentStatus(0) }
 
-// MainDocumentStatus is the status of the document the page shows now, its own address's, not an iframe's (0 when
-// none was recorded).
+// MainDocumentStatus is the status of the document the page shows now: the last one loaded in its top frame, not
+// an iframe's (0 when none was recorded). Its address may differ from the page's: a single-page app's router moves
+// to #/login or, with the History API, to /login without loading a document.
 func (p *Page) MainDocumentStatus() int {
-	cur, traffic := p.URL(), p.Traffic()
+	traffic := p.Traffic()
 	for i := len(traffic) - 1; i >= 0; i-- {
-		if x := traffic[i]; x.Type == "Document" && x.URL == cur && x.Status > 0 {
+		if x := traffic[i]; x.Type == "Document" && x.MainFrame && x.Status > 0 {
 			return x.Status
 		}
 	}

@@ -41,9 +41,13 @@ type Exchange struct {
 	Body           []byte
 	Failed         string // why the request did not complete (blocked, network error)
 	Initiator      string // the URL of the document that made the request
+	// MainFrame: the request was made for the page's top frame (its own documents, not an iframe's).
+	MainFrame bool
 }
 
 // IsAPI reports whether the exchange is the app talking to its API (fetch/XHR), not loading a page or asset.
+func (x *Exchange) IsAPI() bool { return x.Type == "XHR" || x.Type == "Fetch" }
+
 // Header returns a recorded header's value, whatever the case of its name (HTTP/2 sends names lower-case).
 func Header(h map[string]string, name string) string {
 	for k, v := range h {
@@ -53,8 +57,6 @@ func Header(h map[string]string, name string) string {
 	}
 	return ""
 }
-
-func (x *Exchange) IsAPI() bool { return x.Type == "XHR" || x.Type == "Fetch" }
 
 // recorder collects a page's network exchanges from CDP's Network domain.
 type recorder struct {
@@ -86,7 +88,7 @@ func record(page *rod.Page) (*recorder, error) {
 				return
 			}
 			x := &Exchange{Method: e.Request.Method, URL: e.Request.URL, Type: string(e.Type), RequestHeader: headers(e.Request.Headers),
-				RequestBody: postData(e.Request), Initiator: e.DocumentURL}
+				RequestBody: postData(e.Request), Initiator: e.DocumentURL, MainFrame: e.FrameID == page.FrameID}
 			if old, ok := r.byID[e.RequestID]; ok && e.RedirectResponse != nil { // a redirect reuses the ID
 				old.Status = e.RedirectResponse.Status
 				old.ResponseHeader = headers(e.RedirectResponse.Headers)
