@@ -4,12 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -452,5 +455,83 @@ func TestLCPStatusOfARoutedPage(t *testing.T) {
 				t.Errorf("status %d, want the page's 200", lcp.Status)
 			}
 		})
+	}
+}
+
+// hashApp is a single-page app routed by the URL's fragment (#/projects/31), as PocketBase's admin UI and many
+// Vue and Angular apps are: one document, every page a hash route, the token in localStorage. It counts the
+// project reads its API answered.
+func hashApp(t *testing.T) (*httptest.Server, func() map[string]int) {
+	const script = `<script>
+const app = document.getElementById('app');
+async function show() {
+  const tok = localStorage.getItem('tok');
+  const route = location.hash.slice(1);
+  if (!tok) {
+    if (route !== '/login') { location.hash = '#/login'; return; }
+    app.innerHTML = '<input type="email" placeholder="Email"><input type="password" placeholder="Password"><button>Sign in</button>';
+    app.querySelector('button').onclick = async () => {
+      const r = await fetch('/api/auth', {method: 'POST', body: '{}'});
+      localStorage.setItem('tok', (await r.json()).token);
+      location.hash = '#/projects';
+    };
+    return;
+  }
+  const id = route.split('/')[2] || '';
+  const p = await fetch('/api/projects/' + id, {headers: {Authorization: 'Bearer ' + tok}}).then(r => r.json());
+  app.innerHTML = '<h1>' + p.name + '</h1><a href="#top">top</a> <a href="#/logout">Log out</a> ' + (p.links || []).map(l => '<a href="' + l + '">' + l + '</a>').join(' ');
+}
+window.addEventListener('hashchange', show);
+show();
+</script>`
+	var mu sync.Mutex
+	reads := map[string]int{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`<!doctype html><title>Projects</title><div id="app"></div>` + script))
+	})
+	mux.HandleFunc("POST /api/auth", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"token":"hash-token-51c0de9a77"}`)) })
+	mux.HandleFunc("GET /api/projects/{id...}", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer hash-token-51c0de9a77" {
+			http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
+			return
+		}
+		id := r.PathValue("id")
+		mu.Lock()
+		reads[id]++
+		mu.Unlock()
+		if id == "" {
+			w.Write([]byte(`{"name":"Your projects","links":["#/projects/31","#/projects/32","#/settings"]}`))
+			return
+		}
+		w.Write([]byte(`{"name":"Project ` + id + `"}`))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, func() map[string]int {
+		mu.Lock()
+		defer mu.Unlock()
+		return maps.Clone(reads)
+	}
+}
+
+// The walk opens a hash router's pages (#/projects/31) as pages of their own, and leaves its plain anchors (#top)
+// and its logout route alone.
+func TestWalkFollowsHashRoutes(t *testing.T) {
+	t.Parallel()
+	srv, reads := hashApp(t)
+	e := launch(t, "127.0.0.1")
+	c, _ := e.NewContext("a")
+	s, err := c.Login(t.Context(), "a", srv.URL+"/", Credentials{Email: "hal@hash.test", Password: "Hal-Hash-Pass-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Walk(t.Context())
+	want := []string{srv.URL + "/#/projects/31", srv.URL + "/#/projects/32", srv.URL + "/#/settings"}
+	if got := slices.Sorted(slices.Values(s.Walked)); !slices.Equal(got, want) {
+		t.Errorf("walked %v, want %v", got, want)
+	}
+	if r := reads(); r["31"] == 0 || r["32"] == 0 {
+		t.Errorf("the project pages' reads reached the API %v times, want each at least once", r)
 	}
 }

@@ -36,7 +36,7 @@ const avoidLinks = `log ?out|sign ?out|logout|signout|sign_out|log_out|delete|re
 // what the session's tab and the walk's tabs recorded; Walked and NotWalked say what it opened and what it saw
 // but left for the bound.
 func (s *Session) Walk(ctx context.Context) {
-	seen := map[string]bool{strings.SplitN(s.LandingURL, "#", 2)[0]: true}
+	seen := map[string]bool{pageKey(s.LandingURL): true}
 	var queue []string
 	enqueue := func(links []string) {
 		for _, l := range links {
@@ -168,6 +168,17 @@ func pageShape(raw string) string {
 	if err != nil {
 		return raw
 	}
+	shape := pathShape(u)
+	// A hash router's page (#/collections?id=…) is a page of its own, shaped the same way.
+	if r := hashRoute(raw); r != "" {
+		if ru, err := url.Parse(strings.TrimPrefix(r, "!")); err == nil {
+			shape += "#" + pathShape(ru)
+		}
+	}
+	return shape
+}
+
+func pathShape(u *url.URL) string {
 	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
 	for i, s := range segs {
 		if anyID.MatchString(s) {
@@ -178,12 +189,36 @@ func pageShape(raw string) string {
 	return "/" + strings.Join(segs, "/") + "?" + strings.Join(keys, "&")
 }
 
+// hashRoute is the route in a URL's fragment when a hash router put it there ("/projects/31" of
+// "/app/#/projects/31", "!/inbox" of "#!/inbox"), "" for a plain in-page anchor.
+func hashRoute(raw string) string {
+	_, frag, ok := strings.Cut(raw, "#")
+	if ok && (strings.HasPrefix(frag, "/") || strings.HasPrefix(frag, "!/")) {
+		return frag
+	}
+	return ""
+}
+
+// pageKey is the page a URL opens: the URL without its fragment, unless the fragment is a hash router's route.
+func pageKey(raw string) string {
+	base, _, _ := strings.Cut(raw, "#")
+	if r := hashRoute(raw); r != "" {
+		return base + "#" + r
+	}
+	return base
+}
+
 // links returns up to n distinct same-origin link targets on the page, skipping those matching avoid.
 func (p *Page) links(avoid string, n int) []string {
-	return p.evalStrings(`(avoid, n) => { const re = new RegExp(avoid, 'i'); const seen = new Set([location.href.split('#')[0]]); const out = [];
+	return p.evalStrings(`(avoid, n) => { const re = new RegExp(avoid, 'i'); const out = [];
+		const route = h => { const i = h.indexOf('#'); const f = i < 0 ? '' : h.slice(i + 1); return f.startsWith('/') || f.startsWith('!/') ? f : '' };
+		const key = h => { const r = route(h); return h.split('#')[0] + (r ? '#' + r : '') };
+		const seen = new Set([key(location.href)]);
 		for (const a of document.querySelectorAll('a[href]')) {
-			const href = a.href.split('#')[0];
-			if (a.origin !== location.origin || seen.has(href) || re.test(a.pathname + ' ' + a.innerText) || a.hasAttribute('download')) continue;
+			const href = key(a.href);
+			// An in-page anchor (#top) of the page itself, whatever route it is on.
+			if (a.href.includes('#') && !route(a.href) && a.href.split('#')[0] === location.href.split('#')[0]) continue;
+			if (a.origin !== location.origin || seen.has(href) || re.test(a.pathname + ' ' + route(a.href) + ' ' + a.innerText) || a.hasAttribute('download')) continue;
 			seen.add(href); out.push(href); if (out.length >= n) break;
 		}
 		return out }`, avoid, n)
