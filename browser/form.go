@@ -289,11 +289,8 @@ func (p *Page) LinkMatching(pattern string) string { return p.linkMatching(patte
 // DocumentHeader returns a response header of the page's current document (the last one of its top frame, see
 // MainDocumentStatus), from the recorded traffic.
 func (p *Page) DocumentHeader(name string) string {
-	traffic := p.Traffic()
-	for i := len(traffic) - 1; i >= 0; i-- {
-		if x := traffic[i]; x.Type == "Document" && x.MainFrame && x.Status > 0 {
-			return Header(x.ResponseHeader, name)
-		}
+	if x := p.mainDocument(); x != nil {
+		return x.ResponseHeader[strings.ToLower(name)]
 	}
 	return ""
 }
@@ -347,13 +344,21 @@ func (p *Page) DocumentStatus() int { return p.documentStatus(0) }
 // an iframe's (0 when none was recorded). Its address may differ from the page's: a single-page app's router moves
 // to #/login or, with the History API, to /login without loading a document.
 func (p *Page) MainDocumentStatus() int {
+	if x := p.mainDocument(); x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+// mainDocument is the last document with an answer loaded in the page's top frame, nil when none was recorded.
+func (p *Page) mainDocument() *Exchange {
 	traffic := p.Traffic()
 	for i := len(traffic) - 1; i >= 0; i-- {
 		if x := traffic[i]; x.Type == "Document" && x.MainFrame && x.Status > 0 {
-			return x.Status
+			return &x
 		}
 	}
-	return 0
+	return nil
 }
 
 // GotoStatus is Goto that also returns the status of the document it got (0 when none was recorded).

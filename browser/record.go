@@ -32,8 +32,8 @@ const maxExchanges = 500
 type Exchange struct {
 	Method         string
 	URL            string
-	Type           string // Document, XHR, Fetch, Script, ...
-	RequestHeader  map[string]string
+	Type           string            // Document, XHR, Fetch, Script, ...
+	RequestHeader  map[string]string // names in lower case, as are ResponseHeader's
 	RequestBody    string
 	Status         int
 	ResponseHeader map[string]string
@@ -47,16 +47,6 @@ type Exchange struct {
 
 // IsAPI reports whether the exchange is the app talking to its API (fetch/XHR), not loading a page or asset.
 func (x *Exchange) IsAPI() bool { return x.Type == "XHR" || x.Type == "Fetch" }
-
-// Header returns a recorded header's value, whatever the case of its name (HTTP/2 sends names lower-case).
-func Header(h map[string]string, name string) string {
-	for k, v := range h {
-		if strings.EqualFold(k, name) {
-			return v
-		}
-	}
-	return ""
-}
 
 // recorder collects a page's network exchanges from CDP's Network domain.
 type recorder struct {

@@ -154,7 +154,7 @@ func replay(ctx context.Context, t *audit.Target, r request, target string, body
 		// A browser sends its page's Origin with every other method (a GraphQL query is a POST); CSRF guards and
 		// gateways refuse the request without it. The recorded one when the browser's request had it: an API on
 		// another origin sees the page's origin, not its own.
-		if origin := browser.Header(r.X.RequestHeader, "Origin"); origin != "" {
+		if origin := r.X.RequestHeader["origin"]; origin != "" {
 			req.Header.Set("Origin", origin)
 		} else {
 			audit.WriteHeader(target, req.Header)

@@ -32,13 +32,14 @@ func Health(ctx context.Context, t *audit.Target) audit.Result {
 		return audit.Undecided("could not reach the app: " + err.Error())
 	}
 	var tried []string
-	for _, u := range healthCandidates(t) {
+	for _, cu := range healthCandidates(t) {
+		u := cu.String()
 		resp, err := t.Probe.Do(ctx, &probe.Request{URL: u})
 		if err != nil {
 			return audit.Undecided("could not finish probing for a health endpoint: " + err.Error())
 		}
-		if pu, err := url.Parse(u); err == nil && pu.Host == t.App.Host {
-			tried = append(tried, pu.Path)
+		if cu.Host == t.App.Host {
+			tried = append(tried, cu.Path)
 		} else {
 			tried = append(tried, u)
 		}
@@ -52,7 +53,7 @@ func Health(ctx context.Context, t *audit.Target) audit.Result {
 
 // healthCandidates are the well-known paths at the root of the app's and the API's hosts, where servers mount
 // them, then under the app's or API's own path when it has one (an app served at /app/ with its /app/health).
-func healthCandidates(t *audit.Target) []string {
+func healthCandidates(t *audit.Target) []*url.URL {
 	var bases []*url.URL
 	for _, o := range t.Origins() {
 		bases = append(bases, &url.URL{Scheme: o.Scheme, Host: o.Host, Path: "/"})
@@ -62,13 +63,12 @@ func healthCandidates(t *audit.Target) []string {
 			bases = append(bases, &url.URL{Scheme: o.Scheme, Host: o.Host, Path: o.Path})
 		}
 	}
-	var out []string
+	var out []*url.URL
 	seen := map[string]bool{}
 	for _, b := range bases {
 		for _, p := range wellKnownHealth {
-			if u := b.JoinPath(p).String(); !seen[u] {
-				seen[u] = true
-				out = append(out, u)
+			if u := b.JoinPath(p); !seen[u.String()] {
+				seen[u.String()], out = true, append(out, u)
 			}
 		}
 	}
