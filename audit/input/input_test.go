@@ -183,15 +183,20 @@ func TestMalformedTurnedAwayByAGuard(t *testing.T) {
 }
 
 // A login API that answers every wrong login 400 (as Supabase's and many JSON APIs do) says nothing of a size limit
-// by answering an oversized one 400 too: the check compares with a wrong login of a normal size.
+// by answering an oversized one 400 too: the check compares with a wrong login of a normal size. An answer that is
+// neither that nor a refusal of the size is not proof that the body was read: a Go server's form parser stops at
+// 10 MB, and a handler like Miniflux's then redirects (302) where a wrong login gets the form again (200).
 func TestOversizedJudgedAgainstANormalLogin(t *testing.T) {
 	tests := []struct {
-		name  string
-		limit bool // the body is read through a 64 KiB limit (413 past it)
-		want  audit.Status
+		name          string
+		limit         bool // the body is read through a 64 KiB limit, else Go's own 10 MB for forms
+		wrong, tooBig int  // the answers to a wrong login and to a body the parser stops on
+		want          audit.Status
+		says, notSays string
 	}{
-		{"no limit, 400 for every wrong login", false, audit.Inconclusive},
-		{"64 KiB limit", true, audit.Pass},
+		{"no limit, 400 for every wrong login", false, 400, 413, audit.Inconclusive, "400 without a word of its size", ""},
+		{"64 KiB limit", true, 400, 413, audit.Pass, "refused", ""},
+		{"Go's 10 MB, a redirect past it", false, 200, 302, audit.Fail, "took a 2 MiB field whole", "12 MiB body whole"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -204,11 +209,15 @@ func TestOversizedJudgedAgainstANormalLogin(t *testing.T) {
 					r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 				}
 				if err := r.ParseForm(); err != nil {
-					http.Error(w, `{"error":"request entity too large"}`, http.StatusRequestEntityTooLarge)
+					if tt.tooBig == http.StatusFound {
+						http.Redirect(w, r, "/", http.StatusFound)
+						return
+					}
+					http.Error(w, `{"error":"request entity too large"}`, tt.tooBig)
 					return
 				}
 				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusBadRequest)
+				w.WriteHeader(tt.wrong)
 				w.Write([]byte(`{"error":"invalid_grant","error_description":"Invalid login credentials"}`))
 			})
 			srv := httptest.NewServer(mux)
@@ -218,8 +227,9 @@ func TestOversizedJudgedAgainstANormalLogin(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(target.Close)
-			if got := Oversized(t.Context(), target); got.Status != tt.want {
-				t.Errorf("got %s %q, want %s", got.Status, got.Summary, tt.want)
+			got := Oversized(t.Context(), target)
+			if got.Status != tt.want || !strings.Contains(got.Summary, tt.says) || tt.notSays != "" && strings.Contains(got.Summary, tt.notSays) {
+				t.Errorf("got %s %q, want %s saying %q and not %q", got.Status, got.Summary, tt.want, tt.says, tt.notSays)
 				for _, ev := range got.Evidence {
 					t.Logf("    %s: %s", ev.Label, ev.Excerpt)
 				}

@@ -191,6 +191,11 @@ func Oversized(ctx context.Context, t *audit.Target) audit.Result {
 		case resp.Status == http.StatusTooManyRequests || resp.Status == http.StatusLocked:
 			lines = append(lines, fmt.Sprintf("%s → %d", c.name, resp.Status))
 			parts = append(parts, audit.Undecided(fmt.Sprintf("%s answered %s %d, a limit on logins: what it does with the size is not known", where, c.name, resp.Status)))
+		case !controlVoid && resp.Status != control.Status:
+			// Neither a refusal of its size nor the wrong login's answer: something turned it away (Go's form
+			// parser stops at 10 MB, and the handler then redirects) or took it, and which is not known.
+			lines = append(lines, fmt.Sprintf("%s → %d, not the %d a wrong login of a normal size gets", c.name, resp.Status, control.Status))
+			parts = append(parts, audit.Undecided(fmt.Sprintf("%s answered %s %d, neither a refusal of its size (413) nor the %d a wrong login gets: whether it was read whole is not known", where, c.name, resp.Status, control.Status)))
 		default:
 			lines = append(lines, fmt.Sprintf("%s → %d", c.name, resp.Status))
 			parts = append(parts, audit.Failed(0, fmt.Sprintf("%s took %s whole and answered %d: without a body limit a few such requests exhaust memory", where, c.name, resp.Status)))
