@@ -535,3 +535,52 @@ func TestWalkFollowsHashRoutes(t *testing.T) {
 		t.Errorf("the project pages' reads reached the API %v times, want each at least once", r)
 	}
 }
+
+// A server-rendered app with a long menu: the walk's bound goes to the pages that name an object first (an entry, a
+// feed's entries, a feed's settings), then to the menu. Taken in the page's order, the menu's nine pages and the
+// entry filled the bound, and the feed's pages, found from the entry and the feed list, were never opened.
+func TestWalkOpensObjectPagesBeforeTheMenu(t *testing.T) {
+	t.Parallel()
+	menu := []string{"/starred", "/history", "/feeds", "/categories", "/search", "/settings", "/about", "/help", "/shares"}
+	page := func(links ...string) string {
+		var b strings.Builder
+		b.WriteString("<!doctype html><title>reader</title><nav>")
+		for _, l := range append(slices.Clone(menu), links...) {
+			fmt.Fprintf(&b, `<a href="%s">%s</a> `, l, l)
+		}
+		return b.String() + "</nav>"
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/unread":
+			w.Write([]byte(page("/entry/3")))
+		case "/entry/3":
+			w.Write([]byte(page("/feed/1/entries")))
+		case "/feeds":
+			w.Write([]byte(page("/feed/1/entries", "/feed/1/edit")))
+		default:
+			w.Write([]byte(page()))
+		}
+	}))
+	defer srv.Close()
+	e := launch(t, "127.0.0.1")
+	c, _ := e.NewContext("a")
+	defer c.Close()
+	p, err := c.NewPage(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Goto(srv.URL + "/unread"); err != nil {
+		t.Fatal(err)
+	}
+	s := &Session{Account: "a", Context: c, Page: p, LandingURL: srv.URL + "/unread"}
+	s.Walk(t.Context())
+	for _, want := range []string{"/entry/3", "/feed/1/entries", "/feed/1/edit"} {
+		if !slices.Contains(s.Walked, srv.URL+want) {
+			t.Errorf("the walk did not open %s; it opened %v", want, s.Walked)
+		}
+	}
+	if len(s.Walked) > 10 {
+		t.Errorf("the walk opened %d pages, over its bound", len(s.Walked))
+	}
+}

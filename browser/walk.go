@@ -143,17 +143,26 @@ func (s *Session) Open(ctx context.Context, u string) (*Page, error) {
 	return p, nil
 }
 
-// nextLink picks the first link of a shape not opened yet, else the first whose shape may be opened again; -1
-// when every link left is of a shape already opened walkPerShape times.
+// nextLink picks the first link of a shape not opened yet that names an object (/feeds/3/edit), else the first of
+// any shape not opened yet, else the first whose shape may be opened again; -1 when every link left is of a shape
+// already opened walkPerShape times. Object pages come first because they are what the ID swap replays: on a
+// server-rendered app with a long menu (Miniflux: starred, history, search, settings, ...) the menu's pages took
+// the whole bound and left a feed's settings page, with its credentials, unread.
 func nextLink(queue []string, opened map[string]int) int {
-	again := -1
+	plain, again := -1, -1
 	for i, l := range queue {
-		switch n := opened[pageShape(l)]; {
-		case n == 0:
+		shape := pageShape(l)
+		switch n := opened[shape]; {
+		case n == 0 && strings.Contains(shape, "{id}"):
 			return i
-		case n < walkPerShape && again < 0:
+		case n == 0 && plain < 0:
+			plain = i
+		case n > 0 && n < walkPerShape && again < 0:
 			again = i
 		}
+	}
+	if plain >= 0 {
+		return plain
 	}
 	return again
 }
