@@ -264,3 +264,61 @@ func TestP95TimesOnlyRealAnswers(t *testing.T) {
 		})
 	}
 }
+
+// A server-rendered app makes no API read: its pages are what it answers slowly or fast. With no API read recorded
+// the p95 times the pages the walk opened (the check was inconclusive there before: "no API read to time").
+func TestP95OfAServerRenderedApp(t *testing.T) {
+	browsertest.Bin(t)
+	for _, tt := range []struct {
+		name string
+		slow time.Duration // how long a note's page takes
+		want audit.Status
+	}{{"slow note pages", 700 * time.Millisecond, audit.Fail}, {"fast pages", 0, audit.Pass}} {
+		t.Run(tt.name, func(t *testing.T) {
+			mux := http.NewServeMux()
+			signedIn := func(w http.ResponseWriter, r *http.Request) bool {
+				if _, err := r.Cookie("sid"); err != nil {
+					http.Redirect(w, r, "/login", http.StatusSeeOther)
+					return false
+				}
+				w.Header().Set("Content-Type", "text/html")
+				return true
+			}
+			mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprint(w, `<!doctype html><title>Notes</title><form method="post" action="/login"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>`)
+			})
+			mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+				if r.FormValue("password") != "Notes-Pass-123" {
+					http.Redirect(w, r, "/login", http.StatusSeeOther)
+					return
+				}
+				http.SetCookie(w, &http.Cookie{Name: "sid", Value: uuid.NewString(), Path: "/", HttpOnly: true, Secure: true})
+				http.Redirect(w, r, "/notes", http.StatusSeeOther)
+			})
+			mux.HandleFunc("GET /notes", func(w http.ResponseWriter, r *http.Request) {
+				if signedIn(w, r) {
+					fmt.Fprint(w, `<!doctype html><title>Notes</title><ul><li><a href="/notes/7">Roadmap</a></li><li><a href="/notes/8">Budget</a></li></ul>`)
+				}
+			})
+			mux.HandleFunc("GET /notes/{id}", func(w http.ResponseWriter, r *http.Request) {
+				if signedIn(w, r) {
+					time.Sleep(tt.slow)
+					fmt.Fprintf(w, `<!doctype html><title>Note</title><h1>Note %s</h1><a href="/notes">all notes</a>`, r.PathValue("id"))
+				}
+			})
+			srv := httptest.NewTLSServer(mux)
+			t.Cleanup(srv.Close)
+			plan := &audit.Plan{App: srv.URL + "/notes", TLS: audit.TLS{Insecure: true}, Limits: audit.Limits{Samples: 20},
+				Accounts: audit.Accounts{A: &audit.Account{Email: "nia@notes.test", PasswordEnv: "PW"}}}
+			target, err := audit.NewTarget(plan, func(string) string { return "Notes-Pass-123" })
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(target.Close)
+			got := APIP95(t.Context(), target)
+			if got.Status != tt.want || !strings.Contains(got.Summary, "pages") {
+				t.Errorf("got %s %q, want %s over the pages", got.Status, got.Summary, tt.want)
+			}
+		})
+	}
+}
