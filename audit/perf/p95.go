@@ -56,7 +56,13 @@ func APIP95(ctx context.Context, t *audit.Target) audit.Result {
 	byPattern, order := reads(t, bs.Traffic, func(x *browser.Exchange) bool { return x.IsAPI() })
 	if len(order) == 0 {
 		what = "pages (server-rendered: the browser recorded no API read), each page's HTML"
-		byPattern, order = reads(t, bs.Traffic, func(x *browser.Exchange) bool { return x.Type == "Document" && x.MainFrame })
+		// The pages the account was shown after its login: the landing page and those the walk opened, not the
+		// login page and what led to it, which were anonymous (Miniflux's login page is /, which redirects once in).
+		shown := map[string]bool{bs.LandingURL: true}
+		for _, w := range bs.Walked {
+			shown[w] = true
+		}
+		byPattern, order = reads(t, bs.Traffic, func(x *browser.Exchange) bool { return x.Type == "Document" && x.MainFrame && shown[x.URL] })
 	}
 	if len(order) == 0 {
 		return audit.Undecided("the browser recorded no API read and no page of the app answered 200 to time")
