@@ -98,40 +98,41 @@ const loginLinkWords = `\b(log ?in|sign ?in)\b`
 // Login opens start (the login page or the app), finds the login form, submits the credentials, waits for the
 // app to settle and checks the login took. It then walks the app a little so its API traffic is recorded.
 func (c *Context) Login(ctx context.Context, account string, start string, cred Credentials) (*Session, error) {
-	defer c.signingIn()()
+	f, err := c.OpenLogin(ctx, account, start)
+	if err != nil {
+		return nil, err
+	}
+	return f.Submit(ctx, cred)
+}
+
+// LoginForm is Login's first half done: the page open on the login form, found and not yet filled. A flow opens
+// the next login while the step before it (a mail to read, a password being changed) is still under way, and
+// submits once that step is over: the credentials go out after it, only the page load is earlier.
+type LoginForm struct {
+	c       *Context
+	s       *Session
+	found   marks
+	account string
+	before  int // the traffic from the submit on, once it is sent
+	done    func()
+	err     error // a form not found: Submit reports it
+}
+
+// OpenLogin opens start and finds the login form on it, or a link or two away. A page the form is not found on
+// is no error here: Submit reports it, with the screenshot, as Login does. Close a form that is not submitted.
+func (c *Context) OpenLogin(ctx context.Context, account string, start string) (*LoginForm, error) {
 	page, err := c.NewPage(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{Account: account, Context: c, Page: page}
-	before := 0 // the traffic from the submit on, once it is sent
-	fail := func(reason string) (*Session, error) {
-		hosts := c.stoppedFromSubmit(page, before)
-		if len(hosts) > 0 {
-			reason += fmt.Sprintf("; the login sent requests to %s, outside the plan's scope, and the browser stopped them: if the app signs in through it (Firebase's identitytoolkit.googleapis.com, an Auth0 or Clerk domain), list it in the plan's auth_hosts; if the app's data lives there too (a Supabase project), in scope",
-				strings.Join(hosts, ", "))
-		}
-		le := &LoginError{Reason: reason, Screenshot: c.engine.screenshot(page, "login-"+account), Stopped: hosts}
-		le.Said, _, _ = page.state()
-		for _, x := range page.Traffic()[before:] {
-			if x.Status >= 400 && x.Status > le.Status {
-				le.Status = x.Status
-			}
-		}
-		return nil, le
-	}
-	// refused is fail for an answer the app gave the credentials: the form back, or a 4xx (a 5xx is no verdict).
-	refused := func(reason string) (*Session, error) {
-		_, err := fail(reason)
-		le := err.(*LoginError)
-		le.Refused = le.Status < 500 && len(le.Stopped) == 0
-		return nil, le
-	}
+	f := &LoginForm{c: c, s: &Session{Account: account, Context: c, Page: page}, account: account, done: c.signingIn()}
 	if err := page.Goto(start); err != nil {
+		f.Close()
 		return nil, fmt.Errorf("opening %s: %w", start, c.engine.explain(err))
 	}
 	found, err := page.mark()
 	if err != nil {
+		f.Close()
 		return nil, c.engine.explain(err)
 	}
 	// The form may be a click or two away: a "log in" link on the landing page, then "Sign in with <provider>" on
@@ -149,11 +150,62 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 		}
 		found, _ = page.mark()
 	}
+	f.found = found
 	if !found.password && !found.user {
-		return fail(fmt.Sprintf("no login form found on %s: set paths.login in the plan to the page with the form", page.URL()))
+		_, f.err = f.fail(fmt.Sprintf("no login form found on %s: set paths.login in the plan to the page with the form", page.URL()))
+		return f, nil
 	}
-	s.LoginPage = page.URL()
-	s.Before, _ = page.Cookies(s.LoginPage)
+	f.s.LoginPage = page.URL()
+	f.s.Before, _ = page.Cookies(f.s.LoginPage)
+	return f, nil
+}
+
+// Close ends a login form that was not submitted: the page closes, the context stays.
+func (f *LoginForm) Close() {
+	if f.done != nil {
+		f.done()
+		f.done = nil
+		f.s.Page.Close()
+	}
+}
+
+// fail ends the login with reason, the page's screenshot, what it showed and the worst status since the submit.
+func (f *LoginForm) fail(reason string) (*Session, error) {
+	c, page := f.c, f.s.Page
+	hosts := c.stoppedFromSubmit(page, f.before)
+	if len(hosts) > 0 {
+		reason += fmt.Sprintf("; the login sent requests to %s, outside the plan's scope, and the browser stopped them: if the app signs in through it (Firebase's identitytoolkit.googleapis.com, an Auth0 or Clerk domain), list it in the plan's auth_hosts; if the app's data lives there too (a Supabase project), in scope",
+			strings.Join(hosts, ", "))
+	}
+	le := &LoginError{Reason: reason, Screenshot: c.engine.screenshot(page, "login-"+f.account), Stopped: hosts}
+	le.Said, _, _ = page.state()
+	for _, x := range page.Traffic()[f.before:] {
+		if x.Status >= 400 && x.Status > le.Status {
+			le.Status = x.Status
+		}
+	}
+	return nil, le
+}
+
+// refused is fail for an answer the app gave the credentials: the form back, or a 4xx (a 5xx is no verdict).
+func (f *LoginForm) refused(reason string) (*Session, error) {
+	_, err := f.fail(reason)
+	le := err.(*LoginError)
+	le.Refused = le.Status < 500 && len(le.Stopped) == 0
+	return nil, le
+}
+
+// Submit types the credentials into the form, submits them, waits for the app to settle and checks the login took.
+func (f *LoginForm) Submit(ctx context.Context, cred Credentials) (*Session, error) {
+	if f.done == nil {
+		return nil, errors.New("the login form was closed or already submitted")
+	}
+	defer func() { f.done(); f.done = nil }()
+	if f.err != nil {
+		return nil, f.err
+	}
+	c, s, page, found := f.c, f.s, f.s.Page, f.found
+	fail, refused := f.fail, f.refused
 
 	if !found.password { // two-step: identifier first, then the password on the next step
 		if err := page.fill("user", cred.Email); err != nil {
@@ -171,10 +223,10 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 	if err := page.fill("password", cred.Password); err != nil {
 		return fail("could not type into the password field: " + err.Error())
 	}
-	before = len(page.Traffic())
+	f.before = len(page.Traffic())
 	page.submit(found.submit)
 
-	if sent := page.Traffic()[before:]; c.engine.opts.Refuse != nil {
+	if sent := page.Traffic()[f.before:]; c.engine.opts.Refuse != nil {
 		for _, x := range sent {
 			if u, err := url.Parse(x.URL); err == nil && c.engine.opts.Refuse(u) != nil {
 				return fail(fmt.Sprintf("the login form sends the password in the URL (%s %s://%s%s?…): the browser stopped it; the form needs method=\"post\" or a script that sends it in a body",
@@ -186,7 +238,7 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 	// form posting to /session that renders itself again there with 200, as Rails 6 and many Express apps answer).
 	// Elsewhere a password field is no refusal: a settings page, a forced password change.
 	postedHere := false
-	for _, x := range page.Traffic()[before:] {
+	for _, x := range page.Traffic()[f.before:] {
 		if x.Type == "Document" && x.Method == "POST" && x.URL == page.URL() {
 			postedHere = true
 		}
@@ -214,7 +266,7 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 		}
 	}
 	// An error page is not a login, even without a form on it (a bare "429 Too Many Requests" has none).
-	for _, x := range page.Traffic()[before:] {
+	for _, x := range page.Traffic()[f.before:] {
 		if x.Type == "Document" && x.URL == page.URL() && x.Status >= 400 {
 			return refused(fmt.Sprintf("the app answered %d to the login at %s: %s", x.Status, page.URL(), page.alertText()))
 		}

@@ -90,16 +90,57 @@ func (e *env) page(ctx context.Context, name string) (*browser.Page, func(), err
 
 // login logs email in with password in a fresh context. The caller closes the session's context.
 func (e *env) login(ctx context.Context, name, email, password string) (*browser.Session, error) {
-	bc, err := e.engine.NewContext(name)
-	if err != nil {
-		return nil, err
+	return e.openLogin(ctx, name).login(ctx, email, password)
+}
+
+// pendingLogin is a login whose page is being opened, in a fresh context, while the step it must follow is still
+// under way; its credentials go out when login is called. Only the page load moves earlier: a flow's logins wait
+// on the steps before them (a mail, a password change), and each would otherwise add its page load to that chain.
+type pendingLogin struct {
+	ready chan struct{}
+	bc    *browser.Context
+	form  *browser.LoginForm
+	err   error
+	sent  bool
+}
+
+// openLogin starts opening the login page in a context of its own named name.
+func (e *env) openLogin(ctx context.Context, name string) *pendingLogin {
+	pl := &pendingLogin{ready: make(chan struct{})}
+	go func() {
+		defer close(pl.ready)
+		if pl.bc, pl.err = e.engine.NewContext(name); pl.err != nil {
+			return
+		}
+		if pl.form, pl.err = pl.bc.OpenLogin(ctx, name, e.loginURL()); pl.err != nil {
+			pl.bc.Close()
+		}
+	}()
+	return pl
+}
+
+// login submits the credentials once the page is open. The caller closes the session's context; a failed login's
+// is closed here.
+func (pl *pendingLogin) login(ctx context.Context, email, password string) (*browser.Session, error) {
+	<-pl.ready
+	if pl.err != nil {
+		return nil, pl.err
 	}
-	s, err := bc.Login(ctx, name, e.loginURL(), browser.Credentials{Email: email, Password: password})
+	pl.sent = true
+	s, err := pl.form.Submit(ctx, browser.Credentials{Email: email, Password: password})
 	if err != nil {
-		bc.Close()
+		pl.bc.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// close ends a login that was opened and never sent; after login it does nothing.
+func (pl *pendingLogin) close() {
+	<-pl.ready
+	if pl.err == nil && !pl.sent {
+		pl.bc.Close()
+	}
 }
 
 func (e *env) loginURL() string {

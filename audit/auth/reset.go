@@ -145,6 +145,10 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 	creds0 := audit.FromBrowser("signup", s0)
 	private, why := t.PrivateRequest(ctx, creds0, s0.Traffic, s0.LandingURL)
 
+	// The logins with the new password and the old one open their pages while the new password is set.
+	afterReset, oldPassword := e.openLogin(ctx, "after-reset"), e.openLogin(ctx, "old-password")
+	defer afterReset.close()
+	defer oldPassword.close()
 	newPassword := e.newPassword()
 	fill := su.Fill.Again(account.Values{account.Email: su.Email, account.Password: newPassword})
 	res, first, retried, err := account.Submit(ctx, p, "", browser.FormPassword, fill)
@@ -174,11 +178,11 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 	go func() {
 		defer close(oldDone)
 		var s *browser.Session
-		if s, oldErr = e.login(ctx, "old-password", su.Email, old); oldErr == nil {
+		if s, oldErr = oldPassword.login(ctx, su.Email, old); oldErr == nil {
 			s.Context.Close()
 		}
 	}()
-	s, err := e.login(ctx, "after-reset", su.Email, newPassword)
+	s, err := afterReset.login(ctx, su.Email, newPassword)
 	<-oldDone
 	if err == nil {
 		run.NewWorks = true

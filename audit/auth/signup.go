@@ -157,6 +157,9 @@ func runSignup(ctx context.Context, t *audit.Target, run *signupRun) *signupRun 
 		return undecided(err.Error())
 	}
 	since := time.Now()
+	// The first login after the sign-up (with the address not yet confirmed) opens its page meanwhile.
+	unverified := e.openLogin(ctx, "unverified")
+	defer unverified.close()
 	run.Fill = e.filler(account.Values{account.Email: run.Email, account.Password: run.Password})
 	var first *browser.FormResult
 	var retried string
@@ -180,7 +183,10 @@ func runSignup(ctx context.Context, t *audit.Target, run *signupRun) *signupRun 
 	}
 
 	// Before the mail is even read: does the new account get in with an unconfirmed address?
-	if s, err := e.login(ctx, "unverified", run.Email, run.Password); err == nil {
+	// The login after the confirmation opens its page while the mail is read and its link opened.
+	confirmed := e.openLogin(ctx, "signup-login")
+	defer confirmed.close()
+	if s, err := unverified.login(ctx, run.Email, run.Password); err == nil {
 		run.UnverifiedIn, run.UnverifiedSaid = true, "logged in, landed on "+s.LandingURL
 		s.Context.Close()
 	} else if account.LimitedLogin(err) {
@@ -218,7 +224,7 @@ func runSignup(ctx context.Context, t *audit.Target, run *signupRun) *signupRun 
 	}
 
 	run.publish(run.confirmed, &run.confirm)
-	s, err := e.login(ctx, "signup-login", run.Email, run.Password)
+	s, err := confirmed.login(ctx, run.Email, run.Password)
 	if err != nil {
 		run.Steps = append(run.Steps, step{"log in with the new account", false, err.Error()})
 		return run
