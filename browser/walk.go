@@ -75,10 +75,17 @@ func (s *Session) Walk(ctx context.Context) {
 			}
 			tabs = append(tabs, t)
 		}
-		if len(tabs) == 0 {
+		// The links no tab could open go back to the queue, not opened: NotWalked lists them if none is.
+		if n := min(len(wave), len(tabs)); n < len(wave) {
+			for _, l := range wave[n:] {
+				opened[pageShape(l)]--
+			}
+			queue = append(slices.Clone(wave[n:]), queue...)
+			wave = wave[:n]
+		}
+		if len(wave) == 0 {
 			break
 		}
-		wave = wave[:min(len(wave), len(tabs))]
 		found := make([][]string, len(wave))
 		var wg sync.WaitGroup
 		for i, l := range wave {
