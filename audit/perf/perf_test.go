@@ -201,21 +201,14 @@ func limitedAPI(t *testing.T, after int) *httptest.Server {
 	var mu sync.Mutex
 	reads := map[string]int{}
 	mux := http.NewServeMux()
+	form := cookieLogin(mux, "Items", "Items-Pass-123", "/")
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		if _, err := r.Cookie("sid"); err != nil {
-			fmt.Fprint(w, `<!doctype html><title>Items</title><form method="post" action="/login"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>`)
+			fmt.Fprint(w, form)
 			return
 		}
 		fmt.Fprint(w, `<!doctype html><title>Items</title><ul id="items"></ul><script>fetch('/api/items').then(r => r.json()).then(l => document.getElementById('items').innerHTML = l.map(i => '<li>' + i + '</li>').join(''))</script>`)
-	})
-	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
-		if r.FormValue("password") != "Items-Pass-123" {
-			http.Redirect(w, r, "/", http.StatusSeeOther)
-			return
-		}
-		http.SetCookie(w, &http.Cookie{Name: "sid", Value: uuid.NewString(), Path: "/", HttpOnly: true, Secure: true})
-		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
 	mux.HandleFunc("GET /api/items", func(w http.ResponseWriter, r *http.Request) {
 		ck, err := r.Cookie("sid")
@@ -276,6 +269,7 @@ func TestP95OfAServerRenderedApp(t *testing.T) {
 	}{{"slow note pages", 700 * time.Millisecond, audit.Fail}, {"fast pages", 0, audit.Pass}} {
 		t.Run(tt.name, func(t *testing.T) {
 			mux := http.NewServeMux()
+			form := cookieLogin(mux, "Notes", "Notes-Pass-123", "/notes")
 			signedIn := func(w http.ResponseWriter, r *http.Request) bool {
 				if _, err := r.Cookie("sid"); err != nil {
 					http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -291,15 +285,7 @@ func TestP95OfAServerRenderedApp(t *testing.T) {
 					http.Redirect(w, r, "/notes", http.StatusFound)
 					return
 				}
-				fmt.Fprint(w, `<!doctype html><title>Notes</title><form method="post" action="/login"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>`)
-			})
-			mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
-				if r.FormValue("password") != "Notes-Pass-123" {
-					http.Redirect(w, r, "/", http.StatusSeeOther)
-					return
-				}
-				http.SetCookie(w, &http.Cookie{Name: "sid", Value: uuid.NewString(), Path: "/", HttpOnly: true, Secure: true})
-				http.Redirect(w, r, "/notes", http.StatusSeeOther)
+				fmt.Fprint(w, form)
 			})
 			mux.HandleFunc("GET /notes", func(w http.ResponseWriter, r *http.Request) {
 				if signedIn(w, r) {
@@ -327,4 +313,18 @@ func TestP95OfAServerRenderedApp(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cookieLogin adds to mux a POST /login that, for password, sets a random sid cookie and sends the visitor to
+// landing (else back to /), and returns the page with its sign-in form.
+func cookieLogin(mux *http.ServeMux, title, password, landing string) string {
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		if r.FormValue("password") != password {
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: "sid", Value: uuid.NewString(), Path: "/", HttpOnly: true, Secure: true})
+		http.Redirect(w, r, landing, http.StatusSeeOther)
+	})
+	return `<!doctype html><title>` + title + `</title><form method="post" action="/login"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>`
 }
