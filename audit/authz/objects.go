@@ -23,7 +23,7 @@ var (
 	reHex   = regexp.MustCompile(`^[0-9a-fA-F]{12,64}$`)
 	reToken = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
 	reShort = regexp.MustCompile(`^[A-Za-z0-9]{10,15}$`)
-	reSlug  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,60}$`)
+	reSlug  = regexp.MustCompile(`^@?[a-z0-9][a-z0-9._-]{1,60}$`) // "@acme" is an npm scope, "john.doe" a user
 	digit   = regexp.MustCompile(`[0-9]`)
 	letter  = regexp.MustCompile(`[A-Za-z]`)
 )
@@ -123,7 +123,11 @@ func objectRequests(mine, other []browser.Exchange, inScope func(*url.URL) bool)
 		segs := strings.Split(strings.Trim(u.Path, "/"), "/")
 		for i, s := range segs {
 			if idKind(s) != "" || slugSlot(segs, i, otherPaths, myPaths) {
-				r.Slots = append(r.Slots, slot{Kind: inPath, Path: i, Value: s, Name: collectionName(segs, i)})
+				name := collectionName(segs, i)
+				if n := len(r.Slots); n > 0 && r.Slots[n-1].Path == i-1 && idKind(s) == "" {
+					name = r.Slots[n-1].Name // the second part of one name: a package's, after its scope
+				}
+				r.Slots = append(r.Slots, slot{Kind: inPath, Path: i, Value: s, Name: name})
 			}
 		}
 		r.Slots = append(r.Slots, querySlots(u.Query())...)
@@ -264,8 +268,11 @@ func varSlots(v any, at []string) []slot {
 }
 
 // slugSlot reports a segment that is not ID-shaped but differs between the two accounts on the same route
-// (/c/acme for A, /c/globex for B). A route both accounts requested with the same words (/api/me) is fixed, and
-// so is a word this account also used where the other's differs (/api/me and /api/token, requested by both).
+// (/c/acme for A, /c/globex for B), alone or with the segment beside it: a name in two parts, as an npm package's
+// scope and name (/sidebar/@alice/notes for A, /sidebar/@bob/ledger for B). A route both accounts requested with the
+// same words (/api/me) is fixed, and so is a word this account also used where the other's differs (/api/me and
+// /api/token, requested by both). The route's first segment is never a slug: /settings/profile and /help/faq are
+// two routes.
 func slugSlot(segs []string, i int, other, mine [][]string) bool {
 	if i == 0 || !reSlug.MatchString(segs[i]) || hasPath(other, segs) {
 		return false
@@ -274,14 +281,17 @@ func slugSlot(segs []string, i int, other, mine [][]string) bool {
 		if len(o) != len(segs) || o[i] == segs[i] || !reSlug.MatchString(o[i]) || hasPath(mine, o) {
 			continue
 		}
-		same := true
+		lo, hi, same := i, i, true
 		for j := range segs {
-			if j != i && o[j] != segs[j] && !(idKind(o[j]) != "" && idKind(segs[j]) != "") {
+			switch {
+			case j == i || o[j] == segs[j] || idKind(o[j]) != "" && idKind(segs[j]) != "":
+			case reSlug.MatchString(o[j]) && reSlug.MatchString(segs[j]):
+				lo, hi = min(lo, j), max(hi, j)
+			default:
 				same = false
-				break
 			}
 		}
-		if same {
+		if same && lo > 0 && hi-lo <= 1 {
 			return true
 		}
 	}

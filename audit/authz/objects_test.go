@@ -163,3 +163,43 @@ func TestPrivateValuesFromPages(t *testing.T) {
 		t.Errorf("private values %q", got)
 	}
 }
+
+// A path segment that is no ID but differs between the two accounts on one route is a slug that names an object,
+// alone (a community) or with the segment beside it (an npm package's scope and name, as Verdaccio's web API has
+// them); a route's first segment, or words both accounts requested, are not.
+func TestSlugSlots(t *testing.T) {
+	tests := []struct {
+		name        string
+		mine, other []string
+		values      []string
+	}{
+		{"a community", []string{"/c/acme/posts"}, []string{"/c/globex/posts"}, []string{"acme=c"}},
+		{"a scoped package", []string{"/-/verdaccio/data/sidebar/@alice/secret-notes"}, []string{"/-/verdaccio/data/sidebar/@bob/ledger"},
+			[]string{"@alice=sidebar", "secret-notes=sidebar"}},
+		{"a user's dotted name", []string{"/u/ann.lee/settings"}, []string{"/u/bo_kim/settings"}, []string{"ann.lee=u"}},
+		{"a package both see", []string{"/-/verdaccio/data/sidebar/shared-utils"}, []string{"/-/verdaccio/data/sidebar/shared-utils"}, nil},
+		{"two routes", []string{"/settings/profile"}, []string{"/help/faq"}, nil},
+		{"three words apart", []string{"/docs/a1/b1/c1"}, []string{"/docs/a2/b2/c2"}, nil},
+	}
+	exchanges := func(paths []string) []browser.Exchange {
+		var out []browser.Exchange
+		for _, p := range paths {
+			out = append(out, browser.Exchange{Method: "GET", URL: "https://app.test" + p, Type: "Fetch", Status: 200})
+		}
+		return out
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reqs := objectRequests(exchanges(tt.mine), exchanges(tt.other), inScope)
+			var got []string
+			for _, r := range reqs {
+				for _, s := range r.Slots {
+					got = append(got, s.Value+"="+s.Name)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tt.values, ",") {
+				t.Errorf("slugs (value=name) %q, want %q", got, tt.values)
+			}
+		})
+	}
+}
