@@ -171,16 +171,24 @@ type formKind struct {
 	words   string
 	finder  string
 	re      *regexp.Regexp
+	// dialog is the whole text of a button that opens the form in a dialog ("" for kinds not looked for that
+	// way: a button named "Members" or "Reset" does other things than open a form, and may change something).
+	dialog string
 }
 
 func newFormKind(planKey, words, finder string) formKind {
 	return formKind{planKey: planKey, words: words, finder: finder, re: regexp.MustCompile("(?i)" + words)}
 }
 
+func (k formKind) opensIn(dialog string) formKind {
+	k.dialog = dialog
+	return k
+}
+
 var formKinds = map[account.Kind]formKind{
-	account.Login:  newFormKind("login", `\b(log ?in|sign ?in)\b`, browser.FormSignup),
+	account.Login:  newFormKind("login", `\b(log ?in|sign ?in)\b`, browser.FormSignup).opensIn(`log ?in|sign ?in`),
 	account.Reset:  newFormKind("reset", `forgot|reset|recover`, browser.FormEmail),
-	account.Signup: newFormKind("signup", `sign ?up|register|create (an |your )?account|get started|join`, browser.FormSignup),
+	account.Signup: newFormKind("signup", `sign ?up|register|create (an |your )?account|get started|join`, browser.FormSignup).opensIn(`sign ?up|register|create (an |your )?account`),
 	account.Invite: newFormKind("invite", `invite|members|team|people|collaborators`, browser.FormEmail),
 }
 
@@ -369,6 +377,13 @@ func (t *Target) learnInBrowser(ctx context.Context, kind account.Kind, v accoun
 	for _, page := range t.browserFormPages(p, kind) {
 		if res, _, _, err = account.Submit(ctx, p, page, formKinds[kind].finder, fill); err == nil {
 			break
+		}
+		// A "Log in" (or "Sign up") button may open the form in a dialog, on this page.
+		var noForm *browser.ErrNoForm
+		if errors.As(err, &noForm) && formKinds[kind].dialog != "" && p.OpenDialog(formKinds[kind].dialog) {
+			if res, _, _, err = account.Submit(ctx, p, "", formKinds[kind].finder, fill); err == nil {
+				break
+			}
 		}
 	}
 	if res == nil {

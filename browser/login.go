@@ -135,18 +135,21 @@ func (c *Context) OpenLogin(ctx context.Context, account string, start string) (
 		f.Close()
 		return nil, c.engine.explain(err)
 	}
-	// The form may be a click or two away: a "log in" link on the landing page, then "Sign in with <provider>" on
-	// the login page (a hosted login or identity provider among the plan's auth_hosts).
+	// The form may be a click or two away: a "log in" link on the landing page, or a "Log in" button that opens it
+	// in a dialog, then "Sign in with <provider>" on the login page (a hosted login or identity provider among the
+	// plan's auth_hosts).
+hops:
 	for hop := 0; hop < 3 && !found.password && !found.user; hop++ {
-		here := page.URL()
-		if link := page.linkMatching(loginLinkWords); link != "" && link != here {
+		switch link := page.linkMatching(loginLinkWords); {
+		case link != "" && link != page.URL():
 			if err := page.Goto(link); err != nil {
-				break
+				break hops
 			}
-		} else if !page.clickMatching(`^\s*(continue|sign ?in|log ?in) with\b`) {
-			break
-		} else {
+		case page.OpenDialog(loginLinkWords):
+		case page.clickMatching(`^\s*(continue|sign ?in|log ?in) with\b`):
 			page.settle(5 * time.Second)
+		default:
+			break hops
 		}
 		found, _ = page.mark()
 	}

@@ -212,6 +212,22 @@ func (w *Window) Close() {
 	w.release()
 }
 
+// OpenDialog clicks the first visible button whose whole text matches words (a JavaScript pattern, matched
+// case-insensitively) and that submits no form — a header's "Log in" that opens the form in a dialog, as
+// single-page apps do (Verdaccio's web UI has no login page at all) — and waits for the page to settle. It reports
+// whether it clicked. Links are not clicked: they are pages, followed as such.
+func (p *Page) OpenDialog(words string) bool {
+	res, err := p.rod.Timeout(3*time.Second).Eval(`(src) => { const re = new RegExp('^\\s*(?:' + src + ')\\s*$', 'i');`+usable+`
+		const el = [...document.querySelectorAll('button, [role=button]')]
+			.find(el => visible(el) && !el.form && re.test(el.innerText || el.getAttribute('aria-label') || ''));
+		if (!el) return false; el.click(); return true }`, words)
+	if err != nil || !res.Value.Bool() {
+		return false
+	}
+	p.settle(5 * time.Second)
+	return true
+}
+
 // clickMatching clicks the first visible button or link whose text matches pattern (case-insensitive).
 func (p *Page) clickMatching(pattern string) bool {
 	res, err := p.rod.Timeout(3*time.Second).Eval(`(src) => { const re = new RegExp(src, 'i');

@@ -13,13 +13,15 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/launchready/launchready/audit"
+	acct "github.com/launchready/launchready/audit/account"
 	"github.com/launchready/launchready/browser/browsertest"
 )
 
 // orgApp is a second fixture, unlike the demo: a single-page app with a bearer JWT in localStorage, UUIDs
 // everywhere and the organization in the path (/api/orgs/{org}/projects/{project}). With broken set, the
-// project endpoints forget to check that the caller belongs to the org.
-func orgApp(t *testing.T, broken bool) (*httptest.Server, map[string]string) {
+// project endpoints forget to check that the caller belongs to the org. With dialog set, the landing page has no
+// form, only a "Log in" button in its header that opens the form in a dialog (as Verdaccio's web UI does).
+func orgApp(t *testing.T, broken, dialog bool) (*httptest.Server, map[string]string) {
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	type user struct{ ID, Email, Org string }
@@ -52,8 +54,14 @@ func orgApp(t *testing.T, broken bool) (*httptest.Server, map[string]string) {
 const root = document.getElementById('root');
 const api = (p) => fetch(p, {headers: {Authorization: 'Bearer ' + localStorage.getItem('token')}}).then(r => r.json());
 function login() {
-  root.innerHTML = '<form><label>Work email <input type="email" id="e"></label><label>Password <input type="password" id="p"></label><button type="submit">Sign in</button></form>';
-  root.querySelector('form').onsubmit = async (ev) => {
+  if (`+fmt.Sprint(dialog)+` && !document.querySelector('[role=dialog]')) {
+    root.innerHTML = '<header><span>Projects</span> <button type="button" id="open">Log in</button></header><p>Sign in to see your projects.</p>';
+    document.getElementById('open').onclick = () => { root.insertAdjacentHTML('beforeend', '<div role="dialog"></div>'); login(); };
+    return;
+  }
+  const into = document.querySelector('[role=dialog]') || root;
+  into.innerHTML = '<form><label>Work email <input type="email" id="e"></label><label>Password <input type="password" id="p"></label><button type="submit">Sign in</button></form>';
+  into.querySelector('form').onsubmit = async (ev) => {
     ev.preventDefault();
     const r = await fetch('/api/session', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({email: e.value, password: p.value})});
     if (r.ok) { localStorage.setItem('token', (await r.json()).token); app(); }
@@ -132,7 +140,7 @@ func TestAuthzOnTokenSPAWithUUIDs(t *testing.T) {
 	browsertest.Bin(t)
 	for _, broken := range []bool{true, false} {
 		t.Run(fmt.Sprintf("broken=%v", broken), func(t *testing.T) {
-			srv, pw := orgApp(t, broken)
+			srv, pw := orgApp(t, broken, false)
 			plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true}, Accounts: audit.Accounts{
 				A: &audit.Account{Email: "erin@one.test", PasswordEnv: "A"}, B: &audit.Account{Email: "frank@two.test", PasswordEnv: "B"}}}
 			target, err := audit.NewTarget(plan, func(k string) string {
@@ -157,6 +165,38 @@ func TestAuthzOnTokenSPAWithUUIDs(t *testing.T) {
 			}
 			if got := PredictableIDs(t.Context(), target); got.Status != audit.Pass {
 				t.Errorf("predictable-ids: %s %q, want pass (UUIDs)", got.Status, got.Summary)
+			}
+		})
+	}
+}
+
+// An app whose login form opens in a dialog from a "Log in" button, with no login page to name in the plan: the
+// browser login and the login form's template (for the HTTP replays) both open the dialog. Both found no form
+// before, and every check that needs a session, or the login's request, was inconclusive.
+func TestALoginInADialog(t *testing.T) {
+	browsertest.Bin(t)
+	for _, broken := range []bool{true, false} {
+		t.Run(fmt.Sprintf("broken=%v", broken), func(t *testing.T) {
+			srv, pw := orgApp(t, broken, true)
+			plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true}, Accounts: audit.Accounts{
+				A: &audit.Account{Email: "erin@one.test", PasswordEnv: "A"}, B: &audit.Account{Email: "frank@two.test", PasswordEnv: "B"}}}
+			target, err := audit.NewTarget(plan, func(k string) string {
+				return map[string]string{"A": pw["erin@one.test"], "B": pw["frank@two.test"]}[k]
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(target.Close)
+			want := audit.Pass
+			if broken {
+				want = audit.Fail
+			}
+			if got := IDORRead(t.Context(), target); got.Status != want {
+				t.Errorf("idor-read: %s %q, want %s", got.Status, got.Summary, want)
+			}
+			form, err := target.Form(t.Context(), acct.Login)
+			if err != nil || form.Endpoint() != "POST /api/session" {
+				t.Errorf("the login form's template: %v, %v; want POST /api/session", form, err)
 			}
 		})
 	}
