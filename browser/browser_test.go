@@ -157,6 +157,31 @@ func TestLCP(t *testing.T) {
 	}
 }
 
+// A shell that loads its bundle after its load event, from a server slow to send it, paints its content seconds
+// later: the measurement waits for it instead of reading the page before it painted (no LCP at all, before).
+func TestLCPOfAShellThatLoadsItsBundleLate(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("<!doctype html><title>shell</title><div id=root>​</div><script>addEventListener('load', () => { const s = document.createElement('script'); s.src = '/bundle.js'; document.head.append(s) })</script>"))
+	})
+	mux.HandleFunc("GET /bundle.js", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(6 * time.Second)
+		w.Header().Set("Content-Type", "text/javascript")
+		w.Write([]byte(`document.getElementById('root').innerHTML = '<h1>No package published yet</h1><p>' + 'Publish your first package with npm publish. '.repeat(20) + '</p>'`))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	e := launch(t, "127.0.0.1")
+	lcp, err := e.MeasureLCP(t.Context(), srv.URL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lcp.Time < 6*time.Second {
+		t.Errorf("LCP %v (%s), want after the bundle's 6 s", lcp.Time, lcp.Element)
+	}
+}
+
 // BenchmarkLoginAndCapture measures one account's browser login, walk and capture on the demo (the browser is
 // launched once, outside the loop, as in an audit).
 func BenchmarkLoginAndCapture(b *testing.B) {

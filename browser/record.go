@@ -58,6 +58,29 @@ type recorder struct {
 	// open are the requests whose body may be kept and whose end (finished or failed) has not reached this
 	// recorder yet: the page's own idle wait may see the end before this listener does.
 	open map[proto.NetworkRequestID]bool
+	// inflight are the requests of any type sent and not yet ended, and idleSince when the last of them ended.
+	inflight  map[proto.NetworkRequestID]bool
+	idleSince time.Time
+}
+
+// busy returns how many requests are in flight, and how long none has been.
+func (r *recorder) busy() (int, time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.inflight) > 0 {
+		return len(r.inflight), 0
+	}
+	return 0, time.Since(r.idleSince)
+}
+
+// over notes that request id has ended (finished or failed); the caller holds mu.
+func (r *recorder) over(id proto.NetworkRequestID) {
+	if r.inflight[id] {
+		delete(r.inflight, id)
+		if len(r.inflight) == 0 {
+			r.idleSince = time.Now()
+		}
+	}
 }
 
 // endWait bounds how long ended waits for the ends of open requests: a moment of event delivery, not a
@@ -65,7 +88,8 @@ type recorder struct {
 const endWait = 500 * time.Millisecond
 
 func record(page *rod.Page) (*recorder, error) {
-	r := &recorder{page: page, byID: map[proto.NetworkRequestID]*Exchange{}, open: map[proto.NetworkRequestID]bool{}}
+	r := &recorder{page: page, byID: map[proto.NetworkRequestID]*Exchange{}, open: map[proto.NetworkRequestID]bool{},
+		inflight: map[proto.NetworkRequestID]bool{}, idleSince: time.Now()}
 	resBuf, totalBuf := 8<<20, 64<<20
 	if err := (proto.NetworkEnable{MaxResourceBufferSize: &resBuf, MaxTotalBufferSize: &totalBuf}).Call(page); err != nil {
 		return nil, err
@@ -74,6 +98,7 @@ func record(page *rod.Page) (*recorder, error) {
 		func(e *proto.NetworkRequestWillBeSent) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
+			r.inflight[e.RequestID] = true
 			if len(r.order) >= maxExchanges {
 				return
 			}
@@ -101,6 +126,7 @@ func record(page *rod.Page) (*recorder, error) {
 			defer r.mu.Unlock()
 			x, ok := r.byID[e.RequestID]
 			delete(r.open, e.RequestID)
+			r.over(e.RequestID)
 			if !ok || !keepsBody(x.Type) || e.EncodedDataLength > 4*float64(capFor(x.Type)) {
 				return
 			}
@@ -111,6 +137,7 @@ func record(page *rod.Page) (*recorder, error) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			delete(r.open, e.RequestID)
+			r.over(e.RequestID)
 			if x, ok := r.byID[e.RequestID]; ok {
 				x.Failed = e.ErrorText
 				if e.BlockedReason != "" {
