@@ -52,14 +52,15 @@ func (s *Session) Logout(ctx context.Context) (string, error) {
 }
 
 // markMenus marks the controls that open an account menu, where apps keep "Log out" until it is opened: a button
-// (never a link) that says it opens a popup, or is named or styled like the account, profile, user or avatar menu.
+// (never a link) that says it opens a popup, or is named, identified or styled like the account, profile, user or
+// avatar menu (an icon button known only by its id, as Verdaccio's header--button-account).
 // It returns how many it marked (data-lr-menu="0"…), most likely first.
 const markMenus = `() => {
   const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 };
-  const label = el => [el.getAttribute('aria-label'), el.title, el.className && el.className.baseVal === undefined ? el.className : '', el.innerText].join(' ');
+  const label = el => [el.getAttribute('aria-label'), el.title, el.id, el.getAttribute('data-testid'), el.className && el.className.baseVal === undefined ? el.className : '', el.innerText].join(' ');
   const named = /account|profile|user|avatar|thumb|\bme\b|my ?menu/i;
   const all = [...document.querySelectorAll('button, [role=button], summary')]
-    .filter(el => visible(el) && !el.closest('a[href]') && el.type !== 'submit' && !/log ?out|sign ?out|delete|remove/i.test(label(el)));
+    .filter(el => visible(el) && !el.closest('a[href]') && !(el.form && el.type === 'submit') && !/log ?out|sign ?out|delete|remove/i.test(label(el)));
   const score = el => (el.getAttribute('aria-haspopup') ? 2 : 0) + (named.test(label(el)) ? 2 : 0) + (el.getAttribute('aria-expanded') === 'false' ? 1 : 0);
   const picked = all.filter(el => score(el) >= 2).sort((a, b) => score(b) - score(a)).slice(0, 4);
   picked.forEach((el, i) => el.setAttribute('data-lr-menu', String(i)));

@@ -145,18 +145,32 @@ func TestRequestLinkSwitchesToTheLinkOption(t *testing.T) {
 // the menu is opened, its "Logout" used — the button, not the menu that now holds the word — and the app receives
 // the logout; the settings and profile links beside it are never followed.
 func TestLogoutInsideAnAccountMenu(t *testing.T) {
+	for _, tt := range []struct{ name, page, used string }{
+		{"a labelled menu", `<nav><a href="/settings">Settings</a><div role="button" tabindex="0" aria-label="Logged user menu" title="kim@menu.test" id="me">KM</div></nav>
+<main>Your notes</main><div id="menu"></div>
+<script>document.getElementById('me').onclick = () => {
+  document.getElementById('me').innerHTML = 'KM <div class="dropdown"><a href="/profile">Profile</a><button id="out">Logout</button></div>';
+  document.getElementById('out').onclick = () => fetch('/api/logout', {method: 'POST'}).then(() => { document.body.innerHTML = '<a href="/login">Log in</a>' });
+}</script>`, "BUTTON Logout"},
+		// An icon button known only by its id, its menu drawn at the end of the page (Material UI, Verdaccio).
+		{"an icon button known by its id", `<header><a href="/settings">Settings</a><button class="MuiIconButton-root" id="header--button-account"><svg width="24" height="24"><circle cx="12" cy="12" r="10"/></svg></button></header>
+<main>Your packages</main>
+<script>document.getElementById('header--button-account').onclick = () => {
+  document.body.insertAdjacentHTML('beforeend', '<ul role="menu"><li role="menuitem"><a href="/profile">kim</a></li><li role="menuitem" id="out">Logout</li></ul>');
+  document.getElementById('out').onclick = () => fetch('/api/logout', {method: 'POST'}).then(() => { document.body.innerHTML = '<button>Login</button>' });
+}</script>`, "LI Logout"},
+	} {
+		t.Run(tt.name, func(t *testing.T) { logoutInAMenu(t, tt.page, tt.used) })
+	}
+}
+
+func logoutInAMenu(t *testing.T, page, want string) {
 	var mu sync.Mutex
 	var got []string
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, `<!doctype html><title>Dashboard</title><body>
-<nav><a href="/settings">Settings</a><div role="button" tabindex="0" aria-label="Logged user menu" title="kim@menu.test" id="me">KM</div></nav>
-<main>Your notes</main><div id="menu"></div>
-<script>document.getElementById('me').onclick = () => {
-  document.getElementById('me').innerHTML = 'KM <div class="dropdown"><a href="/profile">Profile</a><button id="out">Logout</button></div>';
-  document.getElementById('out').onclick = () => fetch('/api/logout', {method: 'POST'}).then(() => { document.body.innerHTML = '<a href="/login">Log in</a>' });
-}</script></body>`)
+		fmt.Fprint(w, `<!doctype html><title>Dashboard</title><body>`+page+`</body>`)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
@@ -176,7 +190,7 @@ func TestLogoutInsideAnAccountMenu(t *testing.T) {
 		t.Fatal(err)
 	}
 	used, err := s.Logout(t.Context())
-	if err != nil || !strings.HasPrefix(used, "BUTTON Logout") || !strings.Contains(used, "in the menu it opened") {
+	if err != nil || !strings.HasPrefix(used, want) || !strings.Contains(used, "in the menu it opened") {
 		t.Fatalf("logout: %q, %v", used, err)
 	}
 	mu.Lock()
