@@ -152,7 +152,7 @@ func TestForge(t *testing.T) {
 }
 
 // forgeTiming times 15 interleaved wrong logins for A and for an unknown address: Flawed answers the unknown address
-// faster by a bcrypt check, Fixed takes about as long for both.
+// faster by a bcrypt check, Fixed takes about as long for both (the fastest of each, at most twice apart).
 func forgeTiming(t *testing.T, app *App, mode Mode) {
 	c := ownClient(t, app)
 	c.page("/user/login", forgeCSRF)
@@ -182,8 +182,10 @@ func forgeTiming(t *testing.T, app *App, mode Mode) {
 			t.Errorf("Flawed: A's email %v, unknown address %v: no timing gap", known, unknown)
 		}
 	case Fixed:
-		if lo, hi := min(known, unknown), max(known, unknown); hi > lo*3/2 {
-			t.Errorf("Fixed: A's email %v, unknown address %v: more than 50%% apart", known, unknown)
+		// Twice apart at most: beside other packages under the race detector, fifteen samples' fastest still
+		// differed by 1.8x (52 against 93 ms) for the same bcrypt cost; skipping the hash is a hundredfold.
+		if lo, hi := min(known, unknown), max(known, unknown); hi > lo*2 {
+			t.Errorf("Fixed: A's email %v, unknown address %v: more than twice apart", known, unknown)
 		}
 	}
 }

@@ -136,24 +136,29 @@ localStorage.getItem('token') ? app() : login();`)
 	return srv, passwords
 }
 
+// orgTarget is orgApp audited with its two accounts, and the verdict the ID swap owes it.
+func orgTarget(t *testing.T, broken, dialog bool) (*audit.Target, audit.Status) {
+	srv, pw := orgApp(t, broken, dialog)
+	plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true}, Accounts: audit.Accounts{
+		A: &audit.Account{Email: "erin@one.test", PasswordEnv: "A"}, B: &audit.Account{Email: "frank@two.test", PasswordEnv: "B"}}}
+	target, err := audit.NewTarget(plan, func(k string) string {
+		return map[string]string{"A": pw["erin@one.test"], "B": pw["frank@two.test"]}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(target.Close)
+	if broken {
+		return target, audit.Fail
+	}
+	return target, audit.Pass
+}
+
 func TestAuthzOnTokenSPAWithUUIDs(t *testing.T) {
 	browsertest.Bin(t)
 	for _, broken := range []bool{true, false} {
 		t.Run(fmt.Sprintf("broken=%v", broken), func(t *testing.T) {
-			srv, pw := orgApp(t, broken, false)
-			plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true}, Accounts: audit.Accounts{
-				A: &audit.Account{Email: "erin@one.test", PasswordEnv: "A"}, B: &audit.Account{Email: "frank@two.test", PasswordEnv: "B"}}}
-			target, err := audit.NewTarget(plan, func(k string) string {
-				return map[string]string{"A": pw["erin@one.test"], "B": pw["frank@two.test"]}[k]
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(target.Close)
-			want := audit.Pass
-			if broken {
-				want = audit.Fail
-			}
+			target, want := orgTarget(t, broken, false)
 			for name, check := range map[string]checkFunc{"idor-read": IDORRead, "id-swap-params": IDSwapParams} {
 				got := check(t.Context(), target)
 				if got.Status != want || (broken && !strings.Contains(got.Summary, "GET /api/orgs/{id}/projects")) {
@@ -177,20 +182,7 @@ func TestALoginInADialog(t *testing.T) {
 	browsertest.Bin(t)
 	for _, broken := range []bool{true, false} {
 		t.Run(fmt.Sprintf("broken=%v", broken), func(t *testing.T) {
-			srv, pw := orgApp(t, broken, true)
-			plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true}, Accounts: audit.Accounts{
-				A: &audit.Account{Email: "erin@one.test", PasswordEnv: "A"}, B: &audit.Account{Email: "frank@two.test", PasswordEnv: "B"}}}
-			target, err := audit.NewTarget(plan, func(k string) string {
-				return map[string]string{"A": pw["erin@one.test"], "B": pw["frank@two.test"]}[k]
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(target.Close)
-			want := audit.Pass
-			if broken {
-				want = audit.Fail
-			}
+			target, want := orgTarget(t, broken, true)
 			if got := IDORRead(t.Context(), target); got.Status != want {
 				t.Errorf("idor-read: %s %q, want %s", got.Status, got.Summary, want)
 			}
