@@ -98,21 +98,19 @@ func (e *Engine) MeasureLCP(ctx context.Context, u string) (*LCP, error) {
 // bundle after its load event (Verdaccio's web UI, 2.3 MB, about 13 s on this network) paints only once the
 // bundle has come and run. A fixed five seconds read such a page before it painted anything.
 func (p *Page) lastPaint(limit time.Duration) (*proto.RuntimeRemoteObject, error) {
-	var res *proto.RuntimeRemoteObject
 	last, since := "", time.Now()
 	for end := time.Now().Add(limit); ; time.Sleep(100 * time.Millisecond) {
 		asked := time.Now()
-		r, err := p.rod.Timeout(5 * time.Second).Eval(`() => window.__lrLCP`)
+		res, err := p.rod.Timeout(5 * time.Second).Eval(`() => window.__lrLCP`)
 		if err != nil {
 			return nil, err
 		}
-		res = r
-		if v := r.Value.JSON("", ""); v != last {
+		if v := res.Value.JSON("", ""); v != last {
 			last, since = v, time.Now()
 		}
 		inFlight, idle := p.rec.busy()
 		free := time.Since(asked) < 100*time.Millisecond
-		painted := !r.Value.Nil()
+		painted := !res.Value.Nil()
 		switch {
 		case time.Now().After(end):
 			return res, nil

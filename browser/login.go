@@ -109,13 +109,12 @@ func (c *Context) Login(ctx context.Context, account string, start string, cred 
 // the next login while the step before it (a mail to read, a password being changed) is still under way, and
 // submits once that step is over: the credentials go out after it, only the page load is earlier.
 type LoginForm struct {
-	c       *Context
-	s       *Session
-	found   marks
-	account string
-	before  int // the traffic from the submit on, once it is sent
-	done    func()
-	err     error // a form not found: Submit reports it
+	c      *Context
+	s      *Session
+	found  marks
+	before int // the traffic from the submit on, once it is sent
+	done   func()
+	err    error // a form not found: Submit reports it
 }
 
 // OpenLogin opens start and finds the login form on it, or a link or two away. A page the form is not found on
@@ -125,7 +124,7 @@ func (c *Context) OpenLogin(ctx context.Context, account string, start string) (
 	if err != nil {
 		return nil, err
 	}
-	f := &LoginForm{c: c, s: &Session{Account: account, Context: c, Page: page}, account: account, done: c.signingIn()}
+	f := &LoginForm{c: c, s: &Session{Account: account, Context: c, Page: page}, done: c.signingIn()}
 	if err := page.Goto(start); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("opening %s: %w", start, c.engine.explain(err))
@@ -180,7 +179,7 @@ func (f *LoginForm) fail(reason string) (*Session, error) {
 		reason += fmt.Sprintf("; the login sent requests to %s, outside the plan's scope, and the browser stopped them: if the app signs in through it (Firebase's identitytoolkit.googleapis.com, an Auth0 or Clerk domain), list it in the plan's auth_hosts; if the app's data lives there too (a Supabase project), in scope",
 			strings.Join(hosts, ", "))
 	}
-	le := &LoginError{Reason: reason, Screenshot: c.engine.screenshot(page, "login-"+f.account), Stopped: hosts}
+	le := &LoginError{Reason: reason, Screenshot: c.engine.screenshot(page, "login-"+f.s.Account), Stopped: hosts}
 	le.Said, _, _ = page.state()
 	for _, x := range page.Traffic()[f.before:] {
 		if x.Status >= 400 && x.Status > le.Status {

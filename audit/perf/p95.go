@@ -52,10 +52,10 @@ func APIP95(ctx context.Context, t *audit.Target) audit.Result {
 	// The API reads the pages made; on a server-rendered app, which makes none, the pages themselves: their HTML is
 	// where its time goes. (Beside API reads, an app shell's HTML, the same fast file for every route, would only
 	// dilute the figure.)
-	what := "API reads"
+	what, unit := "API reads", "endpoints"
 	byPattern, order := reads(t, bs.Traffic, func(x *browser.Exchange) bool { return x.IsAPI() })
 	if len(order) == 0 {
-		what = "pages (server-rendered: the browser recorded no API read), each page's HTML"
+		what, unit = "pages (server-rendered: the browser recorded no API read), each page's HTML", "pages"
 		// The pages the account was shown after its login: the landing page and those the walk opened, not the
 		// login page and what led to it, which were anonymous (Miniflux's login page is /, which redirects once in).
 		shown := map[string]bool{bs.LandingURL: true}
@@ -112,11 +112,7 @@ func APIP95(ctx context.Context, t *audit.Target) audit.Result {
 	q := quantiles(all)
 	lines = append(lines, fmt.Sprintf("%-48s n=%-3d p50 %-8s p95 %-8s p99 %s", "overall", len(all), ms(q[0]), ms(q[1]), ms(q[2])))
 	ev := append([]audit.Evidence{audit.Note("latency of "+what+", send to last body byte, warm connections, "+fmt.Sprint(sampleConcurrency)+" at a time", strings.Join(lines, "\n"))}, notAnswered...)
-	endpoints := "endpoints"
-	if what != "API reads" {
-		endpoints = "pages"
-	}
-	summary := fmt.Sprintf("p95 %s over %d samples of %d %s (p50 %s, p99 %s)", ms(q[1]), len(all), len(times), endpoints, ms(q[0]), ms(q[2]))
+	summary := fmt.Sprintf("p95 %s over %d samples of %d %s (p50 %s, p99 %s)", ms(q[1]), len(all), len(times), unit, ms(q[0]), ms(q[2]))
 	switch {
 	case q[1] >= p95Limit:
 		return audit.Failed(0, summary+"; slowest: "+worst+" at p95 "+ms(worstP95), ev...)
