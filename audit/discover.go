@@ -33,7 +33,7 @@ func (t *Target) Surface(ctx context.Context) *Surface {
 
 func (t *Target) discover(ctx context.Context) *Surface {
 	s := &Surface{}
-	page, err := t.Probe.Do(ctx, &probe.Request{URL: t.App.String(), Follow: 5})
+	page, err := t.Probe.Do(ctx, &probe.Request{URL: t.App.String(), Follow: 5, Shared: true})
 	if err != nil {
 		s.Err = err
 		return s

@@ -225,7 +225,7 @@ func (t *Target) findHTMLForm(ctx context.Context, kind account.Kind, s *Session
 		}
 		f := &Form{t: t, as: s}
 		jar, _ := cookiejar.New(nil)
-		resp, err := t.Probe.Do(ctx, f.apply(&probe.Request{URL: c, Jar: jar, Follow: 5}))
+		resp, err := t.Probe.Do(ctx, f.apply(&probe.Request{URL: c, Jar: jar, Follow: 5, Shared: s == nil}))
 		if err != nil {
 			if firstErr == nil {
 				firstErr = err
@@ -269,7 +269,7 @@ func (t *Target) formPages(ctx context.Context, kind account.Kind, s *Session) [
 		if kind == account.Login {
 			add(start)
 		}
-		req := &probe.Request{URL: start, Follow: 5}
+		req := &probe.Request{URL: start, Follow: 5, Shared: s == nil} // anonymous: the same page for every kind
 		if s != nil {
 			s.Apply(req)
 		}

@@ -47,7 +47,7 @@ func TestP95AgainstHey(t *testing.T) {
 		t.Fatal(err)
 	}
 	session := &audit.Session{Header: http.Header{"Cookie": {cookie}}}
-	times, bad, errs := sampleAll(t.Context(), tg, session, []string{"slow"}, map[string]string{"slow": endpoint}, n)
+	times, bad, errs, _ := sampleAll(t.Context(), tg, session, []string{"slow"}, map[string]string{"slow": endpoint}, n, nil)
 	if len(errs) > 0 || len(times["slow"]) != n {
 		t.Fatalf("sampler: %d samples, not answered %v, errors %v", len(times["slow"]), bad, errs)
 	}

@@ -3,6 +3,7 @@ package perf
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/url"
 	"regexp"
 	"sort"
@@ -72,7 +73,7 @@ func APIP95(ctx context.Context, t *audit.Target) audit.Result {
 		total = n
 	}
 	per := min(samplesPerPattern, max(1, total/len(order)))
-	times, bad, errs := sampleAll(ctx, t, creds, order, byPattern, per)
+	times, bad, errs, stopped := sampleAll(ctx, t, creds, order, byPattern, per, overLimit)
 
 	var all []time.Duration
 	var lines, unanswered []string
@@ -111,6 +112,9 @@ func APIP95(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	q := quantiles(all)
 	lines = append(lines, fmt.Sprintf("%-48s n=%-3d p50 %-8s p95 %-8s p99 %s", "overall", len(all), ms(q[0]), ms(q[1]), ms(q[2])))
+	if stopped {
+		lines = append(lines, fmt.Sprintf("sampling stopped at half (%d of %d rounds): this half already puts more than 5%% of answers at %s or over (99%% confidence), so the p95 is over the limit whatever the rest would show", per/2, per, ms(p95Limit)))
+	}
 	ev := append([]audit.Evidence{audit.Note("latency of "+what+", send to last body byte, warm connections, "+fmt.Sprint(sampleConcurrency)+" at a time", strings.Join(lines, "\n"))}, notAnswered...)
 	summary := fmt.Sprintf("p95 %s over %d samples of %d %s (p50 %s, p99 %s)", ms(q[1]), len(all), len(times), unit, ms(q[0]), ms(q[2]))
 	switch {
@@ -163,50 +167,91 @@ func tally(what []string) string {
 
 // sampleAll requests each pattern's URL per times, sampleConcurrency at a time, interleaving patterns so the time
 // cap cuts all of them evenly, and returns each 2xx answer's time from sending to the last body byte; what came
-// back instead of a 2xx (a status, "no answer") per pattern, and the errors.
-func sampleAll(ctx context.Context, t *audit.Target, creds *audit.Session, order []string, byPattern map[string]string, per int) (times map[string][]time.Duration, bad map[string][]string, errs []string) {
+// back instead of a 2xx (a status, "no answer") per pattern, and the errors. Given decided, it samples in two
+// halves: when the first half's times already decide (overLimit), the second is not sent and stopped is true.
+func sampleAll(ctx context.Context, t *audit.Target, creds *audit.Session, order []string, byPattern map[string]string, per int, decided func([]time.Duration) bool) (times map[string][]time.Duration, bad map[string][]string, errs []string, stopped bool) {
 	type job struct{ pattern, url string }
-	jobs := make(chan job)
 	var mu sync.Mutex
 	times = map[string][]time.Duration{}
 	bad = map[string][]string{}
 	deadline := time.Now().Add(sampleTime)
-	var wg sync.WaitGroup
-	for range sampleConcurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				if time.Now().After(deadline) || ctx.Err() != nil {
-					continue
+	rounds := func(n int) {
+		jobs := make(chan job)
+		var wg sync.WaitGroup
+		for range sampleConcurrency {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range jobs {
+					if time.Now().After(deadline) || ctx.Err() != nil {
+						continue
+					}
+					req := &probe.Request{URL: j.url}
+					if creds != nil {
+						creds.Apply(req)
+					}
+					resp, err := t.Probe.Do(ctx, req)
+					mu.Lock()
+					switch {
+					case err != nil:
+						errs = append(errs, err.Error())
+						bad[j.pattern] = append(bad[j.pattern], "no answer")
+					case resp.Status < 200 || resp.Status >= 300:
+						bad[j.pattern] = append(bad[j.pattern], fmt.Sprint(resp.Status))
+					default:
+						times[j.pattern] = append(times[j.pattern], resp.Duration)
+					}
+					mu.Unlock()
 				}
-				req := &probe.Request{URL: j.url}
-				if creds != nil {
-					creds.Apply(req)
-				}
-				resp, err := t.Probe.Do(ctx, req)
-				mu.Lock()
-				switch {
-				case err != nil:
-					errs = append(errs, err.Error())
-					bad[j.pattern] = append(bad[j.pattern], "no answer")
-				case resp.Status < 200 || resp.Status >= 300:
-					bad[j.pattern] = append(bad[j.pattern], fmt.Sprint(resp.Status))
-				default:
-					times[j.pattern] = append(times[j.pattern], resp.Duration)
-				}
-				mu.Unlock()
+			}()
+		}
+		for range n {
+			for _, p := range order {
+				jobs <- job{p, byPattern[p]}
 			}
-		}()
+		}
+		close(jobs)
+		wg.Wait()
 	}
-	for i := 0; i < per; i++ {
-		for _, p := range order {
-			jobs <- job{p, byPattern[p]}
+	first := per / 2
+	if first < minRounds || decided == nil {
+		first = per
+	}
+	rounds(first)
+	if first < per {
+		var all []time.Duration
+		for _, ts := range times {
+			all = append(all, ts...)
+		}
+		if decided(all) {
+			return times, bad, errs, true
+		}
+		rounds(per - first)
+	}
+	return times, bad, errs, false
+}
+
+// minRounds is the fewest rounds the first half of a sample must have for an early verdict.
+const minRounds = 5
+
+// overLimit reports samples whose share at or over p95Limit is above 5% with 99% confidence (the lower end of the
+// share's Wilson interval): the p95 is over the limit, and more samples would only narrow the figure. A pass has
+// no such early end: a slow tail of a few percent needs the whole sample to show.
+func overLimit(ts []time.Duration) bool {
+	n := float64(len(ts))
+	if n == 0 {
+		return false
+	}
+	k := 0.0
+	for _, d := range ts {
+		if d >= p95Limit {
+			k++
 		}
 	}
-	close(jobs)
-	wg.Wait()
-	return times, bad, errs
+	const z = 2.326 // one-sided 99%
+	p := k / n
+	lower := (p + z*z/(2*n) - z*math.Sqrt(p*(1-p)/n+z*z/(4*n*n))) / (1 + z*z/n)
+	return lower > 0.05
 }
 
 // quantiles returns the exact p50, p95 and p99 of the samples (nearest rank), no histogram involved.

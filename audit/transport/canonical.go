@@ -97,7 +97,7 @@ func walk(ctx context.Context, t *audit.Target, start string) (chain []string, e
 			return chain, "", &r
 		}
 		seen[cur] = true
-		resp, err := t.Probe.Do(ctx, &probe.Request{URL: cur})
+		resp, err := t.Probe.Do(ctx, &probe.Request{URL: cur, Shared: true})
 		if err != nil {
 			r := audit.Undecided(fmt.Sprintf("%s could not be followed: %v", start, err))
 			return chain, "", &r

@@ -66,7 +66,7 @@ func Edge(ctx context.Context, t *audit.Target) audit.Result {
 	var evs []audit.Evidence
 	decided := 0
 	for _, o := range t.Origins() {
-		resp, err := t.Probe.Do(ctx, &probe.Request{URL: o.String()})
+		resp, err := t.Probe.Do(ctx, &probe.Request{URL: o.String(), Shared: true})
 		if err != nil {
 			lines = append(lines, o.Host+": "+err.Error())
 			continue

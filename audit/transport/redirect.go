@@ -17,7 +17,7 @@ func HTTPSRedirect(ctx context.Context, t *audit.Target) audit.Result {
 	if t.HTTP == nil {
 		return audit.NotRun(fmt.Sprintf("the app is on port %s, so its plain-HTTP address cannot be guessed: set http_url in the plan", t.App.Port()))
 	}
-	resp, err := t.Probe.Do(ctx, &probe.Request{URL: t.HTTP.String()})
+	resp, err := t.Probe.Do(ctx, &probe.Request{URL: t.HTTP.String(), Shared: true})
 	if err != nil {
 		if errors.Is(err, syscall.ECONNREFUSED) && t.App.Scheme == "https" {
 			return audit.Warned(audit.Low, "nothing answers on "+t.HTTP.String()+": visitors who type the bare domain get an error instead of the app; answer port 80 with a 301 to https://",
