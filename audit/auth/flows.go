@@ -143,6 +143,39 @@ func (pl *pendingLogin) close() {
 	}
 }
 
+// pendingPage is a page being opened in a fresh context of its own while the step before it is under way.
+type pendingPage struct {
+	ready chan struct{}
+	p     *browser.Page
+	close func()
+	err   error
+}
+
+// openPage starts opening u in a fresh context named name; close ends it (after waiting for the open).
+func (e *env) openPage(ctx context.Context, name, u string) *pendingPage {
+	pp := &pendingPage{ready: make(chan struct{})}
+	done := func() {}
+	pp.close = func() { <-pp.ready; done() }
+	go func() {
+		defer close(pp.ready)
+		var p *browser.Page
+		if p, done, pp.err = e.page(ctx, name); pp.err != nil {
+			done = func() {}
+			return
+		}
+		if pp.err = p.Goto(u); pp.err == nil {
+			pp.p = p
+		}
+	}()
+	return pp
+}
+
+// page waits for the page to be open.
+func (pp *pendingPage) page() (*browser.Page, error) {
+	<-pp.ready
+	return pp.p, pp.err
+}
+
 func (e *env) loginURL() string {
 	if e.t.Plan.Paths.Login != "" {
 		return e.t.Resolve(e.t.Plan.Paths.Login).String()

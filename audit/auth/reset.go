@@ -171,6 +171,9 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 	// The session from before the reset is tried now, before any login with the new password or the old one: an
 	// app that keeps one session per account ends the old one at the next login, which is not the reset's doing.
 	run.checkOldSession(ctx, t, creds0, private, why)
+	// The link's page opens again now, once it has been used, for its second use after the logins below.
+	again := e.openPage(ctx, "reset-again", run.Link)
+	defer again.close()
 	// The new password and the old one are tried side by side, each in its own browser context.
 	old := su.Password
 	var oldErr error
@@ -209,7 +212,7 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 		run.Steps = append(run.Steps, step{"log in with the old password", false, "could not be judged (the app gave the credentials no answer): " + oldErr.Error()})
 	}
 
-	run.tryAgain(ctx, e, su)
+	run.tryAgain(ctx, e, su, again)
 	return run
 }
 
@@ -236,16 +239,20 @@ func (run *resetRun) checkOldSession(ctx context.Context, t *audit.Target, creds
 	run.Session, run.SessionWhy = private.Ended(after)
 }
 
-// tryAgain uses the link a second time; a password it sets that then logs in proves the link is reusable.
-func (run *resetRun) tryAgain(ctx context.Context, e *env, su *signupRun) {
-	p, done, err := e.page(ctx, "reset-again")
+// tryAgain uses the link a second time, on its page opened again; a password it sets that then logs in proves the
+// link is reusable.
+func (run *resetRun) tryAgain(ctx context.Context, e *env, su *signupRun, again *pendingPage) {
+	p, err := again.page()
 	if err != nil {
-		return
+		run.ReuseSaid = "the link's second use could not be tried: opening its page again: " + err.Error()
+		return // not known: Reused stays nil
 	}
-	defer done()
+	// The login with the password this second use sets opens its page while the form is sent.
+	reusedLogin := e.openLogin(ctx, "reset-reused")
+	defer reusedLogin.close()
 	third := e.newPassword()
 	fill := su.Fill.Again(account.Values{account.Email: su.Email, account.Password: third})
-	res, err := p.SubmitForm(ctx, run.Link, browser.FormPassword, fill)
+	res, err := p.SubmitForm(ctx, "", browser.FormPassword, fill)
 	if pw := fill.Typed[account.Password]; pw != "" {
 		third = pw
 	}
@@ -268,7 +275,7 @@ func (run *resetRun) tryAgain(ctx context.Context, e *env, su *signupRun) {
 	case res.Refused():
 		run.ReuseSaid = "refused: " + said(res)
 	default:
-		if s, err := e.login(ctx, "reset-reused", su.Email, third); err == nil {
+		if s, err := reusedLogin.login(ctx, su.Email, third); err == nil {
 			s.Context.Close()
 			reused, su.Password = true, third
 			run.ReuseSaid = "accepted a third password, and logging in with it works"
