@@ -188,7 +188,7 @@ func (k formKind) opensIn(dialog string) formKind {
 var formKinds = map[account.Kind]formKind{
 	account.Login:  newFormKind("login", `\b(log ?in|sign ?in)\b`, browser.FormSignup).opensIn(`log ?in|sign ?in`),
 	account.Reset:  newFormKind("reset", `forgot|reset|recover`, browser.FormEmail),
-	account.Signup: newFormKind("signup", `sign ?up|register|create (an |your )?account|get started|join`, browser.FormSignup).opensIn(`sign ?up|register|create (an |your )?account`),
+	account.Signup: newFormKind("signup", `sign ?up|register|create (an |your )?account|get started|join`, browser.FormSignup).opensIn(`sign ?up|register|create (an |your )?account|get started`),
 	account.Invite: newFormKind("invite", `invite|members|team|people|collaborators`, browser.FormEmail),
 }
 

@@ -495,14 +495,27 @@ func (f *Filler) Retry(res *browser.FormResult) string {
 // and the form is submitted once more from its page. first is the refused answer when there was a retry (nil
 // otherwise), retried what was changed.
 func Submit(ctx context.Context, p *browser.Page, u, kind string, f *Filler) (res, first *browser.FormResult, retried string, err error) {
-	res, err = p.SubmitForm(ctx, u, kind, f)
+	return SubmitIn(ctx, p, "", u, kind, f)
+}
+
+// SubmitIn is Submit for a form in a dialog on page u, opened by a button whose whole text matches dialog (see
+// browser.Page.OpenDialog); "" for a form on the page itself. The dialog is opened before each submission.
+func SubmitIn(ctx context.Context, p *browser.Page, dialog, u, kind string, f *Filler) (res, first *browser.FormResult, retried string, err error) {
+	show := func(u string) string {
+		if dialog == "" || u != "" && p.Goto(u) != nil {
+			return u // SubmitForm opens it, and says why it could not
+		}
+		p.OpenDialog(dialog) // without the form, SubmitForm says there is none
+		return ""
+	}
+	res, err = p.SubmitForm(ctx, show(u), kind, f)
 	if err != nil || !res.Refused() {
 		return res, nil, "", err
 	}
 	if retried = f.Retry(res); retried == "" {
 		return res, nil, "", nil
 	}
-	again, err := p.SubmitForm(ctx, res.Page, kind, f)
+	again, err := p.SubmitForm(ctx, show(res.Page), kind, f)
 	if err != nil {
 		return res, nil, "", nil // the first answer stands
 	}

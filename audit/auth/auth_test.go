@@ -282,23 +282,27 @@ func TestFlowsWithoutWhatTheyNeed(t *testing.T) {
 func TestFlowsOnOtherApp(t *testing.T) {
 	browsertest.Bin(t)
 	tests := []struct {
-		name string
-		weak bool
-		want map[string]audit.Status // checks not named must pass
-		says map[string]string
+		name   string
+		weak   bool
+		dialog bool                    // the sign-up form opens in a dialog from a header button; no page is linked
+		want   map[string]audit.Status // checks not named must pass
+		says   map[string]string
 	}{
-		{"careful app", false, map[string]audit.Status{"email.delivery": audit.Fail},
+		{"careful app", false, false, map[string]audit.Status{"email.delivery": audit.Fail},
 			map[string]string{"auth.user-enumeration": "login, password reset, sign-up", "email.delivery": "no DKIM signature",
 				"auth.invite-token": "This invitation is for another address"}},
-		{"careless app", true, map[string]audit.Status{"email.delivery": audit.Fail, "auth.email-verification": audit.Fail,
+		{"careless app", true, false, map[string]audit.Status{"email.delivery": audit.Fail, "auth.email-verification": audit.Fail,
 			"auth.reset-token": audit.Fail, "auth.user-enumeration": audit.Warn, "auth.invite-token": audit.Fail},
 			map[string]string{"auth.user-enumeration": "login:", "auth.reset-token": "second time",
 				"auth.invite-token": "accepted an invitation addressed to someone else"}},
+		{"careless app, sign-up in a dialog", true, true, map[string]audit.Status{"email.delivery": audit.Fail, "auth.email-verification": audit.Fail,
+			"auth.reset-token": audit.Fail, "auth.user-enumeration": audit.Warn, "auth.invite-token": audit.Fail},
+			map[string]string{"auth.user-enumeration": "sign-up:", "auth.signup-flow": "in a dialog"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			target := notesTarget(t, tt.weak, nil)
+			target := notesTarget(t, tt.weak, func(a *notesApp) { a.signupDialog = tt.dialog })
 			results := runFlowChecks(t, target)
 			for i, c := range flowChecks {
 				got := results[i]

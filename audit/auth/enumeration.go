@@ -284,7 +284,7 @@ func (e *enumeration) signupTell(ctx context.Context, su *signupForm, known stri
 	var fill *account.Filler
 	submit := func(p *browser.Page) (*browser.FormResult, error) {
 		fill = su.Fill.Again(account.Values{account.Email: known, account.Password: su.env.newPassword()})
-		return p.SubmitForm(ctx, su.Page, browser.FormSignup, fill)
+		return su.Page.submitOnce(ctx, p, browser.FormSignup, fill)
 	}
 	res, err := submit(p)
 	if err != nil {

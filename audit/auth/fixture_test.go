@@ -38,9 +38,12 @@ type notesApp struct {
 	builtTokens                       bool   // reset tokens and invite codes are base64url of the address and the time: data, not randomness
 	resetLife                         string // how long the reset mail says its link works ("" for 20 minutes)
 	faults                            bool   // each of those limits answers 500 "Something went wrong" instead: the app failing then
-	used                              map[string]bool
-	smtpAddr                          string
-	base                              string
+	// signupDialog: no sign-up page is linked; a "Sign up" button in the header opens the sign-up form in a
+	// <dialog> on whatever page it is clicked (as many single-page apps do)
+	signupDialog bool
+	used         map[string]bool
+	smtpAddr     string
+	base         string
 
 	mu       sync.Mutex
 	signups  int
@@ -94,7 +97,9 @@ const notesShell = `<!doctype html><html><head><meta charset="utf-8"><title>Note
 <script src="/notes.js"></script></body></html>`
 
 const notesJS = `
-const view = document.getElementById('view');
+let view = document.getElementById('view');
+const opener = document.getElementById('signup');
+if (opener) opener.onclick = () => { const d = document.createElement('dialog'); document.body.appendChild(d); d.showModal(); view = d; routes['/get-started']() };
 const api = async (path, body, auth) => {
   const h = {'Content-Type': 'application/json'};
   if (auth) h.Authorization = 'Bearer ' + localStorage.getItem('notes_token');
@@ -173,7 +178,13 @@ func (a *notesApp) routes() http.Handler {
 		w.Header().Set("Content-Type", "text/javascript")
 		fmt.Fprintf(w, "const clientPolicy = %v, clientCommon = %v;\n%s", a.clientOnlyPolicy, a.clientRefusesCommon, notesJS)
 	})
-	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, notesShell) })
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		if a.signupDialog {
+			fmt.Fprint(w, strings.Replace(notesShell, `<a href="/get-started">Get started</a>`, `<button type="button" id="signup">Sign up</button>`, 1))
+			return
+		}
+		fmt.Fprint(w, notesShell)
+	})
 	mux.HandleFunc("POST /api/session", a.session)
 	mux.HandleFunc("POST /api/users", a.register)
 	mux.HandleFunc("POST /api/confirm", a.confirm)

@@ -25,6 +25,8 @@ const (
 	resetWords  = `forgot|reset|recover`
 	inviteWords = `invite|members|team|people|users|collaborators`
 	signInWords = `\b(log ?in|sign ?in)\b`
+	// signupDialogWords is the whole text of a button that opens the sign-up form in a dialog.
+	signupDialogWords = `sign ?up|register|create (an |your )?account|get started`
 )
 
 var (
@@ -181,6 +183,53 @@ func (e *env) loginURL() string {
 		return e.t.Resolve(e.t.Plan.Paths.Login).String()
 	}
 	return e.t.App.String()
+}
+
+// formPage is where a flow's form is: its page, and on it the whole text of the button that opens the form in a
+// dialog ("" when the form is on the page itself).
+type formPage struct {
+	URL, Dialog string
+}
+
+// String says where the form is, for the evidence.
+func (fp formPage) String() string {
+	if fp.Dialog != "" {
+		return fp.URL + " (in a dialog its button opens)"
+	}
+	return fp.URL
+}
+
+// submit fills and submits the form on p (see account.SubmitIn), opening its page and its dialog.
+func (fp formPage) submit(ctx context.Context, p *browser.Page, kind string, f *account.Filler) (res, first *browser.FormResult, retried string, err error) {
+	return account.SubmitIn(ctx, p, fp.Dialog, fp.URL, kind, f)
+}
+
+// submitOnce fills and submits the form once, with no adjusted second try.
+func (fp formPage) submitOnce(ctx context.Context, p *browser.Page, kind string, f *account.Filler) (*browser.FormResult, error) {
+	if fp.Dialog == "" {
+		return p.SubmitForm(ctx, fp.URL, kind, f)
+	}
+	if err := p.Goto(fp.URL); err != nil {
+		return nil, fmt.Errorf("opening %s: %w", fp.URL, err)
+	}
+	p.OpenDialog(fp.Dialog)
+	return p.SubmitForm(ctx, "", kind, f)
+}
+
+// findFormPage is findPage for a form that may also be in a dialog: when no page is linked, a button on the login
+// page or the app's first page whose whole text matches dialog and that opens something (it is clicked, which
+// submits nothing) is where the form is. dialog "" looks for pages only.
+func (e *env) findFormPage(p *browser.Page, planPath, words, dialog, what string) (formPage, error) {
+	u, err := e.findPage(p, planPath, words, what)
+	if err == nil || dialog == "" {
+		return formPage{URL: u}, err
+	}
+	for _, start := range []string{e.loginURL(), e.t.App.String()} {
+		if p.Goto(start) == nil && p.OpenDialog(dialog) {
+			return formPage{URL: start, Dialog: dialog}, nil
+		}
+	}
+	return formPage{}, fmt.Errorf("found no %s page linked from the login page, and no button that opens its form: set paths.%s in the plan", what, what)
 }
 
 // findPage returns the page of a flow: the plan's path, or the first link matching words on the login page, then

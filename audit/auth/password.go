@@ -114,7 +114,7 @@ func tryWeak(ctx context.Context, run *signupForm, pw string) weakTry {
 	defer done()
 	fill := run.Fill.Again(account.Values{account.Email: addr, account.Password: pw})
 	fill.ExactPassword = true
-	res, err := p.SubmitForm(ctx, run.Page, browser.FormSignup, fill)
+	res, err := run.Page.submitOnce(ctx, p, browser.FormSignup, fill)
 	if err != nil {
 		return stop(audit.Undecided(fmt.Sprintf("signing up with %q: %v", pw, err)))
 	}

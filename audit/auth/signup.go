@@ -20,7 +20,7 @@ type signupForm struct {
 	stop  *audit.Result // the flow could not run: every check that needs it reports this
 	env   *env
 	Email string
-	Page  string
+	Page  formPage
 	Form  *browser.FormResult
 	Fill  *account.Filler // what was typed, and what the app's answers taught about its fields
 }
@@ -153,7 +153,7 @@ func runSignup(ctx context.Context, t *audit.Target, run *signupRun) *signupRun 
 		return undecided("the browser: " + err.Error())
 	}
 	defer done()
-	if run.Page, err = e.findPage(p, t.Plan.Paths.Signup, signupWords, "signup"); err != nil {
+	if run.Page, err = e.findFormPage(p, t.Plan.Paths.Signup, signupWords, signupDialogWords, "signup"); err != nil {
 		return undecided(err.Error())
 	}
 	since := time.Now()
@@ -163,18 +163,18 @@ func runSignup(ctx context.Context, t *audit.Target, run *signupRun) *signupRun 
 	run.Fill = e.filler(account.Values{account.Email: run.Email, account.Password: run.Password})
 	var first *browser.FormResult
 	var retried string
-	run.Form, first, retried, err = account.Submit(ctx, p, run.Page, browser.FormSignup, run.Fill)
+	run.Form, first, retried, err = run.Page.submit(ctx, p, browser.FormSignup, run.Fill)
 	if err != nil {
-		return undecided("signing up at " + run.Page + ": " + err.Error())
+		return undecided("signing up at " + run.Page.String() + ": " + err.Error())
 	}
 	if pw := run.Fill.Typed[account.Password]; pw != "" {
 		run.Password = pw
 	}
 	if first != nil {
-		run.Steps = append(run.Steps, step{"sign up as " + run.Email + " at " + run.Page, false, said(first)},
+		run.Steps = append(run.Steps, step{"sign up as " + run.Email + " at " + run.Page.String(), false, said(first)},
 			step{"adjust and sign up once more", !run.Form.Refused(), retried + " → " + said(run.Form)})
 	} else {
-		run.Steps = append(run.Steps, step{"sign up as " + run.Email + " at " + run.Page, !run.Form.Refused(), said(run.Form)})
+		run.Steps = append(run.Steps, step{"sign up as " + run.Email + " at " + run.Page.String(), !run.Form.Refused(), said(run.Form)})
 	}
 	run.Steps = append(run.Steps, step{"what the form was filled with", true, run.Fill.Said()})
 	run.publish(run.answered, &run.answer)
