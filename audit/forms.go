@@ -171,8 +171,9 @@ type formKind struct {
 	words   string
 	finder  string
 	re      *regexp.Regexp
-	// dialog is the whole text of a button that opens the form in a dialog ("" for kinds not looked for that
-	// way: a button named "Members" or "Reset" does other things than open a form, and may change something).
+	// dialog is the whole text of a button that opens the form in a dialog or in place ("" for kinds not looked
+	// for that way: a button named "Members" or "Reset" does other things than open a form, and may change
+	// something; "Forgot password?" does not).
 	dialog string
 }
 
@@ -187,10 +188,15 @@ func (k formKind) opensIn(dialog string) formKind {
 
 var formKinds = map[account.Kind]formKind{
 	account.Login:  newFormKind("login", `\b(log ?in|sign ?in)\b`, browser.FormSignup).opensIn(`log ?in|sign ?in`),
-	account.Reset:  newFormKind("reset", `forgot|reset|recover`, browser.FormEmail),
-	account.Signup: newFormKind("signup", `sign ?up|register|create (an |your )?account|get started|join`, browser.FormSignup).opensIn(`sign ?up|register|create (an |your )?account|get started`),
+	account.Reset:  newFormKind("reset", `forgot|reset|recover`, browser.FormEmail).opensIn(`forgot (your )?password\??|reset (your )?password|trouble (signing|logging) in\??|can'?t (sign|log) in\??`),
+	account.Signup: newFormKind("signup", `sign ?up|register|create (an |your )?account|get started|join`, browser.FormSignup).opensIn(`(do(n['’]?t| not) have an account\?? *)?(sign ?up|register|create (an |your )?account|get started)`),
 	account.Invite: newFormKind("invite", `invite|members|team|people|collaborators`, browser.FormEmail),
 }
+
+// DialogWords is the whole text of a button (or a link to a place in the page) that shows the form of the kind in a
+// dialog or in place of what the page shows, as a JavaScript pattern for browser.Page.OpenDialog; "" for a kind
+// never looked for that way.
+func DialogWords(kind account.Kind) string { return formKinds[kind].dialog }
 
 // planPath is the plan's path for the page of a form of the kind ("" when the plan names none).
 func planPath(p *Plan, kind account.Kind) string {
@@ -383,6 +389,25 @@ func (t *Target) learnInBrowser(ctx context.Context, kind account.Kind, v accoun
 		if errors.As(err, &noForm) && formKinds[kind].dialog != "" && p.OpenDialog(formKinds[kind].dialog) {
 			if res, _, _, err = account.Submit(ctx, p, "", formKinds[kind].finder, fill); err == nil {
 				break
+			}
+		}
+	}
+	// No page of its own: a sign-up or reset form may be one a button on the login page or the app's first page
+	// shows (the page's own form there is the login form, never submitted for another kind).
+	if res == nil && kind != account.Login && formKinds[kind].dialog != "" && planPath(t.Plan, kind) == "" {
+		starts := []string{t.loginStart().String(), t.App.String()}
+		for i := 0; i < len(starts) && res == nil; i++ {
+			if p.Goto(starts[i]) != nil {
+				continue
+			}
+			signIn := p.LinkMatching(formKinds[account.Login].words) // read before the click changes the page
+			if p.OpenDialog(formKinds[kind].dialog) {
+				if res, _, _, err = account.Submit(ctx, p, "", formKinds[kind].finder, fill); err != nil {
+					res = nil
+				}
+			}
+			if signIn != "" && !slices.Contains(starts, signIn) {
+				starts = append(starts, signIn) // the sign-in page one link away
 			}
 		}
 	}

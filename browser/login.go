@@ -69,7 +69,8 @@ func (e *LoginError) Error() string {
 // usable defines, for the scripts that pick fields and buttons, what a person could use: shown (with a size, not
 // hidden) and not disabled.
 const usable = `
-  const visible = el => { const r = el.getBoundingClientRect(), s = getComputedStyle(el); return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none' && !el.disabled };`
+  const visible = el => { const r = el.getBoundingClientRect(), s = getComputedStyle(el); return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none' && !el.disabled };
+  const inPage = a => a.hash !== '' && !/^#!?\//.test(a.hash) && a.origin === location.origin && a.pathname === location.pathname && a.search === location.search;`
 
 // markFields finds the login form's parts without per-app code and marks them with data-lr-* attributes: the
 // visible password field, the best identifier field near it, and its submit control. With no password field it
@@ -437,10 +438,12 @@ func (p *Page) alertText() string {
 	return "no error text shown"
 }
 
-// linkMatching returns the first visible same-origin link whose text or address matches re.
+// linkMatching returns the first same-origin link to another page whose text or address matches re. A link to a
+// place in this page (#auth-sign-up, not a hash route such as #/signup) is no page: a script handles its click
+// (see OpenDialog).
 func (p *Page) linkMatching(pattern string) string {
-	res, err := p.rod.Timeout(3*time.Second).Eval(`(src) => { const re = new RegExp(src, 'i');
-		const a = [...document.querySelectorAll('a[href]')].find(a => a.origin === location.origin && (re.test(a.innerText) || re.test(a.pathname)));
+	res, err := p.rod.Timeout(3*time.Second).Eval(`(src) => { const re = new RegExp(src, 'i');`+usable+`
+		const a = [...document.querySelectorAll('a[href]')].find(a => a.origin === location.origin && !inPage(a) && (re.test(a.innerText) || re.test(a.pathname)));
 		return a ? a.href : '' }`, pattern)
 	if err != nil {
 		return ""

@@ -214,12 +214,14 @@ func (w *Window) Close() {
 
 // OpenDialog clicks the first visible button whose whole text matches words (a JavaScript pattern, matched
 // case-insensitively) and that submits no form — a header's "Log in" that opens the form in a dialog, as
-// single-page apps do (Verdaccio's web UI has no login page at all) — and waits for the page to settle. It reports
-// whether it clicked. Links are not clicked: they are pages, followed as such.
+// single-page apps do (Verdaccio's web UI has no login page at all), a "Forgot password?" that shows another form
+// in place — and waits for the page to settle. It reports whether it clicked. A link to a place in this page
+// (Supabase Auth UI's "Forgot your password?" is <a href="#auth-forgot-password"> with a click handler) counts as
+// a button; links to pages are not clicked: they are followed as pages.
 func (p *Page) OpenDialog(words string) bool {
 	res, err := p.rod.Timeout(3*time.Second).Eval(`(src) => { const re = new RegExp('^\\s*(?:' + src + ')\\s*$', 'i');`+usable+`
-		const el = [...document.querySelectorAll('button, [role=button]')]
-			.find(el => visible(el) && !el.form && re.test(el.innerText || el.getAttribute('aria-label') || ''));
+		const el = [...document.querySelectorAll('button, [role=button], a[href]')]
+			.find(el => visible(el) && (el.tagName === 'A' ? inPage(el) : !el.form) && re.test(el.innerText || el.getAttribute('aria-label') || ''));
 		if (!el) return false; el.click(); return true }`, words)
 	if err != nil || !res.Value.Bool() {
 		return false

@@ -228,7 +228,7 @@ func LinksMatching(page []byte, base *url.URL, re *regexp.Regexp) []string {
 	var out []string
 	for _, a := range elements(doc, "a") {
 		href := attr(a, "href")
-		if href == "" || !(re.MatchString(href) || re.MatchString(text(a))) {
+		if href == "" || inPage(href) || !(re.MatchString(href) || re.MatchString(text(a))) {
 			continue
 		}
 		if u, err := base.Parse(href); err == nil {
@@ -238,6 +238,12 @@ func LinksMatching(page []byte, base *url.URL, re *regexp.Regexp) []string {
 		}
 	}
 	return out
+}
+
+// inPage reports a link to a place in the same page ("#auth-sign-up"), which a script handles: no page of its own.
+// A hash route ("#/signup", "#!/signup") is a page.
+func inPage(href string) bool {
+	return strings.HasPrefix(href, "#") && !strings.HasPrefix(href, "#/") && !strings.HasPrefix(href, "#!/")
 }
 
 // ScriptSources returns the addresses of the page's external scripts, resolved against base.

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -209,4 +211,24 @@ func equalJSON(a, b map[string]any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
+}
+
+// A link to a place in the page (Supabase Auth UI's "#auth-sign-up", whose click a script handles) is no page of
+// the form's; a hash route ("#/signup") and a page's own address are.
+func TestLinksMatchingLeavesInPageAnchors(t *testing.T) {
+	base, _ := url.Parse("https://app.test/login")
+	re := regexp.MustCompile(`(?i)sign ?up`)
+	for _, tt := range []struct {
+		page string
+		want []string
+	}{
+		{`<a href="#auth-sign-up">Don't have an account? Sign up</a>`, nil},
+		{`<a href="#/signup">Sign up</a>`, []string{"https://app.test/login#/signup"}},
+		{`<a href="/signup">Create one</a>`, []string{"https://app.test/signup"}},
+		{`<a href="#auth-sign-up">Sign up</a><a href="/register">Sign up here</a>`, []string{"https://app.test/register"}},
+	} {
+		if got := LinksMatching([]byte(tt.page), base, re); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.page, got, tt.want)
+		}
+	}
 }

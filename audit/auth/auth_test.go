@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/account"
 	"github.com/launchready/launchready/audit/auth"
 	"github.com/launchready/launchready/audit/checks"
 	"github.com/launchready/launchready/audit/email"
@@ -284,7 +285,7 @@ func TestFlowsOnOtherApp(t *testing.T) {
 	tests := []struct {
 		name   string
 		weak   bool
-		dialog bool                    // the sign-up form opens in a dialog from a header button; no page is linked
+		dialog bool                    // no page is linked for the sign-up and the reset: buttons (the careless app) or links to places in the page (the careful one) show their forms
 		want   map[string]audit.Status // checks not named must pass
 		says   map[string]string
 	}{
@@ -295,14 +296,19 @@ func TestFlowsOnOtherApp(t *testing.T) {
 			"auth.reset-token": audit.Fail, "auth.user-enumeration": audit.Warn, "auth.invite-token": audit.Fail},
 			map[string]string{"auth.user-enumeration": "login:", "auth.reset-token": "second time",
 				"auth.invite-token": "accepted an invitation addressed to someone else"}},
-		{"careless app, sign-up in a dialog", true, true, map[string]audit.Status{"email.delivery": audit.Fail, "auth.email-verification": audit.Fail,
+		{"careless app, sign-up in a dialog, reset behind a button", true, true, map[string]audit.Status{"email.delivery": audit.Fail, "auth.email-verification": audit.Fail,
 			"auth.reset-token": audit.Fail, "auth.user-enumeration": audit.Warn, "auth.invite-token": audit.Fail},
-			map[string]string{"auth.user-enumeration": "sign-up:", "auth.signup-flow": "in a dialog"}},
+			map[string]string{"auth.user-enumeration": "password reset:", "auth.signup-flow": "a button on it shows", "auth.reset-flow": "a button on it shows"}},
+		{"careful app, Supabase Auth UI-style links to views", false, true, map[string]audit.Status{"email.delivery": audit.Fail},
+			map[string]string{"auth.user-enumeration": "login, password reset, sign-up", "auth.signup-flow": "a button on it shows"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			target := notesTarget(t, tt.weak, func(a *notesApp) { a.signupDialog = tt.dialog })
+			target := notesTarget(t, tt.weak, func(a *notesApp) {
+				a.signupDialog, a.recoverButton = tt.dialog && tt.weak, tt.dialog && tt.weak
+				a.authAnchors = tt.dialog && !tt.weak
+			})
 			results := runFlowChecks(t, target)
 			for i, c := range flowChecks {
 				got := results[i]
@@ -321,6 +327,19 @@ func TestFlowsOnOtherApp(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The requests the bursts replay are learnt from forms that buttons show, as the flows find them: the sign-up in a
+// dialog, the reset request in place of the sign-in fields (both "no form found in the browser" before).
+func TestFormsBehindButtonsAreLearnt(t *testing.T) {
+	browsertest.Bin(t)
+	target := notesTarget(t, false, func(a *notesApp) { a.signupDialog, a.recoverButton = true, true })
+	for kind, want := range map[account.Kind]string{account.Signup: "POST /api/users", account.Reset: "POST /api/recover"} {
+		form, err := target.Form(t.Context(), kind)
+		if err != nil || form.Endpoint() != want {
+			t.Errorf("%s form: %v, %v; want %s", kind, form, err, want)
+		}
 	}
 }
 

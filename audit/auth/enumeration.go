@@ -209,11 +209,11 @@ func (e *enumeration) otherForms(ctx context.Context, fe *env, known, unknown st
 		signups.signupTell(ctx, signupAnswer(t), known)
 	}()
 	askReset := func(p *browser.Page, addr string) (*browser.FormResult, error) {
-		page, err := fe.findPage(p, t.Plan.Paths.Reset, resetWords, "reset")
+		page, err := fe.findFormPage(p, t.Plan.Paths.Reset, resetWords, audit.DialogWords(account.Reset), "reset")
 		if err != nil {
 			return nil, err
 		}
-		return p.SubmitForm(ctx, page, browser.FormEmail, fe.filler(account.Values{account.Email: addr}))
+		return page.submitOnce(ctx, p, browser.FormEmail, fe.filler(account.Values{account.Email: addr}))
 	}
 	lock := resetLock(t) // no reset request for the sign-up's account while the reset flow uses a link it would void
 	var asked *browser.FormResult

@@ -41,9 +41,16 @@ type notesApp struct {
 	// signupDialog: no sign-up page is linked; a "Sign up" button in the header opens the sign-up form in a
 	// <dialog> on whatever page it is clicked (as many single-page apps do)
 	signupDialog bool
-	used         map[string]bool
-	smtpAddr     string
-	base         string
+	// recoverButton: the sign-in page links no recovery page; its "Forgot password?" button shows the form that
+	// asks for a reset in place of the sign-in fields (as many Supabase-backed apps' auth pages do)
+	recoverButton bool
+	// authAnchors: as Supabase Auth UI draws it, the sign-in page's "Forgot your password?" and "Don't have an
+	// account? Sign up" are links to places in the page (#auth-forgot-password) whose clicks switch the view; no
+	// page is linked for either
+	authAnchors bool
+	used        map[string]bool
+	smtpAddr    string
+	base        string
 
 	mu       sync.Mutex
 	signups  int
@@ -110,7 +117,14 @@ const say = (ok, text) => { const p = document.createElement('p'); p.setAttribut
 const fields = html => { view.innerHTML = html; return [...view.querySelectorAll('input')] };
 const routes = {
   '/signin': () => {
-    const [email, pw] = fields('<h1>Welcome back</h1><input type="text" placeholder="Email address" autocomplete="username"><input type="password" placeholder="Password"><button>Continue</button><p><a href="/account/recover">Trouble signing in?</a></p>');
+    const links = recoverButton ? '<p><button type="button" id="recover">Forgot password?</button></p>'
+      : authAnchors ? '<p><a href="#auth-forgot-password" id="recover">Forgot your password?</a></p><p><a href="#auth-sign-up" id="join">Don\u2019t have an account? Sign up</a></p>'
+      : '<p><a href="/account/recover">Trouble signing in?</a></p>';
+    const [email, pw] = fields('<h1>Welcome back</h1><input type="text" placeholder="Email address" autocomplete="username"><input type="password" placeholder="Password"><button>Continue</button>' + links);
+    for (const [id, route] of [['recover', '/account/recover'], ['join', '/get-started']]) {
+      const el = document.getElementById(id);
+      if (el) el.onclick = e => { e.preventDefault(); routes[route]() };
+    }
     view.querySelector('button').onclick = async () => {
       const r = await api('/api/session', {email: email.value, password: pw.value});
       if (!r.ok) return say(false, r.data.error);
@@ -176,9 +190,13 @@ func (a *notesApp) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /notes.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript")
-		fmt.Fprintf(w, "const clientPolicy = %v, clientCommon = %v;\n%s", a.clientOnlyPolicy, a.clientRefusesCommon, notesJS)
+		fmt.Fprintf(w, "const clientPolicy = %v, clientCommon = %v, recoverButton = %v, authAnchors = %v;\n%s", a.clientOnlyPolicy, a.clientRefusesCommon, a.recoverButton, a.authAnchors, notesJS)
 	})
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		if a.authAnchors {
+			fmt.Fprint(w, strings.Replace(notesShell, ` · <a href="/get-started">Get started</a>`, ``, 1))
+			return
+		}
 		if a.signupDialog {
 			fmt.Fprint(w, strings.Replace(notesShell, `<a href="/get-started">Get started</a>`, `<button type="button" id="signup">Sign up</button>`, 1))
 			return

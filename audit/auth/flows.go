@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,8 +26,6 @@ const (
 	resetWords  = `forgot|reset|recover`
 	inviteWords = `invite|members|team|people|users|collaborators`
 	signInWords = `\b(log ?in|sign ?in)\b`
-	// signupDialogWords is the whole text of a button that opens the sign-up form in a dialog.
-	signupDialogWords = `sign ?up|register|create (an |your )?account|get started`
 )
 
 var (
@@ -194,7 +193,7 @@ type formPage struct {
 // String says where the form is, for the evidence.
 func (fp formPage) String() string {
 	if fp.Dialog != "" {
-		return fp.URL + " (in a dialog its button opens)"
+		return fp.URL + " (the form a button on it shows)"
 	}
 	return fp.URL
 }
@@ -216,17 +215,25 @@ func (fp formPage) submitOnce(ctx context.Context, p *browser.Page, kind string,
 	return p.SubmitForm(ctx, "", kind, f)
 }
 
-// findFormPage is findPage for a form that may also be in a dialog: when no page is linked, a button on the login
-// page or the app's first page whose whole text matches dialog and that opens something (it is clicked, which
-// submits nothing) is where the form is. dialog "" looks for pages only.
+// findFormPage is findPage for a form that may also be in a dialog or shown in place: when no page is linked, a
+// button on the login page or the app's first page whose whole text matches dialog, and that submits no form (it is
+// clicked, which sends nothing), is where the form is. dialog "" looks for pages only.
 func (e *env) findFormPage(p *browser.Page, planPath, words, dialog, what string) (formPage, error) {
 	u, err := e.findPage(p, planPath, words, what)
 	if err == nil || dialog == "" {
 		return formPage{URL: u}, err
 	}
-	for _, start := range []string{e.loginURL(), e.t.App.String()} {
-		if p.Goto(start) == nil && p.OpenDialog(dialog) {
-			return formPage{URL: start, Dialog: dialog}, nil
+	starts := []string{e.loginURL(), e.t.App.String()}
+	for i := 0; i < len(starts); i++ {
+		if p.Goto(starts[i]) != nil {
+			continue
+		}
+		if p.OpenDialog(dialog) {
+			return formPage{URL: starts[i], Dialog: dialog}, nil
+		}
+		// The sign-in page one link away, where "Forgot password?" and "Sign up" usually are.
+		if signIn := p.LinkMatching(signInWords); signIn != "" && !slices.Contains(starts, signIn) {
+			starts = append(starts, signIn)
 		}
 	}
 	return formPage{}, fmt.Errorf("found no %s page linked from the login page, and no button that opens its form: set paths.%s in the plan", what, what)

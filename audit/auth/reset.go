@@ -101,16 +101,16 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 		return undecided("the browser: " + err.Error())
 	}
 	defer done()
-	page, err := e.findPage(p, t.Plan.Paths.Reset, resetWords, "reset")
+	page, err := e.findFormPage(p, t.Plan.Paths.Reset, resetWords, audit.DialogWords(account.Reset), "reset")
 	if err != nil {
 		return undecided(err.Error())
 	}
 	since := time.Now()
-	req, err := p.SubmitForm(ctx, page, browser.FormEmail, e.filler(account.Values{account.Email: sc.Email}))
+	req, err := page.submitOnce(ctx, p, browser.FormEmail, e.filler(account.Values{account.Email: sc.Email}))
 	if err != nil {
-		return undecided("asking for a reset at " + page + ": " + err.Error())
+		return undecided("asking for a reset at " + page.String() + ": " + err.Error())
 	}
-	run.Steps = append(run.Steps, step{"ask for a reset at " + page, !req.Refused(), said(req)})
+	run.Steps = append(run.Steps, step{"ask for a reset at " + page.String(), !req.Refused(), said(req)})
 	run.asked.reach(func() { run.Asked, run.AskedFor = req, sc.Email })
 	if run.Mail, run.Link, err = e.waitMail(ctx, sc.Email, since, resetLinkRe); err != nil {
 		r := mailOutcome(err, "reset", stepsEvidence(run.Steps)...)
