@@ -171,9 +171,10 @@ type formKind struct {
 	words   string
 	finder  string
 	re      *regexp.Regexp
-	// dialog is the whole text of a button that opens the form in a dialog or in place ("" for kinds not looked
-	// for that way: a button named "Members" or "Reset" does other things than open a form, and may change
-	// something; "Forgot password?" does not).
+	// dialog is the whole text of a button that opens the form in a dialog or in place. Only words that name the
+	// form: a button named "Members" or "Reset" does other things than open a form, and may change something; a
+	// bare "Invite" may be one beside a suggested contact, which sends an invitation at once ("Invite members"
+	// opens a form).
 	dialog string
 }
 
@@ -190,7 +191,7 @@ var formKinds = map[account.Kind]formKind{
 	account.Login:  newFormKind("login", `\b(log ?in|sign ?in)\b`, browser.FormSignup).opensIn(`log ?in|sign ?in`),
 	account.Reset:  newFormKind("reset", `forgot|reset|recover`, browser.FormEmail).opensIn(`forgot (your )?password\??|reset (your )?password|trouble (signing|logging) in\??|can'?t (sign|log) in\??`),
 	account.Signup: newFormKind("signup", `sign ?up|register|create (an |your )?account|get started|join`, browser.FormSignup).opensIn(`(do(n['’]?t| not) have an account\?? *)?(sign ?up|register|create (an |your )?account|get started)`),
-	account.Invite: newFormKind("invite", `invite|members|team|people|collaborators`, browser.FormEmail),
+	account.Invite: newFormKind("invite", `invite|members|team|people|collaborators`, browser.FormEmail).opensIn(`(invite|add) (a )?(new )?(member|user|people|person|teammate|colleague|collaborator)s?`),
 }
 
 // DialogWords is the whole text of a button (or a link to a place in the page) that shows the form of the kind in a
@@ -309,7 +310,7 @@ func (t *Target) Form(ctx context.Context, kind account.Kind) (*Form, error) {
 		if kind == account.Signup && !t.Plan.Active {
 			return formOrErr{nil, fmt.Errorf("%v; learning it in the browser creates an account: %s", err, NeedsActive)}
 		}
-		f, berr := t.learnInBrowser(ctx, kind, t.nobody(), nil)
+		f, berr := t.learnInBrowser(ctx, kind, t.nobody(), nil, "")
 		if berr != nil {
 			err = fmt.Errorf("%w: in the server's HTML: %v; in the browser: %v", account.ErrNoForm, err, berr)
 			switch {
@@ -336,7 +337,7 @@ func (t *Target) InviteForm(ctx context.Context, s *Session, email string) (*For
 	if berr != nil {
 		return nil, fmt.Errorf("%w: no invite form in the server's HTML of %s's pages (%v; set paths.invite in the plan), and no browser: %v", account.ErrNoForm, strings.ToUpper(s.Account), err, berr)
 	}
-	f, berr = t.learnInBrowser(ctx, account.Invite, account.Values{account.Email: email}, bs.Context)
+	f, berr = t.learnInBrowser(ctx, account.Invite, account.Values{account.Email: email}, bs.Context, bs.LandingURL)
 	if berr != nil {
 		return nil, fmt.Errorf("%w: in the server's HTML: %v; in the browser: %v", account.ErrNoForm, err, berr)
 	}
@@ -358,7 +359,7 @@ func (t *Target) nobody() account.Values {
 
 // learnInBrowser fills and submits the form of the kind once in Chromium (in bc, or in a fresh visitor's context)
 // and makes the request the app's script sent the form's template.
-func (t *Target) learnInBrowser(ctx context.Context, kind account.Kind, v account.Values, bc *browser.Context) (*Form, error) {
+func (t *Target) learnInBrowser(ctx context.Context, kind account.Kind, v account.Values, bc *browser.Context, landing string) (*Form, error) {
 	engine, err := t.Browser()
 	if err != nil {
 		return nil, err
@@ -380,7 +381,7 @@ func (t *Target) learnInBrowser(ctx context.Context, kind account.Kind, v accoun
 	fill := account.NewFiller(v)
 	fill.Secret = t.Probe.NeverInURL
 	var res *browser.FormResult
-	for _, page := range t.browserFormPages(p, kind) {
+	for _, page := range t.browserFormPages(p, kind, landing) {
 		if res, _, _, err = account.Submit(ctx, p, page, formKinds[kind].finder, fill); err == nil {
 			break
 		}
@@ -394,7 +395,7 @@ func (t *Target) learnInBrowser(ctx context.Context, kind account.Kind, v accoun
 	}
 	// No page of its own: a sign-up or reset form may be one a button on the login page or the app's first page
 	// shows (the page's own form there is the login form, never submitted for another kind).
-	if res == nil && kind != account.Login && formKinds[kind].dialog != "" && planPath(t.Plan, kind) == "" {
+	if res == nil && (kind == account.Signup || kind == account.Reset) && planPath(t.Plan, kind) == "" {
 		starts := []string{t.loginStart().String(), t.App.String()}
 		for i := 0; i < len(starts) && res == nil; i++ {
 			if p.Goto(starts[i]) != nil {
@@ -426,15 +427,19 @@ func (t *Target) learnInBrowser(ctx context.Context, kind account.Kind, v accoun
 	return &Form{Sub: sub, t: t}, nil
 }
 
-// browserFormPages are the pages the browser tries for a form: the plan's path, the login page and the app, and
-// the first link with the kind's words on each.
-func (t *Target) browserFormPages(p *browser.Page, kind account.Kind) []string {
+// browserFormPages are the pages the browser tries for a form: the plan's path, the login page and the app (for
+// an invite, the account's landing page and the app), and the first link with the kind's words on each.
+func (t *Target) browserFormPages(p *browser.Page, kind account.Kind, landing string) []string {
 	if path := planPath(t.Plan, kind); path != "" {
 		return []string{t.Resolve(path).String()}
 	}
 	words, signInWords := formKinds[kind].words, formKinds[account.Login].words
+	starts := []string{t.loginStart().String(), t.App.String()}
+	if kind == account.Invite && landing != "" {
+		starts = []string{landing, t.App.String()}
+	}
 	var out []string
-	for _, start := range []string{t.loginStart().String(), t.App.String()} {
+	for _, start := range starts {
 		if kind == account.Login || kind == account.Invite {
 			out = append(out, start)
 		}

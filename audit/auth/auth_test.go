@@ -298,7 +298,8 @@ func TestFlowsOnOtherApp(t *testing.T) {
 				"auth.invite-token": "accepted an invitation addressed to someone else"}},
 		{"careless app, sign-up in a dialog, reset behind a button", true, true, map[string]audit.Status{"email.delivery": audit.Fail, "auth.email-verification": audit.Fail,
 			"auth.reset-token": audit.Fail, "auth.user-enumeration": audit.Warn, "auth.invite-token": audit.Fail},
-			map[string]string{"auth.user-enumeration": "password reset:", "auth.signup-flow": "a button on it shows", "auth.reset-flow": "a button on it shows"}},
+			map[string]string{"auth.user-enumeration": "password reset:", "auth.signup-flow": "a button on it shows", "auth.reset-flow": "a button on it shows",
+				"auth.invite-token": "accepted an invitation addressed to someone else"}},
 		{"careful app, Supabase Auth UI-style links to views", false, true, map[string]audit.Status{"email.delivery": audit.Fail},
 			map[string]string{"auth.user-enumeration": "login, password reset, sign-up", "auth.signup-flow": "a button on it shows"}},
 	}
@@ -306,7 +307,7 @@ func TestFlowsOnOtherApp(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			target := notesTarget(t, tt.weak, func(a *notesApp) {
-				a.signupDialog, a.recoverButton = tt.dialog && tt.weak, tt.dialog && tt.weak
+				a.signupDialog, a.recoverButton, a.inviteDialog = tt.dialog && tt.weak, tt.dialog && tt.weak, tt.dialog && tt.weak
 				a.authAnchors = tt.dialog && !tt.weak
 			})
 			results := runFlowChecks(t, target)
@@ -334,12 +335,20 @@ func TestFlowsOnOtherApp(t *testing.T) {
 // dialog, the reset request in place of the sign-in fields (both "no form found in the browser" before).
 func TestFormsBehindButtonsAreLearnt(t *testing.T) {
 	browsertest.Bin(t)
-	target := notesTarget(t, false, func(a *notesApp) { a.signupDialog, a.recoverButton = true, true })
+	target := notesTarget(t, false, func(a *notesApp) { a.signupDialog, a.recoverButton, a.inviteDialog = true, true, true })
 	for kind, want := range map[account.Kind]string{account.Signup: "POST /api/users", account.Reset: "POST /api/recover"} {
 		form, err := target.Form(t.Context(), kind)
 		if err != nil || form.Endpoint() != want {
 			t.Errorf("%s form: %v, %v; want %s", kind, form, err, want)
 		}
+	}
+	// The invite form A's team page shows once its "Invite members" button is clicked.
+	a, err := target.Login(t.Context(), "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form, err := target.InviteForm(t.Context(), a, "qa+lr-invite-learn@company.test"); err != nil || form.Endpoint() != "POST /api/invites" {
+		t.Errorf("invite form: %v, %v; want POST /api/invites", form, err)
 	}
 }
 

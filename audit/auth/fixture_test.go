@@ -48,9 +48,11 @@ type notesApp struct {
 	// account? Sign up" are links to places in the page (#auth-forgot-password) whose clicks switch the view; no
 	// page is linked for either
 	authAnchors bool
-	used        map[string]bool
-	smtpAddr    string
-	base        string
+	// inviteDialog: the team page shows an "Invite members" button; the invite form appears when it is clicked
+	inviteDialog bool
+	used         map[string]bool
+	smtpAddr     string
+	base         string
 
 	mu       sync.Mutex
 	signups  int
@@ -104,7 +106,7 @@ const notesShell = `<!doctype html><html><head><meta charset="utf-8"><title>Note
 <script src="/notes.js"></script></body></html>`
 
 const notesJS = `
-let view = document.getElementById('view');
+let view = document.getElementById('view'), teamFormShown = false;
 const opener = document.getElementById('signup');
 if (opener) opener.onclick = () => { const d = document.createElement('dialog'); document.body.appendChild(d); d.showModal(); view = d; routes['/get-started']() };
 const api = async (path, body, auth) => {
@@ -150,6 +152,11 @@ const routes = {
     document.getElementById('out').onclick = () => { localStorage.removeItem('notes_token'); location.href = '/signin' };
   },
   '/app/team': () => {
+    if (inviteDialog && !teamFormShown) {
+      view.innerHTML = '<h1>Your team</h1><button type="button" id="invite-open">Invite members</button>';
+      view.querySelector('#invite-open').onclick = () => { teamFormShown = true; routes['/app/team']() };
+      return;
+    }
     view.innerHTML = '<h1>Your team</h1><form><input type="email" name="invitee" placeholder="colleague@company.com"><button type="submit">Invite</button></form>';
     view.querySelector('form').onsubmit = async ev => { ev.preventDefault(); const r = await api('/api/invites', {email: view.querySelector('input').value}, true); say(r.ok, r.ok ? 'Invite sent.' : r.data.error) };
   },
@@ -190,7 +197,7 @@ func (a *notesApp) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /notes.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript")
-		fmt.Fprintf(w, "const clientPolicy = %v, clientCommon = %v, recoverButton = %v, authAnchors = %v;\n%s", a.clientOnlyPolicy, a.clientRefusesCommon, a.recoverButton, a.authAnchors, notesJS)
+		fmt.Fprintf(w, "const clientPolicy = %v, clientCommon = %v, recoverButton = %v, authAnchors = %v, inviteDialog = %v;\n%s", a.clientOnlyPolicy, a.clientRefusesCommon, a.recoverButton, a.authAnchors, a.inviteDialog, notesJS)
 	})
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
 		if a.authAnchors {

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -38,7 +39,13 @@ type inviteRun struct {
 // sendInvite fills the invite form on A's page and waits for the mail.
 func (e *env) sendInvite(ctx context.Context, p *browser.Page, page, to string) (*browser.FormResult, *inbox.Message, string, error) {
 	since := time.Now()
-	res, err := p.SubmitForm(ctx, page, browser.FormEmail, e.filler(account.Values{account.Email: to}))
+	fill := e.filler(account.Values{account.Email: to})
+	res, err := p.SubmitForm(ctx, page, browser.FormEmail, fill)
+	// The form may be in a dialog an "Invite members" button opens, on that page.
+	var noForm *browser.ErrNoForm
+	if errors.As(err, &noForm) && p.OpenDialog(audit.DialogWords(account.Invite)) {
+		res, err = p.SubmitForm(ctx, "", browser.FormEmail, fill)
+	}
 	if err != nil {
 		return nil, nil, "", err
 	}
