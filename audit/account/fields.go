@@ -501,13 +501,7 @@ func Submit(ctx context.Context, p *browser.Page, u, kind string, f *Filler) (re
 // SubmitIn is Submit for a form in a dialog on page u, opened by a button whose whole text matches dialog (see
 // browser.Page.OpenDialog); "" for a form on the page itself. The dialog is opened before each submission.
 func SubmitIn(ctx context.Context, p *browser.Page, dialog, u, kind string, f *Filler) (res, first *browser.FormResult, retried string, err error) {
-	show := func(u string) string {
-		if dialog == "" || u != "" && p.Goto(u) != nil {
-			return u // SubmitForm opens it, and says why it could not
-		}
-		p.OpenDialog(dialog) // without the form, SubmitForm says there is none
-		return ""
-	}
+	show := func(u string) string { return Show(p, dialog, u) }
 	res, err = p.SubmitForm(ctx, show(u), kind, f)
 	if err != nil || !res.Refused() {
 		return res, nil, "", err
@@ -520,6 +514,17 @@ func SubmitIn(ctx context.Context, p *browser.Page, dialog, u, kind string, f *F
 		return res, nil, "", nil // the first answer stands
 	}
 	return again, res, retried, nil
+}
+
+// Show opens page u on p and, for a form in a dialog (dialog is the whole text of its button), the dialog; it
+// returns the page to pass to SubmitForm: "" once the form is shown, u when SubmitForm is to open it (no dialog, or
+// the page did not open: SubmitForm then says why). Without the form after the click, SubmitForm says there is none.
+func Show(p *browser.Page, dialog, u string) string {
+	if dialog == "" || u != "" && p.Goto(u) != nil {
+		return u
+	}
+	p.OpenDialog(dialog)
+	return ""
 }
 
 // complaints are the fields of the last Fill the app's answer blames, with what it said of each: the fields it

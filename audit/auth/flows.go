@@ -205,14 +205,7 @@ func (fp formPage) submit(ctx context.Context, p *browser.Page, kind string, f *
 
 // submitOnce fills and submits the form once, with no adjusted second try.
 func (fp formPage) submitOnce(ctx context.Context, p *browser.Page, kind string, f *account.Filler) (*browser.FormResult, error) {
-	if fp.Dialog == "" {
-		return p.SubmitForm(ctx, fp.URL, kind, f)
-	}
-	if err := p.Goto(fp.URL); err != nil {
-		return nil, fmt.Errorf("opening %s: %w", fp.URL, err)
-	}
-	p.OpenDialog(fp.Dialog)
-	return p.SubmitForm(ctx, "", kind, f)
+	return p.SubmitForm(ctx, account.Show(p, fp.Dialog, fp.URL), kind, f)
 }
 
 // findFormPage is findPage for a form that may also be in a dialog or shown in place: when no page is linked, a
