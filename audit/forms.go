@@ -393,16 +393,21 @@ func (t *Target) learnInBrowser(ctx context.Context, kind account.Kind, v accoun
 			}
 		}
 	}
-	// No page of its own: a sign-up or reset form may be one a button on the login page or the app's first page
-	// shows (the page's own form there is the login form, never submitted for another kind).
+	// No page of its own: a sign-up or reset form may be one a button on the login page, the app's first page or the
+	// sign-in page they link shows (the page's own form there is the login form, never submitted for another kind).
 	if res == nil && (kind == account.Signup || kind == account.Reset) && planPath(t.Plan, kind) == "" {
 		starts := []string{t.loginStart().String(), t.App.String()}
 		for i := 0; i < len(starts) && res == nil; i++ {
 			if p.Goto(starts[i]) != nil {
 				continue
 			}
-			signIn := p.LinkMatching(formKinds[account.Login].words) // read before the click changes the page
-			if p.OpenDialog(formKinds[kind].dialog) {
+			signIn := p.LinkMatching(formKinds[account.Login].words) // read before a click changes the page
+			// A button that shows the form, on the page or inside the sign-in dialog its "Sign in" button opens (not
+			// when the page shows the sign-in form: that button would send it). A sign-up form must come with a
+			// password field the clicks showed, or the sign-in form left as it was would be learnt as the sign-up.
+			shown := func() bool { return kind != account.Signup || p.NewPasswordField() }
+			if p.OpenDialog(formKinds[kind].dialog) && shown() ||
+				p.Goto(starts[i]) == nil && !p.ShowsLogin() && p.OpenDialog(formKinds[account.Login].dialog) && p.OpenDialog(formKinds[kind].dialog) && shown() {
 				if res, _, _, err = account.Submit(ctx, p, "", formKinds[kind].finder, fill); err != nil {
 					res = nil
 				}

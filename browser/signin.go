@@ -222,12 +222,23 @@ func (p *Page) OpenDialog(words string) bool {
 	res, err := p.rod.Timeout(3*time.Second).Eval(`(src) => { const re = new RegExp('^\\s*(?:' + src + ')\\s*$', 'i');`+usable+`
 		const el = [...document.querySelectorAll('button, [role=button], a[href]')]
 			.find(el => visible(el) && (el.tagName === 'A' ? inPage(el) : !el.form) && re.test(el.innerText || el.getAttribute('aria-label') || ''));
-		if (!el) return false; el.click(); return true }`, words)
+		if (!el) return false;
+		document.querySelectorAll('input[type=password]').forEach(f => f.setAttribute('data-lr-before', ''));
+		el.click(); return true }`, words)
 	if err != nil || !res.Value.Bool() {
 		return false
 	}
 	p.settle(5 * time.Second)
 	return true
+}
+
+// NewPasswordField reports whether the page shows a password field that was not there before the last OpenDialog
+// (any, after a navigation): what a "Sign up" button showed, and not the sign-in form left as it was, which a
+// sign-up would otherwise be sent through.
+func (p *Page) NewPasswordField() bool {
+	res, err := p.rod.Timeout(3 * time.Second).Eval(`() => {` + usable + `
+		return [...document.querySelectorAll('input[type=password]')].some(f => visible(f) && !f.hasAttribute('data-lr-before')) }`)
+	return err == nil && res.Value.Bool()
 }
 
 // clickMatching clicks the first visible button or link whose text matches pattern (case-insensitive).

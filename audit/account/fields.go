@@ -495,13 +495,14 @@ func (f *Filler) Retry(res *browser.FormResult) string {
 // and the form is submitted once more from its page. first is the refused answer when there was a retry (nil
 // otherwise), retried what was changed.
 func Submit(ctx context.Context, p *browser.Page, u, kind string, f *Filler) (res, first *browser.FormResult, retried string, err error) {
-	return SubmitIn(ctx, p, "", u, kind, f)
+	return SubmitIn(ctx, p, nil, u, kind, f)
 }
 
-// SubmitIn is Submit for a form in a dialog on page u, opened by a button whose whole text matches dialog (see
-// browser.Page.OpenDialog); "" for a form on the page itself. The dialog is opened before each submission.
-func SubmitIn(ctx context.Context, p *browser.Page, dialog, u, kind string, f *Filler) (res, first *browser.FormResult, retried string, err error) {
-	show := func(u string) string { return Show(p, dialog, u) }
+// SubmitIn is Submit for a form in a dialog on page u, shown by clicking buttons whose whole texts match dialogs,
+// in order (see browser.Page.OpenDialog: a "Sign in" that opens a dialog, then its "Forgot password?"); none for a
+// form on the page itself. The dialog is opened before each submission.
+func SubmitIn(ctx context.Context, p *browser.Page, dialogs []string, u, kind string, f *Filler) (res, first *browser.FormResult, retried string, err error) {
+	show := func(u string) string { return Show(p, dialogs, u) }
 	res, err = p.SubmitForm(ctx, show(u), kind, f)
 	if err != nil || !res.Refused() {
 		return res, nil, "", err
@@ -516,14 +517,19 @@ func SubmitIn(ctx context.Context, p *browser.Page, dialog, u, kind string, f *F
 	return again, res, retried, nil
 }
 
-// Show opens page u on p and, for a form in a dialog (dialog is the whole text of its button), the dialog; it
-// returns the page to pass to SubmitForm: "" once the form is shown, u when SubmitForm is to open it (no dialog, or
-// the page did not open: SubmitForm then says why). Without the form after the click, SubmitForm says there is none.
-func Show(p *browser.Page, dialog, u string) string {
-	if dialog == "" || u != "" && p.Goto(u) != nil {
+// Show opens page u on p and, for a form in a dialog (dialogs are the whole texts of the buttons that show it, in
+// order), the dialog; it returns the page to pass to SubmitForm: "" once the form is shown, u when SubmitForm is to
+// open it (no dialog, or the page did not open: SubmitForm then says why). Without the form after the clicks,
+// SubmitForm says there is none.
+func Show(p *browser.Page, dialogs []string, u string) string {
+	if len(dialogs) == 0 || u != "" && p.Goto(u) != nil {
 		return u
 	}
-	p.OpenDialog(dialog)
+	for _, d := range dialogs {
+		if !p.OpenDialog(d) {
+			break
+		}
+	}
 	return ""
 }
 

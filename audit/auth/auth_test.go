@@ -283,33 +283,37 @@ func TestFlowsWithoutWhatTheyNeed(t *testing.T) {
 func TestFlowsOnOtherApp(t *testing.T) {
 	browsertest.Bin(t)
 	tests := []struct {
-		name   string
-		weak   bool
-		dialog bool                    // no page is linked for the sign-up and the reset: buttons (the careless app) or links to places in the page (the careful one) show their forms
-		want   map[string]audit.Status // checks not named must pass
-		says   map[string]string
+		name  string
+		weak  bool
+		shape func(*notesApp)         // where the forms are when not on pages the app links (nil: all linked)
+		want  map[string]audit.Status // checks not named must pass
+		says  map[string]string
 	}{
-		{"careful app", false, false, map[string]audit.Status{"email.delivery": audit.Fail},
+		{"careful app", false, nil, map[string]audit.Status{"email.delivery": audit.Fail},
 			map[string]string{"auth.user-enumeration": "login, password reset, sign-up", "email.delivery": "no DKIM signature",
 				"auth.invite-token": "This invitation is for another address"}},
-		{"careless app", true, false, map[string]audit.Status{"email.delivery": audit.Fail, "auth.email-verification": audit.Fail,
+		{"careless app", true, nil, map[string]audit.Status{"email.delivery": audit.Fail, "auth.email-verification": audit.Fail,
 			"auth.reset-token": audit.Fail, "auth.user-enumeration": audit.Warn, "auth.invite-token": audit.Fail},
 			map[string]string{"auth.user-enumeration": "login:", "auth.reset-token": "second time",
 				"auth.invite-token": "accepted an invitation addressed to someone else"}},
-		{"careless app, sign-up in a dialog, reset behind a button", true, true, map[string]audit.Status{"email.delivery": audit.Fail, "auth.email-verification": audit.Fail,
-			"auth.reset-token": audit.Fail, "auth.user-enumeration": audit.Warn, "auth.invite-token": audit.Fail},
+		{"careless app, sign-up in a dialog, reset and invite behind buttons", true,
+			func(a *notesApp) { a.signupDialog, a.recoverButton, a.inviteDialog = true, true, true },
+			map[string]audit.Status{"email.delivery": audit.Fail, "auth.email-verification": audit.Fail,
+				"auth.reset-token": audit.Fail, "auth.user-enumeration": audit.Warn, "auth.invite-token": audit.Fail},
 			map[string]string{"auth.user-enumeration": "password reset:", "auth.signup-flow": "a button on it shows", "auth.reset-flow": "a button on it shows",
 				"auth.invite-token": "accepted an invitation addressed to someone else"}},
-		{"careful app, Supabase Auth UI-style links to views", false, true, map[string]audit.Status{"email.delivery": audit.Fail},
+		{"careful app, Supabase Auth UI-style links to views", false, func(a *notesApp) { a.authAnchors = true },
+			map[string]audit.Status{"email.delivery": audit.Fail},
 			map[string]string{"auth.user-enumeration": "login, password reset, sign-up", "auth.signup-flow": "a button on it shows"}},
+		{"careful app, every form in a sign-in dialog", false, func(a *notesApp) { a.modalAuth = true },
+			map[string]audit.Status{"email.delivery": audit.Fail},
+			map[string]string{"auth.user-enumeration": "login, password reset, sign-up", "auth.signup-flow": "a button on it shows",
+				"auth.reset-flow": "a button on it shows"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			target := notesTarget(t, tt.weak, func(a *notesApp) {
-				a.signupDialog, a.recoverButton, a.inviteDialog = tt.dialog && tt.weak, tt.dialog && tt.weak, tt.dialog && tt.weak
-				a.authAnchors = tt.dialog && !tt.weak
-			})
+			target := notesTarget(t, tt.weak, tt.shape)
 			results := runFlowChecks(t, target)
 			for i, c := range flowChecks {
 				got := results[i]
@@ -331,24 +335,49 @@ func TestFlowsOnOtherApp(t *testing.T) {
 	}
 }
 
+// A "Sign up" button that shows nothing leaves the sign-in form on the page: that form is never sent as the
+// sign-up (it was found by the sign-up finder, a form with a password, and the app's "wrong password" answer was
+// read as the sign-up refused: "new users hit a dead end"). Neither is it learnt as the sign-up request.
+func TestASignUpButtonThatShowsNothing(t *testing.T) {
+	browsertest.Bin(t)
+	target := notesTarget(t, false, func(a *notesApp) { a.deadSignup = true })
+	if got := auth.SignupFlow(t.Context(), target); got.Status != audit.Inconclusive || !strings.Contains(got.Summary, "no button that opens its form") {
+		t.Errorf("signup-flow: %s %q, want inconclusive: no sign-up form found", got.Status, got.Summary)
+	}
+	if form, err := target.Form(t.Context(), account.Signup); err == nil {
+		t.Errorf("learnt %s as the sign-up request, want none", form.Endpoint())
+	}
+}
+
 // The requests the bursts replay are learnt from forms that buttons show, as the flows find them: the sign-up in a
-// dialog, the reset request in place of the sign-in fields (both "no form found in the browser" before).
+// dialog, the reset request in place of the sign-in fields, either one inside a sign-in dialog, the invite behind
+// an "Invite members" button ("no form found in the browser" before).
 func TestFormsBehindButtonsAreLearnt(t *testing.T) {
 	browsertest.Bin(t)
-	target := notesTarget(t, false, func(a *notesApp) { a.signupDialog, a.recoverButton, a.inviteDialog = true, true, true })
-	for kind, want := range map[account.Kind]string{account.Signup: "POST /api/users", account.Reset: "POST /api/recover"} {
-		form, err := target.Form(t.Context(), kind)
-		if err != nil || form.Endpoint() != want {
-			t.Errorf("%s form: %v, %v; want %s", kind, form, err, want)
-		}
-	}
-	// The invite form A's team page shows once its "Invite members" button is clicked.
-	a, err := target.Login(t.Context(), "a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form, err := target.InviteForm(t.Context(), a, "qa+lr-invite-learn@company.test"); err != nil || form.Endpoint() != "POST /api/invites" {
-		t.Errorf("invite form: %v, %v; want POST /api/invites", form, err)
+	for _, tt := range []struct {
+		name  string
+		shape func(*notesApp)
+	}{
+		{"buttons on the pages", func(a *notesApp) { a.signupDialog, a.recoverButton, a.inviteDialog = true, true, true }},
+		{"inside a sign-in dialog", func(a *notesApp) { a.modalAuth, a.inviteDialog = true, true }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			target := notesTarget(t, false, tt.shape)
+			for kind, want := range map[account.Kind]string{account.Signup: "POST /api/users", account.Reset: "POST /api/recover"} {
+				form, err := target.Form(t.Context(), kind)
+				if err != nil || form.Endpoint() != want {
+					t.Errorf("%s form: %v, %v; want %s", kind, form, err, want)
+				}
+			}
+			// The invite form A's team page shows once its "Invite members" button is clicked.
+			a, err := target.Login(t.Context(), "a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if form, err := target.InviteForm(t.Context(), a, "qa+lr-invite-learn@company.test"); err != nil || form.Endpoint() != "POST /api/invites" {
+				t.Errorf("invite form: %v, %v; want POST /api/invites", form, err)
+			}
+		})
 	}
 }
 

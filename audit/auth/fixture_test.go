@@ -50,9 +50,15 @@ type notesApp struct {
 	authAnchors bool
 	// inviteDialog: the team page shows an "Invite members" button; the invite form appears when it is clicked
 	inviteDialog bool
-	used         map[string]bool
-	smtpAddr     string
-	base         string
+	// modalAuth: no page is linked for signing in, up or a reset; a "Sign in" button in the header opens the
+	// sign-in form in a <dialog>, whose "Forgot password?" and "Create an account" buttons switch it to those forms
+	modalAuth bool
+	// deadSignup: no sign-up page is linked, and the sign-in page's "Sign up" button shows nothing (its script is
+	// elsewhere, or broken): the sign-in form stays as it was
+	deadSignup bool
+	used       map[string]bool
+	smtpAddr   string
+	base       string
 
 	mu       sync.Mutex
 	signups  int
@@ -108,7 +114,10 @@ const notesShell = `<!doctype html><html><head><meta charset="utf-8"><title>Note
 const notesJS = `
 let view = document.getElementById('view'), teamFormShown = false;
 const opener = document.getElementById('signup');
-if (opener) opener.onclick = () => { const d = document.createElement('dialog'); document.body.appendChild(d); d.showModal(); view = d; routes['/get-started']() };
+const inDialog = route => () => { const d = document.createElement('dialog'); document.body.appendChild(d); d.showModal(); view = d; routes[route]() };
+if (opener) opener.onclick = inDialog('/get-started');
+const signinOpener = document.getElementById('signin-open');
+if (signinOpener) signinOpener.onclick = inDialog('/signin');
 const api = async (path, body, auth) => {
   const h = {'Content-Type': 'application/json'};
   if (auth) h.Authorization = 'Bearer ' + localStorage.getItem('notes_token');
@@ -120,6 +129,8 @@ const fields = html => { view.innerHTML = html; return [...view.querySelectorAll
 const routes = {
   '/signin': () => {
     const links = recoverButton ? '<p><button type="button" id="recover">Forgot password?</button></p>'
+      : deadSignup ? '<p><a href="/account/recover">Trouble signing in?</a> <button type="button">Sign up</button></p>'
+      : modalAuth ? '<p><button type="button" id="recover">Forgot password?</button> <button type="button" id="join">Create an account</button></p>'
       : authAnchors ? '<p><a href="#auth-forgot-password" id="recover">Forgot your password?</a></p><p><a href="#auth-sign-up" id="join">Don\u2019t have an account? Sign up</a></p>'
       : '<p><a href="/account/recover">Trouble signing in?</a></p>';
     const [email, pw] = fields('<h1>Welcome back</h1><input type="text" placeholder="Email address" autocomplete="username"><input type="password" placeholder="Password"><button>Continue</button>' + links);
@@ -197,10 +208,14 @@ func (a *notesApp) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /notes.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript")
-		fmt.Fprintf(w, "const clientPolicy = %v, clientCommon = %v, recoverButton = %v, authAnchors = %v, inviteDialog = %v;\n%s", a.clientOnlyPolicy, a.clientRefusesCommon, a.recoverButton, a.authAnchors, a.inviteDialog, notesJS)
+		fmt.Fprintf(w, "const clientPolicy = %v, clientCommon = %v, recoverButton = %v, authAnchors = %v, inviteDialog = %v, modalAuth = %v, deadSignup = %v;\n%s", a.clientOnlyPolicy, a.clientRefusesCommon, a.recoverButton, a.authAnchors, a.inviteDialog, a.modalAuth, a.deadSignup, notesJS)
 	})
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
-		if a.authAnchors {
+		if a.modalAuth {
+			fmt.Fprint(w, strings.Replace(notesShell, `<a href="/signin">Sign in</a> · <a href="/get-started">Get started</a>`, `<button type="button" id="signin-open">Sign in</button>`, 1))
+			return
+		}
+		if a.authAnchors || a.deadSignup {
 			fmt.Fprint(w, strings.Replace(notesShell, ` · <a href="/get-started">Get started</a>`, ``, 1))
 			return
 		}

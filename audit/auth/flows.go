@@ -184,15 +184,16 @@ func (e *env) loginURL() string {
 	return e.t.App.String()
 }
 
-// formPage is where a flow's form is: its page, and on it the whole text of the button that opens the form in a
-// dialog ("" when the form is on the page itself).
+// formPage is where a flow's form is: its page, and on it the whole texts of the buttons that show the form, in
+// order (none when the form is on the page itself).
 type formPage struct {
-	URL, Dialog string
+	URL     string
+	Dialogs []string
 }
 
 // String says where the form is, for the evidence.
 func (fp formPage) String() string {
-	if fp.Dialog != "" {
+	if len(fp.Dialogs) > 0 {
 		return fp.URL + " (the form a button on it shows)"
 	}
 	return fp.URL
@@ -200,32 +201,41 @@ func (fp formPage) String() string {
 
 // submit fills and submits the form on p (see account.SubmitIn), opening its page and its dialog.
 func (fp formPage) submit(ctx context.Context, p *browser.Page, kind string, f *account.Filler) (res, first *browser.FormResult, retried string, err error) {
-	return account.SubmitIn(ctx, p, fp.Dialog, fp.URL, kind, f)
+	return account.SubmitIn(ctx, p, fp.Dialogs, fp.URL, kind, f)
 }
 
 // submitOnce fills and submits the form once, with no adjusted second try.
 func (fp formPage) submitOnce(ctx context.Context, p *browser.Page, kind string, f *account.Filler) (*browser.FormResult, error) {
-	return p.SubmitForm(ctx, account.Show(p, fp.Dialog, fp.URL), kind, f)
+	return p.SubmitForm(ctx, account.Show(p, fp.Dialogs, fp.URL), kind, f)
 }
 
 // findFormPage is findPage for a form that may also be in a dialog or shown in place: when no page is linked, a
 // button on the login page or the app's first page whose whole text matches dialog, and that submits no form (it is
-// clicked, which sends nothing), is where the form is. dialog "" looks for pages only.
-func (e *env) findFormPage(p *browser.Page, planPath, words, dialog, what string) (formPage, error) {
+// clicked, which sends nothing), is where the form is; or such a button inside the sign-in dialog a "Sign in"
+// button opens. A sign-up form (finder browser.FormSignup) must come with a password field the clicks showed: the
+// sign-in form left as it was would otherwise be taken for it. dialog "" looks for pages only.
+func (e *env) findFormPage(p *browser.Page, planPath, words, dialog, finder, what string) (formPage, error) {
 	u, err := e.findPage(p, planPath, words, what)
 	if err == nil || dialog == "" {
 		return formPage{URL: u}, err
 	}
+	signInDialog := audit.DialogWords(account.Login)
 	starts := []string{e.loginURL(), e.t.App.String()}
 	for i := 0; i < len(starts); i++ {
 		if p.Goto(starts[i]) != nil {
 			continue
 		}
-		if p.OpenDialog(dialog) {
-			return formPage{URL: starts[i], Dialog: dialog}, nil
+		signIn := p.LinkMatching(signInWords) // read before a click changes the page
+		shown := func() bool { return finder != browser.FormSignup || p.NewPasswordField() }
+		if p.OpenDialog(dialog) && shown() {
+			return formPage{URL: starts[i], Dialogs: []string{dialog}}, nil
+		}
+		// A sign-in form already on the page is no dialog to open: its "Sign in" button would send it empty.
+		if p.Goto(starts[i]) == nil && !p.ShowsLogin() && p.OpenDialog(signInDialog) && p.OpenDialog(dialog) && shown() {
+			return formPage{URL: starts[i], Dialogs: []string{signInDialog, dialog}}, nil
 		}
 		// The sign-in page one link away, where "Forgot password?" and "Sign up" usually are.
-		if signIn := p.LinkMatching(signInWords); signIn != "" && !slices.Contains(starts, signIn) {
+		if signIn != "" && !slices.Contains(starts, signIn) {
 			starts = append(starts, signIn)
 		}
 	}
@@ -255,8 +265,8 @@ func (e *env) findPage(p *browser.Page, planPath, words, what string) (string, e
 	return "", fmt.Errorf("found no %s page linked from the login page: set paths.%s in the plan", what, what)
 }
 
-// submitLogin fills the login form (on the plan's login page, the app's first page, or the sign-in page it links
-// to) with email and password, as a person would.
+// submitLogin fills the login form (on the plan's login page, the app's first page, the sign-in page it links to,
+// or the dialog its "Sign in" button opens) with email and password, as a person would.
 func (e *env) submitLogin(ctx context.Context, p *browser.Page, email, password string) (*browser.FormResult, error) {
 	fill := e.filler(account.Values{account.Email: email, account.Password: password})
 	fill.ExactPassword = true
@@ -266,6 +276,11 @@ func (e *env) submitLogin(ctx context.Context, p *browser.Page, email, password 
 		if signIn := p.LinkMatching(signInWords); signIn != "" {
 			return p.SubmitForm(ctx, signIn, browser.FormSignup, fill)
 		}
+		// Or in the dialog a "Sign in" button opens.
+		if p.OpenDialog(audit.DialogWords(account.Login)) {
+			return p.SubmitForm(ctx, "", browser.FormSignup, fill)
+		}
+		return nil, fmt.Errorf("found no login form on %s, on a sign-in page it links, or in a dialog a \"Sign in\" button opens: set paths.login in the plan", e.loginURL())
 	}
 	return res, err
 }
