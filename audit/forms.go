@@ -393,29 +393,14 @@ func (t *Target) learnInBrowser(ctx context.Context, kind account.Kind, v accoun
 			}
 		}
 	}
-	// No page of its own: a sign-up or reset form may be one a button on the login page, the app's first page or the
-	// sign-in page they link shows (the page's own form there is the login form, never submitted for another kind).
+	// No page of its own: a sign-up or reset form may be one that buttons show.
 	if res == nil && (kind == account.Signup || kind == account.Reset) && planPath(t.Plan, kind) == "" {
-		starts := []string{t.loginStart().String(), t.App.String()}
-		for i := 0; i < len(starts) && res == nil; i++ {
-			if p.Goto(starts[i]) != nil {
-				continue
+		t.FormBehindButtons(p, kind, func(string, []string) bool {
+			if res, _, _, err = account.Submit(ctx, p, "", formKinds[kind].finder, fill); err != nil {
+				res = nil
 			}
-			signIn := p.LinkMatching(formKinds[account.Login].words) // read before a click changes the page
-			// A button that shows the form, on the page or inside the sign-in dialog its "Sign in" button opens (not
-			// when the page shows the sign-in form: that button would send it). A sign-up form must come with a
-			// password field the clicks showed, or the sign-in form left as it was would be learnt as the sign-up.
-			shown := func() bool { return kind != account.Signup || p.NewPasswordField() }
-			if p.OpenDialog(formKinds[kind].dialog) && shown() ||
-				p.Goto(starts[i]) == nil && !p.ShowsLogin() && p.OpenDialog(formKinds[account.Login].dialog) && p.OpenDialog(formKinds[kind].dialog) && shown() {
-				if res, _, _, err = account.Submit(ctx, p, "", formKinds[kind].finder, fill); err != nil {
-					res = nil
-				}
-			}
-			if signIn != "" && !slices.Contains(starts, signIn) {
-				starts = append(starts, signIn) // the sign-in page one link away
-			}
-		}
+			return res != nil
+		})
 	}
 	if res == nil {
 		return nil, fmt.Errorf("no %s form found in the browser either (set paths.%s in the plan)", kind, formKinds[kind].planKey)
@@ -430,6 +415,36 @@ func (t *Target) learnInBrowser(ctx context.Context, kind account.Kind, v accoun
 		}
 	}
 	return &Form{Sub: sub, t: t}, nil
+}
+
+// FormBehindButtons looks for a form of the kind that no page of its own holds but buttons show: a button whose
+// whole text names the form (DialogWords) on the login page, the app's first page or the sign-in page they link,
+// or such a button inside the sign-in dialog a "Sign in" button opens there (not where the sign-in form already
+// shows: that button would send it). A sign-up form must come with a password field the clicks showed, or the
+// sign-in form left as it was would be taken for it. Each time the form is shown on p, use gets the page and the
+// whole texts of the buttons clicked there, in order; the search ends when use returns true, and reports whether it
+// did.
+func (t *Target) FormBehindButtons(p *browser.Page, kind account.Kind, use func(page string, dialogs []string) bool) bool {
+	words, signIn := formKinds[kind].dialog, formKinds[account.Login]
+	shown := func() bool { return kind != account.Signup || p.NewPasswordField() }
+	starts := []string{t.loginStart().String(), t.App.String()}
+	for i := 0; i < len(starts); i++ {
+		if p.Goto(starts[i]) != nil {
+			continue
+		}
+		link := p.LinkMatching(signIn.words) // read before a click changes the page
+		if p.OpenDialog(words) && shown() && use(starts[i], []string{words}) {
+			return true
+		}
+		if p.Goto(starts[i]) == nil && !p.ShowsLogin() && p.OpenDialog(signIn.dialog) && p.OpenDialog(words) && shown() &&
+			use(starts[i], []string{signIn.dialog, words}) {
+			return true
+		}
+		if link != "" && !slices.Contains(starts, link) {
+			starts = append(starts, link) // the sign-in page one link away, where "Forgot password?" and "Sign up" usually are
+		}
+	}
+	return false
 }
 
 // browserFormPages are the pages the browser tries for a form: the plan's path, the login page and the app (for

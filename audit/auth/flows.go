@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -209,35 +208,19 @@ func (fp formPage) submitOnce(ctx context.Context, p *browser.Page, kind string,
 	return p.SubmitForm(ctx, account.Show(p, fp.Dialogs, fp.URL), kind, f)
 }
 
-// findFormPage is findPage for a form that may also be in a dialog or shown in place: when no page is linked, a
-// button on the login page or the app's first page whose whole text matches dialog, and that submits no form (it is
-// clicked, which sends nothing), is where the form is; or such a button inside the sign-in dialog a "Sign in"
-// button opens. A sign-up form (finder browser.FormSignup) must come with a password field the clicks showed: the
-// sign-in form left as it was would otherwise be taken for it. dialog "" looks for pages only.
-func (e *env) findFormPage(p *browser.Page, planPath, words, dialog, finder, what string) (formPage, error) {
+// findFormPage is findPage for a form of the kind that may also be one that buttons show, when no page is linked
+// (see audit.Target.FormBehindButtons).
+func (e *env) findFormPage(p *browser.Page, planPath, words string, kind account.Kind, what string) (formPage, error) {
 	u, err := e.findPage(p, planPath, words, what)
-	if err == nil || dialog == "" {
-		return formPage{URL: u}, err
+	if err == nil {
+		return formPage{URL: u}, nil
 	}
-	signInDialog := audit.DialogWords(account.Login)
-	starts := []string{e.loginURL(), e.t.App.String()}
-	for i := 0; i < len(starts); i++ {
-		if p.Goto(starts[i]) != nil {
-			continue
-		}
-		signIn := p.LinkMatching(signInWords) // read before a click changes the page
-		shown := func() bool { return finder != browser.FormSignup || p.NewPasswordField() }
-		if p.OpenDialog(dialog) && shown() {
-			return formPage{URL: starts[i], Dialogs: []string{dialog}}, nil
-		}
-		// A sign-in form already on the page is no dialog to open: its "Sign in" button would send it empty.
-		if p.Goto(starts[i]) == nil && !p.ShowsLogin() && p.OpenDialog(signInDialog) && p.OpenDialog(dialog) && shown() {
-			return formPage{URL: starts[i], Dialogs: []string{signInDialog, dialog}}, nil
-		}
-		// The sign-in page one link away, where "Forgot password?" and "Sign up" usually are.
-		if signIn != "" && !slices.Contains(starts, signIn) {
-			starts = append(starts, signIn)
-		}
+	var fp formPage
+	if e.t.FormBehindButtons(p, kind, func(page string, dialogs []string) bool {
+		fp = formPage{URL: page, Dialogs: dialogs}
+		return true
+	}) {
+		return fp, nil
 	}
 	return formPage{}, fmt.Errorf("found no %s page linked from the login page, and no button that opens its form: set paths.%s in the plan", what, what)
 }
