@@ -84,7 +84,7 @@ type Check struct {
 	EndsSession bool
 	// Browser marks a measurement the browser takes (LCP), which times this machine's own work: in PhaseQuiet it
 	// runs beside the HTTP measurements, which time the app's answers and leave the machine's cores idle while they
-	// wait, but never beside another browser measurement.
+	// wait, but never beside another browser measurement (an LCP check makes its own loads two at a time at most).
 	Browser bool
 }
 

@@ -45,7 +45,7 @@ var ErrNoLCP = errors.New("the browser reported no largest-contentful-paint for 
 
 // MeasureLCP loads u once, cold, in a fresh anonymous context under Lighthouse's mobile emulation and throttling,
 // and returns its LCP. Callers that judge a page take several loads (Lighthouse's own advice is the median of a
-// few), one at a time.
+// few); two at once share a 2-core machine without slowing each other, as the CPU throttle idles each renderer.
 func (e *Engine) MeasureLCP(ctx context.Context, u string) (*LCP, error) {
 	c, err := e.NewContext("lcp")
 	if err != nil {
