@@ -73,7 +73,7 @@ func APIP95(ctx context.Context, t *audit.Target) audit.Result {
 		total = n
 	}
 	per := min(samplesPerPattern, max(1, total/len(order)))
-	times, bad, errs, stopped := sampleAll(ctx, t, creds, order, byPattern, per, overLimit)
+	times, bad, errs, stoppedAt := sampleAll(ctx, t, creds, order, byPattern, per, overLimit)
 
 	var all []time.Duration
 	var lines, unanswered []string
@@ -112,8 +112,8 @@ func APIP95(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	q := quantiles(all)
 	lines = append(lines, fmt.Sprintf("%-48s n=%-3d p50 %-8s p95 %-8s p99 %s", "overall", len(all), ms(q[0]), ms(q[1]), ms(q[2])))
-	if stopped {
-		lines = append(lines, fmt.Sprintf("sampling stopped at half (%d of %d rounds): this half already puts more than 5%% of answers at %s or over (99%% confidence), so the p95 is over the limit whatever the rest would show", per/2, per, ms(p95Limit)))
+	if stoppedAt > 0 {
+		lines = append(lines, fmt.Sprintf("sampling stopped after %d of %d rounds: these already put more than 5%% of answers at %s or over (99%% confidence), so the p95 is over the limit whatever the rest would show", stoppedAt, per, ms(p95Limit)))
 	}
 	ev := append([]audit.Evidence{audit.Note("latency of "+what+", send to last body byte, warm connections, "+fmt.Sprint(sampleConcurrency)+" at a time", strings.Join(lines, "\n"))}, notAnswered...)
 	summary := fmt.Sprintf("p95 %s over %d samples of %d %s (p50 %s, p99 %s)", ms(q[1]), len(all), len(times), unit, ms(q[0]), ms(q[2]))
@@ -167,9 +167,10 @@ func tally(what []string) string {
 
 // sampleAll requests each pattern's URL per times, sampleConcurrency at a time, interleaving patterns so the time
 // cap cuts all of them evenly, and returns each 2xx answer's time from sending to the last body byte; what came
-// back instead of a 2xx (a status, "no answer") per pattern, and the errors. Given decided, it samples in two
-// halves: when the first half's times already decide (overLimit), the second is not sent and stopped is true.
-func sampleAll(ctx context.Context, t *audit.Target, creds *audit.Session, order []string, byPattern map[string]string, per int, decided func([]time.Duration) bool) (times map[string][]time.Duration, bad map[string][]string, errs []string, stopped bool) {
+// back instead of a 2xx (a status, "no answer") per pattern, and the errors. Given decided, it looks at the times
+// after minRounds rounds, then after twice as many each time (5, 10, then all 20): once they decide (overLimit), the
+// rest is not sent and stoppedAt is the rounds sent (0: the whole sample).
+func sampleAll(ctx context.Context, t *audit.Target, creds *audit.Session, order []string, byPattern map[string]string, per int, decided func([]time.Duration) bool) (times map[string][]time.Duration, bad map[string][]string, errs []string, stoppedAt int) {
 	type job struct{ pattern, url string }
 	var mu sync.Mutex
 	times = map[string][]time.Duration{}
@@ -213,25 +214,29 @@ func sampleAll(ctx context.Context, t *audit.Target, creds *audit.Session, order
 		close(jobs)
 		wg.Wait()
 	}
-	first := per / 2
-	if first < minRounds || decided == nil {
-		first = per
+	var all []time.Duration
+	done, next := 0, per
+	if decided != nil && per >= 2*minRounds {
+		next = minRounds
 	}
-	rounds(first)
-	if first < per {
-		var all []time.Duration
+	for {
+		rounds(next - done)
+		done = next
+		if done >= per {
+			return times, bad, errs, 0
+		}
+		all = all[:0]
 		for _, ts := range times {
 			all = append(all, ts...)
 		}
 		if decided(all) {
-			return times, bad, errs, true
+			return times, bad, errs, done
 		}
-		rounds(per - first)
+		next = min(per, 2*next)
 	}
-	return times, bad, errs, false
 }
 
-// minRounds is the fewest rounds the first half of a sample must have for an early verdict.
+// minRounds is the fewest rounds a sample must have for an early verdict.
 const minRounds = 5
 
 // overLimit reports samples whose share at or over p95Limit is above 5% with 99% confidence (the lower end of the
