@@ -47,7 +47,7 @@ const (
 	PhaseMain  Phase = iota // most checks, concurrently
 	PhaseJudge              // judge what the other checks saw (every error response, ...)
 	PhaseFlows              // the account flows: they create accounts and send mail, so they come after the checks that read the app as it was
-	PhaseEnd                // end sessions (logout), read the flows' mail: nothing after them may need those sessions
+	PhaseEnd                // end sessions (logout), read the flows' mail: beside the flows, once no flow needs those sessions (see Runner.flowsAndEnd)
 	PhaseBurst              // bounded bursts (rate limits): they may lock an account or an IP out, so they come last
 	PhaseQuiet              // measurements (latency, LCP), right after the main phase: one browser and one HTTP measurement at a time, with nothing else running
 	PhaseLast               // a check that ends the one session an account has (a saved one): after everything that needs it
@@ -79,6 +79,9 @@ type Check struct {
 	Entry
 	Phase Phase
 	Run   func(ctx context.Context, t *Target) Result
+	// Sessions marks an account flow that acts in the accounts' own sessions (A's, B's): a check that ends a session
+	// waits for it, not for every flow.
+	Sessions bool
 	// EndsSession marks a check that ends a session: when no account can make a new one (both bring a saved
 	// session), it ends the shared one, so it runs in PhaseLast.
 	EndsSession bool

@@ -55,17 +55,13 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 	timeout := firstPositive(time.Duration(t.Plan.Limits.CheckTime), r.CheckTimeout, DefaultCheckTimeout)
 
 	results := make([]Result, len(r.Checks))
-	var phases []PhaseTime
-	runPhase := func(phase Phase) {
-		began, sentBefore := time.Now(), t.Ledger.Total()
+	// runPhase runs the checks of phase, each once wait (when given) lets it, calls done (when given) as each ends,
+	// and returns the phase's time (from its first check's start), checks and what was sent meanwhile.
+	runPhase := func(phase Phase, wait, done func(Check)) PhaseTime {
+		var mu sync.Mutex
+		var began time.Time
+		sentBefore := t.Ledger.Total()
 		n := 0
-		defer func() {
-			if n > 0 {
-				sent := t.Ledger.Total()
-				phases = append(phases, PhaseTime{Phase: phase.Name(), Duration: time.Since(began), Checks: n,
-					Sent: ledger.Counts{HTTP: sent.HTTP - sentBefore.HTTP, Browser: sent.Browser - sentBefore.Browser}})
-			}
-		}()
 		sem := make(chan struct{}, limit)
 		lane := func(Check) chan struct{} { return sem }
 		switch phase {
@@ -91,12 +87,23 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				if done != nil {
+					defer done(c)
+				}
+				if wait != nil {
+					wait(c)
+				}
 				sem := lane(c)
 				select {
 				case sem <- struct{}{}:
 					defer func() { <-sem }()
 				case <-ctx.Done(): // runOne reports the cancellation
 				}
+				mu.Lock()
+				if began.IsZero() {
+					began = time.Now()
+				}
+				mu.Unlock()
 				events <- Event{Kind: CheckStarted, Entry: c.Entry, Sent: t.Probe.Sent(), Budget: t.Probe.Remaining()}
 				res := r.runOne(ctx, t, c, timeout)
 				results[i] = res
@@ -104,10 +111,25 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 			}()
 		}
 		wg.Wait()
+		sent := t.Ledger.Total()
+		return PhaseTime{Phase: phase.Name(), Duration: time.Since(began), Checks: n,
+			Sent: ledger.Counts{HTTP: sent.HTTP - sentBefore.HTTP, Browser: sent.Browser - sentBefore.Browser}}
+	}
+	var phases []PhaseTime
+	keep := func(pts ...PhaseTime) {
+		for _, pt := range pts {
+			if pt.Checks > 0 {
+				phases = append(phases, pt)
+			}
+		}
 	}
 	t.SignInFirst(ctx) // a person signs in by hand (login: manual) before the checks start
-	for _, phase := range []Phase{PhaseMain, PhaseQuiet, PhaseJudge, PhaseFlows, PhaseEnd, PhaseBurst, PhaseLast} {
-		runPhase(phase)
+	for _, phase := range []Phase{PhaseMain, PhaseQuiet, PhaseJudge} {
+		keep(runPhase(phase, nil, nil))
+	}
+	keep(r.flowsAndEnd(t, runPhase)...)
+	for _, phase := range []Phase{PhaseBurst, PhaseLast} {
+		keep(runPhase(phase, nil, nil))
 	}
 	blocked, allowed := t.ThirdParty()
 	authPages := t.AuthPages()
@@ -144,6 +166,55 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 		Results:           results,
 		Areas:             Scorecard(results),
 	}
+}
+
+// flowsAndEnd runs the account flows and the ending of sessions side by side: a check that ends a session (the
+// logout) starts once the flows that act in the accounts' own sessions (Check.Sessions: the invite, the write swap)
+// are over, not after every flow, and the other ending checks (reading the flows' mail) once all flows are. Each
+// phase's time runs from its first check's start; what the ending sent is its own checks', the rest the flows'.
+func (r *Runner) flowsAndEnd(t *Target, runPhase func(Phase, func(Check), func(Check)) PhaseTime) []PhaseTime {
+	var inFlows, inSessions sync.WaitGroup
+	for _, c := range r.Checks {
+		if c.phaseOn(t) == PhaseFlows {
+			inFlows.Add(1)
+			if c.Sessions {
+				inSessions.Add(1)
+			}
+		}
+	}
+	before, sentBefore := t.Ledger.By(), t.Ledger.Total()
+	var flows, end PhaseTime
+	var both sync.WaitGroup
+	both.Go(func() {
+		flows = runPhase(PhaseFlows, nil, func(c Check) {
+			if c.Sessions {
+				inSessions.Done()
+			}
+			inFlows.Done()
+		})
+	})
+	both.Go(func() {
+		end = runPhase(PhaseEnd, func(c Check) {
+			if c.EndsSession {
+				inSessions.Wait()
+			} else {
+				inFlows.Wait()
+			}
+		}, nil)
+	})
+	both.Wait()
+	// Each measured everything sent while it ran: the ending's own checks sent their part, the flows the rest.
+	after, sent := t.Ledger.By(), t.Ledger.Total()
+	var own ledger.Counts
+	for _, c := range r.Checks {
+		if c.phaseOn(t) == PhaseEnd {
+			own.HTTP += after[c.ID].HTTP - before[c.ID].HTTP
+			own.Browser += after[c.ID].Browser - before[c.ID].Browser
+		}
+	}
+	flows.Sent = ledger.Counts{HTTP: sent.HTTP - sentBefore.HTTP - own.HTTP, Browser: sent.Browser - sentBefore.Browser - own.Browser}
+	end.Sent = own
+	return []PhaseTime{flows, end}
 }
 
 // runOne runs a single check with its timeout, turns a panic into an error result, and completes and redacts

@@ -293,3 +293,66 @@ func TestRunnerAccountsPhasesAndRequests(t *testing.T) {
 		t.Errorf("requests sent %d, want 15", rep.Requests)
 	}
 }
+
+// The ending of sessions runs beside the flows: the logout starts once the flows that act in the accounts'
+// sessions are over, while the others still run; reading the flows' mail waits for every flow. What each phase
+// sent is its own.
+func TestRunnerEndsSessionsOnceNoFlowNeedsThem(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srv.Close)
+	target := testTarget(t, &Plan{App: srv.URL + "/"})
+	var inviteDone, resetDone atomic.Bool
+	logoutStarted := make(chan struct{})
+	var mu sync.Mutex
+	var seen []string
+	saw := func(s string) { mu.Lock(); seen = append(seen, s); mu.Unlock() }
+	send := func(ctx context.Context, t *Target, n int) {
+		for range n {
+			t.Probe.Do(ctx, &probe.Request{URL: srv.URL + "/"})
+		}
+	}
+	invite := check("auth.invite-token", func(ctx context.Context, t *Target) Result {
+		time.Sleep(20 * time.Millisecond)
+		inviteDone.Store(true)
+		return Informed("")
+	})
+	invite.Phase, invite.Sessions = PhaseFlows, true
+	reset := check("auth.reset-flow", func(ctx context.Context, t *Target) Result {
+		select {
+		case <-logoutStarted:
+			saw("the logout started while the reset flow ran")
+		case <-time.After(5 * time.Second):
+		}
+		send(t.Shared("password-reset flow"), t, 3)
+		resetDone.Store(true)
+		return Informed("")
+	})
+	reset.Phase = PhaseFlows
+	logout := check("session.logout-invalidates", func(ctx context.Context, t *Target) Result {
+		if !inviteDone.Load() {
+			saw("the logout started before the invite flow ended")
+		}
+		close(logoutStarted)
+		send(ctx, t, 2)
+		return Informed("")
+	})
+	logout.Phase, logout.EndsSession = PhaseEnd, true
+	delivery := check("email.delivery", func(ctx context.Context, t *Target) Result {
+		if !resetDone.Load() {
+			saw("the mail was read before the reset flow ended")
+		}
+		return Informed("")
+	})
+	delivery.Phase = PhaseEnd
+	rep := runAll(t, target, &Runner{Checks: []Check{invite, reset, logout, delivery}})
+	if got, want := strings.Join(seen, "; "), "the logout started while the reset flow ran"; got != want {
+		t.Errorf("saw %q, want %q", got, want)
+	}
+	var phases []string
+	for _, p := range rep.Phases {
+		phases = append(phases, fmt.Sprintf("%s: %d checks, %d sent", p.Phase, p.Checks, p.Sent.HTTP))
+	}
+	if got, want := strings.Join(phases, "; "), "account flows: 2 checks, 3 sent; ending sessions, reading mail: 2 checks, 2 sent"; got != want {
+		t.Errorf("phases\n got %s\nwant %s", got, want)
+	}
+}

@@ -22,15 +22,16 @@ import (
 type runFunc = func(context.Context, *audit.Target) audit.Result
 
 // implemented maps a catalog ID to its check and the phase it runs in; ends marks the check that ends a session,
-// browser a measurement the browser takes.
+// browser a measurement the browser takes, sessions a flow that acts in A's and B's sessions.
 var implemented = map[string]struct {
-	run     runFunc
-	phase   audit.Phase
-	ends    bool
-	browser bool // a measurement the browser takes (see audit.Check.Browser)
+	run      runFunc
+	phase    audit.Phase
+	ends     bool
+	browser  bool // a measurement the browser takes (see audit.Check.Browser)
+	sessions bool // a flow in the accounts' own sessions (see audit.Check.Sessions)
 }{
 	"authz.idor-read":             {run: authz.IDORRead},
-	"authz.idor-write":            {run: authz.IDORWrite, phase: audit.PhaseEnd},
+	"authz.idor-write":            {run: authz.IDORWrite, phase: audit.PhaseFlows, sessions: true},
 	"authz.unauthenticated":       {run: authz.Unauthenticated},
 	"authz.id-swap-params":        {run: authz.IDSwapParams},
 	"authz.admin-routes":          {run: authz.AdminRoutes},
@@ -85,7 +86,7 @@ var implemented = map[string]struct {
 	"auth.reset-token":            {run: auth.ResetToken, phase: audit.PhaseFlows},
 	"auth.reset-revokes-sessions": {run: auth.ResetRevokesSessions, phase: audit.PhaseFlows},
 	"auth.user-enumeration":       {run: auth.UserEnumeration, phase: audit.PhaseFlows},
-	"auth.invite-token":           {run: auth.InviteToken, phase: audit.PhaseFlows},
+	"auth.invite-token":           {run: auth.InviteToken, phase: audit.PhaseFlows, sessions: true},
 	"auth.password-policy":        {run: auth.PasswordPolicy, phase: audit.PhaseFlows},
 	"ops.monitoring":              {run: ops.Monitoring},
 	"ops.rollback":                {run: ops.Rollback},
@@ -113,7 +114,7 @@ func All() []audit.Check {
 	for _, e := range audit.Catalog {
 		c := audit.Check{Entry: e}
 		if impl, ok := implemented[e.ID]; ok {
-			c.Run, c.Phase, c.EndsSession, c.Browser = impl.run, impl.phase, impl.ends, impl.browser
+			c.Run, c.Phase, c.EndsSession, c.Browser, c.Sessions = impl.run, impl.phase, impl.ends, impl.browser, impl.sessions
 		} else {
 			c.Run = notYet(e)
 		}
