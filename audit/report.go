@@ -42,12 +42,22 @@ type Report struct {
 	Stale      []Acceptance `json:"accept_stale,omitempty"`
 }
 
-// PhaseTime is how long one phase of the audit took, how many checks ran in it, and what it sent.
+// PhaseTime is how long one phase of the audit took, how many checks ran in it, and what it sent. Beside names the
+// phase it ran beside, when it did (its time then overlaps that one's).
 type PhaseTime struct {
 	Phase    string        `json:"phase"`
 	Duration time.Duration `json:"duration_ns"`
 	Checks   int           `json:"checks"`
 	Sent     ledger.Counts `json:"sent"`
+	Beside   string        `json:"beside,omitempty"`
+}
+
+// Name is the phase's name, with the phase it ran beside.
+func (pt PhaseTime) Name() string {
+	if pt.Beside != "" {
+		return pt.Phase + " (beside the " + pt.Beside + ")"
+	}
+	return pt.Phase
 }
 
 // AreaScore is one row of the scorecard.

@@ -333,10 +333,10 @@ func writeMethod(b *strings.Builder, r *audit.Report) {
 // work sent to the app.
 func writeSpending(b *strings.Builder, r *audit.Report) {
 	if len(r.Phases) > 0 {
-		b.WriteString("\nWhere the time went (phases run one after the other, but the ending of sessions starts beside the account flows once none of them needs the accounts' sessions; the checks of a phase run side by side):\n\n" +
+		b.WriteString("\nWhere the time went (phases run one after the other, unless one is said to run beside another; the checks of a phase run side by side):\n\n" +
 			"| Phase | Time | Checks | HTTP requests | Browser requests |\n|---|---|---|---|---|\n")
 		for _, p := range r.Phases {
-			fmt.Fprintf(b, "| %s | %s | %d | %d | %d |\n", p.Phase, p.Duration.Round(100*time.Millisecond), p.Checks, p.Sent.HTTP, p.Sent.Browser)
+			fmt.Fprintf(b, "| %s | %s | %d | %d | %d |\n", p.Name(), p.Duration.Round(100*time.Millisecond), p.Checks, p.Sent.HTTP, p.Sent.Browser)
 		}
 	}
 	type sender struct {

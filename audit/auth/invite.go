@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/launchready/launchready/audit"
@@ -36,16 +37,25 @@ type inviteRun struct {
 	WrongSaid     string
 }
 
-// sendInvite fills the invite form on A's page and waits for the mail.
-func (e *env) sendInvite(ctx context.Context, p *browser.Page, page, to string) (*browser.FormResult, *inbox.Message, string, error) {
+// aTab is A's one tab for the invite flow: a second tab of the same window is hidden, and a hidden page is not
+// typed into, so the invites it sends are filled one at a time.
+type aTab struct {
+	sync.Mutex
+	p *browser.Page
+}
+
+// sendInvite fills the invite form on A's page and waits for the mail (with the tab free for the next invite).
+func (e *env) sendInvite(ctx context.Context, tab *aTab, page, to string) (*browser.FormResult, *inbox.Message, string, error) {
 	since := time.Now()
 	fill := e.filler(account.Values{account.Email: to})
-	res, err := p.SubmitForm(ctx, page, browser.FormEmail, fill)
+	tab.Lock()
+	res, err := tab.p.SubmitForm(ctx, page, browser.FormEmail, fill)
 	// The form may be in a dialog an "Invite members" button opens, on that page.
 	var noForm *browser.ErrNoForm
-	if errors.As(err, &noForm) && p.OpenDialog(audit.DialogWords(account.Invite)) {
-		res, err = p.SubmitForm(ctx, "", browser.FormEmail, fill)
+	if errors.As(err, &noForm) && tab.p.OpenDialog(audit.DialogWords(account.Invite)) {
+		res, err = tab.p.SubmitForm(ctx, "", browser.FormEmail, fill)
 	}
+	tab.Unlock()
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -125,7 +135,8 @@ func runInvite(ctx context.Context, t *audit.Target) *inviteRun {
 	if err != nil {
 		return undecided(err.Error())
 	}
-	res, m, link, err := e.sendInvite(ctx, aPage, page, to)
+	tab := &aTab{p: aPage}
+	res, m, link, err := e.sendInvite(ctx, tab, page, to)
 	if res != nil {
 		run.Steps = append(run.Steps, step{"account A invites " + to + " at " + page, !res.Refused(), said(res)})
 	}
@@ -141,6 +152,14 @@ func runInvite(ctx context.Context, t *audit.Target) *inviteRun {
 	run.Token, _ = linkToken(link)
 	run.Steps = append(run.Steps, step{"invite mail", true, fmt.Sprintf("%q with %s", m.Subject, describeLink(link, run.Token))})
 
+	// Account B opens an invitation for someone else beside the rest of the flow, which it depends on in nothing.
+	wrong := make(chan struct{})
+	go func() {
+		defer close(wrong)
+		run.Wrong, run.WrongSaid = e.wrongAccount(ctx, tab, page)
+	}()
+	defer func() { <-wrong }()
+
 	var saidAccept string
 	accepted, saidAccept := e.accept(ctx, link, account.Values{account.Email: to, account.Password: e.newPassword(), account.Name: "Launch Ready Invitee"})
 	run.Accepted, run.AcceptUnknown, run.AcceptSaid = accepted != nil && *accepted, accepted == nil, saidAccept
@@ -148,18 +167,20 @@ func runInvite(ctx context.Context, t *audit.Target) *inviteRun {
 	if !run.Accepted {
 		return run
 	}
-	other, _ := e.inbox.Address("invite-other")
-	reused, saidReuse := e.accept(ctx, link, account.Values{account.Email: other, account.Password: e.newPassword(), account.Name: "Launch Ready Other"})
-	run.Reused, run.ReuseSaid = reused, "as another address ("+other+"): "+saidReuse
-
+	// The link used again by another address, beside the member invited again.
+	var reuse sync.WaitGroup
+	reuse.Go(func() {
+		other, _ := e.inbox.Address("invite-other")
+		reused, saidReuse := e.accept(ctx, link, account.Values{account.Email: other, account.Password: e.newPassword(), account.Name: "Launch Ready Other"})
+		run.Reused, run.ReuseSaid = reused, "as another address ("+other+"): "+saidReuse
+	})
+	defer reuse.Wait()
 	// Invite the new member again: accepting must not make a second membership.
-	if _, _, link2, err := e.sendInvite(ctx, aPage, page, to); err == nil {
+	if _, _, link2, err := e.sendInvite(ctx, tab, page, to); err == nil {
 		run.Duplicate, run.DupSaid = e.accept(ctx, link2, account.Values{account.Email: to, account.Password: e.newPassword(), account.Name: "Launch Ready Invitee"})
 	} else {
 		run.DupSaid = "could not invite the member again: " + err.Error()
 	}
-	// One tab of A's at a time: a second tab of the same window is hidden, and a hidden page is not typed into.
-	run.Wrong, run.WrongSaid = e.wrongAccount(ctx, aPage, page)
 	return run
 }
 
@@ -168,14 +189,14 @@ const acceptWords = `accept|join`
 
 // wrongAccount has A invite another fresh address and account B, signed in, open that link: an invitation bound
 // to its address refuses B. An invite page that only offers to create the invited account leaves B no way in.
-func (e *env) wrongAccount(ctx context.Context, aPage *browser.Page, page string) (*bool, string) {
+func (e *env) wrongAccount(ctx context.Context, tab *aTab, page string) (*bool, string) {
 	to, err := e.inbox.Address("invite-wrong")
 	if err != nil {
 		return nil, err.Error()
 	}
-	_, _, link, err := e.sendInvite(ctx, aPage, page, to)
+	_, _, link, err := e.sendInvite(ctx, tab, page, to)
 	if err != nil {
-		return nil, "could not send a second invite: " + err.Error()
+		return nil, "could not invite another address for B to open: " + err.Error()
 	}
 	b, err := e.t.BrowserSession(ctx, "b")
 	if err != nil {

@@ -117,7 +117,7 @@ func printSummary(w io.Writer, r *audit.Report) {
 	if len(r.Phases) > 0 {
 		var phases []string
 		for _, p := range r.Phases {
-			phases = append(phases, fmt.Sprintf("%s %s", p.Phase, p.Duration.Round(100*time.Millisecond)))
+			phases = append(phases, fmt.Sprintf("%s %s", p.Name(), p.Duration.Round(100*time.Millisecond)))
 		}
 		fmt.Fprintf(w, "Time by phase: %s\n", strings.Join(phases, ", "))
 	}
