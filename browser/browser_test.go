@@ -609,3 +609,66 @@ func TestWalkOpensObjectPagesBeforeTheMenu(t *testing.T) {
 		t.Errorf("the walk opened %d pages, over its bound", len(s.Walked))
 	}
 }
+
+// Logging in again after a logout starts from the page the logout left: its sign-in form, or a "Log in" link on
+// it; only a page that offers neither sends the login to the start page, in a new tab.
+func TestLoginAgainAfterLogout(t *testing.T) {
+	const signIn = `<!doctype html><title>Sign in</title><form method="post" action="/session"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>`
+	tests := []struct {
+		name, after string // where the logout redirects
+		samePage    bool
+	}{
+		{"to the sign-in page", "/sign-in", true},
+		{"to a first page with a log-in link", "/", true},
+		{"to a page with neither", "/bye", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /sign-in", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(signIn)) })
+			mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+				w.Write([]byte(`<!doctype html><title>Notes</title><h1>Notes</h1><a href="/sign-in">Log in</a>`))
+			})
+			mux.HandleFunc("GET /bye", func(w http.ResponseWriter, r *http.Request) {
+				w.Write([]byte(`<!doctype html><title>Bye</title><p>You are signed out.</p>`))
+			})
+			mux.HandleFunc("POST /session", func(w http.ResponseWriter, r *http.Request) {
+				http.SetCookie(w, &http.Cookie{Name: "sid", Value: "s-" + r.FormValue("email"), Path: "/"})
+				http.Redirect(w, r, "/home", http.StatusSeeOther)
+			})
+			mux.HandleFunc("GET /home", func(w http.ResponseWriter, r *http.Request) {
+				if _, err := r.Cookie("sid"); err != nil {
+					http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
+					return
+				}
+				w.Write([]byte(`<!doctype html><title>Home</title><h1>Your notes</h1><form method="post" action="/logout"><button>Log out</button></form>`))
+			})
+			mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
+				http.SetCookie(w, &http.Cookie{Name: "sid", Value: "", Path: "/", MaxAge: -1})
+				http.Redirect(w, r, tt.after, http.StatusSeeOther)
+			})
+			srv := httptest.NewServer(mux)
+			t.Cleanup(srv.Close)
+			e := launch(t, "127.0.0.1")
+			c, _ := e.NewContext("a")
+			cred := Credentials{Email: "ann@notes.test", Password: "Ann-Notes-Pass-1"}
+			s, err := c.Login(t.Context(), "a", srv.URL+"/sign-in", cred)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Logout(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			again, err := s.LoginAgain(t.Context(), "a-again", srv.URL+"/sign-in", cred)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasSuffix(again.LandingURL, "/home") {
+				t.Errorf("landed on %s, want /home", again.LandingURL)
+			}
+			if got := again.Page == s.Page; got != tt.samePage {
+				t.Errorf("logged in again on the logout's page: %v, want %v", got, tt.samePage)
+			}
+		})
+	}
+}

@@ -242,7 +242,7 @@ func runSignup(ctx context.Context, t *audit.Target, run *signupRun) *signupRun 
 		return run
 	}
 	run.Steps = append(run.Steps, step{"log out", true, "used " + used})
-	again, err := s.Context.Login(ctx, "signup-again", e.loginURL(), browser.Credentials{Email: run.Email, Password: run.Password})
+	again, err := s.LoginAgain(ctx, "signup-again", e.loginURL(), browser.Credentials{Email: run.Email, Password: run.Password})
 	if err != nil {
 		run.Steps = append(run.Steps, step{"log in again", false, err.Error()})
 		return run
