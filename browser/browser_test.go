@@ -669,6 +669,12 @@ func TestLoginAgainAfterLogout(t *testing.T) {
 			if got := again.Page == s.Page; got != tt.samePage {
 				t.Errorf("logged in again on the logout's page: %v, want %v", got, tt.samePage)
 			}
+			// The new session's traffic is its own: nothing of the session before it, on the same tab.
+			for _, x := range again.Traffic {
+				if strings.HasSuffix(x.URL, "/logout") {
+					t.Errorf("the new session's traffic holds the old one's %s %s", x.Method, x.URL)
+				}
+			}
 		})
 	}
 }

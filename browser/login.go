@@ -42,6 +42,9 @@ type Session struct {
 	// Walked are the pages the walk opened after login; NotWalked the links it saw, of shapes it never opened,
 	// left for its bound.
 	Walked, NotWalked []string
+	// from is where the session's traffic starts in its page's: a login again on the page an earlier session
+	// logged out on follows that session's traffic.
+	from int
 }
 
 // LoginError is a failed login, with a screenshot of how the page looked.
@@ -146,7 +149,7 @@ func (s *Session) LoginAgain(ctx context.Context, account, start string, cred Cr
 
 // findLogin finds the login form on page, or a link or two away (see OpenLogin). The form owns page from then on.
 func (c *Context) findLogin(account string, page *Page) (*LoginForm, error) {
-	f := &LoginForm{c: c, s: &Session{Account: account, Context: c, Page: page}, done: c.signingIn()}
+	f := &LoginForm{c: c, s: &Session{Account: account, Context: c, Page: page, from: len(page.Traffic())}, done: c.signingIn()}
 	found, err := page.mark()
 	if err != nil {
 		f.Close()
@@ -313,7 +316,7 @@ func (c *Context) finish(s *Session) {
 		unread = append(unread, "IndexedDB: "+err.Error())
 	}
 	s.StorageUnread = strings.Join(unread, "; ")
-	s.Traffic = c.appTraffic(page)
+	s.Traffic = c.appTraffic(page, s.from)
 }
 
 // stoppedFromSubmit lists the hosts outside the scope that the page's scripts sent a request to (fetch, XHR or a
@@ -343,11 +346,11 @@ func (c *Context) stoppedFromSubmit(p *Page, from int) []string {
 	return out
 }
 
-// appTraffic is what the page recorded, without what went to the auth hosts: they are not the app, and their
-// login form carried the password.
-func (c *Context) appTraffic(page *Page) []Exchange {
+// appTraffic is what the page recorded from its exchange from on, without what went to the auth hosts: they are
+// not the app, and their login form carried the password.
+func (c *Context) appTraffic(page *Page, from int) []Exchange {
 	var out []Exchange
-	for _, x := range page.rec.ended() {
+	for _, x := range page.rec.ended()[from:] {
 		if u, err := url.Parse(x.URL); err == nil && c.engine.isAuthHost(u) {
 			continue
 		}

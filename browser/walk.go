@@ -106,9 +106,9 @@ func (s *Session) Walk(ctx context.Context) {
 			s.NotWalked = append(s.NotWalked, l)
 		}
 	}
-	s.Traffic = s.Context.appTraffic(s.Page)
+	s.Traffic = s.Context.appTraffic(s.Page, s.from)
 	for _, t := range tabs {
-		s.Traffic = append(s.Traffic, s.Context.appTraffic(t)...)
+		s.Traffic = append(s.Traffic, s.Context.appTraffic(t, 0)...)
 	}
 }
 
