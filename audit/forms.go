@@ -222,6 +222,15 @@ func (t *Target) htmlForm(ctx context.Context, kind account.Kind) (*Form, error)
 	return r.f, r.err
 }
 
+// FormPage is the page whose server HTML holds an explicit POST form of the kind (read once per audit over HTTP,
+// as Form reads it), or "" when none does: a form only a script draws is for the browser to find.
+func (t *Target) FormPage(ctx context.Context, kind account.Kind) string {
+	if f, err := t.htmlForm(ctx, kind); err == nil {
+		return f.Sub.Page
+	}
+	return ""
+}
+
 // findHTMLForm opens the form's candidate pages over HTTP (as s when given) and reads the first form of the kind.
 func (t *Target) findHTMLForm(ctx context.Context, kind account.Kind, s *Session) (*Form, error) {
 	var firstErr error

@@ -209,7 +209,7 @@ func (e *enumeration) otherForms(ctx context.Context, fe *env, known, unknown st
 		signups.signupTell(ctx, signupAnswer(t), known)
 	}()
 	askReset := func(p *browser.Page, addr string) (*browser.FormResult, error) {
-		page, err := fe.findFormPage(p, t.Plan.Paths.Reset, resetWords, account.Reset, "reset")
+		page, err := fe.findFormPage(ctx, p, t.Plan.Paths.Reset, resetWords, account.Reset, "reset")
 		if err != nil {
 			return nil, err
 		}

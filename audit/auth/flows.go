@@ -209,8 +209,14 @@ func (fp formPage) submitOnce(ctx context.Context, p *browser.Page, kind string,
 }
 
 // findFormPage is findPage for a form of the kind that may also be one that buttons show, when no page is linked
-// (see audit.Target.FormBehindButtons).
-func (e *env) findFormPage(p *browser.Page, planPath, words string, kind account.Kind, what string) (formPage, error) {
+// (see audit.Target.FormBehindButtons). A page whose server HTML holds the form (audit.Target.FormPage) needs no
+// walk to it.
+func (e *env) findFormPage(ctx context.Context, p *browser.Page, planPath, words string, kind account.Kind, what string) (formPage, error) {
+	if planPath == "" {
+		if u := e.t.FormPage(ctx, kind); u != "" {
+			return formPage{URL: u}, nil
+		}
+	}
 	u, err := e.findPage(p, planPath, words, what)
 	if err == nil {
 		return formPage{URL: u}, nil

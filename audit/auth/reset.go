@@ -101,7 +101,7 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 		return undecided("the browser: " + err.Error())
 	}
 	defer done()
-	page, err := e.findFormPage(p, t.Plan.Paths.Reset, resetWords, account.Reset, "reset")
+	page, err := e.findFormPage(ctx, p, t.Plan.Paths.Reset, resetWords, account.Reset, "reset")
 	if err != nil {
 		return undecided(err.Error())
 	}

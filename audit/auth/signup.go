@@ -153,7 +153,7 @@ func runSignup(ctx context.Context, t *audit.Target, run *signupRun) *signupRun 
 		return undecided("the browser: " + err.Error())
 	}
 	defer done()
-	if run.Page, err = e.findFormPage(p, t.Plan.Paths.Signup, signupWords, account.Signup, "signup"); err != nil {
+	if run.Page, err = e.findFormPage(ctx, p, t.Plan.Paths.Signup, signupWords, account.Signup, "signup"); err != nil {
 		return undecided(err.Error())
 	}
 	since := time.Now()
