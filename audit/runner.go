@@ -213,7 +213,10 @@ func (r *Runner) flowsAndEnd(t *Target, runPhase func(Phase, func(Check), func(C
 		}
 	}
 	flows.Sent = ledger.Counts{HTTP: sent.HTTP - sentBefore.HTTP - own.HTTP, Browser: sent.Browser - sentBefore.Browser - own.Browser}
-	end.Sent, end.Beside = own, flows.Phase
+	end.Sent = own
+	if flows.Checks > 0 {
+		end.Beside = flows.Phase
+	}
 	return []PhaseTime{flows, end}
 }
 
