@@ -132,14 +132,14 @@ func (c *Context) OpenLogin(ctx context.Context, account string, start string) (
 		page.Close()
 		return nil, fmt.Errorf("opening %s: %w", start, c.engine.explain(err))
 	}
-	return c.findLogin(account, page)
+	return c.findLogin(account, page, 0)
 }
 
 // LoginAgain logs the session's account in again after a logout, from the page the logout left it on, as a person
 // would: the login form there, or a link or a button away (most apps land on their sign-in page or their first
 // page); else from start in a new tab of the context. The new session is on the page it logged in on.
 func (s *Session) LoginAgain(ctx context.Context, account, start string, cred Credentials) (*Session, error) {
-	if f, err := s.Context.findLogin(account, s.Page); err == nil && f.err == nil {
+	if f, err := s.Context.findLogin(account, s.Page, len(s.Page.Traffic())); err == nil && f.err == nil {
 		return f.Submit(ctx, cred)
 	} else if err == nil {
 		f.done() // the page stays the old session's, for its caller to close
@@ -147,9 +147,11 @@ func (s *Session) LoginAgain(ctx context.Context, account, start string, cred Cr
 	return s.Context.Login(ctx, account, start, cred)
 }
 
-// findLogin finds the login form on page, or a link or two away (see OpenLogin). The form owns page from then on.
-func (c *Context) findLogin(account string, page *Page) (*LoginForm, error) {
-	f := &LoginForm{c: c, s: &Session{Account: account, Context: c, Page: page, from: len(page.Traffic())}, done: c.signingIn()}
+// findLogin finds the login form on page, or a link or two away (see OpenLogin). The form owns page from then on;
+// the session's traffic is the page's from its exchange from on (0: all of it, the login page's load included,
+// where a CSRF token may be).
+func (c *Context) findLogin(account string, page *Page, from int) (*LoginForm, error) {
+	f := &LoginForm{c: c, s: &Session{Account: account, Context: c, Page: page, from: from}, done: c.signingIn()}
 	found, err := page.mark()
 	if err != nil {
 		f.Close()
