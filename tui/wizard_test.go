@@ -126,7 +126,8 @@ func TestWizardBuildsAPlanWithoutPasswords(t *testing.T) {
 			w := NewWizard(prefill, reachOnly(app))
 			tm := teatest.NewTestModel(t, w, teatest.WithInitialTermSize(100, 40))
 			// Keys typed while huh is still moving to the next field or page would land in the wrong one: wait for
-			// each page to be drawn, and give each field its turn.
+			// each page to be drawn, and give each field its turn (huh moves on through a command of its own; 150 ms
+			// was too short on a CI machine busy with browser tests: "qa@app.examplem").
 			steps := append(append([]step{{"App URL", [][]tea.Msg{{enter}, {enter}}}}, tt.accounts...), tail...) // app (pre-filled), API (empty)
 			for _, step := range steps {
 				teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(ansi.Strip(string(b)), step.page) },
@@ -135,7 +136,7 @@ func TestWizardBuildsAPlanWithoutPasswords(t *testing.T) {
 					for _, m := range field {
 						tm.Send(m)
 					}
-					time.Sleep(150 * time.Millisecond)
+					time.Sleep(400 * time.Millisecond)
 				}
 			}
 			fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*WizardModel)
