@@ -139,11 +139,13 @@ func (c *Context) OpenLogin(ctx context.Context, account string, start string) (
 // would: the login form there, or a link or a button away (most apps land on their sign-in page or their first
 // page); else from start in a new tab of the context. The new session is on the page it logged in on.
 func (s *Session) LoginAgain(ctx context.Context, account, start string, cred Credentials) (*Session, error) {
-	if f, err := s.Context.findLogin(account, s.Page, len(s.Page.Traffic())); err == nil && f.err == nil {
+	f, err := s.Context.findLogin(account, s.Page, len(s.Page.Traffic()))
+	switch {
+	case err == nil && f.err == nil:
 		return f.Submit(ctx, cred)
-	} else if err == nil {
-		f.done() // the page stays the old session's, for its caller to close
-	}
+	case err == nil: // no form there: the tab stays the old session's, for its caller to close
+		f.done()
+	} // (a tab that could not be read is closed)
 	return s.Context.Login(ctx, account, start, cred)
 }
 
