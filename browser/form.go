@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-rod/rod"
 	"github.com/go-rod/rod/lib/proto"
 )
 
@@ -271,10 +272,27 @@ func (p *Page) findForm(kind string) bool {
 	return ok
 }
 
-func typeInto(el interface {
-	SelectAllText() error
-	Input(string) error
-}, text string) error {
+// readyToType scrolls a field into view, focuses it and selects what it holds, in one call where rod's SelectAllText
+// and Input take eight (each a round trip to a renderer that, on a busy machine, answers late); false when the field
+// cannot take text now (disabled, read-only, or its focus went elsewhere), for rod's own path, which waits.
+const readyToType = `function () {
+	if (this.disabled || this.readOnly) return false
+	this.scrollIntoView({ block: 'nearest', inline: 'nearest' })
+	this.focus()
+	if (typeof this.select === 'function') this.select()
+	return document.activeElement === this
+}`
+
+// typeInto replaces what the field holds with text as a person's typing would: the field focused, its text
+// selected, the text inserted (beforeinput and input events, as a keyboard's), then input and change.
+func typeInto(el *rod.Element, text string) error {
+	if res, err := el.Eval(readyToType); err == nil && res.Value.Bool() {
+		if err := el.Page().Context(el.GetContext()).InsertText(text); err != nil {
+			return err
+		}
+		_, _ = el.Eval(`function () { this.dispatchEvent(new Event('input', { bubbles: true })); this.dispatchEvent(new Event('change', { bubbles: true })) }`)
+		return nil
+	}
 	_ = el.SelectAllText()
 	return el.Input(text)
 }
