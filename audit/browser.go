@@ -26,7 +26,7 @@ import (
 
 // browserState is the audit's one Chromium and the accounts logged in with it, each made on first use.
 type browserState struct {
-	anonOnce sync.Once
+	anonOnce sharedOnce
 	anon     []browser.Exchange
 	anonErr  error
 	once     sync.Once
@@ -38,7 +38,7 @@ type browserState struct {
 }
 
 type browserOnce struct {
-	once sync.Once
+	once sharedOnce
 	s    *browser.Session
 	err  error
 }
@@ -88,7 +88,7 @@ func (t *Target) BrowserSession(ctx context.Context, who string) (*browser.Sessi
 		b.sessions[who] = so
 	}
 	b.mu.Unlock()
-	so.once.Do(func() {
+	so.once.do(ctx, func() {
 		work := t.Shared("log in as " + strings.ToUpper(who) + " and walk the app")
 		so.s, so.err = t.FreshBrowserSession(work, who)
 		if so.err == nil {
@@ -103,7 +103,7 @@ func (t *Target) BrowserSession(ctx context.Context, who string) (*browser.Sessi
 // per audit.
 func (t *Target) AnonymousVisit(ctx context.Context) ([]browser.Exchange, error) {
 	b := &t.browser
-	b.anonOnce.Do(func() {
+	b.anonOnce.do(ctx, func() {
 		engine, err := t.Browser()
 		if err != nil {
 			b.anonErr = err

@@ -149,7 +149,7 @@ type Limits struct {
 	Burst       int      `yaml:"burst,omitempty" json:"burst,omitempty"`                 // requests per rate-limit burst (at most 20)
 	BurstWindow Duration `yaml:"burst_window,omitempty" json:"burst_window,omitempty"`   // time per burst (at most 10s)
 	Samples     int      `yaml:"samples,omitempty" json:"samples,omitempty"`             // latency samples in all (at most 200)
-	Concurrency int      `yaml:"concurrency,omitempty" json:"concurrency,omitempty"`     // checks at once
+	Concurrency int      `yaml:"concurrency,omitempty" json:"concurrency,omitempty"`     // checks at work at once (one waiting for a login another does gives its place back)
 }
 
 // The bounds of any burst the audit sends to one endpoint, which a plan's limits may only tighten.

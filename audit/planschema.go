@@ -65,7 +65,7 @@ var planDocs = map[string]string{
 	"limits.burst":             "Requests per rate-limit burst (at most 20).",
 	"limits.burst_window":      "Time per burst (at most 10s).",
 	"limits.samples":           "Latency samples in all (at most 200).",
-	"limits.concurrency":       "Checks run at once.",
+	"limits.concurrency":       "Checks at work at once (a check waiting for a login or walk another check is doing gives its place back).",
 	"ops":                      "Self-reported answers, marked as such in the report.",
 	"ops.monitoring":           "Who gets alerted within 5 minutes when the API, login or email breaks, and how.",
 	"ops.rollback_minutes":     "Minutes a rollback takes.",

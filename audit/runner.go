@@ -93,19 +93,16 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 				if wait != nil {
 					wait(c)
 				}
-				sem := lane(c)
-				select {
-				case sem <- struct{}{}:
-					defer func() { <-sem }()
-				case <-ctx.Done(): // runOne reports the cancellation
-				}
+				s := &slot{sem: lane(c)}
+				s.take(ctx)
+				defer s.give()
 				mu.Lock()
 				if began.IsZero() {
 					began = time.Now()
 				}
 				mu.Unlock()
 				events <- Event{Kind: CheckStarted, Entry: c.Entry, Sent: t.Probe.Sent(), Budget: t.Probe.Remaining()}
-				res := r.runOne(ctx, t, c, timeout)
+				res := r.runOne(context.WithValue(ctx, slotKey{}, s), t, c, timeout)
 				results[i] = res
 				events <- Event{Kind: CheckFinished, Entry: c.Entry, Result: res, Sent: t.Probe.Sent(), Budget: t.Probe.Remaining()}
 			}()
