@@ -649,7 +649,12 @@ func TestLoginAgainAfterLogout(t *testing.T) {
 			})
 			srv := httptest.NewServer(mux)
 			t.Cleanup(srv.Close)
-			e := launch(t, "127.0.0.1")
+			shots := t.TempDir()
+			e, err := Launch(t.Context(), Options{Bin: browsertest.Bin(t), Scope: []string{"127.0.0.1"}, ScreenshotDir: shots})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { e.Close() })
 			c, _ := e.NewContext("a")
 			cred := Credentials{Email: "ann@notes.test", Password: "Ann-Notes-Pass-1"}
 			s, err := c.Login(t.Context(), "a", srv.URL+"/sign-in", cred)
@@ -674,6 +679,10 @@ func TestLoginAgainAfterLogout(t *testing.T) {
 				if strings.HasSuffix(x.URL, "/logout") {
 					t.Errorf("the new session's traffic holds the old one's %s %s", x.Method, x.URL)
 				}
+			}
+			// A look that found no form, before the login page, leaves no screenshot of a failure that was not one.
+			if shots, _ := filepath.Glob(filepath.Join(shots, "*.png")); len(shots) > 0 {
+				t.Errorf("screenshots of a login that worked: %v", shots)
 			}
 		})
 	}

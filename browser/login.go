@@ -118,7 +118,9 @@ type LoginForm struct {
 	found  marks
 	before int // the traffic from the submit on, once it is sent
 	done   func()
-	err    error // a form not found: Submit reports it
+	// missing says why no form was found: Submit reports it, with the screenshot then (LoginAgain, which looks on
+	// the page a logout left and goes to the login page when there is none, takes none it would not use)
+	missing string
 }
 
 // OpenLogin opens start and finds the login form on it, or a link or two away. A page the form is not found on
@@ -141,7 +143,7 @@ func (c *Context) OpenLogin(ctx context.Context, account string, start string) (
 func (s *Session) LoginAgain(ctx context.Context, account, start string, cred Credentials) (*Session, error) {
 	f, err := s.Context.findLogin(account, s.Page, len(s.Page.Traffic()))
 	switch {
-	case err == nil && f.err == nil:
+	case err == nil && f.missing == "":
 		return f.Submit(ctx, cred)
 	case err == nil: // no form there: the tab stays the old session's, for its caller to close
 		f.done()
@@ -179,7 +181,7 @@ hops:
 	}
 	f.found = found
 	if !found.password && !found.user {
-		_, f.err = f.fail(fmt.Sprintf("no login form found on %s: set paths.login in the plan to the page with the form", page.URL()))
+		f.missing = fmt.Sprintf("no login form found on %s: set paths.login in the plan to the page with the form", page.URL())
 		return f, nil
 	}
 	f.s.LoginPage = page.URL()
@@ -228,8 +230,8 @@ func (f *LoginForm) Submit(ctx context.Context, cred Credentials) (*Session, err
 		return nil, errors.New("the login form was closed or already submitted")
 	}
 	defer func() { f.done(); f.done = nil }()
-	if f.err != nil {
-		return nil, f.err
+	if f.missing != "" {
+		return f.fail(f.missing)
 	}
 	c, s, page, found := f.c, f.s, f.s.Page, f.found
 	fail, refused := f.fail, f.refused
