@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -17,12 +18,42 @@ import (
 
 // LockoutText is what a page says when it refuses for being asked too often (a lockout, a captcha), not for what
 // was sent.
-var LockoutText = regexp.MustCompile(`(?i)too many (attempts|requests)|try again (later|in)|temporarily locked|account (is )?locked|rate limit|captcha`)
+var LockoutText = regexp.MustCompile(`(?i)too many (attempts|requests)|try again (later|in)|temporarily locked|account (is )?locked|rate limit|captcha|wait (\d+|a few|a) (seconds?|minutes?)|already requested .{0,60}recently`)
 
 // Limited reports an answer that refused for being one too many, not for its values: a 429 or 423, or words that
 // say so ("Too many attempts").
 func Limited(status int, said string) bool {
 	return status == 429 || status == 423 || LockoutText.MatchString(said)
+}
+
+// limitInText finds a limit in a page's plain text: LockoutText without the words a page shows for other reasons
+// ("protected by reCAPTCHA", an API product's "rate limits").
+var limitInText = regexp.MustCompile(`(?i)too many (attempts|requests)|try again (later|in)|temporarily locked|wait (\d+|a few|a) (seconds?|minutes?)|already requested .{0,60}recently`)
+
+// LimitSaid says how a form's answer shows a limit refused it ("" when it does not): its status or API call (429,
+// 423), its alert or message, or the words around the limit in the page's text, where some apps write it in a
+// plain paragraph (Gitea: "Please wait 3 minutes and try again."). The page's text is read only for a step whose
+// answer matters little beside what follows it (a reset request, whose mail is what counts), as a page may show
+// such words for other reasons.
+func LimitSaid(r *browser.FormResult) string {
+	if LimitedForm(r) {
+		return Clip(strings.TrimSpace(fmt.Sprintf("answer %d %s %s", r.Status, r.Alert, r.Message)), 160)
+	}
+	loc := limitInText.FindStringIndex(r.Text)
+	if loc == nil {
+		return ""
+	}
+	// The sentence that says it, and the one after ("… recently. Please wait 3 minutes and try again.").
+	from, to := strings.LastIndexAny(r.Text[:loc[0]], ".!?\n")+1, loc[1]
+	for range 2 {
+		i := strings.IndexAny(r.Text[to:], ".!?\n")
+		if i < 0 {
+			to = len(r.Text)
+			break
+		}
+		to += i + 1
+	}
+	return Clip(strings.TrimSpace(r.Text[from:to]), 160)
 }
 
 // LimitedForm reports a form the browser sent whose answer a limit gave, by its status (the page's, or the API's

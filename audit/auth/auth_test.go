@@ -305,6 +305,21 @@ func TestFlowsOnOtherApp(t *testing.T) {
 		{"careful app, Supabase Auth UI-style links to views", false, func(a *notesApp) { a.authAnchors = true },
 			map[string]audit.Status{"email.delivery": audit.Fail},
 			map[string]string{"auth.user-enumeration": "login, password reset, sign-up", "auth.signup-flow": "a button on it shows"}},
+		// The confirmation page asks for the account's password, as Gitea's activation page does, or for a button
+		// to be pressed: opening the link confirms nothing, and the flow finishes the page as its user would.
+		{"careful app, confirmation asks for the password", false, func(a *notesApp) { a.confirmBy = "password" },
+			map[string]audit.Status{"email.delivery": audit.Fail},
+			map[string]string{"auth.signup-flow": "asks for the account's password", "auth.email-verification": "expired"}},
+		{"careless app, confirmation by a button", true, func(a *notesApp) { a.confirmBy = "button" },
+			map[string]audit.Status{"email.delivery": audit.Fail, "auth.email-verification": audit.Fail,
+				"auth.reset-token": audit.Fail, "auth.user-enumeration": audit.Warn, "auth.invite-token": audit.Fail},
+			map[string]string{"auth.signup-flow": "pressed its button", "auth.email-verification": "second time"}},
+		// One mail per account per three minutes, said in a plain paragraph: the reset request right after the
+		// sign-up's confirmation mail sends nothing, which is no fault of the reset and no reason to wait for a mail.
+		{"careful app, one mail per account per three minutes", false, func(a *notesApp) { a.mailEvery = true },
+			map[string]audit.Status{"email.delivery": audit.Fail, "auth.reset-flow": audit.Inconclusive,
+				"auth.reset-token": audit.Inconclusive, "auth.reset-revokes-sessions": audit.Inconclusive},
+			map[string]string{"auth.reset-flow": "Please wait 3 minutes", "auth.user-enumeration": "login, sign-up"}},
 		{"careful app, every form in a sign-in dialog", false, func(a *notesApp) { a.modalAuth = true },
 			map[string]audit.Status{"email.delivery": audit.Fail},
 			map[string]string{"auth.user-enumeration": "login, password reset, sign-up", "auth.signup-flow": "a button on it shows",

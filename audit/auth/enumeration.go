@@ -320,8 +320,8 @@ func formAnswer(r *browser.FormResult, addr string, username ...string) answer {
 	}
 	a := answer{Status: r.Status, Text: strings.TrimSpace(text), Took: r.Took}
 	switch {
-	case account.LimitedForm(r):
-		a.Void = fmt.Sprintf("a limit answered (%d %q)", r.Status, account.Clip(strings.TrimSpace(r.Alert+" "+r.Message), 80))
+	case account.LimitSaid(r) != "":
+		a.Void = fmt.Sprintf("a limit answered (%d %q)", r.Status, account.LimitSaid(r))
 	case account.FailedForm(r):
 		a.Void = fmt.Sprintf("the app failed on it (%d %q)", r.Status, account.Clip(strings.TrimSpace(r.Alert+" "+r.Message), 80))
 	}

@@ -56,9 +56,17 @@ type notesApp struct {
 	// deadSignup: no sign-up page is linked, and the sign-in page's "Sign up" button shows nothing (its script is
 	// elsewhere, or broken): the sign-in form stays as it was
 	deadSignup bool
-	used       map[string]bool
-	smtpAddr   string
-	base       string
+	// confirmBy: how the confirmation link's page confirms: on its load (""), once the account's password is typed
+	// into it ("password", as Gitea's activation page asks), or once its "Confirm my email" button is pressed
+	// ("button", a page that keeps mail scanners, which open every link, from confirming)
+	confirmBy string
+	// mailEvery: an account is sent one mail per three minutes; a reset request within them is answered in a plain
+	// paragraph, "Please wait 3 minutes and try again.", and sends nothing (Gitea, whose confirmation mail counts)
+	mailEvery bool
+	lastMail  map[string]time.Time
+	used      map[string]bool
+	smtpAddr  string
+	base      string
 
 	mu       sync.Mutex
 	signups  int
@@ -173,7 +181,9 @@ const routes = {
   },
   '/account/recover': () => {
     view.innerHTML = '<h1>Recover your account</h1><form><input type="text" name="identifier" placeholder="Email"><button type="submit">Send me a link</button></form>';
-    view.querySelector('form').onsubmit = async ev => { ev.preventDefault(); const r = await api('/api/recover', {email: view.querySelector('input').value}); say(r.ok, r.ok ? 'Check your inbox.' : r.data.error) };
+    view.querySelector('form').onsubmit = async ev => { ev.preventDefault(); const r = await api('/api/recover', {email: view.querySelector('input').value});
+      if (r.ok && r.data.status === 'wait') return view.insertAdjacentHTML('beforeend', '<p>You have already requested an email recently. Please wait 3 minutes and try again.</p>');
+      say(r.ok, r.ok ? 'Check your inbox.' : r.data.error) };
   },
   '/account/new-password': () => {
     const [pw, pw2] = fields('<h1>New password</h1><input type="password" placeholder="New password"><input type="password" placeholder="Again"><button>Save password</button>');
@@ -200,7 +210,14 @@ const routes = {
   },
 };
 if (location.pathname.startsWith('/confirm/')) {
-  api('/api/confirm', {id: location.pathname.split('/')[2]}).then(r => say(r.ok, r.ok ? 'Email confirmed, you can sign in.' : r.data.error));
+  const confirm = extra => api('/api/confirm', Object.assign({id: location.pathname.split('/')[2]}, extra)).then(r => say(r.ok, r.ok ? 'Email confirmed, you can sign in.' : r.data.error));
+  if (confirmBy === 'password') {
+    const [pw] = fields('<h1>Activate your account</h1><label>Password <input type="password"></label><button>Confirm password</button>');
+    view.querySelector('button').onclick = () => confirm({password: pw.value});
+  } else if (confirmBy === 'button') {
+    view.innerHTML = '<h1>One more step</h1><p>Press the button to confirm your address.</p><button>Confirm my email</button>';
+    view.querySelector('button').onclick = () => confirm({});
+  } else confirm({});
 } else (routes[location.pathname] || (() => { view.innerHTML = '<h1>Notes</h1>' }))();
 `
 
@@ -208,7 +225,7 @@ func (a *notesApp) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /notes.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript")
-		fmt.Fprintf(w, "const clientPolicy = %v, clientCommon = %v, recoverButton = %v, authAnchors = %v, inviteDialog = %v, modalAuth = %v, deadSignup = %v;\n%s", a.clientOnlyPolicy, a.clientRefusesCommon, a.recoverButton, a.authAnchors, a.inviteDialog, a.modalAuth, a.deadSignup, notesJS)
+		fmt.Fprintf(w, "const clientPolicy = %v, clientCommon = %v, recoverButton = %v, authAnchors = %v, inviteDialog = %v, modalAuth = %v, deadSignup = %v, confirmBy = %q;\n%s", a.clientOnlyPolicy, a.clientRefusesCommon, a.recoverButton, a.authAnchors, a.inviteDialog, a.modalAuth, a.deadSignup, a.confirmBy, notesJS)
 	})
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
 		if a.modalAuth {
@@ -260,6 +277,10 @@ func body(r *http.Request) notesBody {
 
 // mail sends a plain-text message through the SMTP server the plan's sink listens on, unsigned.
 func (a *notesApp) mail(to, subject, text string) {
+	if a.lastMail == nil {
+		a.lastMail = map[string]time.Time{}
+	}
+	a.lastMail[to] = time.Now()
 	msg := "From: Notes <hello@notes.test>\r\nTo: " + to + "\r\nSubject: " + subject + "\r\nDate: " + time.Now().Format(time.RFC1123Z) + "\r\n\r\n" + text + "\r\n"
 	go func() {
 		for try := 0; try < 25; try++ {
@@ -385,6 +406,10 @@ func (a *notesApp) confirm(w http.ResponseWriter, r *http.Request) {
 		fail(w, 410, "This confirmation link has expired.")
 		return
 	}
+	if a.confirmBy == "password" && b.Password != a.users[email].Password {
+		fail(w, 403, "That is not your password.")
+		return
+	}
 	if !a.weak {
 		delete(a.confirms, b.ID)
 	}
@@ -411,7 +436,10 @@ func (a *notesApp) recover(w http.ResponseWriter, r *http.Request) {
 		a.limit(w, "Too many requests. Try again later.")
 		return
 	}
-	if u := a.users[b.Email]; u != nil {
+	if u := a.users[b.Email]; u != nil && a.mailEvery && time.Since(a.lastMail[u.Email]) < 3*time.Minute {
+		reply(w, 200, map[string]string{"status": "wait"})
+		return
+	} else if u != nil {
 		tok := a.secret(u.Email)
 		a.resets[tok] = u.Email
 		a.mail(u.Email, "Your Notes password", "Choose a new password within "+cmp.Or(a.resetLife, "20 minutes")+": "+a.base+"/account/new-password#t="+tok)

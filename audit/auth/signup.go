@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -73,8 +74,15 @@ type visit struct {
 
 var refusedWords = regexp.MustCompile(`(?i)invalid|expired|already (been )?used|no longer valid|not valid|not found|already confirmed|already verified`)
 
-// open opens a link in a fresh context and reads whether the app refused it.
-func (e *env) open(ctx context.Context, link, name string) (*visit, error) {
+// confirmWords find the button a confirmation page asks its user to press: pages that keep mail scanners, which open
+// every link they see, from confirming on their visit.
+const confirmWords = `^\s*(confirm|verify|activate)\b`
+
+// open opens a link in a fresh context and reads whether the app refused it. A page that asks its user to finish
+// is finished as that user would: its form sent with the account's password typed again (Gitea's activation page
+// asks for it; a login form, with its address field, is no such page), or its confirm button pressed. The link's second visit is finished the same way, so a page that
+// shows its button or form to anyone is judged by what the app answers when they are used.
+func (e *env) open(ctx context.Context, link, name, password string) (*visit, error) {
 	p, done, err := e.page(ctx, name)
 	if err != nil {
 		return nil, err
@@ -85,8 +93,31 @@ func (e *env) open(ctx context.Context, link, name string) (*visit, error) {
 		return nil, err
 	}
 	alert, text := p.State()
-	v := &visit{Refused: st >= 400 || alert != "" || refusedWords.MatchString(text), Said: fmt.Sprintf("answer %d", st),
-		NoVerdict: noVerdict(p, 0, st, alert+" "+text)}
+	since, said := 0, fmt.Sprintf("answer %d", st)
+	if st < 400 && alert == "" && !refusedWords.MatchString(text) {
+		switch before := len(p.Traffic()); {
+		case password != "" && !p.HasForm(browser.FormSignup) && p.HasForm(browser.FormPassword): // not a login form
+			// (Devise confirms, then shows its sign-in page): the password alone, the account's own
+			res, err := p.SubmitForm(ctx, "", browser.FormPassword, e.filler(account.Values{account.Password: password}))
+			if err != nil {
+				return nil, fmt.Errorf("the page asks for the account's password: sending it: %w", err)
+			}
+			since, st = before, cmp.Or(res.Status, st)
+			said += ", the page asks for the account's password: typed it and sent the form, answer " + fmt.Sprint(st)
+			alert, text = res.Alert, res.Text
+			if alert == "" && res.Refused() {
+				alert = "the form came back"
+			}
+		default:
+			if found, status := p.Press(confirmWords); found {
+				since, st = before, cmp.Or(status, st)
+				said += ", the page asks to confirm: pressed its button, answer " + fmt.Sprint(st)
+				alert, text = p.State()
+			}
+		}
+	}
+	v := &visit{Refused: st >= 400 || alert != "" || refusedWords.MatchString(text), Said: said,
+		NoVerdict: noVerdict(p, since, st, alert+" "+text)}
 	if alert != "" {
 		v.Said += fmt.Sprintf(", error shown %q", alert)
 	} else if text != "" {
@@ -203,7 +234,7 @@ func runSignup(ctx context.Context, t *audit.Target, run *signupRun) *signupRun 
 	} else {
 		tk, _ := linkToken(run.Link)
 		run.Steps = append(run.Steps, step{"confirmation mail", true, fmt.Sprintf("%q from %s with %s", run.Mail.Subject, run.Mail.From, describeLink(run.Link, tk))})
-		v, err := e.open(ctx, run.Link, "verify")
+		v, err := e.open(ctx, run.Link, "verify", run.Password)
 		if err != nil {
 			return undecided("opening the confirmation link: " + err.Error())
 		}
@@ -216,7 +247,7 @@ func runSignup(ctx context.Context, t *audit.Target, run *signupRun) *signupRun 
 		reused := make(chan struct{})
 		go func() {
 			defer close(reused)
-			if v, err := e.open(ctx, run.Link, "verify-again"); err == nil {
+			if v, err := e.open(ctx, run.Link, "verify-again", run.Password); err == nil {
 				run.Reused = v
 			}
 		}()

@@ -65,5 +65,8 @@ func noMail(parent context.Context, to string, d time.Duration, where string) er
 	if parent.Err() != nil {
 		return parent.Err()
 	}
+	if d <= 0 { // the wait's own default (waitTimeout), not the 0 of a plan that names none
+		d = DefaultTimeout
+	}
 	return fmt.Errorf("%w for %s within %s at %s", ErrNoMail, to, d, where)
 }

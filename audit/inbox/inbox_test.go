@@ -177,3 +177,11 @@ func TestPasteAsksForTheLink(t *testing.T) {
 		t.Error("a paste inbox without a way to ask was accepted")
 	}
 }
+
+// A plan that names no inbox timeout waits the default, and says so: not "within 0s".
+func TestNoMailSaysTheWaitItMade(t *testing.T) {
+	err := noMail(t.Context(), "audit+lr-x@example.com", 0, "the SMTP sink on 127.0.0.1:2525")
+	if !errors.Is(err, ErrNoMail) || !strings.Contains(err.Error(), "within "+DefaultTimeout.String()) {
+		t.Errorf("err = %v, want ErrNoMail within %s", err, DefaultTimeout)
+	}
+}
