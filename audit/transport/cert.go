@@ -29,8 +29,16 @@ func TLSCert(ctx context.Context, t *audit.Target) audit.Result {
 	var parts []audit.Result
 	for _, origin := range t.Origins() {
 		if origin.Scheme != "https" {
-			// The plan names an http:// origin: look for TLS on the standard port of the same host.
+			// The plan names an http:// origin: look for TLS on the standard port of the same host. Nothing
+			// listening there is no fault of a certificate: there is none to judge (transport.https-redirect and
+			// headers.hsts report the plain HTTP).
 			origin = &url.URL{Scheme: "https", Host: origin.Hostname()}
+			if res := judgeCert(ctx, t, origin, time.Now()); res.Status != audit.Inconclusive || !strings.Contains(res.Summary, "connection refused") {
+				parts = append(parts, res)
+			} else {
+				parts = append(parts, audit.NotRun("the app is served over plain HTTP and nothing answers on "+origin.Hostname()+":443: no certificate to judge (see transport.https-redirect)"))
+			}
+			continue
 		}
 		parts = append(parts, judgeCert(ctx, t, origin, time.Now()))
 	}

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -153,5 +154,24 @@ func TestMixedContentNeedsTheAccountsPages(t *testing.T) {
 	t.Cleanup(target.Close)
 	if got := MixedContent(t.Context(), target); got.Status != audit.Inconclusive || !strings.Contains(got.Summary, "account A's pages") {
 		t.Errorf("got %s %q, want inconclusive: A's pages were never loaded", got.Status, got.Summary)
+	}
+}
+
+// An app served over plain HTTP with nothing on port 443 has no certificate to judge: the check is not run, and says
+// why (the plain HTTP itself is transport.https-redirect's and headers.hsts's to report), rather than "could not read".
+func TestTLSCertOfAPlainHTTPApp(t *testing.T) {
+	if c, err := net.Dial("tcp", "127.0.0.1:443"); err == nil {
+		c.Close()
+		t.Skip("something listens on 127.0.0.1:443 on this machine")
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srv.Close)
+	target, err := audit.NewTarget(&audit.Plan{App: srv.URL + "/"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := TLSCert(t.Context(), target)
+	if got.Status != audit.Skipped || !strings.Contains(got.Summary, "plain HTTP") {
+		t.Errorf("got %s %q, want skipped: plain HTTP, no certificate", got.Status, got.Summary)
 	}
 }
