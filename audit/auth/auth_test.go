@@ -316,10 +316,14 @@ func TestFlowsOnOtherApp(t *testing.T) {
 			map[string]string{"auth.signup-flow": "pressed its button", "auth.email-verification": "second time"}},
 		// One mail per account per three minutes, said in a plain paragraph: the reset request right after the
 		// sign-up's confirmation mail sends nothing, which is no fault of the reset and no reason to wait for a mail.
-		{"careful app, one mail per account per three minutes", false, func(a *notesApp) { a.mailEvery = true },
+		{"careful app, one mail per account per three minutes, said", false, func(a *notesApp) { a.mailEvery = "said" },
 			map[string]audit.Status{"email.delivery": audit.Fail, "auth.reset-flow": audit.Inconclusive,
 				"auth.reset-token": audit.Inconclusive, "auth.reset-revokes-sessions": audit.Inconclusive},
 			map[string]string{"auth.reset-flow": "Please wait 3 minutes", "auth.user-enumeration": "login, sign-up"}},
+		{"careful app, one mail per account per three minutes, not a word", false, func(a *notesApp) { a.mailEvery = "silent" },
+			map[string]audit.Status{"email.delivery": audit.Fail, "auth.reset-flow": audit.Inconclusive,
+				"auth.reset-token": audit.Inconclusive, "auth.reset-revokes-sessions": audit.Inconclusive},
+			map[string]string{"auth.reset-flow": "did not take the reset request"}},
 		{"careful app, every form in a sign-in dialog", false, func(a *notesApp) { a.modalAuth = true },
 			map[string]audit.Status{"email.delivery": audit.Fail},
 			map[string]string{"auth.user-enumeration": "login, password reset, sign-up", "auth.signup-flow": "a button on it shows",

@@ -60,9 +60,10 @@ type notesApp struct {
 	// into it ("password", as Gitea's activation page asks), or once its "Confirm my email" button is pressed
 	// ("button", a page that keeps mail scanners, which open every link, from confirming)
 	confirmBy string
-	// mailEvery: an account is sent one mail per three minutes; a reset request within them is answered in a plain
-	// paragraph, "Please wait 3 minutes and try again.", and sends nothing (Gitea, whose confirmation mail counts)
-	mailEvery bool
+	// mailEvery: an account is sent one mail per three minutes (Gitea, whose confirmation mail counts); a reset
+	// request within them sends nothing and is answered in a plain paragraph, "Please wait 3 minutes and try
+	// again." ("said"), or with the form left as it was and not a word ("silent", as Gitea does)
+	mailEvery string
 	lastMail  map[string]time.Time
 	used      map[string]bool
 	smtpAddr  string
@@ -182,7 +183,8 @@ const routes = {
   '/account/recover': () => {
     view.innerHTML = '<h1>Recover your account</h1><form><input type="text" name="identifier" placeholder="Email"><button type="submit">Send me a link</button></form>';
     view.querySelector('form').onsubmit = async ev => { ev.preventDefault(); const r = await api('/api/recover', {email: view.querySelector('input').value});
-      if (r.ok && r.data.status === 'wait') return view.insertAdjacentHTML('beforeend', '<p>You have already requested an email recently. Please wait 3 minutes and try again.</p>');
+      if (r.ok && r.data.status === 'wait-silent') return;
+      if (r.ok && r.data.status === 'wait-said') return view.insertAdjacentHTML('beforeend', '<p>You have already requested an email recently. Please wait 3 minutes and try again.</p>');
       say(r.ok, r.ok ? 'Check your inbox.' : r.data.error) };
   },
   '/account/new-password': () => {
@@ -436,8 +438,8 @@ func (a *notesApp) recover(w http.ResponseWriter, r *http.Request) {
 		a.limit(w, "Too many requests. Try again later.")
 		return
 	}
-	if u := a.users[b.Email]; u != nil && a.mailEvery && time.Since(a.lastMail[u.Email]) < 3*time.Minute {
-		reply(w, 200, map[string]string{"status": "wait"})
+	if u := a.users[b.Email]; u != nil && a.mailEvery != "" && time.Since(a.lastMail[u.Email]) < 3*time.Minute {
+		reply(w, 200, map[string]string{"status": "wait-" + a.mailEvery})
 		return
 	} else if u != nil {
 		tok := a.secret(u.Email)

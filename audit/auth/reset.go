@@ -16,6 +16,9 @@ import (
 	"github.com/launchready/launchready/browser"
 )
 
+// refusedRequestWait is how long the reset flow waits for the mail of a request whose form came back as it was.
+const refusedRequestWait = 15 * time.Second
+
 // resetRun is one run of the password-reset flow on the account the sign-up flow created (never on A or B: their
 // passwords are the plan's).
 type resetRun struct {
@@ -117,7 +120,18 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 	if why := account.LimitSaid(req); why != "" {
 		return undecided(fmt.Sprintf("the app refused the reset request by a limit, not for the address (%q): it sends no mail now, so the reset could not be tried; run the audit again once the limit has passed (an app that limits mail per account counts the sign-up's confirmation mail, sent moments before)", why))
 	}
-	if run.Mail, run.Link, err = e.waitMail(ctx, sc.Email, since, resetLinkRe); err != nil {
+	// A request the app turned down without a word (its form back as it was: Gitea, when it sent the account a mail
+	// in the last 3 minutes) gets a short wait for a mail it may still send, not the inbox's whole timeout.
+	wait := ctx
+	if req.Refused() {
+		var cancel context.CancelFunc
+		wait, cancel = context.WithTimeout(ctx, refusedRequestWait)
+		defer cancel()
+	}
+	if run.Mail, run.Link, err = e.waitMail(wait, sc.Email, since, resetLinkRe); err != nil {
+		if req.Refused() && ctx.Err() == nil && (wait.Err() != nil || errors.Is(err, inbox.ErrNoMail)) {
+			return undecided(fmt.Sprintf("the app did not take the reset request (%s) and sent no mail within %s, without saying why: an app that limits the mails one account is sent (one every few minutes) counts the sign-up's confirmation mail, sent moments before; check the reset by hand", said(req), refusedRequestWait))
+		}
 		r := mailOutcome(err, "reset", stepsEvidence(run.Steps)...)
 		run.stop = &r
 		return run
