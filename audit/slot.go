@@ -45,15 +45,18 @@ func whileWaiting(ctx context.Context, wait func()) {
 		wait()
 		return
 	}
+	// Looked at and given back in one step: two goroutines of one check (its replays) waiting at once must not
+	// both give the one place back, and then both take one.
 	s.mu.Lock()
-	held := s.held
-	s.mu.Unlock()
-	if !held {
-		wait()
-		return
+	gave := s.held
+	if gave {
+		s.held = false
+		<-s.sem
 	}
-	s.give()
-	defer s.take(ctx)
+	s.mu.Unlock()
+	if gave {
+		defer s.take(ctx)
+	}
 	wait()
 }
 

@@ -48,3 +48,4 @@ func TestWaitingForSharedWorkGivesThePlaceBack(t *testing.T) {
 		t.Errorf("%d places taken after the login, want 2", len(sem))
 	}
 }
+
