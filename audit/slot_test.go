@@ -48,4 +48,3 @@ func TestWaitingForSharedWorkGivesThePlaceBack(t *testing.T) {
 		t.Errorf("%d places taken after the login, want 2", len(sem))
 	}
 }
-
