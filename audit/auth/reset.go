@@ -130,7 +130,11 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 	}
 	if run.Mail, run.Link, err = e.waitMail(wait, sc.Email, since, resetLinkRe); err != nil {
 		if req.Refused() && ctx.Err() == nil && (wait.Err() != nil || errors.Is(err, inbox.ErrNoMail)) {
-			return undecided(fmt.Sprintf("the app did not take the reset request (%s) and sent no mail within %s, without saying why: an app that limits the mails one account is sent (one every few minutes) counts the sign-up's confirmation mail, sent moments before; check the reset by hand", said(req), refusedRequestWait))
+			why := "so the reset could not be tried"
+			if req.Alert == "" && req.Message == "" && len(req.Problems) == 0 {
+				why = "without saying why: an app that limits the mails one account is sent (one every few minutes) counts the sign-up's confirmation mail, sent moments before; check the reset by hand"
+			}
+			return undecided(fmt.Sprintf("the app did not take the reset request (%s) and sent no mail within %s, %s", said(req), refusedRequestWait, why))
 		}
 		r := mailOutcome(err, "reset", stepsEvidence(run.Steps)...)
 		run.stop = &r
