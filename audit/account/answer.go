@@ -32,9 +32,9 @@ var limitInText = regexp.MustCompile(`(?i)too many (attempts|requests)|try again
 
 // LimitSaid says how a form's answer shows a limit refused it ("" when it does not): its status or API call (429,
 // 423), its alert or message, or the words around the limit in the page's text, where some apps write it in a
-// plain paragraph (Gitea: "Please wait 3 minutes and try again."). The page's text is read only for a step whose
-// answer matters little beside what follows it (a reset request, whose mail is what counts), as a page may show
-// such words for other reasons.
+// plain paragraph (Gitea: "Please wait 3 minutes and try again."). In the text it looks only for words about time
+// and attempts (limitInText), which a page seldom shows for other reasons; it serves the reset request, whose mail
+// is what counts, and the enumeration, for which a limit's answer is no answer on the address.
 func LimitSaid(r *browser.FormResult) string {
 	if LimitedForm(r) {
 		return Clip(strings.TrimSpace(fmt.Sprintf("answer %d %s %s", r.Status, r.Alert, r.Message)), 160)

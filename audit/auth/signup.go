@@ -80,8 +80,9 @@ const confirmWords = `^\s*(confirm|verify|activate)\b`
 
 // open opens a link in a fresh context and reads whether the app refused it. A page that asks its user to finish
 // is finished as that user would: its form sent with the account's password typed again (Gitea's activation page
-// asks for it; a login form, with its address field, is no such page), or its confirm button pressed. The link's second visit is finished the same way, so a page that
-// shows its button or form to anyone is judged by what the app answers when they are used.
+// asks for it; a login form, with its address field, is no such page), or its confirm button pressed. The link's
+// second visit is finished the same way, so a page that shows its button or form to anyone is judged by what the
+// app answers when they are used.
 func (e *env) open(ctx context.Context, link, name, password string) (*visit, error) {
 	p, done, err := e.page(ctx, name)
 	if err != nil {
