@@ -28,33 +28,23 @@ func (s *slot) take(ctx context.Context) {
 	}
 }
 
-// give gives the place back, if the check holds one.
-func (s *slot) give() {
+// give gives the place back, if the check holds one, and reports whether it did: looked at and given back in one
+// step, so two goroutines of one check (its replays) waiting at once cannot both give the one place back.
+func (s *slot) give() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.held {
-		s.held = false
-		<-s.sem
+	if !s.held {
+		return false
 	}
+	s.held = false
+	<-s.sem
+	return true
 }
 
 // whileWaiting runs wait, a wait for work another check is doing, with the caller's place given back meanwhile.
 func whileWaiting(ctx context.Context, wait func()) {
-	s, _ := ctx.Value(slotKey{}).(*slot)
-	if s == nil {
-		wait()
-		return
-	}
-	// Looked at and given back in one step: two goroutines of one check (its replays) waiting at once must not
-	// both give the one place back, and then both take one.
-	s.mu.Lock()
-	gave := s.held
-	if gave {
-		s.held = false
-		<-s.sem
-	}
-	s.mu.Unlock()
-	if gave {
+	// Only the goroutine that gave the place back takes one again.
+	if s, _ := ctx.Value(slotKey{}).(*slot); s != nil && s.give() {
 		defer s.take(ctx)
 	}
 	wait()
