@@ -221,7 +221,7 @@ func (e *enumeration) otherForms(ctx context.Context, fe *env, known, unknown st
 	if !resetSkipped(t) {
 		asked, addr = resetAsked(t)
 	}
-	if asked != nil && asked.Refused() && asked.Alert == "" && asked.Message == "" && len(asked.Problems) == 0 {
+	if asked != nil && refusedWithoutAWord(asked) {
 		// The app did not take the reset flow's request and said nothing of why: most likely a limit on the mails
 		// one account is sent (Gitea's 3 minutes, which the sign-up's confirmation mail started), which an unknown
 		// address, sent nothing before, does not meet. That difference is the audit's doing, not an answer.
@@ -324,9 +324,9 @@ func formAnswer(r *browser.FormResult, addr string, username ...string) answer {
 		}
 	}
 	a := answer{Status: r.Status, Text: strings.TrimSpace(text), Took: r.Took}
-	switch {
-	case account.LimitSaid(r) != "":
-		a.Void = fmt.Sprintf("a limit answered (%d %q)", r.Status, account.LimitSaid(r))
+	switch limit := account.LimitSaid(r); {
+	case limit != "":
+		a.Void = fmt.Sprintf("a limit answered (%d %q)", r.Status, limit)
 	case account.FailedForm(r):
 		a.Void = fmt.Sprintf("the app failed on it (%d %q)", r.Status, account.Clip(strings.TrimSpace(r.Alert+" "+r.Message), 80))
 	}

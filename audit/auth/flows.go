@@ -394,6 +394,12 @@ func said(r *browser.FormResult) string {
 	return strings.Join(parts, ", ")
 }
 
+// refusedWithoutAWord reports a form the app turned down without saying why: its form back as it was, no error, no
+// message, no field marked (Gitea's reset form within 3 minutes of a mail to the account).
+func refusedWithoutAWord(r *browser.FormResult) bool {
+	return r.Refused() && r.Alert == "" && r.Message == "" && len(r.Problems) == 0
+}
+
 // mailOutcome is the result for a mail that did not come.
 func mailOutcome(err error, what string, ev ...audit.Evidence) audit.Result {
 	if errors.Is(err, inbox.ErrNoMail) {

@@ -118,7 +118,7 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 	// An app that sends an account one mail per few minutes (Gitea: any mail, the confirmation just sent included)
 	// says so on the page, often in plain text rather than an alert: no mail is coming, so none is waited for.
 	if why := account.LimitSaid(req); why != "" {
-		return undecided(fmt.Sprintf("the app refused the reset request by a limit, not for the address (%q): it sends no mail now, so the reset could not be tried; run the audit again once the limit has passed (an app that limits mail per account counts the sign-up's confirmation mail, sent moments before)", why))
+		return undecided(fmt.Sprintf("the app refused the reset request by a limit, not for the address (%q): it sends no mail now, so the reset could not be tried (an app that limits mail per account counts the sign-up's confirmation mail, sent moments before, and a new audit signs up anew); check the reset by hand", why))
 	}
 	// A request the app turned down without a word (its form back as it was: Gitea, when it sent the account a mail
 	// in the last 3 minutes) gets a short wait for a mail it may still send, not the inbox's whole timeout.
@@ -131,7 +131,7 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 	if run.Mail, run.Link, err = e.waitMail(wait, sc.Email, since, resetLinkRe); err != nil {
 		if req.Refused() && ctx.Err() == nil && (wait.Err() != nil || errors.Is(err, inbox.ErrNoMail)) {
 			why := "so the reset could not be tried"
-			if req.Alert == "" && req.Message == "" && len(req.Problems) == 0 {
+			if refusedWithoutAWord(req) {
 				why = "without saying why: an app that limits the mails one account is sent (one every few minutes) counts the sign-up's confirmation mail, sent moments before; check the reset by hand"
 			}
 			return undecided(fmt.Sprintf("the app did not take the reset request (%s) and sent no mail within %s, %s", said(req), refusedRequestWait, why))
