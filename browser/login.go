@@ -440,7 +440,7 @@ func (p *Page) submit(haveButton bool) { p.press(haveButton, `[data-lr="password
 // press clicks the control marked data-lr="submit" when there is one, else presses Enter in the first element
 // fields selects, then waits for the app's requests to settle and the document to be ready.
 func (p *Page) press(haveButton bool, fields string) {
-	wait := p.rod.Timeout(8*time.Second).WaitRequestIdle(400*time.Millisecond, nil, nil, nil)
+	since := time.Now()
 	clicked := false
 	if haveButton {
 		if el, err := p.rod.Timeout(3 * time.Second).Element(`[data-lr="submit"]`); err == nil {
@@ -452,7 +452,7 @@ func (p *Page) press(haveButton bool, fields string) {
 			_ = el.Type('\r')
 		}
 	}
-	wait()
+	p.quiet(since, 400*time.Millisecond, 8*time.Second, true)
 	_ = p.domReady(5 * time.Second)
 }
 

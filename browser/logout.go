@@ -34,7 +34,7 @@ const clickLogout = `() => {` + logoutNames + `
 // Logout uses the app's own logout on the session's page and waits for the app to settle. It returns what it used.
 func (s *Session) Logout(ctx context.Context) (string, error) {
 	p := s.Page
-	wait := p.rod.Timeout(8*time.Second).WaitRequestIdle(400*time.Millisecond, nil, nil, nil)
+	since := time.Now()
 	res, err := p.rod.Timeout(5 * time.Second).Eval(clickLogout)
 	if err != nil {
 		return "", s.Context.engine.explain(err)
@@ -46,7 +46,7 @@ func (s *Session) Logout(ctx context.Context) (string, error) {
 	if used == "" {
 		return "", ErrNoLogout
 	}
-	wait()
+	p.quiet(since, 400*time.Millisecond, 8*time.Second, true)
 	_ = p.domReady(5 * time.Second)
 	return used, ctx.Err()
 }

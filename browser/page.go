@@ -32,6 +32,10 @@ func (c *Context) NewPage(ctx context.Context) (*Page, error) {
 		rp.Close()
 		return nil, c.engine.explain(err)
 	}
+	if _, err := rp.EvalOnNewDocument(trackTimers); err != nil {
+		rp.Close()
+		return nil, c.engine.explain(err)
+	}
 	p.router = rp.HijackRequests()
 	p.router.Add("*", "", func(h *rod.Hijack) {
 		u := h.Request.URL()
@@ -75,11 +79,11 @@ func (p *Page) Traffic() []Exchange { return p.rec.exchanges() }
 // Goto navigates and waits for the document to be parsed and the app's requests to settle. It does not wait for
 // images: a slow hero image must not slow the audit (LCP measures that separately).
 func (p *Page) Goto(u string) error {
-	wait := p.rod.Timeout(pageTimeout).WaitRequestIdle(300*time.Millisecond, nil, nil, nil)
+	since := time.Now()
 	if err := p.rod.Timeout(pageTimeout).Navigate(u); err != nil {
 		return err
 	}
-	wait()
+	p.quiet(since, 300*time.Millisecond, pageTimeout, false)
 	return p.domReady(pageTimeout)
 }
 
@@ -99,8 +103,7 @@ func (p *Page) URL() string {
 
 // settle waits until the page's requests have been quiet for a moment, up to d.
 func (p *Page) settle(d time.Duration) {
-	wait := p.rod.Timeout(d).WaitRequestIdle(300*time.Millisecond, nil, nil, nil)
-	wait()
+	p.quiet(time.Now(), 300*time.Millisecond, d, false)
 	_ = p.domReady(d)
 }
 

@@ -61,6 +61,14 @@ type recorder struct {
 	// inflight are the requests of any type sent and not yet ended, and idleSince when the last of them ended.
 	inflight  map[proto.NetworkRequestID]bool
 	idleSince time.Time
+	// awaited are the requests a settling page waits for (not images, fonts, media or streams: see awaits), by
+	// when each was sent; awaitedEnd is when the last of them ended, navigated when the page last asked to
+	// navigate (its document request not sent yet), and moves counts both, so that a look can tell nothing moved.
+	awaited    map[proto.NetworkRequestID]time.Time
+	awaitedEnd time.Time
+	lastSent   time.Time // when the last awaited request was sent
+	navigated  time.Time
+	moves      int
 }
 
 // busy returns how many requests are in flight, and how long none has been.
@@ -75,6 +83,10 @@ func (r *recorder) busy() (int, time.Duration) {
 
 // over notes that request id has ended (finished or failed); the caller holds mu.
 func (r *recorder) over(id proto.NetworkRequestID) {
+	if _, ok := r.awaited[id]; ok {
+		delete(r.awaited, id)
+		r.awaitedEnd = time.Now()
+	}
 	if r.inflight[id] {
 		delete(r.inflight, id)
 		if len(r.inflight) == 0 {
@@ -89,16 +101,37 @@ const endWait = 500 * time.Millisecond
 
 func record(page *rod.Page) (*recorder, error) {
 	r := &recorder{page: page, byID: map[proto.NetworkRequestID]*Exchange{}, open: map[proto.NetworkRequestID]bool{},
-		inflight: map[proto.NetworkRequestID]bool{}, idleSince: time.Now()}
+		inflight: map[proto.NetworkRequestID]bool{}, idleSince: time.Now(), awaited: map[proto.NetworkRequestID]time.Time{}}
 	resBuf, totalBuf := 8<<20, 64<<20
 	if err := (proto.NetworkEnable{MaxResourceBufferSize: &resBuf, MaxTotalBufferSize: &totalBuf}).Call(page); err != nil {
 		return nil, err
 	}
+	if err := (proto.PageEnable{}).Call(page); err != nil {
+		return nil, err
+	}
 	wait := page.EachEvent(
+		func(e *proto.PageFrameRequestedNavigation) {
+			if e.FrameID == page.FrameID {
+				r.mu.Lock()
+				r.navigated = time.Now()
+				r.moves++
+				r.mu.Unlock()
+			}
+		},
 		func(e *proto.NetworkRequestWillBeSent) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			r.inflight[e.RequestID] = true
+			if awaits(e.Type) {
+				if _, again := r.awaited[e.RequestID]; !again { // a redirect sends the same ID again
+					r.awaited[e.RequestID] = time.Now()
+				}
+				r.lastSent = time.Now()
+				r.moves++
+				if e.Type == proto.NetworkResourceTypeDocument && e.FrameID == page.FrameID {
+					r.navigated = time.Time{} // the navigation's own request now holds the wait
+				}
+			}
 			if len(r.order) >= maxExchanges {
 				return
 			}
