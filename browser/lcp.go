@@ -35,7 +35,7 @@ const observeLCP = `() => { window.__lrLCP = null; try { new PerformanceObserver
 // LCP is a Largest Contentful Paint measurement.
 type LCP struct {
 	Time    time.Duration
-	AtLeast bool // the load was ended at a paint past the caller's bound: the LCP is this or later
+	AtLeast bool   // the load was ended at a paint past the caller's bound: the LCP is this or later
 	Element string // what was painted: tag and URL
 	URL     string
 	Status  int // the status of the page's own document the load ended on, not an iframe's (0: none recorded)
