@@ -56,7 +56,7 @@ func (e *Engine) MeasureLCP(ctx context.Context, u string, past time.Duration) (
 		return nil, err
 	}
 	defer c.Close()
-	p, err := c.NewPage(ctx)
+	p, err := c.newPage(ctx, false) // nothing of ours runs in the page measured
 	if err != nil {
 		return nil, err
 	}

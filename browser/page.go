@@ -21,7 +21,11 @@ type Page struct {
 const pageTimeout = 15 * time.Second
 
 // NewPage opens a tab that refuses out-of-scope requests and records its traffic.
-func (c *Context) NewPage(ctx context.Context) (*Page, error) {
+func (c *Context) NewPage(ctx context.Context) (*Page, error) { return c.newPage(ctx, true) }
+
+// newPage opens a tab; settles says whether its waits may end sooner on the page's word (see quiet), which needs a
+// script of ours in each document: not in a tab that measures the page (LCP), where nothing of ours runs.
+func (c *Context) newPage(ctx context.Context, settles bool) (*Page, error) {
 	rp, err := c.rod.Page(proto.TargetCreateTarget{})
 	if err != nil {
 		return nil, c.engine.explain(err)
@@ -32,9 +36,11 @@ func (c *Context) NewPage(ctx context.Context) (*Page, error) {
 		rp.Close()
 		return nil, c.engine.explain(err)
 	}
-	if _, err := rp.EvalOnNewDocument(trackTimers); err != nil {
-		rp.Close()
-		return nil, c.engine.explain(err)
+	if settles {
+		if _, err := rp.EvalOnNewDocument(trackTimers); err != nil {
+			rp.Close()
+			return nil, c.engine.explain(err)
+		}
 	}
 	p.router = rp.HijackRequests()
 	p.router.Add("*", "", func(h *rod.Hijack) {
