@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/launchready/launchready/audit"
@@ -33,21 +34,24 @@ func TLSCert(ctx context.Context, t *audit.Target) audit.Result {
 			// listening there is no fault of a certificate: there is none to judge (transport.https-redirect and
 			// headers.hsts report the plain HTTP).
 			origin = &url.URL{Scheme: "https", Host: origin.Hostname()}
-			if res := judgeCert(ctx, t, origin, time.Now()); res.Status != audit.Inconclusive || !strings.Contains(res.Summary, "connection refused") {
+			if res, err := judgeCert(ctx, t, origin, time.Now()); !errors.Is(err, syscall.ECONNREFUSED) {
 				parts = append(parts, res)
 			} else {
 				parts = append(parts, audit.NotRun("the app is served over plain HTTP and nothing answers on "+origin.Hostname()+":443: no certificate to judge (see transport.https-redirect)"))
 			}
 			continue
 		}
-		parts = append(parts, judgeCert(ctx, t, origin, time.Now()))
+		res, _ := judgeCert(ctx, t, origin, time.Now())
+		parts = append(parts, res)
 	}
 	return audit.Combine(parts...)
 }
 
-func judgeCert(ctx context.Context, t *audit.Target, origin *url.URL, now time.Time) audit.Result {
+// judgeCert reads the certificate origin serves and judges it. When it could not be read, the result says so and
+// the error is why (a refused connection: nothing listens there).
+func judgeCert(ctx context.Context, t *audit.Target, origin *url.URL, now time.Time) (audit.Result, error) {
 	if !t.Probe.InScope(origin) {
-		return audit.Undecided(origin.Host + " is outside the plan's scope")
+		return audit.Undecided(origin.Host + " is outside the plan's scope"), nil
 	}
 	addr := origin.Host
 	if origin.Port() == "" {
@@ -55,8 +59,13 @@ func judgeCert(ctx context.Context, t *audit.Target, origin *url.URL, now time.T
 	}
 	chain, stapled, err := peerChain(ctx, t, addr, origin.Hostname())
 	if err != nil {
-		return audit.Undecided("could not read the certificate of " + addr + ": " + err.Error())
+		return audit.Undecided("could not read the certificate of " + addr + ": " + err.Error()), err
 	}
+	return judgeChain(t, origin, addr, chain, stapled, now), nil
+}
+
+// judgeChain judges the chain addr served for origin: verified, named, not expiring, strong.
+func judgeChain(t *audit.Target, origin *url.URL, addr string, chain []*x509.Certificate, stapled bool, now time.Time) audit.Result {
 	leaf := chain[0]
 	days := int(math.Floor(leaf.NotAfter.Sub(now).Hours() / 24))
 	ocsp := "OCSP stapling: no (info: stapling spares visitors a lookup to the CA)"
