@@ -8,12 +8,12 @@ import (
 
 // How a page is judged settled after an action (a navigation, a click, a submit). The old rule alone — no
 // request for a window of 300 or 400 ms — spent most of a login's time waiting on a page that had long been done:
-// a dozen such windows are most of the account flows. A page is now also settled, sooner, when it shows it has
-// nothing more to do: no request for settledQuiet, no navigation asked for, its main thread idle (an idle callback
-// ran), no timer or short interval of its own due within settledHorizon, its document parsed, and nothing started
-// while it was asked. A page that cannot say so (a timer pending, a clock ticking every second, a busy script)
-// still ends by the window, as before; so the wait is never longer than it was, and shorter only on a page that is
-// idle by every sign the browser gives.
+// a dozen such windows were most of the account flows. A page is now also settled, sooner, when it shows it has
+// nothing more to do: no request for settledQuiet, no navigation asked for, its load event past, its main thread
+// idle (an idle callback ran), no timer or short interval of its own due within settledHorizon, no fetch of its
+// own unanswered, and nothing sent while it was asked. A page that cannot say so (a timer pending, a clock ticking
+// every second, a busy script) still ends by the window, as before: no wait is longer than it was, but for the
+// moment a look at the page takes (a few milliseconds, 300 at most on a page too busy to idle).
 const (
 	settledQuiet   = 150 * time.Millisecond
 	settledHorizon = time.Second
