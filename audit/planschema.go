@@ -97,7 +97,10 @@ func schemaOf(t reflect.Type, path string) map[string]any {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	docPath := strings.Replace(path, "accounts.b", "accounts.a", 1) // both accounts share the docs
+	docPath := path
+	if _, own := planDocs[path]; !own {
+		docPath = strings.Replace(path, "accounts.b", "accounts.a", 1) // both accounts share their fields' docs
+	}
 	s := map[string]any{}
 	if d := planDocs[docPath]; d != "" {
 		s["description"] = d

@@ -108,3 +108,24 @@ func TestPlanSchemaDescribesEveryKey(t *testing.T) {
 	}
 	walk(reflect.TypeOf(Plan{}), "")
 }
+
+// Account B has a description of its own; its fields share A's.
+func TestPlanSchemaDescribesAccountBAsTheSecond(t *testing.T) {
+	var s struct {
+		Properties struct {
+			Accounts struct {
+				Properties map[string]struct {
+					Description string
+					Properties  map[string]struct{ Description string }
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(PlanSchema(), &s); err != nil {
+		t.Fatal(err)
+	}
+	b := s.Properties.Accounts.Properties["b"]
+	if b.Description != planDocs["accounts.b"] || b.Properties["email"].Description != planDocs["accounts.a.email"] {
+		t.Errorf("accounts.b: %q, its email: %q", b.Description, b.Properties["email"].Description)
+	}
+}
