@@ -47,7 +47,7 @@ func LogoutInvalidates(ctx context.Context, t *audit.Target) audit.Result {
 	if who != "a" {
 		evs = append(evs, audit.Note("account", "B's session was ended: A signs in only from a saved session, which logging out would end"))
 	}
-	what := "the old credentials"
+	what := "a request with the old credentials"
 	if id, err := t.SessionIdentity(ctx, who); err == nil {
 		evs = append(evs, id.Evidence())
 		if len(id.Cookies) > 0 {
