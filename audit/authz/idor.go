@@ -293,7 +293,11 @@ func routes(urls []string, n int) string {
 	var out []string
 	for _, raw := range first(urls, n) {
 		if u, err := url.Parse(raw); err == nil {
-			out = append(out, u.RequestURI())
+			route := u.RequestURI()
+			if strings.HasPrefix(u.Fragment, "/") { // a hash route (/_/#/collections): the page is the fragment
+				route += "#" + u.Fragment
+			}
+			out = append(out, route)
 		}
 	}
 	if len(urls) > n {

@@ -203,3 +203,20 @@ func TestSlugSlots(t *testing.T) {
 		})
 	}
 }
+
+// The walk's evidence names each page it opened: a hash route's page is its fragment, not the shell's path.
+func TestRoutesNameHashRoutes(t *testing.T) {
+	for _, tt := range []struct {
+		urls []string
+		want string
+	}{
+		{[]string{"http://h/_/#/collections", "http://h/_/#/settings"}, "/_/#/collections, /_/#/settings"},
+		{[]string{"http://h/feeds/3?x=1", "http://h/docs#install"}, "/feeds/3?x=1, /docs"},
+		{[]string{"http://h/a", "http://h/b", "http://h/c"}, "/a, /b, and 1 more"},
+		{nil, "none"},
+	} {
+		if got := routes(tt.urls, 2); got != tt.want {
+			t.Errorf("routes(%q) = %q, want %q", tt.urls, got, tt.want)
+		}
+	}
+}
