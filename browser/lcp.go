@@ -35,7 +35,6 @@ const observeLCP = `() => { window.__lrLCP = null; try { new PerformanceObserver
 // LCP is a Largest Contentful Paint measurement.
 type LCP struct {
 	Time    time.Duration
-	AtLeast bool   // the load was ended at a paint past the caller's bound: the LCP is this or later
 	Element string // what was painted: tag and URL
 	URL     string
 	Status  int // the status of the page's own document the load ended on, not an iframe's (0: none recorded)
@@ -47,10 +46,7 @@ var ErrNoLCP = errors.New("the browser reported no largest-contentful-paint for 
 // MeasureLCP loads u once, cold, in a fresh anonymous context under Lighthouse's mobile emulation and throttling,
 // and returns its LCP. Callers that judge a page take several loads (Lighthouse's own advice is the median of a
 // few); two at once share a 2-core machine without slowing each other, as the CPU throttle idles each renderer.
-// With past > 0, the load ends at the first largest paint later than past, its LCP marked AtLeast: each new
-// largest paint comes later than the one before, so a caller whose verdict is decided past that bound (poor) need
-// not wait for the page's last paint.
-func (e *Engine) MeasureLCP(ctx context.Context, u string, past time.Duration) (*LCP, error) {
+func (e *Engine) MeasureLCP(ctx context.Context, u string) (*LCP, error) {
 	c, err := e.NewContext("lcp")
 	if err != nil {
 		return nil, err
@@ -84,14 +80,15 @@ func (e *Engine) MeasureLCP(ctx context.Context, u string, past time.Duration) (
 		return nil, e.explain(err)
 	}
 	_ = rp.Timeout(lcpLoadLimit).WaitLoad() // LCP waits for the images, unlike the rest of the audit
-	res, cut, err := p.lastPaint(min(lcpQuietLimit, max(5*time.Second, lcpLoadLimit-time.Since(began))), past)
+	res, err := p.lastPaint(min(lcpQuietLimit, max(5*time.Second, lcpLoadLimit-time.Since(began))))
 	if err != nil {
 		return nil, e.explain(err)
 	}
 	if res.Value.Nil() {
 		return nil, ErrNoLCP
 	}
-	return &LCP{Time: paintTime(res), AtLeast: cut, Element: res.Value.Get("el").Str(), URL: u, Status: p.MainDocumentStatus()}, nil
+	ms := res.Value.Get("t").Num()
+	return &LCP{Time: time.Duration(ms * float64(time.Millisecond)), Element: res.Value.Get("el").Str(), URL: u, Status: p.MainDocumentStatus()}, nil
 }
 
 // lastPaint waits, after the load event, for the page's largest paint to be its last, as Lighthouse waits for the
@@ -100,14 +97,13 @@ func (e *Engine) MeasureLCP(ctx context.Context, u string, past time.Duration) (
 // or a beacon may never end). While nothing has painted, the network must be fully quiet: a shell that fetches its
 // bundle after its load event (Verdaccio's web UI, 2.3 MB, about 13 s on this network) paints only once the
 // bundle has come and run. A fixed five seconds read such a page before it painted anything.
-// With past > 0 it returns (cut) as soon as the largest paint is later than past.
-func (p *Page) lastPaint(limit, past time.Duration) (res *proto.RuntimeRemoteObject, cut bool, err error) {
+func (p *Page) lastPaint(limit time.Duration) (*proto.RuntimeRemoteObject, error) {
 	last, since := "", time.Now()
 	for end := time.Now().Add(limit); ; time.Sleep(100 * time.Millisecond) {
 		asked := time.Now()
 		res, err := p.rod.Timeout(5 * time.Second).Eval(`() => window.__lrLCP`)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		if v := res.Value.JSON("", ""); v != last {
 			last, since = v, time.Now()
@@ -116,19 +112,12 @@ func (p *Page) lastPaint(limit, past time.Duration) (res *proto.RuntimeRemoteObj
 		free := time.Since(asked) < 100*time.Millisecond
 		painted := !res.Value.Nil()
 		switch {
-		case painted && past > 0 && paintTime(res) > past:
-			return res, true, nil
 		case time.Now().After(end):
-			return res, false, nil
+			return res, nil
 		case painted && free && inFlight <= 2 && time.Since(since) >= lcpStable:
-			return res, false, nil
+			return res, nil
 		case !painted && free && inFlight == 0 && idle >= 2*lcpStable && time.Since(since) >= 2*lcpStable:
-			return res, false, nil
+			return res, nil
 		}
 	}
-}
-
-// paintTime is the time of the largest paint observeLCP recorded.
-func paintTime(res *proto.RuntimeRemoteObject) time.Duration {
-	return time.Duration(res.Value.Get("t").Num() * float64(time.Millisecond))
 }

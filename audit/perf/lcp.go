@@ -36,7 +36,7 @@ func LCPMobile(ctx context.Context, t *audit.Target) audit.Result {
 	if err != nil {
 		return audit.BrowserOutcome(err)
 	}
-	loads, failures := measureLCP(ctx, engine, t.App.String(), sameBand, lcpPoor)
+	loads, failures := measureLCP(ctx, engine, t.App.String(), sameBand)
 	if len(loads) < lcpLoads && !sameBand(loads) {
 		why := "the audit ended first"
 		if len(failures) > 0 {
@@ -50,9 +50,6 @@ func LCPMobile(ctx context.Context, t *audit.Target) audit.Result {
 	if len(loads) < lcpLoads {
 		lo, hi := lcpRange(loads)
 		figure, of = lo.Round(10*time.Millisecond).String()+"–"+hi.Round(10*time.Millisecond).String(), "two loads, the same band: the median of three lies between them"
-	}
-	if atLeast(loads) {
-		figure += " or more"
 	}
 	switch lcpBand(med.Time) {
 	case bandPoor:
@@ -94,9 +91,8 @@ func lcpRange(loads []*browser.LCP) (lo, hi time.Duration) {
 }
 
 // measureLCP loads u cold lcpLoads times, the first two side by side and the others one at a time, trying a failed
-// load again up to lcpAttempts loads in all; it stops early once enough (when given) says the loads so far decide,
-// and ends each load at its first paint later than past (when given: see browser.MeasureLCP).
-func measureLCP(ctx context.Context, engine *browser.Engine, u string, enough func([]*browser.LCP) bool, past time.Duration) (loads []*browser.LCP, failures []string) {
+// load again up to lcpAttempts loads in all; it stops early once enough (when given) says the loads so far decide.
+func measureLCP(ctx context.Context, engine *browser.Engine, u string, enough func([]*browser.LCP) bool) (loads []*browser.LCP, failures []string) {
 	take := func(lcp *browser.LCP, err error) {
 		switch {
 		case err != nil:
@@ -118,7 +114,7 @@ func measureLCP(ctx context.Context, engine *browser.Engine, u string, enough fu
 	var first [lcpSideBySide]load
 	var wg sync.WaitGroup
 	for i := range first {
-		wg.Go(func() { first[i].lcp, first[i].err = engine.MeasureLCP(ctx, u, past) })
+		wg.Go(func() { first[i].lcp, first[i].err = engine.MeasureLCP(ctx, u) })
 	}
 	wg.Wait()
 	for _, l := range first {
@@ -129,14 +125,9 @@ func measureLCP(ctx context.Context, engine *browser.Engine, u string, enough fu
 		if len(loads) >= lcpLoads || enough != nil && enough(loads) || ctx.Err() != nil {
 			break
 		}
-		take(engine.MeasureLCP(ctx, u, past))
+		take(engine.MeasureLCP(ctx, u))
 	}
 	return loads, failures
-}
-
-// atLeast reports whether a load was ended at its first paint past 4 s: the figures are then lower bounds.
-func atLeast(loads []*browser.LCP) bool {
-	return slices.ContainsFunc(loads, func(l *browser.LCP) bool { return l.AtLeast })
 }
 
 // medianLCP is the load with the median time (the middle one of an odd count, the later of two).
@@ -156,14 +147,7 @@ func lcpEvidence(loads []*browser.LCP, med *browser.LCP, failures []string) audi
 		fmt.Fprintf(&b, "median LCP %s, element %s\n", med.Time.Round(time.Millisecond), med.Element)
 	}
 	for i, l := range loads {
-		more := ""
-		if l.AtLeast {
-			more = " or more"
-		}
-		fmt.Fprintf(&b, "load %d: %s%s (%s)\n", i+1, l.Time.Round(time.Millisecond), more, l.Element)
-	}
-	if atLeast(loads) {
-		b.WriteString("a load marked \"or more\" was ended at its first largest paint past 4 s: each new largest paint comes later than the one before, so the page's LCP is that or later, poor either way\n")
+		fmt.Fprintf(&b, "load %d: %s (%s)\n", i+1, l.Time.Round(time.Millisecond), l.Element)
 	}
 	for _, f := range failures {
 		fmt.Fprintf(&b, "a load that failed and was tried again: %s\n", f)

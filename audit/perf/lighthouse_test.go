@@ -50,7 +50,7 @@ func TestLCPAgainstLighthouse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		loads, failures := measureLCP(t.Context(), engine, tg.App.String(), nil, 0)
+		loads, failures := measureLCP(t.Context(), engine, tg.App.String(), nil)
 		if len(loads) < lcpLoads {
 			t.Fatalf("%s: launchready measured %d loads: %v", pg.name, len(loads), failures)
 		}

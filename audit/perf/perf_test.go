@@ -115,10 +115,6 @@ func TestLCPOnDemo(t *testing.T) {
 			if strings.Contains(ev, "load 3:") || !strings.Contains(got.Summary, "two loads") {
 				t.Errorf("a third load was made, or the summary does not say two: %q\n%s", got.Summary, ev)
 			}
-			// A poor load ends at its first paint past 4 s, and says its figure is a floor.
-			if poor := got.Status == audit.Fail; poor != strings.Contains(got.Summary, "or more") || poor != strings.Contains(ev, "past 4 s") {
-				t.Errorf("poor: %v, but the summary or the evidence says otherwise about a load ended past 4 s: %q\n%s", poor, got.Summary, ev)
-			}
 		})
 	}
 }
