@@ -3,6 +3,7 @@ package browser
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/go-rod/rod/lib/proto"
@@ -88,7 +89,20 @@ func (e *Engine) MeasureLCP(ctx context.Context, u string) (*LCP, error) {
 		return nil, ErrNoLCP
 	}
 	ms := res.Value.Get("t").Num()
-	return &LCP{Time: time.Duration(ms * float64(time.Millisecond)), Element: res.Value.Get("el").Str(), URL: u, Status: p.MainDocumentStatus()}, nil
+	return &LCP{Time: time.Duration(ms * float64(time.Millisecond)), Element: elementName(res.Value.Get("el").Str()), URL: u, Status: p.MainDocumentStatus()}, nil
+}
+
+// elementName is how the evidence names a painted element: its tag and URL, an inline image (a data: URL, a
+// base64 blob no one reads) by its media type.
+func elementName(el string) string {
+	tag, u, ok := strings.Cut(el, " ")
+	if !ok || !strings.HasPrefix(u, "data:") {
+		return el
+	}
+	if i := strings.IndexAny(u, ";,"); i > 0 {
+		u = u[:i]
+	}
+	return tag + " " + u + " (inline)"
 }
 
 // lastPaint waits, after the load event, for the page's largest paint to be its last, as Lighthouse waits for the

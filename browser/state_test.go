@@ -52,3 +52,17 @@ func TestStateFiles(t *testing.T) {
 		})
 	}
 }
+
+// An inline image is named by its media type, not by a base64 blob cut off midway.
+func TestElementName(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"IMG https://app.test/static/hero.png", "IMG https://app.test/static/hero.png"},
+		{"DIV data:image/svg+xml;base64,PHN2ZyB3aWR0aD0iMTAw", "DIV data:image/svg+xml (inline)"},
+		{"IMG data:image/png,iVBORw0KGgo", "IMG data:image/png (inline)"},
+		{"H5", "H5"},
+	} {
+		if got := elementName(tt.in); got != tt.want {
+			t.Errorf("elementName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -49,7 +49,7 @@ func LCPMobile(ctx context.Context, t *audit.Target) audit.Result {
 	figure, of := med.Time.Round(10*time.Millisecond).String(), fmt.Sprintf("median of %d loads", lcpLoads)
 	if len(loads) < lcpLoads {
 		lo, hi := lcpRange(loads)
-		figure, of = lo.Round(10*time.Millisecond).String()+"–"+hi.Round(10*time.Millisecond).String(), "two loads, the same band: the median of three lies between them"
+		figure, of = span(lo, hi, 10*time.Millisecond), "two loads, the same band: the median of three lies between them"
 	}
 	switch lcpBand(med.Time) {
 	case bandPoor:
@@ -141,8 +141,8 @@ func lcpEvidence(loads []*browser.LCP, med *browser.LCP, failures []string) audi
 	var b strings.Builder
 	if len(loads) < lcpLoads {
 		lo, hi := lcpRange(loads)
-		fmt.Fprintf(&b, "LCP %s–%s, element %s: the first two loads are in the same band, and the median of three lies between any two, so a third load could not change it\n",
-			lo.Round(time.Millisecond), hi.Round(time.Millisecond), med.Element)
+		fmt.Fprintf(&b, "LCP %s, element %s: the first two loads are in the same band, and the median of three lies between any two, so a third load could not change it\n",
+			span(lo, hi, time.Millisecond), med.Element)
 	} else {
 		fmt.Fprintf(&b, "median LCP %s, element %s\n", med.Time.Round(time.Millisecond), med.Element)
 	}
@@ -154,6 +154,14 @@ func lcpEvidence(loads []*browser.LCP, med *browser.LCP, failures []string) audi
 	}
 	b.WriteString("conditions: " + browser.MobileConditions)
 	return audit.Note("mobile LCP of "+med.URL+", cold loads (the first two side by side, any third alone)", b.String())
+}
+
+// span is "lo–hi" rounded to unit, or one figure when both round alike.
+func span(lo, hi, unit time.Duration) string {
+	if lo.Round(unit) == hi.Round(unit) {
+		return lo.Round(unit).String()
+	}
+	return lo.Round(unit).String() + "–" + hi.Round(unit).String()
 }
 
 func statusWords(status int) string {

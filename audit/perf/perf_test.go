@@ -394,3 +394,18 @@ func cookieLogin(mux *http.ServeMux, title, password, landing string) string {
 	})
 	return `<!doctype html><title>` + title + `</title><form method="post" action="/login"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>`
 }
+
+func TestSpan(t *testing.T) {
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	for _, tt := range []struct {
+		lo, hi time.Duration
+		want   string
+	}{
+		{ms(6921), ms(6924), "6.92s"},
+		{ms(4561), ms(4602), "4.56s–4.6s"},
+	} {
+		if got := span(tt.lo, tt.hi, 10*time.Millisecond); got != tt.want {
+			t.Errorf("span(%v, %v) = %q, want %q", tt.lo, tt.hi, got, tt.want)
+		}
+	}
+}
