@@ -15,7 +15,7 @@ var ErrNoLogout = errors.New("no log-out button, link or form found on the page"
 // logoutNames is how a log-out control is recognised: its label, or a form's or link's address.
 const logoutNames = `
   const re = /log ?out|sign ?out/i, path = /logout|signout|sign_out|log_out|sign-out|log-out/i;
-  const label = el => [el.innerText, el.value, el.getAttribute('aria-label'), el.title].join(' ');`
+  const label = el => [el.innerText, typeof el.value === 'string' ? el.value : '', el.getAttribute('aria-label'), el.title].join(' ');`
 
 // clickLogout finds the app's own logout (a button, link or form named like it, even inside a closed menu) and uses
 // it: a form is submitted, anything else clicked.
@@ -28,7 +28,7 @@ const clickLogout = `() => {` + logoutNames + `
   const el = hits.find(e => !hits.some(o => o !== e && e.contains(o)));
   if (!el) return '';
   if (el.form) { el.form.requestSubmit ? el.form.requestSubmit(el.type === 'submit' ? el : undefined) : el.form.submit() } else { el.click() }
-  return (el.tagName + ' ' + (el.href || label(el).trim())).slice(0, 200);
+  return (el.tagName + ' ' + (el.href || label(el).trim().replace(/\s+/g, ' '))).slice(0, 200);
 }`
 
 // Logout uses the app's own logout on the session's page and waits for the app to settle. It returns what it used.

@@ -190,7 +190,7 @@ func logoutInAMenu(t *testing.T, page, want string) {
 		t.Fatal(err)
 	}
 	used, err := s.Logout(t.Context())
-	if err != nil || !strings.HasPrefix(used, want) || !strings.Contains(used, "in the menu it opened") {
+	if err != nil || used != want+" (in the menu it opened)" {
 		t.Fatalf("logout: %q, %v", used, err)
 	}
 	mu.Lock()
