@@ -12,8 +12,8 @@ import (
 // nothing more to do: no request for settledQuiet, no navigation asked for, its load event past, its main thread
 // idle (an idle callback ran), no timer or short interval of its own due within settledHorizon, no fetch of its
 // own unanswered, and nothing sent while it was asked. A page that cannot say so (a timer pending, a clock ticking
-// every second, a busy script) still ends by the window, as before: no wait is longer than it was, but for the
-// moment a look at the page takes (a few milliseconds, 300 at most on a page too busy to idle).
+// every second, a busy script) still ends by the window, as before, and the look runs beside the window's count:
+// no wait is longer than it was.
 const (
 	settledQuiet   = 150 * time.Millisecond
 	settledHorizon = time.Second
@@ -141,14 +141,30 @@ const (
 // window ends the wait, as before.
 func (p *Page) quiet(since time.Time, window, limit time.Duration, sends bool) settledBy {
 	ctx, called := p.rod.GetContext(), time.Now()
+	// The look at the page runs beside the window's count, so that a page slow to answer (a long task on its main
+	// thread) does not hold back the window's end.
+	var look chan bool
+	var lookMoves int // what the recorder had seen when the look began: the page's answer holds only if nothing moved
 	for end := called.Add(limit); time.Now().Before(end) && ctx.Err() == nil; time.Sleep(settledPoll) {
 		st := p.rec.stillSince(since, called)
+		if look != nil {
+			select {
+			case idle := <-look:
+				look = nil
+				if idle && st.busy == 0 && st.moves == lookMoves {
+					return byIdle
+				}
+			default:
+			}
+		}
 		switch {
 		case st.busy > 0:
 		case st.quiet >= window:
 			return byWindow
-		case st.quiet >= settledQuiet && (st.sent || !sends) && p.idle(since, called, st.moves):
-			return byIdle
+		case look == nil && st.quiet >= settledQuiet && (st.sent || !sends):
+			ch, moves := make(chan bool, 1), st.moves
+			look, lookMoves = ch, moves
+			go func() { ch <- p.idle(since, called, moves) }()
 		}
 	}
 	return byLimit
