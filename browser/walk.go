@@ -186,7 +186,7 @@ func pageShape(raw string) string {
 	}
 	shape := pathShape(u)
 	// A hash router's page (#/collections?id=…) is a page of its own, shaped the same way.
-	if r := hashRoute(raw); r != "" {
+	if r := HashRoute(raw); r != "" {
 		if ru, err := url.Parse(strings.TrimPrefix(r, "!")); err == nil {
 			shape += "#" + pathShape(ru)
 		}
@@ -205,9 +205,9 @@ func pathShape(u *url.URL) string {
 	return "/" + strings.Join(segs, "/") + "?" + strings.Join(keys, "&")
 }
 
-// hashRoute is the route in a URL's fragment when a hash router put it there ("/projects/31" of
+// HashRoute is the route in a URL's fragment when a hash router put it there ("/projects/31" of
 // "/app/#/projects/31", "!/inbox" of "#!/inbox"), "" for a plain in-page anchor.
-func hashRoute(raw string) string {
+func HashRoute(raw string) string {
 	_, frag, ok := strings.Cut(raw, "#")
 	if ok && (strings.HasPrefix(frag, "/") || strings.HasPrefix(frag, "!/")) {
 		return frag
@@ -218,7 +218,7 @@ func hashRoute(raw string) string {
 // pageKey is the page a URL opens: the URL without its fragment, unless the fragment is a hash router's route.
 func pageKey(raw string) string {
 	base, _, _ := strings.Cut(raw, "#")
-	if r := hashRoute(raw); r != "" {
+	if r := HashRoute(raw); r != "" {
 		return base + "#" + r
 	}
 	return base

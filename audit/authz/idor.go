@@ -294,8 +294,8 @@ func routes(urls []string, n int) string {
 	for _, raw := range first(urls, n) {
 		if u, err := url.Parse(raw); err == nil {
 			route := u.RequestURI()
-			if strings.HasPrefix(u.Fragment, "/") { // a hash route (/_/#/collections): the page is the fragment
-				route += "#" + u.Fragment
+			if r := browser.HashRoute(raw); r != "" { // a hash router's page (/_/#/collections), not the shell's
+				route += "#" + r
 			}
 			out = append(out, route)
 		}

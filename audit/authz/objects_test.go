@@ -212,6 +212,7 @@ func TestRoutesNameHashRoutes(t *testing.T) {
 	}{
 		{[]string{"http://h/_/#/collections", "http://h/_/#/settings"}, "/_/#/collections, /_/#/settings"},
 		{[]string{"http://h/feeds/3?x=1", "http://h/docs#install"}, "/feeds/3?x=1, /docs"},
+		{[]string{"http://h/app/#!/inbox"}, "/app/#!/inbox"},
 		{[]string{"http://h/a", "http://h/b", "http://h/c"}, "/a, /b, and 1 more"},
 		{nil, "none"},
 	} {
