@@ -59,16 +59,22 @@ type recorder struct {
 	// recorder yet: the page's own idle wait may see the end before this listener does.
 	open map[proto.NetworkRequestID]bool
 	// inflight are the requests of any type sent and not yet ended, and idleSince when the last of them ended.
-	inflight  map[proto.NetworkRequestID]bool
+	inflight  map[proto.NetworkRequestID]flight
 	idleSince time.Time
-	// awaited are the requests a settling page waits for (not images, fonts, media or streams: see awaits), by
-	// when each was sent; awaitedEnd is when the last of them ended, navigated when the page last asked to
-	// navigate (its document request not sent yet), and moves counts both, so that a look can tell nothing moved.
-	awaited    map[proto.NetworkRequestID]time.Time
+	// Of the requests a settling page waits for (flight.awaited), awaitedEnd is when the last of them ended;
+	// navigated is when the page last asked to navigate (its document request not sent yet), and moves counts
+	// both, so that a look can tell nothing moved.
 	awaitedEnd time.Time
 	lastSent   time.Time // when the last awaited request was sent
 	navigated  time.Time
 	moves      int
+}
+
+// flight is a request in flight: when it was sent, and whether a settling page waits for it (not images, fonts,
+// media or streams: see awaits).
+type flight struct {
+	sent    time.Time
+	awaited bool
 }
 
 // busy returns how many requests are in flight, and how long none has been.
@@ -83,12 +89,11 @@ func (r *recorder) busy() (int, time.Duration) {
 
 // over notes that request id has ended (finished or failed); the caller holds mu.
 func (r *recorder) over(id proto.NetworkRequestID) {
-	if _, ok := r.awaited[id]; ok {
-		delete(r.awaited, id)
-		r.awaitedEnd = time.Now()
-	}
-	if r.inflight[id] {
+	if f, ok := r.inflight[id]; ok {
 		delete(r.inflight, id)
+		if f.awaited {
+			r.awaitedEnd = time.Now()
+		}
 		if len(r.inflight) == 0 {
 			r.idleSince = time.Now()
 		}
@@ -101,7 +106,7 @@ const endWait = 500 * time.Millisecond
 
 func record(page *rod.Page) (*recorder, error) {
 	r := &recorder{page: page, byID: map[proto.NetworkRequestID]*Exchange{}, open: map[proto.NetworkRequestID]bool{},
-		inflight: map[proto.NetworkRequestID]bool{}, idleSince: time.Now(), awaited: map[proto.NetworkRequestID]time.Time{}}
+		inflight: map[proto.NetworkRequestID]flight{}, idleSince: time.Now()}
 	resBuf, totalBuf := 8<<20, 64<<20
 	if err := (proto.NetworkEnable{MaxResourceBufferSize: &resBuf, MaxTotalBufferSize: &totalBuf}).Call(page); err != nil {
 		return nil, err
@@ -121,11 +126,10 @@ func record(page *rod.Page) (*recorder, error) {
 		func(e *proto.NetworkRequestWillBeSent) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
-			r.inflight[e.RequestID] = true
+			if _, again := r.inflight[e.RequestID]; !again { // a redirect sends the same ID again
+				r.inflight[e.RequestID] = flight{sent: time.Now(), awaited: awaits(e.Type)}
+			}
 			if awaits(e.Type) {
-				if _, again := r.awaited[e.RequestID]; !again { // a redirect sends the same ID again
-					r.awaited[e.RequestID] = time.Now()
-				}
 				r.lastSent = time.Now()
 				r.moves++
 				if e.Type == proto.NetworkResourceTypeDocument && e.FrameID == page.FrameID {

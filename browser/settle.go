@@ -104,8 +104,8 @@ func (r *recorder) stillSince(since, from time.Time) stillness {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := stillness{moves: r.moves, sent: !r.lastSent.Before(since)}
-	for _, sent := range r.awaited {
-		if !sent.Before(since) {
+	for _, f := range r.inflight {
+		if f.awaited && !f.sent.Before(since) {
 			st.busy++
 		}
 	}
