@@ -61,7 +61,7 @@ func (c *Context) newPage(ctx context.Context, settles bool) (*Page, error) {
 			if third {
 				c.engine.note(c.engine.allowed, u)
 			} else {
-				ledger.Count(ctx, ledger.Browser)
+				ledger.Count(ctx, ledger.Browser, h.Request.Method(), u)
 			}
 			h.ContinueRequest(&proto.FetchContinueRequest{})
 		}

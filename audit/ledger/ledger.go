@@ -5,7 +5,10 @@ package ledger
 import (
 	"context"
 	"maps"
+	"net/url"
+	"strings"
 	"sync"
+	"time"
 )
 
 // Counts are the requests one check or piece of work sent: over HTTP by the audit itself, and by the browser it
@@ -26,14 +29,17 @@ const (
 	Browser
 )
 
-// Ledger holds the counts of one audit.
+// Ledger holds the counts of one audit, and when each of its writes (every request but GET, HEAD and OPTIONS)
+// went to which endpoint: a burst tells what the audit itself had sent to its endpoint before, which a limit on
+// the app counts as well.
 type Ledger struct {
-	mu sync.Mutex
-	by map[string]Counts
+	mu     sync.Mutex
+	by     map[string]Counts
+	writes map[string][]time.Time
 }
 
 // New returns an empty ledger.
-func New() *Ledger { return &Ledger{by: map[string]Counts{}} }
+func New() *Ledger { return &Ledger{by: map[string]Counts{}, writes: map[string][]time.Time{}} }
 
 type ledgerKey struct{}
 type tagKey struct{}
@@ -54,8 +60,8 @@ func TagOf(ctx context.Context) string {
 	return tag
 }
 
-// Count counts one request of kind sent under ctx; without a ledger in ctx it does nothing.
-func Count(ctx context.Context, kind Kind) {
+// Count counts one request of kind sent under ctx, method to u; without a ledger in ctx it does nothing.
+func Count(ctx context.Context, kind Kind, method string, u *url.URL) {
 	l, _ := ctx.Value(ledgerKey{}).(*Ledger)
 	if l == nil {
 		return
@@ -71,6 +77,29 @@ func Count(ctx context.Context, kind Kind) {
 		c.Browser++
 	}
 	l.by[tag] = c
+	if key, ok := endpoint(method, u); ok {
+		l.writes[key] = append(l.writes[key], time.Now())
+	}
+}
+
+// endpoint names the endpoint a write went to (method, origin and path; not the query), false for a read.
+func endpoint(method string, u *url.URL) (string, bool) {
+	method = strings.ToUpper(method)
+	if u == nil || method == "" || method == "GET" || method == "HEAD" || method == "OPTIONS" {
+		return "", false
+	}
+	return method + " " + strings.ToLower(u.Scheme+"://"+u.Host) + u.EscapedPath(), true
+}
+
+// Writes are the times of the writes sent so far with method to u's endpoint (its origin and path), oldest first.
+func (l *Ledger) Writes(method string, u *url.URL) []time.Time {
+	key, ok := endpoint(method, u)
+	if !ok {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]time.Time(nil), l.writes[key]...)
 }
 
 // By returns the counts by tag; requests sent under no tag are under "".

@@ -283,7 +283,7 @@ func (c *Client) once(ctx context.Context, method string, u *url.URL, header htt
 	if c.sent.Add(1) > int64(c.cfg.Budget) {
 		return nil, fmt.Errorf("%s %s: %w (%d requests; raise limits.requests in the plan)", method, c.redactor.String(u.String()), ErrBudget, c.cfg.Budget)
 	}
-	ledger.Count(ctx, ledger.HTTP)
+	ledger.Count(ctx, ledger.HTTP, method, u)
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	var rd io.Reader

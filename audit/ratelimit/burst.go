@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -32,6 +33,11 @@ type burst struct {
 	Before string
 	Err    error
 	Last   *probe.Response
+	// Earlier is how many requests the audit itself had sent to the burst's endpoint before it (the logins, the
+	// account flows, the canaries), the first of them Since before the burst began: a limit that counts per client
+	// or per account counted those too, so a refusal early in the burst is no threshold of its own.
+	Earlier      int
+	EarlierSince time.Duration
 	// read says the answers were read as a form's answers (accepted, refused by validation…): the burst is of
 	// writes that must be accepted to prove anything.
 	read bool
@@ -89,6 +95,9 @@ func run(ctx context.Context, t *audit.Target, form *account.Submission, next fu
 			b.Err = err
 			break
 		}
+		if i == 1 {
+			b.earlier(t, req, start)
+		}
 		resp, err := t.Probe.Do(ctx, req)
 		if err != nil {
 			b.Err = err
@@ -116,6 +125,26 @@ func run(ctx context.Context, t *audit.Target, form *account.Submission, next fu
 	return b
 }
 
+// earlier counts what the audit had sent to req's endpoint before the burst began at start.
+func (b *burst) earlier(t *audit.Target, req *probe.Request, start time.Time) {
+	u, err := url.Parse(req.URL)
+	if err != nil || t.Ledger == nil {
+		return
+	}
+	if sent := t.Ledger.Writes(req.Method, u); len(sent) > 0 {
+		b.Earlier, b.EarlierSince = len(sent), start.Sub(sent[0])
+	}
+}
+
+// earlierSaid says what the audit had sent to the endpoint before the burst ("" when nothing).
+func (b burst) earlierSaid() string {
+	if b.Earlier == 0 {
+		return ""
+	}
+	return fmt.Sprintf("before the burst the audit itself had sent %d requests to it, over the %s before (its logins, flows or canaries): a limit that counts per client or per account counts those too",
+		b.Earlier, dur(b.EarlierSince))
+}
+
 // evidence shows the burst: every status in order, and what the refusal said.
 func (b burst) evidence(label string) audit.Evidence {
 	var statuses []string
@@ -126,7 +155,8 @@ func (b burst) evidence(label string) audit.Evidence {
 	if b.read {
 		var parts []string
 		for _, o := range []account.Outcome{account.Accepted, account.Invalid, account.Errored} {
-			if n, said := b.count(o); n > 0 {
+			// Accepted is shown when none was too: how many got through before the limit is what a reader wants.
+			if n, said := b.count(o); n > 0 || o == account.Accepted {
 				part := fmt.Sprintf("%d %s", n, o)
 				if said != "" && o != account.Accepted {
 					part += fmt.Sprintf(" (%q)", said)
@@ -142,6 +172,9 @@ func (b burst) evidence(label string) audit.Evidence {
 	if len(b.Signals) > 0 {
 		text += "\n" + strings.Join(b.Signals, "\n")
 	}
+	if e := b.earlierSaid(); e != "" {
+		text += "\n" + e
+	}
 	ev := audit.Note(label, text)
 	if b.Last != nil {
 		ev.Request = b.Last.Method + " " + b.Last.URL
@@ -155,7 +188,11 @@ func (b burst) judge(what, endpoint string, sev audit.Severity) audit.Result {
 	ev := b.evidence(what + " attempts to " + endpoint)
 	switch {
 	case b.LimitedAt > 0:
-		return audit.Passed(fmt.Sprintf("%s attempts to %s limited after %d attempts in %s (%d%s)", what, endpoint, b.LimitedAt, dur(b.Attempts[b.LimitedAt-1].At), b.Last.Status, retry(b.Signals)), ev)
+		summary := fmt.Sprintf("%s attempts to %s limited after %d attempts in %s (%d%s)", what, endpoint, b.LimitedAt, dur(b.Attempts[b.LimitedAt-1].At), b.Last.Status, retry(b.Signals))
+		if b.Earlier > 0 {
+			summary += fmt.Sprintf("; the audit had sent %d requests to it before the burst, which the limit may count too", b.Earlier)
+		}
+		return audit.Passed(summary, ev)
 	case len(b.Attempts) == 0:
 		return audit.Undecided(fmt.Sprintf("no %s attempt could be sent to %s: %v", what, endpoint, b.Err), ev)
 	case b.Err != nil:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/launchready/launchready/audit"
 	"github.com/launchready/launchready/audit/account"
+	"github.com/launchready/launchready/audit/ledger"
 	"github.com/launchready/launchready/audit/probe"
 	"github.com/launchready/launchready/demo"
 	"github.com/launchready/launchready/demo/demotest"
@@ -101,6 +102,68 @@ func TestBurstBounds(t *testing.T) {
 	got = Login(t.Context(), tg)
 	if got.Status != audit.Fail || !strings.HasPrefix(got.Summary, "8 failed login attempts") {
 		t.Errorf("with limits.burst 8: %s %q", got.Status, got.Summary)
+	}
+}
+
+// TestBurstSaysWhatTheAuditSentBefore: a limit that counts per client counts the audit's own earlier requests to
+// the endpoint (the flows' logins and sign-ups), so a burst refused early says how many there were; requests to
+// another endpoint, or reads of this one, are not counted.
+func TestBurstSaysWhatTheAuditSentBefore(t *testing.T) {
+	form := `<form method="post" action="/session"><input name="username"><input type="password" name="pw"></form>`
+	tests := []struct {
+		name    string
+		earlier []string // method and path the audit sent before the burst
+		limited string   // the summary's threshold
+		said    string   // what the summary says of the earlier requests ("" none)
+	}{
+		{"nothing before", nil, "limited after 4 attempts", ""},
+		{"the flows' logins before", []string{"POST /session", "POST /session", "GET /session"}, "limited after 2 attempts", "the audit had sent 2 requests to it before the burst"},
+		{"other endpoints before", []string{"POST /signup", "GET /session", "PUT /session/x"}, "limited after 4 attempts", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var posts atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodGet || r.URL.Path != "/session" {
+					fmt.Fprint(w, form)
+					return
+				}
+				if posts.Add(1) > 3 { // per client: every login to it counts, the audit's own too
+					w.Header().Set("Retry-After", "60")
+					http.Error(w, "Too many attempts", http.StatusTooManyRequests)
+					return
+				}
+				w.WriteHeader(http.StatusUnauthorized)
+				fmt.Fprint(w, form)
+			}))
+			t.Cleanup(srv.Close)
+			tg := burstTarget(t, srv.URL)
+			ctx := ledger.With(t.Context(), tg.Ledger)
+			for _, e := range tt.earlier {
+				method, path, _ := strings.Cut(e, " ")
+				if _, err := tg.Probe.Do(ctx, &probe.Request{Method: method, URL: srv.URL + path, Body: []byte("username=a%40x.test&pw=x"),
+					Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := Login(ctx, tg)
+			if got.Status != audit.Pass || !strings.Contains(got.Summary, tt.limited) {
+				t.Fatalf("got %s %q, want a pass %s", got.Status, got.Summary, tt.limited)
+			}
+			ev := got.Evidence[0].Excerpt
+			if tt.said == "" {
+				if strings.Contains(got.Summary, "before the burst") || strings.Contains(ev, "before the burst") {
+					t.Errorf("nothing sent before, yet: %q / %q", got.Summary, ev)
+				}
+				return
+			}
+			if !strings.Contains(got.Summary, tt.said) {
+				t.Errorf("summary %q, want %q", got.Summary, tt.said)
+			}
+			if !strings.Contains(ev, "before the burst the audit itself had sent 2 requests to it") {
+				t.Errorf("evidence %q, want the earlier requests named", ev)
+			}
+		})
 	}
 }
 
