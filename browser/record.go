@@ -126,10 +126,13 @@ func record(page *rod.Page) (*recorder, error) {
 		func(e *proto.NetworkRequestWillBeSent) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
-			if _, again := r.inflight[e.RequestID]; !again { // a redirect sends the same ID again
+			// A request fetched for a worker (a dedicated worker's own script: no loader) is reported to the page,
+			// but its end only to the worker: it would hold every wait to its limit, so no wait counts it.
+			worker := e.LoaderID == ""
+			if _, again := r.inflight[e.RequestID]; !again && !worker { // a redirect sends the same ID again
 				r.inflight[e.RequestID] = flight{sent: time.Now(), awaited: awaits(e.Type)}
 			}
-			if awaits(e.Type) {
+			if awaits(e.Type) && !worker {
 				r.lastSent = time.Now()
 				r.moves++
 				if e.Type == proto.NetworkResourceTypeDocument && e.FrameID == page.FrameID {
@@ -147,7 +150,7 @@ func record(page *rod.Page) (*recorder, error) {
 			}
 			r.byID[e.RequestID] = x
 			r.order = append(r.order, x)
-			if keepsBody(x.Type) {
+			if keepsBody(x.Type) && !worker {
 				r.open[e.RequestID] = true
 			}
 		},

@@ -32,6 +32,9 @@ func settleApp(t *testing.T) *httptest.Server {
 		"/press": page(`document.querySelector('button').onclick = async () => { await fetch('/api/me'); await new Promise(r => setTimeout(r, 300)); location.href = '/home' }`),
 		// A clock that ticks every half second, forever.
 		"/clock": page(`setInterval(() => { document.querySelector('h1').textContent = new Date().toISOString() }, 500)`),
+		// A page that starts a worker (a code editor's, a search index's): the browser reports the worker's script
+		// request to the page but its end to the worker alone.
+		"/worker": page(`new Worker('/worker.js'); fetch('/api/me')`),
 		"/idle":  page(``),
 		"/login": page(``),
 		"/home":  page(``),
@@ -44,6 +47,9 @@ func settleApp(t *testing.T) *httptest.Server {
 			fmt.Fprint(w, `{"error":"not signed in"}`)
 		case "/api/late":
 			fmt.Fprint(w, `{}`)
+		case "/worker.js":
+			w.Header().Set("Content-Type", "text/javascript")
+			fmt.Fprint(w, `onmessage = e => postMessage(e.data)`)
 		default:
 			body, ok := pages[r.URL.Path]
 			if !ok {
@@ -144,5 +150,31 @@ func TestSettleSoonerOnlyOnAnIdlePage(t *testing.T) {
 	}
 	if by := p.Quiet(time.Now(), 300*time.Millisecond, 5*time.Second); by != string(ByWindow) {
 		t.Errorf("a page with a clock: the wait ended by %q, want %q", by, ByWindow)
+	}
+}
+
+// A worker's script is fetched for the worker, which the page's requests do not show ending: a page that starts one
+// is settled like any other, by the window or sooner, not held to the limit (PocketBase's admin UI starts an
+// editor's worker on every page; each login waited its full 8 s).
+func TestSettleIsNotHeldByAWorker(t *testing.T) {
+	srv := settleApp(t)
+	p := settlePage(t)
+	since := time.Now()
+	if err := p.Navigate(srv.URL + "/worker"); err != nil {
+		t.Fatal(err)
+	}
+	if by := p.Quiet(since, 500*time.Millisecond, 10*time.Second); by != string(ByWindow) && by != string(ByIdle) {
+		t.Errorf("a page with a worker: the wait ended by %q, want the window or the page's word", by)
+	}
+	began := time.Now()
+	var worker bool
+	for _, x := range p.Traffic() {
+		worker = worker || strings.HasSuffix(x.URL, "/worker.js")
+	}
+	if !worker {
+		t.Error("the worker's script request is not recorded")
+	}
+	if took := time.Since(began); took > 2*time.Second {
+		t.Errorf("reading the traffic took %s", took)
 	}
 }
