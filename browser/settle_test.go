@@ -35,9 +35,9 @@ func settleApp(t *testing.T) *httptest.Server {
 		// A page that starts a worker (a code editor's, a search index's): the browser reports the worker's script
 		// request to the page but its end to the worker alone.
 		"/worker": page(`new Worker('/worker.js'); fetch('/api/me')`),
-		"/idle":  page(``),
-		"/login": page(``),
-		"/home":  page(``),
+		"/idle":   page(``),
+		"/login":  page(``),
+		"/home":   page(``),
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
