@@ -65,13 +65,26 @@ func sides(ctx context.Context, t *audit.Target) (a, b *account, res *audit.Resu
 		}
 		return nil, nil, &r
 	}
-	a = &account{Name: "A", Creds: audit.FromBrowser("a", as), Traffic: as.Traffic, Headers: customHeaders(as.Traffic), Walk: as}
-	b = &account{Name: "B", Creds: audit.FromBrowser("b", bs), Traffic: bs.Traffic, Headers: customHeaders(bs.Traffic), Walk: bs}
-	aReqs := objectRequests(a.Traffic, b.Traffic, t.Probe.InScope)
-	bReqs := objectRequests(b.Traffic, a.Traffic, t.Probe.InScope)
-	a.Private = privateValues(a.Traffic, b.Traffic, counterparts(aReqs, bReqs), t.Plan.Accounts.A.Email)
-	b.Private = privateValues(b.Traffic, a.Traffic, counterparts(bReqs, aReqs), t.Plan.Accounts.B.Email)
+	a, b = prepare(t, as, bs)
 	return a, b, nil
+}
+
+// prepare makes the two accounts of a pair of sessions ready for replays. What each one's data is (its private
+// values) is read from every body both walks recorded, seconds of work on an SPA's megabytes of JSON and scripts:
+// it is read once per pair however many checks ask, and only read from then on. Each check gets credentials of its
+// own (a cookie jar an answer's Set-Cookie changes).
+func prepare(t *audit.Target, as, bs *browser.Session) (a, b *account) {
+	private := t.Once(fmt.Sprintf("authz.private %p %p", as, bs), func() any {
+		aReqs := objectRequests(as.Traffic, bs.Traffic, t.Probe.InScope)
+		bReqs := objectRequests(bs.Traffic, as.Traffic, t.Probe.InScope)
+		return [2][]string{
+			privateValues(as.Traffic, bs.Traffic, counterparts(aReqs, bReqs), t.Plan.Accounts.A.Email),
+			privateValues(bs.Traffic, as.Traffic, counterparts(bReqs, aReqs), t.Plan.Accounts.B.Email),
+		}
+	}).([2][]string)
+	a = &account{Name: "A", Creds: audit.FromBrowser("a", as), Traffic: as.Traffic, Headers: customHeaders(as.Traffic), Walk: as, Private: private[0]}
+	b = &account{Name: "B", Creds: audit.FromBrowser("b", bs), Traffic: bs.Traffic, Headers: customHeaders(bs.Traffic), Walk: bs, Private: private[1]}
+	return a, b
 }
 
 // counterparts are the pages of mine whose route the other account also opened: its own dashboard, its own
