@@ -296,6 +296,15 @@ func (t *Target) ThirdParty() (blocked, allowed []string) {
 	return countLines(b), countLines(a)
 }
 
+// Stalled lists what held the browser's waits on a page (opened, a form sent) to their limit, as "what (n×)" lines:
+// where an audit's time went that the app could give back.
+func (t *Target) Stalled() []string {
+	if t.browser.engine == nil {
+		return nil
+	}
+	return countLines(t.browser.engine.Stalled())
+}
+
 // AuthPages lists the auth hosts' pages the browser went through to log in, as "URL (n×)" lines.
 func (t *Target) AuthPages() []string {
 	if t.browser.engine == nil {

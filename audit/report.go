@@ -33,10 +33,13 @@ type Report struct {
 	SignIn []string `json:"sign_in,omitempty"`
 	// AuthPages are the pages of the plan's auth_hosts the browser went through to log in: outside the audit's
 	// scope, never tested.
-	AuthPages []string    `json:"auth_pages,omitempty"`
-	Results   []Result    `json:"results"`
-	Areas     []AreaScore `json:"scorecard"`
-	Baseline  *Baseline   `json:"baseline,omitempty"` // set by CompareWith
+	AuthPages []string `json:"auth_pages,omitempty"`
+	// Stalled says what held a wait on a page to its limit (a request that never ended, or kept coming), and how
+	// many times: seconds of the audit each.
+	Stalled  []string    `json:"stalled_waits,omitempty"`
+	Results  []Result    `json:"results"`
+	Areas    []AreaScore `json:"scorecard"`
+	Baseline *Baseline   `json:"baseline,omitempty"` // set by CompareWith
 	// AcceptFile is the accept file applied (Accept); Stale its entries that matched no result.
 	AcceptFile string       `json:"accept_file,omitempty"`
 	Stale      []Acceptance `json:"accept_stale,omitempty"`

@@ -129,7 +129,7 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 		keep(runPhase(phase, nil, nil))
 	}
 	blocked, allowed := t.ThirdParty()
-	authPages := t.AuthPages()
+	authPages, stalled := t.AuthPages(), t.Stalled()
 	t.Close()
 	by := t.Ledger.By()
 	for i := range results {
@@ -160,6 +160,7 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 		ThirdPartyAllowed: allowed,
 		SignIn:            t.SignInNotes(),
 		AuthPages:         authPages,
+		Stalled:           stalled,
 		Results:           results,
 		Areas:             Scorecard(results),
 	}

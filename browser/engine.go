@@ -53,6 +53,7 @@ type Engine struct {
 	allowed map[string]int // allow-listed third-party URLs it loaded
 	refused map[string]int // in-scope URLs stopped because they carried a password (scheme://host/path)
 	authVia map[string]int // pages of the auth hosts the browser went through while logging in (scheme://host/path)
+	stalled map[string]int // what held a page's wait to its limit: a request that never ended, or kept coming
 	closed  bool
 }
 
@@ -90,7 +91,7 @@ func Launch(ctx context.Context, opts Options) (*Engine, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("connecting to %s: %w", opts.Bin, err)
 	}
-	return &Engine{opts: opts, launcher: l, rod: b, userDir: dir, blocked: map[string]int{}, allowed: map[string]int{}, refused: map[string]int{}, authVia: map[string]int{}}, nil
+	return &Engine{opts: opts, launcher: l, rod: b, userDir: dir, blocked: map[string]int{}, allowed: map[string]int{}, refused: map[string]int{}, authVia: map[string]int{}, stalled: map[string]int{}}, nil
 }
 
 // resolverRules make every name outside the scope unresolvable inside Chromium (service workers, prefetches and
@@ -193,6 +194,23 @@ func (e *Engine) AuthVisits() map[string]int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return maps.Clone(e.authVia)
+}
+
+// Stalled lists what held a page's wait (a page opened, a form sent, a logout) to its limit, with how many times:
+// a request of the page's that never ended ("GET URL"), or requests that kept coming ("requests kept coming, the
+// last GET URL"). Each such wait is seconds of the audit's time; the report says what held them.
+func (e *Engine) Stalled() map[string]int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return maps.Clone(e.stalled)
+}
+
+func (e *Engine) noteStalled(what string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.stalled) < 50 {
+		e.stalled[what]++
+	}
 }
 
 // ThirdParty lists what the app's pages tried to load from other hosts: blocked (outside the scope) and loaded

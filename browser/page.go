@@ -15,6 +15,7 @@ type Page struct {
 	rod    *rod.Page
 	rec    *recorder
 	router *rod.HijackRouter
+	engine *Engine
 }
 
 // pageTimeout bounds any single wait on a page.
@@ -31,7 +32,7 @@ func (c *Context) newPage(ctx context.Context, settles bool) (*Page, error) {
 		return nil, c.engine.explain(err)
 	}
 	rp = rp.Context(ctx)
-	p := &Page{rod: rp}
+	p := &Page{rod: rp, engine: c.engine}
 	if p.rec, err = record(rp); err != nil {
 		rp.Close()
 		return nil, c.engine.explain(err)

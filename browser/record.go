@@ -2,6 +2,7 @@ package browser
 
 import (
 	"encoding/base64"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -75,6 +76,37 @@ type recorder struct {
 type flight struct {
 	sent    time.Time
 	awaited bool
+}
+
+// holding says what holds a wait for the page to settle after an action begun at since: the awaited requests sent
+// since and not ended ("GET URL", without the query), or, when none is open, the last one sent ("requests kept
+// coming, the last GET URL").
+func (r *recorder) holding(since time.Time) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	name := func(x *Exchange) string {
+		u, _, _ := strings.Cut(x.URL, "?")
+		return x.Method + " " + u
+	}
+	var open []string
+	for id, f := range r.inflight {
+		if x := r.byID[id]; x != nil && f.awaited && !f.sent.Before(since) {
+			open = append(open, name(x))
+		}
+	}
+	if len(open) > 0 {
+		slices.Sort(open)
+		return slices.Compact(open)
+	}
+	if r.lastSent.Before(since) {
+		return nil
+	}
+	for i := len(r.order) - 1; i >= 0; i-- {
+		if x := r.order[i]; awaits(proto.NetworkResourceType(x.Type)) {
+			return []string{"requests kept coming, the last " + name(x)}
+		}
+	}
+	return nil
 }
 
 // busy returns how many requests are in flight, and how long none has been.

@@ -167,6 +167,11 @@ func (p *Page) quiet(since time.Time, window, limit time.Duration, sends bool) s
 			go func() { ch <- p.idle(since, called, moves) }()
 		}
 	}
+	if ctx.Err() == nil && p.engine != nil {
+		for _, what := range p.rec.holding(since) {
+			p.engine.noteStalled(what)
+		}
+	}
 	return byLimit
 }
 

@@ -32,6 +32,8 @@ func settleApp(t *testing.T) *httptest.Server {
 		"/press": page(`document.querySelector('button').onclick = async () => { await fetch('/api/me'); await new Promise(r => setTimeout(r, 300)); location.href = '/home' }`),
 		// A clock that ticks every half second, forever.
 		"/clock": page(`setInterval(() => { document.querySelector('h1').textContent = new Date().toISOString() }, 500)`),
+		// A page that waits on an answer that never comes (a long poll through fetch).
+		"/hang": page(`fetch('/api/hang?since=0')`),
 		// A page that starts a worker (a code editor's, a search index's): the browser reports the worker's script
 		// request to the page but its end to the worker alone.
 		"/worker": page(`new Worker('/worker.js'); fetch('/api/me')`),
@@ -47,6 +49,11 @@ func settleApp(t *testing.T) *httptest.Server {
 			fmt.Fprint(w, `{"error":"not signed in"}`)
 		case "/api/late":
 			fmt.Fprint(w, `{}`)
+		case "/api/hang":
+			select {
+			case <-r.Context().Done():
+			case <-time.After(30 * time.Second):
+			}
 		case "/worker.js":
 			w.Header().Set("Content-Type", "text/javascript")
 			fmt.Fprint(w, `onmessage = e => postMessage(e.data)`)
@@ -176,5 +183,37 @@ func TestSettleIsNotHeldByAWorker(t *testing.T) {
 	}
 	if took := time.Since(began); took > 2*time.Second {
 		t.Errorf("reading the traffic took %s", took)
+	}
+}
+
+// A wait that runs to its limit is noted with what held it, for the report: here a fetch that never ends, not the
+// worker's script, nor a page that settled.
+func TestStalledWaitsAreNamed(t *testing.T) {
+	srv := settleApp(t)
+	e, err := Launch(t.Context(), Options{Bin: browsertest.Bin(t), Scope: []string{"127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	c, err := e.NewContext("stalled")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.NewPage(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for _, path := range []string{"/idle", "/worker", "/hang"} {
+		since := time.Now()
+		if err := p.Navigate(srv.URL + path); err != nil {
+			t.Fatal(err)
+		}
+		p.Quiet(since, 300*time.Millisecond, 1500*time.Millisecond)
+	}
+	got := e.Stalled()
+	want := "GET " + srv.URL + "/api/hang"
+	if len(got) != 1 || got[want] != 1 {
+		t.Errorf("stalled waits %v, want only %q once", got, want)
 	}
 }

@@ -339,6 +339,12 @@ func writeSpending(b *strings.Builder, r *audit.Report) {
 			fmt.Fprintf(b, "| %s | %s | %d | %d | %d |\n", p.Name(), p.Duration.Round(100*time.Millisecond), p.Checks, p.Sent.HTTP, p.Sent.Browser)
 		}
 	}
+	if len(r.Stalled) > 0 {
+		b.WriteString("\nWaits on a page that ran to their limit, and what was still loading then (a request that never ends, such as a long poll, or pages slow on this machine: seconds of the audit each):\n\n")
+		for _, s := range r.Stalled {
+			fmt.Fprintf(b, "- %s\n", inline(s))
+		}
+	}
 	type sender struct {
 		name string
 		sent ledger.Counts

@@ -46,6 +46,7 @@ func fixture() *audit.Report {
 		Shared:            map[string]ledger.Counts{"log in as A and walk the app": {HTTP: 1, Browser: 40}, "nothing sent": {}},
 		Refused:           []string{"https://cdn.other.example/x.js"},
 		ThirdPartyBlocked: []string{"https://www.googletagmanager.com/gtag/js (2×)"},
+		Stalled:           []string{"GET https://app.example/api/poll (3×)"},
 		Results:           results, Areas: audit.Scorecard(results),
 	}
 }
