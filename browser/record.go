@@ -79,9 +79,9 @@ type flight struct {
 }
 
 // holding says what holds a wait for the page to settle after an action begun at since: the awaited requests sent
-// since and not ended ("GET URL", without the query), or, when none is open, the last one sent ("requests kept
-// coming, the last GET URL").
-func (r *recorder) holding(since time.Time) []string {
+// since and open for longer than window ("GET URL", without the query), or, when none is, the last one sent
+// ("requests kept coming, the last GET URL").
+func (r *recorder) holding(since time.Time, window time.Duration) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	name := func(x *Exchange) string {
@@ -90,7 +90,7 @@ func (r *recorder) holding(since time.Time) []string {
 	}
 	var open []string
 	for id, f := range r.inflight {
-		if x := r.byID[id]; x != nil && f.awaited && !f.sent.Before(since) {
+		if x := r.byID[id]; x != nil && f.awaited && !f.sent.Before(since) && time.Since(f.sent) >= window {
 			open = append(open, name(x))
 		}
 	}

@@ -168,7 +168,7 @@ func (p *Page) quiet(since time.Time, window, limit time.Duration, sends bool) s
 		}
 	}
 	if ctx.Err() == nil && p.engine != nil {
-		for _, what := range p.rec.holding(since) {
+		for _, what := range p.rec.holding(since, window) {
 			p.engine.noteStalled(what)
 		}
 	}

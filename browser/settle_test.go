@@ -34,6 +34,8 @@ func settleApp(t *testing.T) *httptest.Server {
 		"/clock": page(`setInterval(() => { document.querySelector('h1').textContent = new Date().toISOString() }, 500)`),
 		// A page that waits on an answer that never comes (a long poll through fetch).
 		"/hang": page(`fetch('/api/hang?since=0')`),
+		// A page that asks for news every 100 ms (polling).
+		"/poll": page(`setInterval(() => fetch('/api/late?n=' + Date.now()), 100)`),
 		// A page that starts a worker (a code editor's, a search index's): the browser reports the worker's script
 		// request to the page but its end to the worker alone.
 		"/worker": page(`new Worker('/worker.js'); fetch('/api/me')`),
@@ -186,8 +188,8 @@ func TestSettleIsNotHeldByAWorker(t *testing.T) {
 	}
 }
 
-// A wait that runs to its limit is noted with what held it, for the report: here a fetch that never ends, not the
-// worker's script, nor a page that settled.
+// A wait that runs to its limit is noted with what held it, for the report: a fetch that never ends, or requests
+// that kept coming; not the worker's script, nor a page that settled.
 func TestStalledWaitsAreNamed(t *testing.T) {
 	srv := settleApp(t)
 	e, err := Launch(t.Context(), Options{Bin: browsertest.Bin(t), Scope: []string{"127.0.0.1"}})
@@ -204,7 +206,7 @@ func TestStalledWaitsAreNamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	for _, path := range []string{"/idle", "/worker", "/hang"} {
+	for _, path := range []string{"/idle", "/worker", "/hang", "/poll"} {
 		since := time.Now()
 		if err := p.Navigate(srv.URL + path); err != nil {
 			t.Fatal(err)
@@ -212,8 +214,8 @@ func TestStalledWaitsAreNamed(t *testing.T) {
 		p.Quiet(since, 300*time.Millisecond, 1500*time.Millisecond)
 	}
 	got := e.Stalled()
-	want := "GET " + srv.URL + "/api/hang"
-	if len(got) != 1 || got[want] != 1 {
-		t.Errorf("stalled waits %v, want only %q once", got, want)
+	hang, poll := "GET "+srv.URL+"/api/hang", "requests kept coming, the last GET "+srv.URL+"/api/late"
+	if len(got) != 2 || got[hang] != 1 || got[poll] != 1 {
+		t.Errorf("stalled waits %v, want %q and %q once each", got, hang, poll)
 	}
 }
