@@ -75,6 +75,13 @@ func settleApp(t *testing.T) *httptest.Server {
 
 func settlePage(t *testing.T) *Page {
 	t.Helper()
+	_, p := settleEngine(t)
+	return p
+}
+
+// settleEngine launches a browser for a settle test and opens a page in it.
+func settleEngine(t *testing.T) (*Engine, *Page) {
+	t.Helper()
 	e, err := Launch(t.Context(), Options{Bin: browsertest.Bin(t), Scope: []string{"127.0.0.1"}, ScreenshotDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +96,7 @@ func settlePage(t *testing.T) *Page {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Close)
-	return p
+	return e, p
 }
 
 // A page is settled only once it is done: a wait that ends while a timer of the page's own is about to send it
@@ -192,20 +199,7 @@ func TestSettleIsNotHeldByAWorker(t *testing.T) {
 // that kept coming; not the worker's script, nor a page that settled.
 func TestStalledWaitsAreNamed(t *testing.T) {
 	srv := settleApp(t)
-	e, err := Launch(t.Context(), Options{Bin: browsertest.Bin(t), Scope: []string{"127.0.0.1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	c, err := e.NewContext("stalled")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := c.NewPage(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	e, p := settleEngine(t)
 	for _, path := range []string{"/idle", "/worker", "/hang", "/poll"} {
 		since := time.Now()
 		if err := p.Navigate(srv.URL + path); err != nil {
