@@ -198,6 +198,11 @@ func Oversized(ctx context.Context, t *audit.Target) audit.Result {
 			// parser stops at 10 MB, and the handler then redirects) or took it, and which is not known.
 			lines = append(lines, fmt.Sprintf("%s → %d, not the %d a wrong login of a normal size gets", c.name, resp.Status, control.Status))
 			parts = append(parts, audit.Undecided(fmt.Sprintf("%s answered %s %d, neither a refusal of its size (413) nor the %d a wrong login gets: whether it was read whole is not known", where, c.name, resp.Status, control.Status)))
+		case !controlVoid && resp.Status == control.Status && account.Message(resp) != account.Message(control) && sizeWords.MatchString(account.Message(resp)):
+			// Answered as the endpoint answers a wrong login, but refusing its size in words: the app's validation
+			// (Gitea: "Password must contain at most 255 characters").
+			lines = append(lines, fmt.Sprintf("%s → %d, refused for its size: %q", c.name, resp.Status, account.Message(resp)))
+			parts = append(parts, audit.Passed(""))
 		case c.normal && !controlVoid && account.Message(resp) != account.Message(control):
 			// The control's status, not its words: the login's values were not read (Gitea: "cannot be empty" where
 			// a wrong login is told "incorrect"), so the parser stopped before them; a limit, if not a refusal.
@@ -225,7 +230,7 @@ func Oversized(ctx context.Context, t *audit.Target) audit.Result {
 }
 
 // sizeWords are how an answer says a request was too large.
-var sizeWords = regexp.MustCompile(`(?i)too (large|long|big)|payload|entity|size|length|exceed|maximum`)
+var sizeWords = regexp.MustCompile(`(?i)too (large|long|big)|payload|entity|size|length|exceed|maximum|\bmax\b|(at most|no more than|up to|not more than) \d+`)
 
 func errOrStatus(err error, resp *probe.Response) string {
 	if err != nil {
