@@ -16,7 +16,7 @@ import (
 
 // commonAdmin are the places apps put their admin pages and APIs.
 var commonAdmin = []string{"/admin", "/admin/users", "/api/admin", "/api/admin/users", "/api/admin/stats",
-	"/api/v1/admin/users", "/api/users", "/dashboard/admin", "/internal", "/staff", "/manage"}
+	"/api/v1/admin/users", "/-/admin", "/api/users", "/dashboard/admin", "/internal", "/staff", "/manage"}
 
 // maxAdminRoutes bounds the routes tried (each twice: as A and anonymously).
 const maxAdminRoutes = 20

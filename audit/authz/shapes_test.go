@@ -117,3 +117,26 @@ func TestIDSwapNoFalseFail(t *testing.T) {
 		})
 	}
 }
+
+// On a forge of Gitea's shape the owner and repository are words of every object's address, so the two accounts'
+// pages share no route. The swap of IDs into the other's routes has nothing to swap, and says so rather than that
+// the walk found no object. The replay of each account's pages as the other never passes the flawed forge nor
+// fails the fixed one; it cannot yet tell what on such a page is the account's own (page text counts only on a
+// route both accounts opened), so it is inconclusive on both: a gap, not a green light.
+func TestIDSwapWhereOwnersNameTheRoutes(t *testing.T) {
+	browsertest.Bin(t)
+	for _, mode := range []testapps.Mode{testapps.Flawed, testapps.Fixed} {
+		t.Run(mode.String(), func(t *testing.T) {
+			a := testapps.Owners(t, mode)
+			target := shapeTarget(t, a)
+			read := IDORRead(t.Context(), target)
+			if mode == testapps.Flawed && read.Status == audit.Pass || mode == testapps.Fixed && read.Status == audit.Fail {
+				t.Errorf("idor-read on the %s forge: %s %q", mode, read.Status, read.Summary)
+			}
+			swap := IDSwapParams(t.Context(), target)
+			if swap.Status != audit.Inconclusive || !strings.Contains(swap.Summary, "no ID of the other account's fits") {
+				t.Errorf("id-swap-params: %s %q, want inconclusive for want of a route to swap into", swap.Status, swap.Summary)
+			}
+		})
+	}
+}
