@@ -16,17 +16,24 @@ type ownedRepo struct {
 
 type owners struct {
 	*site
-	repos []ownedRepo
+	repos     []ownedRepo
+	directory bool
 }
 
 // Owners starts a server-rendered code forge of Gitea's shape: every object's address is made of its owner's name
 // and its repository's name, words rather than IDs (/iris/acquisition-notes/issues/1), and issue numbers start
 // at 1 in each repository, so the two accounts' pages share no route. In Flawed mode any signed-in account reads
 // any private repository; Fixed answers 404 to any account but the owner.
-func Owners(t testing.TB, mode Mode) *App {
+func Owners(t testing.TB, mode Mode) *App { return startOwners(t, mode, false) }
+
+// OwnersWithDirectory is Owners with a public directory of its users linked from every dashboard (Gitea's
+// /explore/users): each account's pages then name the other's owner word.
+func OwnersWithDirectory(t testing.TB, mode Mode) *App { return startOwners(t, mode, true) }
+
+func startOwners(t testing.TB, mode Mode, directory bool) *App {
 	a := Account{"iris@owners.test", "Iris-owners-Pass-4471"}
 	b := Account{"jack@owners.test", "Jack-owners-Pass-8830"}
-	o := &owners{}
+	o := &owners{directory: directory}
 	o.site = &site{mode: mode, brand: "Forge", cookie: "_forge_session", users: &users{byEmail: map[string]*user{}},
 		sessions: newSessions[formSession](), login: newLimiter(mode), nav: func(string) string { return `<a href="/">Dashboard</a>` }}
 	o.users.add(a.Email, a.Password, "Iris Moreau")
@@ -42,6 +49,8 @@ func Owners(t testing.TB, mode Mode) *App {
 	mux := http.NewServeMux()
 	o.routes(mux)
 	mux.HandleFunc("GET /{$}", o.dashboard)
+	mux.HandleFunc("GET /explore/users", o.explore)
+	mux.HandleFunc("GET /{owner}", o.profile)
 	mux.HandleFunc("GET /{owner}/{repo}", o.repo)
 	mux.HandleFunc("GET /{owner}/{repo}/issues/{n}", o.issue)
 	app := start(t, "owners", a, b, mux)
@@ -63,7 +72,40 @@ func (o *owners) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	b.WriteString("</ul>")
+	if o.directory {
+		b.WriteString(`<p><a href="/explore/users">All users</a></p>`)
+	}
 	o.render(w, http.StatusOK, "Dashboard", fs, b.String())
+}
+
+// explore lists every user, with a link to each one's profile.
+func (o *owners) explore(w http.ResponseWriter, r *http.Request) {
+	fs, ok := o.signedIn(w, r)
+	if !ok {
+		return
+	}
+	var b strings.Builder
+	b.WriteString("<h1>Users</h1>\n<ul class=\"users\">\n")
+	for _, rp := range o.repos {
+		fmt.Fprintf(&b, "<li><a href=\"/%s\">%s</a></li>\n", rp.slug, rp.slug)
+	}
+	b.WriteString("</ul>")
+	o.render(w, http.StatusOK, "Users", fs, b.String())
+}
+
+// profile is a user's public page: the name only.
+func (o *owners) profile(w http.ResponseWriter, r *http.Request) {
+	fs, ok := o.signedIn(w, r)
+	if !ok {
+		return
+	}
+	for _, rp := range o.repos {
+		if rp.slug == r.PathValue("owner") {
+			o.render(w, http.StatusOK, rp.slug, fs, "<h1>"+esc(rp.slug)+"</h1>")
+			return
+		}
+	}
+	o.notFound(w, fs)
 }
 
 // find returns the repository the path names, if the signed-in account may read it.

@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"bytes"
 	cryptorand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -104,6 +105,10 @@ func notID(key string) bool {
 func objectRequests(mine, other []browser.Exchange, inScope func(*url.URL) bool) []request {
 	var out []request
 	otherPaths, myPaths := pathsOf(other, inScope), pathsOf(mine, inScope)
+	names := func(xs []browser.Exchange, paths [][]string) func(string) bool {
+		return func(w string) bool { return mentions(xs, paths, w) }
+	}
+	otherNames, myNames := names(other, otherPaths), names(mine, myPaths)
 	seen := map[string]bool{}
 	for _, x := range mine {
 		u, err := url.Parse(x.URL)
@@ -122,7 +127,7 @@ func objectRequests(mine, other []browser.Exchange, inScope func(*url.URL) bool)
 		}
 		segs := strings.Split(strings.Trim(u.Path, "/"), "/")
 		for i, s := range segs {
-			if idKind(s) != "" || slugSlot(segs, i, otherPaths, myPaths) {
+			if idKind(s) != "" || slugSlot(segs, i, otherPaths, myPaths, otherNames, myNames) {
 				name := collectionName(segs, i)
 				if n := len(r.Slots); n > 0 && r.Slots[n-1].Path == i-1 && idKind(s) == "" {
 					name = r.Slots[n-1].Name // the second part of one name: a package's, after its scope
@@ -271,10 +276,12 @@ func varSlots(v any, at []string) []slot {
 // (/c/acme for A, /c/globex for B), alone or with the segment beside it: a name in two parts, as an npm package's
 // scope and name (/sidebar/@alice/notes for A, /sidebar/@bob/ledger for B). A route both accounts requested with the
 // same words (/api/me) is fixed, and so is a word this account also used where the other's differs (/api/me and
-// /api/token, requested by both). The route's first segment is never a slug: /settings/profile and /help/faq are
-// two routes.
-func slugSlot(segs []string, i int, other, mine [][]string) bool {
-	if i == 0 || !reSlug.MatchString(segs[i]) || hasPath(other, segs) {
+// /api/token, requested by both). At the route's root a word is an account's only where a forge puts its owner
+// (Gitea's /alice/notes/issues/1 for A, /bob/ledger/issues/1 for B): a fixed word follows (issues), and neither
+// account's requests nor pages ever name the other's word; /settings/profile and /help/faq are two routes.
+// otherNames and myNames report whether the other account's traffic, or this one's, names a word.
+func slugSlot(segs []string, i int, other, mine [][]string, otherNames, myNames func(string) bool) bool {
+	if !reSlug.MatchString(segs[i]) || hasPath(other, segs) {
 		return false
 	}
 	for _, o := range other {
@@ -291,8 +298,40 @@ func slugSlot(segs []string, i int, other, mine [][]string) bool {
 				same = false
 			}
 		}
-		if same && lo > 0 && hi-lo <= 1 {
+		switch {
+		case !same || hi-lo > 1:
+		case lo > 0:
 			return true
+		case fixedAfter(segs, o, hi) && !otherNames(segs[0]) && !myNames(o[0]):
+			return true
+		}
+	}
+	return false
+}
+
+// fixedAfter reports a word both paths have, past position hi: a route's fixed part.
+func fixedAfter(p, q []string, hi int) bool {
+	for j := hi + 1; j < len(p); j++ {
+		if p[j] == q[j] && idKind(p[j]) == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// mentions reports whether an account's traffic names the word w: as a segment of a path it requested, or in a
+// link of a body it was answered ("/w/" or "/w" closing an attribute).
+func mentions(xs []browser.Exchange, paths [][]string, w string) bool {
+	for _, p := range paths {
+		if slices.Contains(p, w) {
+			return true
+		}
+	}
+	for _, needle := range [][]byte{[]byte("/" + w + "/"), []byte("/" + w + `"`), []byte("/" + w + "'")} {
+		for _, x := range xs {
+			if bytes.Contains(x.Body, needle) {
+				return true
+			}
 		}
 	}
 	return false

@@ -118,17 +118,39 @@ func TestIDSwapNoFalseFail(t *testing.T) {
 	}
 }
 
-// On a forge of Gitea's shape the owner and repository are words of every object's address, so the two accounts'
-// pages share no route. The swap of IDs into the other's routes has nothing to swap, and says so rather than that
-// the walk found no object. The replay of each account's pages as the other never passes the flawed forge nor
-// fails the fixed one; it cannot yet tell what on such a page is the account's own (page text counts only on a
-// route both accounts opened), so it is inconclusive on both: a gap, not a green light.
+// On a forge of Gitea's shape the owner and repository are words at the root of every object's address
+// (/iris/acquisition-notes/issues/1 for A, /jack/visa-renewal/issues/1 for B): each account's words, which the
+// other's pages never name, are its slots, so both the replay of each account's pages as the other and the swap of
+// the other's words into one's own routes find the flaw on the flawed forge and pass the fixed one.
 func TestIDSwapWhereOwnersNameTheRoutes(t *testing.T) {
 	browsertest.Bin(t)
 	for _, mode := range []testapps.Mode{testapps.Flawed, testapps.Fixed} {
 		t.Run(mode.String(), func(t *testing.T) {
 			a := testapps.Owners(t, mode)
 			target := shapeTarget(t, a)
+			want := audit.Pass
+			if mode == testapps.Flawed {
+				want = audit.Fail
+			}
+			for name, check := range map[string]checkFunc{"idor-read": IDORRead, "id-swap-params": IDSwapParams} {
+				got := check(t.Context(), target)
+				if got.Status != want || want == audit.Fail && !reproduces(got, a) {
+					t.Errorf("%s on the %s forge: %s %q, want %s (with a reproduction when failing)", name, mode, got.Status, got.Summary, want)
+				}
+			}
+		})
+	}
+}
+
+// With a directory of users (Gitea's /explore/users) each account's pages name the other's owner word, which may
+// then be a section of the app as much as an owner: not a slot. The swap then has nothing to swap, and says so
+// rather than that the walk found no object; the replay of each account's pages as the other cannot tell what on
+// them is the account's own (page text counts only on a route both opened): never a pass on the flawed forge.
+func TestIDSwapWhereOwnersAreListed(t *testing.T) {
+	browsertest.Bin(t)
+	for _, mode := range []testapps.Mode{testapps.Flawed, testapps.Fixed} {
+		t.Run(mode.String(), func(t *testing.T) {
+			target := shapeTarget(t, testapps.OwnersWithDirectory(t, mode))
 			read := IDORRead(t.Context(), target)
 			if mode == testapps.Flawed && read.Status == audit.Pass || mode == testapps.Fixed && read.Status == audit.Fail {
 				t.Errorf("idor-read on the %s forge: %s %q", mode, read.Status, read.Summary)
