@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -390,9 +391,13 @@ func (t *Target) learnInBrowser(ctx context.Context, kind account.Kind, v accoun
 	fill := account.NewFiller(v)
 	fill.Secret = t.Probe.NeverInURL
 	var res *browser.FormResult
+	said := "" // what the kind's own page (a link named for it) says, when it offers no form
 	for _, page := range t.browserFormPages(p, kind, landing) {
 		if res, _, _, err = account.Submit(ctx, p, page, formKinds[kind].finder, fill); err == nil {
 			break
+		}
+		if alert, text := p.State(); said == "" && formKinds[kind].re.MatchString(page) {
+			said = fmt.Sprintf("%s says %q", Route(page), account.Clip(strings.TrimSpace(cmp.Or(alert, text)), 200))
 		}
 		// A "Log in" (or "Sign up") button may open the form in a dialog, on this page.
 		var noForm *browser.ErrNoForm
@@ -410,6 +415,11 @@ func (t *Target) learnInBrowser(ctx context.Context, kind account.Kind, v accoun
 			}
 			return res != nil
 		})
+	}
+	if res == nil && said != "" {
+		// The app's own page for it, without the form: often the app saying why (Gitea: "Account recovery is
+		// disabled because no email address is set up").
+		return nil, fmt.Errorf("no %s form found in the browser either: %s (set paths.%s in the plan if the form is on another page)", kind, said, formKinds[kind].planKey)
 	}
 	if res == nil {
 		return nil, fmt.Errorf("no %s form found in the browser either (set paths.%s in the plan)", kind, formKinds[kind].planKey)

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/launchready/launchready/audit/account"
+	"github.com/launchready/launchready/browser/browsertest"
 )
 
 // TestFormReadOncePerVisitor: a server form's page is read again for each visitor and whenever the visitor's
@@ -84,5 +86,30 @@ func TestFormReadOncePerVisitor(t *testing.T) {
 	}
 	if total := reads.Load() - base; total != 3 {
 		t.Errorf("5 submissions by 2 visitors read the page %d times, want 3", total)
+	}
+}
+
+// TestNoResetFormSaysWhatTheAppSaid: when the app's own reset page (the login page's "Forgot password?" link) offers
+// no form, the error quotes what it says instead (Gitea with no mailer: "Account recovery is disabled..."), not
+// only a hint to set paths.reset.
+func TestNoResetFormSaysWhatTheAppSaid(t *testing.T) {
+	browsertest.Bin(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<a href="/user/login">Sign in</a>`)
+	})
+	mux.HandleFunc("GET /user/login", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<!doctype html><form method="post" action="/user/login"><input name="user_name"><input type="password" name="password"><button>Sign in</button></form><a href="/user/forgot_password">Forgot password?</a>`)
+	})
+	mux.HandleFunc("GET /user/forgot_password", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<h1>Forgot password</h1><p>Account recovery is disabled because no email address is set up. Please contact your site administrator.</p>`)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	target := testTarget(t, &Plan{App: srv.URL + "/"})
+	t.Cleanup(target.Close)
+	_, err := target.Form(t.Context(), account.Reset)
+	if err == nil || !strings.Contains(err.Error(), "/user/forgot_password says") || !strings.Contains(err.Error(), "Account recovery is disabled") {
+		t.Errorf("error %v, want the reset page's own words", err)
 	}
 }
