@@ -18,7 +18,7 @@ func Nosniff(ctx context.Context, t *audit.Target) audit.Result {
 	if strings.EqualFold(strings.TrimSpace(page.Header.Get("X-Content-Type-Options")), "nosniff") {
 		return audit.Passed("X-Content-Type-Options: nosniff", ev)
 	}
-	return audit.Failed(0, "X-Content-Type-Options: nosniff is missing: browsers may run an upload as script", ev)
+	return audit.Failed(0, "X-Content-Type-Options: nosniff is missing on the app's page: without it a browser may take a response for another type than it was sent as (a file a user uploaded, served as text, run as HTML or script)", ev)
 }
 
 // goodReferrer are the policies that never send a full URL to another origin.
