@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/launchready/launchready/audit/probe"
 	"github.com/launchready/launchready/browser"
@@ -36,16 +38,25 @@ func (p *Private) Ended(after *probe.Response) (verdict, why string) {
 }
 
 // PrivateRequest picks a request that only a logged-in account gets a private answer to: an API GET the app made
-// after login (or the landing page), answered 2xx with the credentials and differently without them.
+// after login (or the landing page), answered 2xx with the credentials and differently without them. The calls
+// that carried the session's own headers (a bearer token) are tried first, one per path: an app that loads its
+// translations first (Node-RED: eight /locales calls, public, without its token) otherwise used up the tries.
 func (t *Target) PrivateRequest(ctx context.Context, creds *Session, traffic []browser.Exchange, landing string) (*Private, string) {
-	var candidates []string
+	var carried, others []string
+	paths := map[string]bool{}
 	for _, x := range traffic {
 		u, err := url.Parse(x.URL)
-		if err == nil && x.IsAPI() && x.Method == "GET" && x.Status >= 200 && x.Status < 300 && t.Probe.InScope(u) {
-			candidates = append(candidates, x.URL)
+		if err != nil || !x.IsAPI() || x.Method != "GET" || x.Status < 200 || x.Status >= 300 || !t.Probe.InScope(u) || paths[u.Path] {
+			continue
+		}
+		paths[u.Path] = true
+		if carries(x, creds.Header) {
+			carried = append(carried, x.URL)
+		} else {
+			others = append(others, x.URL)
 		}
 	}
-	candidates = append(candidates, landing)
+	candidates := append(append(carried, others...), landing)
 	for i, c := range candidates {
 		if i >= 4 {
 			break
@@ -63,6 +74,16 @@ func (t *Target) PrivateRequest(ctx context.Context, creds *Session, traffic []b
 		}
 	}
 	return nil, "no request answered differently with and without the session, so there is nothing to replay after logout"
+}
+
+// carries reports whether the recorded request sent one of the session's own headers with its value.
+func carries(x browser.Exchange, h http.Header) bool {
+	for k, vs := range h {
+		if v := x.RequestHeader[strings.ToLower(k)]; v != "" && len(vs) > 0 && v == vs[0] {
+			return true
+		}
+	}
+	return false
 }
 
 // SameDocument reports whether two answers are the same document: equal, or equal in length within 2% when they

@@ -1,6 +1,8 @@
 package browser
 
 import (
+	"context"
+	"errors"
 	"time"
 
 	"github.com/go-rod/rod/lib/proto"
@@ -28,7 +30,7 @@ const (
 // A string timer is passed on untracked; every wrapped function returns what the page's own call would.
 const trackTimers = `(() => {
   if (window.__lrTimers) return;
-  const pending = new Map(), busy = { fetches: 0, nav: -Infinity };
+  const pending = new Map(), busy = { fetches: 0, nav: -Infinity, started: new Set() };
   Object.defineProperty(window, '__lrTimers', { value: pending });
   Object.defineProperty(window, '__lrBusy', { value: busy });
   const st = window.setTimeout, ct = window.clearTimeout, si = window.setInterval, ci = window.clearInterval;
@@ -45,12 +47,12 @@ const trackTimers = `(() => {
     return id;
   };
   window.clearInterval = function (id) { pending.delete(id); return ci.call(window, id) };
-  const done = () => { busy.fetches-- };
+  const begin = () => { const at = { t: performance.now() }; busy.fetches++; busy.started.add(at); return () => { busy.fetches--; busy.started.delete(at) } };
   if (window.fetch) {
     const f = window.fetch;
     window.fetch = function () {
       const p = f.apply(this, arguments);
-      busy.fetches++;
+      const done = begin();
       p.then(done, done);
       return p;
     };
@@ -58,7 +60,7 @@ const trackTimers = `(() => {
   if (window.XMLHttpRequest) {
     const send = XMLHttpRequest.prototype.send;
     XMLHttpRequest.prototype.send = function () {
-      busy.fetches++;
+      const done = begin();
       this.addEventListener('loadend', done, { once: true });
       try { return send.apply(this, arguments) } catch (e) { done(); throw e }
     };
@@ -160,7 +162,9 @@ func (p *Page) quiet(since time.Time, window, limit time.Duration, sends bool) s
 		switch {
 		case st.busy > 0:
 		case st.quiet >= window:
-			return byWindow
+			if p.awake(end, st.moves, since, called) {
+				return byWindow
+			}
 		case look == nil && st.quiet >= settledQuiet && (st.sent || !sends):
 			ch, moves := make(chan bool, 1), st.moves
 			look, lookMoves = ch, moves
@@ -173,6 +177,37 @@ func (p *Page) quiet(since time.Time, window, limit time.Duration, sends bool) s
 		}
 	}
 	return byLimit
+}
+
+// busyTask is how long the page may take to answer before it counts as having been busy with a task of its own.
+const busyTask = 50 * time.Millisecond
+
+// startedSince counts the page's fetches and XHRs not yet answered that it started within the last ms
+// milliseconds (0 in a page without our script).
+const startedSince = `(ms) => { const b = window.__lrBusy; if (!b || !b.started) return 0; const now = performance.now(); let n = 0; for (const s of b.started) if (now - s.t <= ms) n++; return n }`
+
+// awake reports whether the page's window of quiet holds: the page answers (up to end) that it started no fetch
+// since the action that is not answered yet, and if it had to finish a task of its own first, nothing was sent in
+// the moment after. The browser's protocol reports a request a moment after the page made it, later still while
+// the machine is busy: Node-RED's editor evaluated its 4 MB of JavaScript, started nine fetches for its locales,
+// and the window ended before the protocol showed any of them; its login dialog came 100 ms later. Fetches
+// started before the action (a long poll) do not hold the window. A page that does not answer by end (a script
+// that never yields) holds the wait to its limit.
+func (p *Page) awake(end time.Time, moves int, since, from time.Time) bool {
+	asked := time.Now()
+	res, err := p.rod.Timeout(time.Until(end)).Eval(startedSince, time.Since(since).Milliseconds())
+	if errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if err == nil && res.Value.Int() > 0 {
+		return false
+	}
+	if time.Since(asked) < busyTask {
+		return true
+	}
+	time.Sleep(busyTask)
+	st := p.rec.stillSince(since, from)
+	return st.busy == 0 && st.moves == moves
 }
 
 // idle asks the page whether it has anything left to do, and reports it has not only when nothing was sent or

@@ -34,6 +34,8 @@ func settleApp(t *testing.T) *httptest.Server {
 		"/clock": page(`setInterval(() => { document.querySelector('h1').textContent = new Date().toISOString() }, 500)`),
 		// A page that waits on an answer that never comes (a long poll through fetch).
 		"/hang": page(`fetch('/api/hang?since=0')`),
+		// A page whose script, once loaded, runs for 600 ms (evaluating a large bundle) and then starts its app.
+		"/longtask": page(`setTimeout(() => { const t = performance.now(); while (performance.now() - t < 600) {} ; fetch('/api/late') }, 50)`),
 		// A page that asks for news every 100 ms (polling).
 		"/poll": page(`setInterval(() => fetch('/api/late?n=' + Date.now()), 100)`),
 		// A page that starts a worker (a code editor's, a search index's): the browser reports the worker's script
@@ -212,4 +214,23 @@ func TestStalledWaitsAreNamed(t *testing.T) {
 	if len(got) != 2 || got[hang] != 1 || got[poll] != 1 {
 		t.Errorf("stalled waits %v, want %q and %q once each", got, hang, poll)
 	}
+}
+
+// A page busy with a task of its own sends nothing for longer than the window, then starts its app: the window
+// holds only once the page answers and has started no fetch since the action (Node-RED's editor, whose login
+// dialog came after the wait had ended).
+func TestSettleWaitsOutALongTask(t *testing.T) {
+	srv := settleApp(t)
+	p := settlePage(t)
+	since := time.Now()
+	if err := p.Navigate(srv.URL + "/longtask"); err != nil {
+		t.Fatal(err)
+	}
+	by := p.Quiet(since, 300*time.Millisecond, 5*time.Second)
+	for _, x := range p.Traffic() {
+		if strings.HasSuffix(x.URL, "/api/late") && x.Status == 200 {
+			return
+		}
+	}
+	t.Errorf("the wait ended (by %q) while the page was still busy, before its fetch", by)
 }
