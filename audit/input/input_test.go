@@ -70,6 +70,38 @@ func TestErrorLeakageOtherStack(t *testing.T) {
 	}
 }
 
+// Express's default error page in development: the stack as HTML, its frames joined by <br> and &nbsp;.
+func TestErrorLeakageExpressErrorPage(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`<script>fetch('/api/flows/12345')</script>`))
+	})
+	mux.HandleFunc("/api/flows/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if strings.Trim(r.PathValue("id"), "0123456789") != "" {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(400)
+			w.Write([]byte(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Error</title></head><body><pre>SyntaxError: Unexpected end of JSON input<br> &nbsp; &nbsp;at JSON.parse (&lt;anonymous&gt;)<br> &nbsp; &nbsp;at parse (/srv/red/node_modules/body-parser/lib/types/json.js:92:19)</pre></body></html>`))
+			return
+		}
+		w.Write([]byte(`{}`))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	target, err := audit.NewTarget(&audit.Plan{App: srv.URL + "/"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ErrorLeakage(t.Context(), target)
+	if got.Status != audit.Fail || !strings.Contains(got.Summary, "Node.js stack trace") {
+		t.Errorf("got %s %q, want a fail for the Node.js stack trace", got.Status, got.Summary)
+	}
+	for _, ev := range got.Evidence {
+		if ev.Label == "Node.js stack trace" && !strings.Contains(ev.Excerpt, "at parse (/srv/red/node_modules/body-parser/lib/types/json.js:92:19)") {
+			t.Errorf("excerpt %q, want the frame as a reader sees it", ev.Excerpt)
+		}
+	}
+}
+
 func TestMalformID(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"https://a.test/api/posts/42", "https://a.test/api/posts/lr%27%22x"},

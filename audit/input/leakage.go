@@ -1,8 +1,10 @@
 package input
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"net/url"
 	"regexp"
 	"sort"
@@ -53,15 +55,20 @@ func ErrorLeakage(ctx context.Context, t *audit.Target) audit.Result {
 	seen := map[string]bool{}
 	routes := map[string][]string{} // signature -> routes that showed it
 	for _, ex := range errs {
+		text := asText(ex.Body)
 		for _, sig := range signatures {
-			loc := sig.Re.FindIndex(ex.Body)
+			body := ex.Body
+			loc := sig.Re.FindIndex(body)
+			if loc == nil && text != nil {
+				body, loc = text, sig.Re.FindIndex(text)
+			}
 			if loc == nil || seen[sig.Name+" "+audit.Route(ex.URL)] {
 				continue
 			}
 			seen[sig.Name+" "+audit.Route(ex.URL)] = true
 			routes[sig.Name] = append(routes[sig.Name], ex.Method+" "+audit.Route(ex.URL))
 			ev := audit.Evidence{Label: sig.Name, Request: ex.Method + " " + ex.URL, Status: ex.Status,
-				Excerpt: audit.Excerpt(ex.Body, string(ex.Body[loc[0]:loc[1]]))}
+				Excerpt: audit.Excerpt(body, string(body[loc[0]:loc[1]]))}
 			leaks = append(leaks, audit.Failed(0, fmt.Sprintf("%s in a %d answer of %s %s", sig.Name, ex.Status, ex.Method, audit.Route(ex.URL)), ev))
 		}
 	}
@@ -137,4 +144,22 @@ func more(n int) string {
 		return ""
 	}
 	return fmt.Sprintf(" and %d more", n)
+}
+
+var (
+	htmlBreak = regexp.MustCompile(`(?i)<br\s*/?>|</(p|div|li|tr|pre|h\d)>`)
+	htmlTag   = regexp.MustCompile(`<[^>]*>`)
+)
+
+// asText is an HTML error page as the text a reader sees, one line per <br> (nil for a body that is not HTML):
+// Express's default error page in development writes a stack trace as "<br> &nbsp; &nbsp;at parse (/app/...)",
+// whose frames no pattern for a text stack matches as they are.
+func asText(body []byte) []byte {
+	if !bytes.Contains(body, []byte("<")) || !bytes.Contains(body, []byte(">")) {
+		return nil
+	}
+	s := htmlBreak.ReplaceAllString(string(body), "\n")
+	s = html.UnescapeString(htmlTag.ReplaceAllString(s, ""))
+	s = strings.ReplaceAll(s, "\u00a0", " ")
+	return []byte(s)
 }

@@ -29,6 +29,7 @@ var signatures = []signature{
 		[]string{"<b>Fatal error</b>:  Uncaught Exception in <b>/var/www/html/index.php", "PHP Fatal error:  Uncaught Error"}, []string{"Warning: low stock"}},
 	{"ASP.NET error page", regexp.MustCompile(`Server Error in '/' Application|\[\w+Exception: .+\]\s+System\.`),
 		[]string{"<h1>Server Error in '/' Application.</h1>"}, []string{"Server error, try again"}},
-	{"internal file path", regexp.MustCompile(`(?:/(?:home|srv|var/www|usr/src|opt|app)/[\w.\-/]+\.(?:go|py|js|ts|rb|php|java)\b(?::\d+)?|[A-Z]:\\(?:inetpub|Users)\\[\w\\. -]+)`),
-		[]string{"/srv/demo/internal/store/posts.go:42", `C:\inetpub\wwwroot\app.aspx`}, []string{"/api/posts/42", "see /docs/getting-started"}},
+	{"internal file path", regexp.MustCompile(`(?:/(?:home|srv|var/www|usr/src|opt|app|tmp|root)/[\w.\-/@]+\.(?:go|py|js|ts|rb|php|java)\b(?::\d+)?|/node_modules/[\w.\-/@]+\.[cm]?js:\d+|[A-Z]:\\(?:inetpub|Users)\\[\w\\. -]+)`),
+		[]string{"/srv/demo/internal/store/posts.go:42", `C:\inetpub\wwwroot\app.aspx`, "(/usr/lib/node_modules/body-parser/lib/types/json.js:92:19)"},
+		[]string{"/api/posts/42", "see /docs/getting-started", "/static/node_modules.js"}},
 }
