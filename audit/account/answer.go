@@ -18,7 +18,7 @@ import (
 
 // LockoutText is what a page says when it refuses for being asked too often (a lockout, a captcha), not for what
 // was sent.
-var LockoutText = regexp.MustCompile(`(?i)too many (attempts|requests)|try again (later|in)|temporarily locked|account (is )?locked|rate limit|captcha|wait (\d+|a few|a) (seconds?|minutes?)|already requested .{0,60}recently`)
+var LockoutText = regexp.MustCompile(`(?i)too many (\w+ )?(attempts|requests|tries)|try again (later|in)|temporarily locked|account (is )?locked|rate limit|captcha|wait (\d+|a few|a) (seconds?|minutes?)|already requested .{0,60}recently`)
 
 // Limited reports an answer that refused for being one too many, not for its values: a 429 or 423, or words that
 // say so ("Too many attempts").
@@ -28,7 +28,7 @@ func Limited(status int, said string) bool {
 
 // limitInText finds a limit in a page's plain text: LockoutText without the words a page shows for other reasons
 // ("protected by reCAPTCHA", an API product's "rate limits").
-var limitInText = regexp.MustCompile(`(?i)too many (attempts|requests)|try again (later|in)|temporarily locked|wait (\d+|a few|a) (seconds?|minutes?)|already requested .{0,60}recently`)
+var limitInText = regexp.MustCompile(`(?i)too many (\w+ )?(attempts|requests|tries)|try again (later|in)|temporarily locked|wait (\d+|a few|a) (seconds?|minutes?)|already requested .{0,60}recently`)
 
 // LimitSaid says how a form's answer shows a limit refused it ("" when it does not): its status or API call (429,
 // 423), its alert or message, or the words around the limit in the page's text, where some apps write it in a

@@ -20,6 +20,7 @@ import (
 const (
 	timingSamples = 20
 	timingEnough  = 8
+	timingLimited = 5 // enough when a limit on failed logins stopped the samples: five each, wholly apart, is p < 0.01
 	timingMinGap  = 10 * time.Millisecond
 	timingIQRs    = 3
 	timingZ       = 3.29 // two-sided p < 0.001
@@ -32,6 +33,7 @@ type timing struct {
 	statuses       [2]map[int]int // per side, how often each status came back
 	tell           string
 	note           string // why the timing was not judged, when it was not
+	limited        bool   // a limit on failed logins stopped the samples
 }
 
 // loginTiming replays the app's own login submission over HTTP — the account's address with a wrong password, and
@@ -68,6 +70,11 @@ func loginTiming(ctx context.Context, t *audit.Target, known, wrong string) *tim
 		switch {
 		case resp.Status == 429 || resp.Status == 423:
 			void = fmt.Sprintf("the app answered %d (it limits failed logins)", resp.Status)
+			tm.limited = true
+		case resp.Status >= 400 && account.LockoutText.MatchString(account.Shown(resp)):
+			// A lockout in words, whatever its status (Node-RED: 500 "Too many login attempts. Wait 10 minutes").
+			void = fmt.Sprintf("the app answered %d %q (it limits failed logins)", resp.Status, account.Clip(strings.TrimSpace(account.Shown(resp)), 80))
+			tm.limited = true
 		case probe.NoVerdict(resp.Status):
 			void = fmt.Sprintf("the app answered %d, a failure rather than the login's answer", resp.Status)
 		case account.TurnedAway(resp) != "":
@@ -143,7 +150,7 @@ func (tm *timing) told() bool {
 
 // judge decides on the samples gathered.
 func (tm *timing) judge() *timing {
-	if len(tm.known) < timingEnough || len(tm.unknown) < timingEnough {
+	if len(tm.known) < tm.floor() || len(tm.unknown) < tm.floor() {
 		if tm.note == "" {
 			tm.note = "login timing over HTTP: too few samples"
 		}
@@ -169,7 +176,17 @@ func (tm *timing) judge() *timing {
 
 // decided reports whether the timing had enough samples to judge.
 func (tm *timing) decided() bool {
-	return tm.note == "" || len(tm.known) >= timingEnough && len(tm.unknown) >= timingEnough
+	return tm.note == "" || len(tm.known) >= tm.floor() && len(tm.unknown) >= tm.floor()
+}
+
+// floor is how many samples each side needs to be judged: fewer when the app's limit on failed logins stopped
+// them (Node-RED locks an account after 5), where no more can be had; the rank test then decides only on sides
+// wholly apart.
+func (tm *timing) floor() int {
+	if tm.limited {
+		return timingLimited
+	}
+	return timingEnough
 }
 
 // evidence shows both distributions.
