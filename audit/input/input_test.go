@@ -230,6 +230,8 @@ func TestOversizedJudgedAgainstANormalLogin(t *testing.T) {
 	}{
 		{"no limit, 400 for every wrong login", false, 400, 413, 0, audit.Inconclusive, "400 without a word of its size", ""},
 		{"64 KiB limit", true, 400, 413, 0, audit.Pass, "refused", ""},
+		// Node-RED: 5 MB, enough for the 2 MiB field, not the 12 MiB body.
+		{"a 5 MB limit", false, 401, 413, 0, audit.Fail, "its body limit is over 2 MiB", "without a body limit"},
 		{"Go's 10 MB, a redirect past it", false, 200, 302, 0, audit.Fail, "took a 2 MiB field whole", "12 MiB body whole"},
 		// Past Go's 10 MB the form is empty, and the login page comes back 200 as for a wrong login, but saying the
 		// name cannot be empty: the 12 MiB body was not read whole.
