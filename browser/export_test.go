@@ -15,3 +15,10 @@ func (p *Page) Quiet(since time.Time, window, limit time.Duration) string {
 func (p *Page) Click(fields string) { p.press(true, fields) }
 
 func (p *Page) Navigate(u string) error { return p.rod.Navigate(u) }
+
+// SetLCPLoadLimit sets how long one LCP load may take, and returns the restore.
+func SetLCPLoadLimit(d time.Duration) func() {
+	old := lcpLoadLimit
+	lcpLoadLimit = d
+	return func() { lcpLoadLimit = old }
+}

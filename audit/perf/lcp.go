@@ -51,6 +51,9 @@ func LCPMobile(ctx context.Context, t *audit.Target) audit.Result {
 		lo, hi := lcpRange(loads)
 		figure, of = span(lo, hi, 10*time.Millisecond), "two loads, the same band: the median of three lies between them"
 	}
+	if med.AtLeast {
+		figure = "over " + med.Time.Round(time.Second).String() + " (nothing painted by then)"
+	}
 	switch lcpBand(med.Time) {
 	case bandPoor:
 		return audit.Failed(0, fmt.Sprintf("mobile LCP is %s (poor: over 4 s; %s): %s", figure, of, med.Element), ev)
@@ -147,6 +150,10 @@ func lcpEvidence(loads []*browser.LCP, med *browser.LCP, failures []string) audi
 		fmt.Fprintf(&b, "median LCP %s, element %s\n", med.Time.Round(time.Millisecond), med.Element)
 	}
 	for i, l := range loads {
+		if l.AtLeast {
+			fmt.Fprintf(&b, "load %d: nothing painted within %s, when the load's limit came\n", i+1, l.Time.Round(time.Millisecond))
+			continue
+		}
 		fmt.Fprintf(&b, "load %d: %s (%s)\n", i+1, l.Time.Round(time.Millisecond), l.Element)
 	}
 	for _, f := range failures {

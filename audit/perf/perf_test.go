@@ -409,3 +409,17 @@ func TestSpan(t *testing.T) {
 		}
 	}
 }
+
+// Loads that painted nothing by their limit are poor, the same band, and the evidence says what they saw.
+func TestLCPOfLoadsThatPaintedNothing(t *testing.T) {
+	late := func() *browser.LCP {
+		return &browser.LCP{Time: 35 * time.Second, AtLeast: true, Element: "nothing painted yet", URL: "http://127.0.0.1:1880/"}
+	}
+	loads := []*browser.LCP{late(), late()}
+	if !sameBand(loads) || lcpBand(medianLCP(loads).Time) != bandPoor {
+		t.Fatal("two loads that painted nothing in 35 s do not decide a poor LCP")
+	}
+	if ev := lcpEvidence(loads, medianLCP(loads), nil); !strings.Contains(ev.Excerpt, "load 1: nothing painted within 35s") {
+		t.Errorf("evidence %q", ev.Excerpt)
+	}
+}
