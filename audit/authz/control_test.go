@@ -25,6 +25,7 @@ type reportsApp struct {
 	link     func(id, email string) string
 	report   func(w http.ResponseWriter, r *http.Request, email string)
 	more     func(mux *http.ServeMux, who func(*http.Request) string) // the test's other routes, when set
+	anon     string                                                   // more of the page a visitor not logged in gets
 }
 
 // startReports serves a reportsApp for the two accounts (email -> password) and returns a Target with them as A and B.
@@ -49,7 +50,7 @@ func startReports(t *testing.T, accounts map[string]string, app *reportsApp) *au
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		email := who(r)
 		if email == "" {
-			reportsPage(w, `<form method="post" action="/login"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>`)
+			reportsPage(w, `<form method="post" action="/login"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>`+app.anon)
 			return
 		}
 		links := ""
@@ -252,5 +253,47 @@ func TestIDsFromFieldsNeedTheirOwnersProof(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// What the app shows a visitor who is not logged in is no one's private data, even when only one account's walk
+// fetched it (Node-RED's translations, fetched by A's editor and not B's): replayed to anyone, it is no leak.
+func TestPublicDataOneWalkFetchedIsNoLeak(t *testing.T) {
+	browsertest.Bin(t)
+	app := &reportsApp{anon: `<script>fetch('/locales/editor?lng=en-US')</script>`}
+	app.link = func(id, email string) string {
+		page := fmt.Sprintf(`<a href="/reports/%s">Report of %s</a>`, id, email)
+		if email == "ann@public.test" {
+			page += `<script>fetch('/locales/editor?lng=en-US')</script>`
+		}
+		return page
+	}
+	app.report = func(w http.ResponseWriter, r *http.Request, email string) {
+		app.mu.Lock()
+		owner := app.reports[r.PathValue("id")]
+		app.mu.Unlock()
+		if email == "" || owner != email {
+			http.NotFound(w, r)
+			return
+		}
+		reportsPage(w, "<h1>Quarterly numbers of "+owner+"</h1>")
+	}
+	app.more = func(mux *http.ServeMux, _ func(*http.Request) string) {
+		// The accounts log in on a page of its own, which fetches no translation: only the anonymous visit of
+		// the first page and A's walk see it.
+		mux.HandleFunc("GET /signin", func(w http.ResponseWriter, r *http.Request) {
+			reportsPage(w, `<form method="post" action="/login"><input type="email" name="email"><input type="password" name="password"><button>Sign in</button></form>`)
+		})
+		mux.HandleFunc("GET /locales/{file}", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"notice":"You have undeployed changes. Leaving this page will lose these changes."}`)
+		})
+	}
+	target := startReports(t, map[string]string{"ann@public.test": "Ann-Public-Pass-1", "bo@public.test": "Bo-Public-Pass-2"}, app)
+	target.Plan.Paths.Login = "/signin"
+	for name, check := range map[string]checkFunc{"idor-read": IDORRead, "unauthenticated": Unauthenticated} {
+		if got := check(t.Context(), target); got.Status == audit.Fail {
+			t.Errorf("%s: %s %q: the translations are public", name, got.Status, got.Summary)
+		}
 	}
 }

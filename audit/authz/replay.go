@@ -65,21 +65,25 @@ func sides(ctx context.Context, t *audit.Target) (a, b *account, res *audit.Resu
 		}
 		return nil, nil, &r
 	}
-	a, b = prepare(t, as, bs)
+	a, b = prepare(ctx, t, as, bs)
 	return a, b, nil
 }
 
 // prepare makes the two accounts of a pair of sessions ready for replays. What each one's data is (its private
 // values) is read from every body both walks recorded, seconds of work on an SPA's megabytes of JSON and scripts:
 // it is read once per pair however many checks ask, and only read from then on. Each check gets credentials of its
-// own (a cookie jar an answer's Set-Cookie changes).
-func prepare(t *audit.Target, as, bs *browser.Session) (a, b *account) {
+// own (a cookie jar an answer's Set-Cookie changes). What the app's first page showed a visitor who is not logged
+// in is no one's private data either, whatever the other walk missed (Node-RED's translations, fetched by A's
+// walk and not by B's: "You have undeployed changes" read as A's own, and a fail).
+func prepare(ctx context.Context, t *audit.Target, as, bs *browser.Session) (a, b *account) {
 	private := t.Once(fmt.Sprintf("authz.private %p %p", as, bs), func() any {
 		aReqs := objectRequests(as.Traffic, bs.Traffic, t.Probe.InScope)
 		bReqs := objectRequests(bs.Traffic, as.Traffic, t.Probe.InScope)
+		anon, _ := t.AnonymousVisit(ctx) // none when the visit failed: the other account's traffic alone, as before
+		seenBy := func(other []browser.Exchange) []browser.Exchange { return append(slices.Clip(other), anon...) }
 		return [2][]string{
-			privateValues(as.Traffic, bs.Traffic, counterparts(aReqs, bReqs), t.Plan.Accounts.A.Email),
-			privateValues(bs.Traffic, as.Traffic, counterparts(bReqs, aReqs), t.Plan.Accounts.B.Email),
+			privateValues(as.Traffic, seenBy(bs.Traffic), counterparts(aReqs, bReqs), t.Plan.Accounts.A.Email),
+			privateValues(bs.Traffic, seenBy(as.Traffic), counterparts(bReqs, aReqs), t.Plan.Accounts.B.Email),
 		}
 	}).([2][]string)
 	a = &account{Name: "A", Creds: audit.FromBrowser("a", as), Traffic: as.Traffic, Headers: customHeaders(as.Traffic), Walk: as, Private: private[0]}
