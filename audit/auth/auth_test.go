@@ -515,6 +515,23 @@ func TestEnumerationAnsweredByALimit(t *testing.T) {
 	}
 }
 
+// An app that locks an account after a few failed logins (Node-RED: 5 in 10 minutes, then 500 "Too many login
+// attempts") leaves too few timed samples to judge, and the login answers are the same in what they say: the
+// limit is the app's own answer to a script timing logins, and the pass says the time was not judged.
+func TestEnumerationTimingCutShortByALockout(t *testing.T) {
+	browsertest.Bin(t)
+	target := notesTarget(t, false, func(a *notesApp) { a.lockAfter = 3 })
+	target.Plan.Active = false
+	quickTiming(target)
+	got := auth.UserEnumeration(t.Context(), target)
+	if got.Status != audit.Pass || !strings.Contains(got.Summary, "timing was not judged") || !strings.Contains(got.Summary, "limits failed logins") {
+		t.Errorf("got %s %q, want a pass that says the lockout cut the timing short", got.Status, got.Summary)
+		for _, ev := range got.Evidence {
+			t.Logf("    %s: %s", ev.Label, ev.Excerpt)
+		}
+	}
+}
+
 // On an app that keeps one session per account, the login with the new password ends the session from before the
 // reset whatever the reset did: the old session is tried before that login, so a reset that ends no session fails.
 func TestResetRevokesSessionsBeforeTheNextLogin(t *testing.T) {

@@ -28,10 +28,12 @@ type notesApp struct {
 	// A login limit caught at the worst moment: an unconfirmed account's login, or a login with any but the
 	// current password after a reset, is answered 429.
 	limitUnconfirmed, limitAfterReset bool
-	limitReuse                        bool   // a confirmation, reset or invite link used a second time is answered 429
-	limitAcceptOthers                 bool   // a signed-in account accepting an invite addressed to another is answered 429
-	limitFailures                     bool   // every failed login and every reset request is answered 429 (an edge limit that knows this client)
-	keepSessions                      bool   // a password reset ends none of the account's sessions
+	limitReuse                        bool // a confirmation, reset or invite link used a second time is answered 429
+	limitAcceptOthers                 bool // a signed-in account accepting an invite addressed to another is answered 429
+	limitFailures                     bool // every failed login and every reset request is answered 429 (an edge limit that knows this client)
+	keepSessions                      bool // a password reset ends none of the account's sessions
+	lockAfter                         int  // failed logins of an account before it is locked: 500 "Too many login attempts" (0: never)
+	failedLogins                      map[string]int
 	oneSession                        bool   // a login ends the account's other sessions: one session per account
 	clientOnlyPolicy                  bool   // the page refuses short passwords before sending them; the server takes any
 	clientRefusesCommon               bool   // the page refuses a password containing "password"; the server fails (500) on one
@@ -307,6 +309,15 @@ func (a *notesApp) login(email string) string {
 	return tok
 }
 
+// failed counts one more failed login of the account, and returns the count; the caller holds mu.
+func (a *notesApp) failed(email string) int {
+	if a.failedLogins == nil {
+		a.failedLogins = map[string]int{}
+	}
+	a.failedLogins[email]++
+	return a.failedLogins[email]
+}
+
 func (a *notesApp) session(w http.ResponseWriter, r *http.Request) {
 	b := body(r)
 	a.mu.Lock()
@@ -316,6 +327,8 @@ func (a *notesApp) session(w http.ResponseWriter, r *http.Request) {
 	case u != nil && (a.limitUnconfirmed && !u.Confirmed || a.limitAfterReset && u.Reset && u.Password != b.Password),
 		a.limitFailures && (u == nil || u.Password != b.Password):
 		a.limit(w, "Too many attempts. Try again later.")
+	case u != nil && a.lockAfter > 0 && u.Password != b.Password && a.failed(u.Email) > a.lockAfter:
+		fail(w, 500, "Too many login attempts. Wait 10 minutes and try again.")
 	case u == nil && a.weak:
 		fail(w, 404, "We don't know that address.")
 	case u == nil || u.Password != b.Password:

@@ -164,6 +164,19 @@ func TestPrivateValuesFromPages(t *testing.T) {
 	}
 }
 
+// A JSON string the other account was sent too is no one's own, though its answer holds it escaped ("\n" for a
+// line break): Node-RED's translations, on more than one line, were read as private.
+func TestPrivateValuesSeenEscaped(t *testing.T) {
+	doc := []byte(`{"notice":"You have undeployed changes.\n\nLeaving this page will lose them.","title":"Flow 1 of Ava"}`)
+	owner := []browser.Exchange{{Method: "GET", URL: "https://t.test/locales/editor", Type: "Fetch", Status: 200, MIME: "application/json", Body: doc}}
+	other := []browser.Exchange{{Method: "GET", URL: "https://t.test/locales/editor", Type: "Fetch", Status: 200, MIME: "application/json",
+		Body: []byte(`{"notice":"You have undeployed changes.\n\nLeaving this page will lose them."}`)}}
+	got := privateValues(owner, other, nil)
+	if strings.Join(got, ",") != "Flow 1 of Ava" {
+		t.Errorf("private values %q, want only the title", got)
+	}
+}
+
 // A path segment that is no ID but differs between the two accounts on one route is a slug that names an object,
 // alone (a community) or with the segment beside it (an npm package's scope and name, as Verdaccio's web API has
 // them); a route's first segment, or words both accounts requested, are not.
@@ -180,6 +193,8 @@ func TestSlugSlots(t *testing.T) {
 		{"a package both see", []string{"/-/verdaccio/data/sidebar/shared-utils"}, []string{"/-/verdaccio/data/sidebar/shared-utils"}, nil},
 		{"two routes", []string{"/settings/profile"}, []string{"/help/faq"}, nil},
 		{"three words apart", []string{"/docs/a1/b1/c1"}, []string{"/docs/a2/b2/c2"}, nil},
+		{"an owner's repository at the root", []string{"/alice/notes/issues/1"}, []string{"/bob/ledger/issues/1"}, []string{"alice=", "notes=", "1=issue"}},
+		{"two sections at the root, no fixed word after", []string{"/help/faq"}, []string{"/docs/api"}, nil},
 	}
 	exchanges := func(paths []string) []browser.Exchange {
 		var out []browser.Exchange

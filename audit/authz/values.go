@@ -40,9 +40,17 @@ func privateValues(owner, other []browser.Exchange, pages map[string]bool, known
 			return
 		}
 		seen[v] = true
+		// As the other's answers hold it: raw, or escaped inside a JSON string ("changes.\n\nLeaving"), as
+		// leaked looks for it.
+		forms := [][]byte{[]byte(v)}
+		if esc, err := json.Marshal(v); err == nil && !bytes.Equal(esc[1:len(esc)-1], forms[0]) {
+			forms = append(forms, esc[1:len(esc)-1])
+		}
 		for _, b := range otherBodies {
-			if bytes.Contains(b, []byte(v)) {
-				return
+			for _, f := range forms {
+				if bytes.Contains(b, f) {
+					return
+				}
 			}
 		}
 		out = append(out, v)
