@@ -44,61 +44,50 @@ func TestErrorLeakageOnDemo(t *testing.T) {
 	}
 }
 
-// Another stack: a Python API that leaks a traceback only when an ID is malformed.
-func TestErrorLeakageOtherStack(t *testing.T) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(`<script>fetch('/v1/projects/12345/tasks')</script>`))
-	})
-	mux.HandleFunc("/v1/projects/{id}/tasks", func(w http.ResponseWriter, r *http.Request) {
-		if strings.Trim(r.PathValue("id"), "0123456789") != "" {
-			w.WriteHeader(500)
-			w.Write([]byte("Traceback (most recent call last):\n  File \"/srv/api/views.py\", line 12, in tasks\nValueError"))
-			return
-		}
-		w.Write([]byte(`[]`))
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	target, err := audit.NewTarget(&audit.Plan{App: srv.URL + "/"}, nil)
-	if err != nil {
-		t.Fatal(err)
+// Other stacks, each leaking only when an ID is malformed: a Python API's traceback, and Express's default error
+// page in development, its stack as HTML (frames joined by <br> and &nbsp;), which the excerpt shows as read.
+func TestErrorLeakageOtherStacks(t *testing.T) {
+	tests := []struct {
+		name, mime, leak string
+		status           int
+		signature, shows string
+	}{
+		{"python", "text/plain", "Traceback (most recent call last):\n  File \"/srv/api/views.py\", line 12, in tasks\nValueError", 500,
+			"Python traceback", "Traceback (most recent call last):"},
+		{"express", "text/html; charset=utf-8", `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Error</title></head><body><pre>SyntaxError: Unexpected end of JSON input<br> &nbsp; &nbsp;at JSON.parse (&lt;anonymous&gt;)<br> &nbsp; &nbsp;at parse (/srv/red/node_modules/body-parser/lib/types/json.js:92:19)</pre></body></html>`, 400,
+			"Node.js stack trace", "at parse (/srv/red/node_modules/body-parser/lib/types/json.js:92:19)"},
 	}
-	got := ErrorLeakage(t.Context(), target)
-	if got.Status != audit.Fail || !strings.Contains(got.Summary, "Python traceback") {
-		t.Errorf("got %s %q, want a fail for the Python traceback", got.Status, got.Summary)
-	}
-}
-
-// Express's default error page in development: the stack as HTML, its frames joined by <br> and &nbsp;.
-func TestErrorLeakageExpressErrorPage(t *testing.T) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(`<script>fetch('/api/flows/12345')</script>`))
-	})
-	mux.HandleFunc("/api/flows/{id}", func(w http.ResponseWriter, r *http.Request) {
-		if strings.Trim(r.PathValue("id"), "0123456789") != "" {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.WriteHeader(400)
-			w.Write([]byte(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Error</title></head><body><pre>SyntaxError: Unexpected end of JSON input<br> &nbsp; &nbsp;at JSON.parse (&lt;anonymous&gt;)<br> &nbsp; &nbsp;at parse (/srv/red/node_modules/body-parser/lib/types/json.js:92:19)</pre></body></html>`))
-			return
-		}
-		w.Write([]byte(`{}`))
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	target, err := audit.NewTarget(&audit.Plan{App: srv.URL + "/"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := ErrorLeakage(t.Context(), target)
-	if got.Status != audit.Fail || !strings.Contains(got.Summary, "Node.js stack trace") {
-		t.Errorf("got %s %q, want a fail for the Node.js stack trace", got.Status, got.Summary)
-	}
-	for _, ev := range got.Evidence {
-		if ev.Label == "Node.js stack trace" && !strings.Contains(ev.Excerpt, "at parse (/srv/red/node_modules/body-parser/lib/types/json.js:92:19)") {
-			t.Errorf("excerpt %q, want the frame as a reader sees it", ev.Excerpt)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mux := http.NewServeMux()
+			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				w.Write([]byte(`<script>fetch('/v1/projects/12345/tasks')</script>`))
+			})
+			mux.HandleFunc("/v1/projects/{id}/tasks", func(w http.ResponseWriter, r *http.Request) {
+				if strings.Trim(r.PathValue("id"), "0123456789") != "" {
+					w.Header().Set("Content-Type", tt.mime)
+					w.WriteHeader(tt.status)
+					w.Write([]byte(tt.leak))
+					return
+				}
+				w.Write([]byte(`[]`))
+			})
+			srv := httptest.NewServer(mux)
+			t.Cleanup(srv.Close)
+			target, err := audit.NewTarget(&audit.Plan{App: srv.URL + "/"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ErrorLeakage(t.Context(), target)
+			if got.Status != audit.Fail || !strings.Contains(got.Summary, tt.signature) {
+				t.Errorf("got %s %q, want a fail for the %s", got.Status, got.Summary, tt.signature)
+			}
+			for _, ev := range got.Evidence {
+				if ev.Label == tt.signature && !strings.Contains(ev.Excerpt, tt.shows) {
+					t.Errorf("excerpt %q, want %q as a reader sees it", ev.Excerpt, tt.shows)
+				}
+			}
+		})
 	}
 }
 
