@@ -188,7 +188,33 @@ func Shown(resp *probe.Response) string {
 	if !strings.Contains(ct, "html") && !bytes.HasPrefix(bytes.TrimSpace(resp.Body), []byte("<")) {
 		return string(resp.Body)
 	}
-	doc, err := html.Parse(bytes.NewReader(resp.Body))
+	return strings.Join(strings.Fields(visibleText(resp.Body, false)), " ")
+}
+
+// ShownLines is the visible text of an HTML body line by line, as the page draws it (a line per <br> and per
+// block), each line's spaces collapsed; "" for a body that is not HTML. A stack trace an error page writes as
+// "<br> &nbsp; &nbsp;at parse (/app/...)" (Express's, in development) reads as the lines it shows.
+func ShownLines(body []byte) string {
+	if !bytes.HasPrefix(bytes.TrimSpace(body), []byte("<")) {
+		return ""
+	}
+	var lines []string
+	for _, l := range strings.Split(visibleText(body, true), "\n") {
+		if f := strings.Fields(l); len(f) > 0 {
+			lines = append(lines, strings.Join(f, " "))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// blocks are the elements a page draws on lines of their own.
+var blocks = map[string]bool{"p": true, "div": true, "li": true, "tr": true, "pre": true, "h1": true, "h2": true,
+	"h3": true, "h4": true, "h5": true, "h6": true}
+
+// visibleText is the text of an HTML document without its scripts, styles and head, with a line break at each
+// <br> and after each block when lines is set.
+func visibleText(body []byte, lines bool) string {
+	doc, err := html.Parse(bytes.NewReader(body))
 	if err != nil {
 		return ""
 	}
@@ -199,6 +225,10 @@ func Shown(resp *probe.Response) string {
 			switch n.Data {
 			case "script", "style", "noscript", "template", "head":
 				return
+			case "br":
+				if lines {
+					b.WriteByte('\n')
+				}
 			}
 		}
 		if n.Type == html.TextNode {
@@ -208,9 +238,12 @@ func Shown(resp *probe.Response) string {
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			walk(c)
 		}
+		if lines && n.Type == html.ElementNode && blocks[n.Data] {
+			b.WriteByte('\n')
+		}
 	}
 	walk(doc)
-	return strings.Join(strings.Fields(b.String()), " ")
+	return b.String()
 }
 
 // jsonErrors reports whether a JSON answer carries errors: a non-empty "error" or "errors", or "ok"/"success" false.

@@ -1,16 +1,15 @@
 package input
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"html"
 	"net/url"
 	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/launchready/launchready/audit"
+	"github.com/launchready/launchready/audit/account"
 	"github.com/launchready/launchready/audit/probe"
 )
 
@@ -55,7 +54,11 @@ func ErrorLeakage(ctx context.Context, t *audit.Target) audit.Result {
 	seen := map[string]bool{}
 	routes := map[string][]string{} // signature -> routes that showed it
 	for _, ex := range errs {
-		text := asText(ex.Body)
+		// An HTML error page is read as the lines it shows too (Express writes a stack with <br> and &nbsp;).
+		var text []byte
+		if lines := account.ShownLines(ex.Body); lines != "" {
+			text = []byte(lines)
+		}
 		for _, sig := range signatures {
 			body := ex.Body
 			loc := sig.Re.FindIndex(body)
@@ -144,22 +147,4 @@ func more(n int) string {
 		return ""
 	}
 	return fmt.Sprintf(" and %d more", n)
-}
-
-var (
-	htmlBreak = regexp.MustCompile(`(?i)<br\s*/?>|</(p|div|li|tr|pre|h\d)>`)
-	htmlTag   = regexp.MustCompile(`<[^>]*>`)
-)
-
-// asText is an HTML error page as the text a reader sees, one line per <br> (nil for a body that is not HTML):
-// Express's default error page in development writes a stack trace as "<br> &nbsp; &nbsp;at parse (/app/...)",
-// whose frames no pattern for a text stack matches as they are.
-func asText(body []byte) []byte {
-	if !bytes.Contains(body, []byte("<")) || !bytes.Contains(body, []byte(">")) {
-		return nil
-	}
-	s := htmlBreak.ReplaceAllString(string(body), "\n")
-	s = html.UnescapeString(htmlTag.ReplaceAllString(s, ""))
-	s = strings.ReplaceAll(s, "\u00a0", " ")
-	return []byte(s)
 }
