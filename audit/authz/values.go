@@ -40,17 +40,10 @@ func privateValues(owner, other []browser.Exchange, pages map[string]bool, known
 			return
 		}
 		seen[v] = true
-		// As the other's answers hold it: raw, or escaped inside a JSON string ("changes.\n\nLeaving"), as
-		// leaked looks for it.
-		forms := [][]byte{[]byte(v)}
-		if esc, err := json.Marshal(v); err == nil && !bytes.Equal(esc[1:len(esc)-1], forms[0]) {
-			forms = append(forms, esc[1:len(esc)-1])
-		}
+		forms := spellings(v)
 		for _, b := range otherBodies {
-			for _, f := range forms {
-				if bytes.Contains(b, f) {
-					return
-				}
+			if holds(b, forms) {
+				return
 			}
 		}
 		out = append(out, v)
@@ -125,14 +118,32 @@ func boring(v string) bool {
 // leaked returns the first private value the body contains (as raw text or JSON-escaped).
 func leaked(body []byte, private []string) string {
 	for _, v := range private {
-		if bytes.Contains(body, []byte(v)) {
-			return v
-		}
-		if esc, err := json.Marshal(v); err == nil && bytes.Contains(body, esc[1:len(esc)-1]) {
+		if holds(body, spellings(v)) {
 			return v
 		}
 	}
 	return ""
+}
+
+// spellings are the ways an answer holds v: as raw text, and escaped inside a JSON string ("changes.\n\nLeaving")
+// when that differs. What the other account's answers hold in either is no one's own; what a replay's answer
+// holds in either is leaked.
+func spellings(v string) [][]byte {
+	forms := [][]byte{[]byte(v)}
+	if esc, err := json.Marshal(v); err == nil && !bytes.Equal(esc[1:len(esc)-1], forms[0]) {
+		forms = append(forms, esc[1:len(esc)-1])
+	}
+	return forms
+}
+
+// holds reports whether body holds one of the spellings.
+func holds(body []byte, spellings [][]byte) bool {
+	for _, f := range spellings {
+		if bytes.Contains(body, f) {
+			return true
+		}
+	}
+	return false
 }
 
 // similar reports answers that are the same document: equal, or sharing at least 90% of their words (per-request
