@@ -30,7 +30,7 @@ const (
 // A string timer is passed on untracked; every wrapped function returns what the page's own call would.
 const trackTimers = `(() => {
   if (window.__lrTimers) return;
-  const pending = new Map(), busy = { fetches: 0, nav: -Infinity, started: new Set() };
+  const pending = new Map(), busy = { nav: -Infinity, started: new Set() };
   Object.defineProperty(window, '__lrTimers', { value: pending });
   Object.defineProperty(window, '__lrBusy', { value: busy });
   const st = window.setTimeout, ct = window.clearTimeout, si = window.setInterval, ci = window.clearInterval;
@@ -47,7 +47,7 @@ const trackTimers = `(() => {
     return id;
   };
   window.clearInterval = function (id) { pending.delete(id); return ci.call(window, id) };
-  const begin = () => { const at = { t: performance.now() }; busy.fetches++; busy.started.add(at); return () => { busy.fetches--; busy.started.delete(at) } };
+  const begin = () => { const at = { t: performance.now() }; busy.started.add(at); return () => { busy.started.delete(at) } };
   if (window.fetch) {
     const f = window.fetch;
     window.fetch = function () {
@@ -75,7 +75,7 @@ const trackTimers = `(() => {
 const idleNow = `(horizon) => new Promise(done => {
   const look = idle => {
     const timers = window.__lrTimers, busy = window.__lrBusy, now = performance.now();
-    let soon = !timers || !busy || busy.fetches > 0 || now - busy.nav < horizon;
+    let soon = !timers || !busy || busy.started.size > 0 || now - busy.nav < horizon;
     if (timers) for (const due of timers.values()) if (due - now <= horizon) { soon = true; break }
     done({ idle, soon, loading: document.readyState !== 'complete' });
   };
@@ -184,7 +184,7 @@ const busyTask = 50 * time.Millisecond
 
 // startedSince counts the page's fetches and XHRs not yet answered that it started within the last ms
 // milliseconds (0 in a page without our script).
-const startedSince = `(ms) => { const b = window.__lrBusy; if (!b || !b.started) return 0; const now = performance.now(); let n = 0; for (const s of b.started) if (now - s.t <= ms) n++; return n }`
+const startedSince = `(ms) => { const b = window.__lrBusy; if (!b) return 0; const now = performance.now(); let n = 0; for (const s of b.started) if (now - s.t <= ms) n++; return n }`
 
 // awake reports whether the page's window of quiet holds: the page answers (up to end) that it started no fetch
 // since the action that is not answered yet, and if it had to finish a task of its own first, nothing was sent in
