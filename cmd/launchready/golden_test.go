@@ -31,7 +31,7 @@ var volatile = []struct {
 	{regexp.MustCompile(`\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?( UTC|Z)?`), "TIME"},
 	{regexp.MustCompile(`\b\d{4}-\d\d-\d\d\b`), "DATE"},                    // the demo's certificates are made per run
 	{regexp.MustCompile(`\b(\d+m)?\d+(\.\d+)?\s?(ns|µs|ms|s|m)\b`), "DUR"}, // "1m47.5s" on a slow machine too; a lifetime "1h0m0s" stays
-	{regexp.MustCompile(`DUR–DUR`), "DUR"}, // a span whose ends round alike is written as one figure (two loads 4.58s and 4.58s)
+	{regexp.MustCompile(`DUR–DUR`), "DUR"},                                 // a span whose ends round alike is written as one figure (two loads 4.58s and 4.58s)
 	{regexp.MustCompile(`\b\d+ (requests|HTTP requests|browser requests|DNS queries)\b`), "N $1"},
 	{regexp.MustCompile(`(HTTP requests sent|DNS queries): \d+`), "$1: N"},
 	{regexp.MustCompile(`\bp95 \S+`), "p95 DUR"},
