@@ -20,6 +20,7 @@ func Expiry(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	now := time.Now()
 	var parts []audit.Result
+	var undeclared, renewers []string // opaque tokens whose lifetime the app does not state; those of them that are refresh tokens
 	for _, tk := range tokens {
 		switch {
 		case tk.Cookie != nil:
@@ -27,11 +28,36 @@ func Expiry(ctx context.Context, t *audit.Target) audit.Result {
 		default:
 			if v, ok := parseJWT(tk.Value); ok {
 				parts = append(parts, jwtLifetime(tk, v, now))
+				continue
+			}
+			bs, err := t.BrowserSession(ctx, "a")
+			if err != nil {
+				continue // loginTokens found the token in that session: it is there
+			}
+			refresh := strings.Contains(strings.ToLower(tk.Name), "refresh")
+			switch d, ok := declaredLifetime(tk.Value, refresh, bs, now); {
+			case ok:
+				parts = append(parts, declaredLife(tk, d))
+			case refresh:
+				renewers = append(renewers, tk.Where)
+			default:
+				undeclared = append(undeclared, tk.Where)
 			}
 		}
 	}
+	if len(parts) == 0 && len(undeclared) > 0 {
+		return audit.Undecided(strings.TrimSuffix(fmt.Sprintf("the session is an opaque token (%s) and the app states no lifetime for it "+
+			"(no expires_in or expiry beside it): its end is kept on the server, where the audit cannot read it; %s",
+			strings.Join(undeclared, ", "), note), "; "), id.Evidence())
+	}
 	if len(parts) == 0 {
 		return audit.Undecided(strings.TrimSuffix("no session cookie or JWT was found after login; "+note, "; "), id.Evidence())
+	}
+	if len(renewers) > 0 {
+		// The session lasts as long as its refresh token does, not its access token.
+		note = strings.TrimPrefix(note+"; ", "; ") + fmt.Sprintf("the refresh token in %s renews the session and the app states no lifetime for it: "+
+			"the session lasts as long as the refresh token, which is set on the auth server (look for a refresh-token or session lifetime setting there)",
+			strings.Join(renewers, ", "))
 	}
 	res := partial(audit.Combine(parts...), note)
 	res.Evidence = append(res.Evidence, id.Evidence())
@@ -71,6 +97,15 @@ func jwtLifetime(tk token, v *jwtView, now time.Time) audit.Result {
 		return audit.Warned(0, fmt.Sprintf("the JWT in %s is valid for %s", tk.Where, days(life)), ev)
 	}
 	return audit.Passed(fmt.Sprintf("the JWT in %s is valid for %s", tk.Where, days(life)), ev)
+}
+
+// declaredLife judges an opaque token by the lifetime the app declared beside it.
+func declaredLife(tk token, d declared) audit.Result {
+	ev := audit.Note(tk.Where+" (declared lifetime)", fmt.Sprintf("%s, in %s", d.field, d.where))
+	if d.life > maxLifetime {
+		return audit.Warned(0, fmt.Sprintf("the token in %s is declared valid for %s (%s): a stolen or forgotten session stays usable that long", tk.Where, days(d.life), d.field), ev)
+	}
+	return audit.Passed(fmt.Sprintf("the token in %s is declared valid for %s (%s)", tk.Where, days(d.life), d.field), ev)
 }
 
 func days(d time.Duration) string {

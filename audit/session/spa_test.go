@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -32,10 +33,17 @@ func spaApp(t *testing.T, afterSignOut string) *httptest.Server {
 // spaAppKeeping is spaApp keeping its token in keep: "sessionStorage", "indexedDB" (the way Firebase Auth keeps
 // its user, in firebaseLocalStorageDb), or "memory" (a variable of the page's script: gone on reload).
 func spaAppKeeping(t *testing.T, afterSignOut, keep string) *httptest.Server {
+	return spaAppAnswering(t, afterSignOut, keep, nil)
+}
+
+// spaAppAnswering is spaAppKeeping whose login answers with an opaque token instead of a JWT when opaque is not
+// nil, the answer's other fields taken from opaque (an OAuth-style expires_in, or nothing).
+func spaAppAnswering(t *testing.T, afterSignOut, keep string, opaque map[string]any) *httptest.Server {
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	var mu sync.Mutex
 	signedOut := map[string]bool{}
+	issued := map[string]bool{} // the opaque tokens given out
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `<!doctype html><html><head><title>Projects</title></head><body><div id="app">Loading…</div><script src="/app.js"></script></body></html>`)
@@ -103,12 +111,25 @@ store.get().then(tok => tok ? dashboard() : loginView());`)
 			http.Error(w, `{"error":"invalid"}`, http.StatusUnauthorized)
 			return
 		}
+		if opaque != nil {
+			tok := rand.Text()
+			mu.Lock()
+			issued[tok] = true
+			mu.Unlock()
+			answer := map[string]any{"access_token": tok, "token_type": "Bearer"}
+			maps.Copy(answer, opaque)
+			json.NewEncoder(w).Encode(answer)
+			return
+		}
 		tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "erin", "iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()}).SignedString(secret)
 		json.NewEncoder(w).Encode(map[string]string{"access_token": tok})
 	})
 	mux.HandleFunc("GET /api/projects", func(w http.ResponseWriter, r *http.Request) {
 		raw := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if _, err := jwt.Parse(raw, func(*jwt.Token) (any, error) { return secret, nil }, jwt.WithValidMethods([]string{"HS256"})); err != nil {
+		mu.Lock()
+		known := issued[raw]
+		mu.Unlock()
+		if _, err := jwt.Parse(raw, func(*jwt.Token) (any, error) { return secret, nil }, jwt.WithValidMethods([]string{"HS256"})); err != nil && !known {
 			http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
 			return
 		}
@@ -145,7 +166,11 @@ func spaTarget(t *testing.T, afterSignOut string) *audit.Target {
 
 // spaTargetKeeping is spaTarget for spaAppKeeping.
 func spaTargetKeeping(t *testing.T, afterSignOut, keep string) *audit.Target {
-	srv := spaAppKeeping(t, afterSignOut, keep)
+	return spaTargetOf(t, spaAppKeeping(t, afterSignOut, keep))
+}
+
+// spaTargetOf returns a Target for srv, one of the spaApp servers, with its one account as A.
+func spaTargetOf(t *testing.T, srv *httptest.Server) *audit.Target {
 	plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true},
 		Accounts: audit.Accounts{A: &audit.Account{Email: "erin@example.test", PasswordEnv: "SPA_PW"}}}
 	target, err := audit.NewTarget(plan, func(string) string { return "spa-password-123" })
@@ -174,6 +199,42 @@ func TestSessionChecksOnTokenSPA(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := tt.check(); got.Status != tt.want {
 				t.Errorf("got %s %q, want %s", got.Status, got.Summary, tt.want)
+			}
+		})
+	}
+}
+
+// An opaque token says nothing of its own end: session.expiry reads the lifetime the app declares beside it, in
+// the login's answer (OAuth's expires_in, an expiry time) or in the record that keeps it, and says it cannot judge
+// when the app declares none, rather than passing or failing a lifetime it never saw.
+func TestExpiryOfAnOpaqueToken(t *testing.T) {
+	browsertest.Bin(t)
+	tests := []struct {
+		name, keep string
+		answer     map[string]any
+		want       audit.Status
+		summaryHas []string
+	}{
+		{"expires_in, one hour", "sessionStorage", map[string]any{"expires_in": 3600}, audit.Pass,
+			[]string{`the token in sessionStorage "access_token" is declared valid for 1h0m0s (expires_in 3600)`}},
+		{"expires_in, 90 days", "sessionStorage", map[string]any{"expires_in": 90 * 24 * 3600}, audit.Warn, []string{"declared valid for 90 days"}},
+		{"an end time", "sessionStorage", map[string]any{"expiresAt": time.Now().Add(36 * time.Hour).UTC().Format(time.RFC3339)}, audit.Pass, []string{"declared valid for 3"}},
+		{"nothing declared", "sessionStorage", map[string]any{}, audit.Inconclusive, []string{"the app states no lifetime for it"}},
+		// Firebase-style: the record states the access token's end; its refresh token, which renews the session, has none.
+		{"the record keeping it says, but a refresh token", "indexedDB", map[string]any{}, audit.Inconclusive,
+			[]string{"accessToken is declared valid for ", "(expirationTime ", "refreshToken renews the session"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			target := spaTargetOf(t, spaAppAnswering(t, "", tt.keep, tt.answer))
+			got := Expiry(t.Context(), target)
+			if got.Status != tt.want {
+				t.Errorf("got %s %q, want %s", got.Status, got.Summary, tt.want)
+			}
+			for _, has := range tt.summaryHas {
+				if !strings.Contains(got.Summary, has) {
+					t.Errorf("summary %q does not say %q", got.Summary, has)
+				}
 			}
 		})
 	}

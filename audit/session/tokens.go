@@ -15,6 +15,7 @@ import (
 // token is one credential the app handed account A at login, and where it was found.
 type token struct {
 	Where  string // "cookie sid", `localStorage "auth_token"`, "Authorization header"
+	Name   string // the storage key or the field it is kept under, when in storage
 	Value  string
 	Cookie *http.Cookie // set for cookies
 }
@@ -48,10 +49,10 @@ func loginTokens(ctx context.Context, t *audit.Target) (tokens []token, id *audi
 	}
 	for _, v := range audit.StoredValues(bs) {
 		for _, j := range jwtInText.FindAllString(v.Value, 3) {
-			tokens = append(tokens, token{Where: v.Where, Value: j})
+			tokens = append(tokens, token{Where: v.Where, Name: v.Key, Value: j})
 		}
 		if !jwtInText.MatchString(v.Value) && tokenName(v) && opaqueSecret.MatchString(v.Value) {
-			tokens = append(tokens, token{Where: v.Where, Value: v.Value})
+			tokens = append(tokens, token{Where: v.Where, Name: v.Key, Value: v.Value})
 		}
 	}
 	if h := audit.AuthHeader(bs); h != "" {
