@@ -193,7 +193,14 @@ func LoginOutcome(err error) Result {
 	if errors.Is(err, ErrNoAccount) || errors.Is(err, ErrNoPassword) {
 		return NotRun(err.Error())
 	}
-	return Undecided("could not log in: " + strings.TrimPrefix(err.Error(), "account "))
+	why := "could not log in: " + strings.TrimPrefix(err.Error(), "account ")
+	var le *browser.LoginError
+	if errors.As(err, &le) && account.HeldOff(le.Status, le.Said+" "+le.Reason) {
+		why += "; the app is holding the account off for too many attempts, not refusing its password: its limit on " +
+			"failed logins (an audit's own login timing and burst reach it, and some apps hold an account for minutes). " +
+			"Wait as long as the app says, then run again, or use other test accounts"
+	}
+	return Undecided(why)
 }
 
 // FreshLogin logs the account in again, sharing nothing with earlier logins, the way the account logs in (the

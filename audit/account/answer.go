@@ -30,6 +30,13 @@ func Limited(status int, said string) bool {
 // ("protected by reCAPTCHA", an API product's "rate limits").
 var limitInText = regexp.MustCompile(`(?i)too many (\w+ )?(attempts|requests|tries)|try again (later|in)|temporarily locked|wait (\d+|a few|a) (seconds?|minutes?)|already requested .{0,60}recently`)
 
+// HeldOff reports a refused login the app turned away for the attempts before it, not for the password: a 429 or
+// 423, or a page that says so in words about time and attempts (not a captcha widget's name, which a login page
+// may show on every visit).
+func HeldOff(status int, said string) bool {
+	return status == 429 || status == 423 || limitInText.MatchString(said)
+}
+
 // LimitSaid says how a form's answer shows a limit refused it ("" when it does not): its status or API call (429,
 // 423), its alert or message, or the words around the limit in the page's text, where some apps write it in a
 // plain paragraph (Gitea: "Please wait 3 minutes and try again."). In the text it looks only for words about time

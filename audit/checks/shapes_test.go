@@ -271,3 +271,34 @@ func logoutAgrees(r audit.Result) bool {
 	}
 	return false
 }
+
+// A login the app holds off for the attempts before it (its limit on failed logins, which an earlier audit's login
+// timing and burst reach) is said to be that, with what to do, not left to read as a wrong password; a wrong
+// password is not said to be a limit.
+func TestLoginHeldOffIsSaid(t *testing.T) {
+	browsertest.Bin(t)
+	const heldOff = "holding the account off for too many attempts"
+	t.Run("held off", func(t *testing.T) {
+		a := testapps.SPA(t, testapps.Fixed)
+		client := a.Server.Client()
+		for range 5 {
+			resp, err := client.Post(a.URL+"api/auth/login", "application/json", strings.NewReader(`{"email":"`+a.A.Email+`","password":"not-the-password"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+		rep := auditChecks(t, a, []string{"session.expiry"})
+		if got := rep.Results[0]; got.Status != audit.Inconclusive || !strings.Contains(got.Summary, heldOff) {
+			t.Errorf("got %s %q, want inconclusive saying %q", got.Status, got.Summary, heldOff)
+		}
+	})
+	t.Run("wrong password", func(t *testing.T) {
+		a := testapps.SPA(t, testapps.Fixed)
+		a.A.Password = "not-the-password"
+		rep := auditChecks(t, a, []string{"session.expiry"})
+		if got := rep.Results[0]; !strings.Contains(got.Summary, "could not log in") || strings.Contains(got.Summary, heldOff) {
+			t.Errorf("got %s %q, want a login refused without a limit", got.Status, got.Summary)
+		}
+	})
+}
