@@ -150,8 +150,8 @@ func (s *Submission) fill(v Values) ([]byte, error) {
 	return nil, fmt.Errorf("%s: a %s body is not replayed", s.Endpoint(), s.Encoding)
 }
 
-// setPath puts value at the path of keys (object keys, or array indexes) inside doc.
-func setPath(doc any, path []string, value string) any {
+// setPath puts value (a string, or any JSON value) at the path of keys (object keys, or array indexes) inside doc.
+func setPath(doc any, path []string, value any) any {
 	if len(path) == 0 {
 		return value
 	}

@@ -154,9 +154,10 @@ func TestPad(t *testing.T) {
 }
 
 // A guard that refuses every malformed request before the handler reads it proves nothing about the handler:
-// Django's CSRF check (403 "CSRF verification failed"), or a 403 in words no CSRF check is known by, whatever the
-// body held. Both are inconclusive, where they passed before; the same form without a guard, whose handler crashes
-// on malformed input, fails.
+// Django's CSRF check (403 "CSRF verification failed") when it refuses the replayed token, or a 403 in words no CSRF
+// check is known by, whatever the body held. Both are inconclusive, where they passed before. The malformed forms
+// carry the form's own token, so a CSRF check that takes it lets them reach the handler, which crashes on a missing
+// field and fails, as the same form without a guard does.
 func TestMalformedTurnedAwayByAGuard(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -164,11 +165,14 @@ func TestMalformedTurnedAwayByAGuard(t *testing.T) {
 		want  audit.Status
 		says  string
 	}{
-		{"Django's CSRF check", func(r *http.Request) string {
+		{"Django's CSRF check, the form's token taken", func(r *http.Request) string {
 			if r.PostFormValue("csrfmiddlewaretoken") != "tok-123" {
 				return "Forbidden (403)\nCSRF verification failed. Request aborted."
 			}
 			return ""
+		}, audit.Fail, "missing fields answers 500"},
+		{"Django's CSRF check, refusing every replay", func(r *http.Request) string {
+			return "Forbidden (403)\nCSRF verification failed. Request aborted."
 		}, audit.Inconclusive, "CSRF"},
 		{"a 403 to everything", func(*http.Request) string { return "Request blocked." }, audit.Inconclusive, "403 to every one"},
 		{"no guard", func(*http.Request) string { return "" }, audit.Fail, "500"},

@@ -18,20 +18,20 @@ import (
 	"github.com/launchready/launchready/audit/probe"
 )
 
-// malformedBodies is the fixed set each write endpoint gets once.
-var malformedBodies = []struct {
-	Name, ContentType, Body string
-}{
-	{"broken JSON", "application/json", `{"email": "launchready@example.test", "password": `},
-	{"wrong types", "application/json", `{"email": 12345, "password": ["not", "a", "string"]}`},
-	{"missing fields", "application/json", `{}`},
-	{"unexpected field", "application/json", `{"email": "launchready@example.test", "password": "x", "isAdmin": true, "role": "owner"}`},
-	{"wrong content type", "text/plain", `email=launchready@example.test`},
+// malformedBodies is the fixed set a JSON collection account A writes to gets once (active: true); the login gets
+// the malformed forms of its own submission (account.Submission.Malformed).
+var malformedBodies = []account.Malformed{
+	{Name: "broken JSON", ContentType: "application/json", Body: []byte(`{"email": "launchready@example.test", "password": `)},
+	{Name: "wrong types", ContentType: "application/json", Body: []byte(`{"email": 12345, "password": ["not", "a", "string"]}`)},
+	{Name: "missing fields", ContentType: "application/json", Body: []byte(`{}`)},
+	{Name: "unexpected field", ContentType: "application/json", Body: []byte(`{"email": "launchready@example.test", "password": "x", "isAdmin": true, "role": "owner"}`)},
+	{Name: "wrong content type", ContentType: "text/plain", Body: []byte(`email=launchready@example.test`)},
 }
 
 // loginEndpoint is where the app's login form really posts (its HTML POST form, or the request its script sends,
 // recorded in the browser): the write endpoint every app has, and the only one a passive audit may send malformed
-// input to. The request returned carries the form's headers (a CSRF token, an apikey) and cookies, and no body.
+// input to. The request returned is the form filled with an unknown address and a wrong password, with the form's
+// headers (a CSRF token, an apikey), hidden fields and cookies.
 func loginEndpoint(ctx context.Context, t *audit.Target) (*audit.Form, *probe.Request, error) {
 	form, err := t.Form(ctx, account.Login)
 	if err != nil {
@@ -41,29 +41,39 @@ func loginEndpoint(ctx context.Context, t *audit.Target) (*audit.Form, *probe.Re
 	if err != nil {
 		return nil, nil, err
 	}
-	req.Body = nil
 	return form, req, nil
 }
 
-// Malformed sends each malformed body once to the login endpoint and, with active: true, to the JSON collection
-// account A writes to, and fails on a 5xx or a hang.
+// Malformed sends the login's own submission malformed, each way once (account.Submission.Malformed: in the form's
+// encoding, with its CSRF token, so the handler reads it) and, with active: true, the fixed JSON set to the JSON
+// collection account A writes to, and fails on a 5xx or a hang.
 func Malformed(ctx context.Context, t *audit.Target) audit.Result {
-	_, base, err := loginEndpoint(ctx, t)
+	form, base, err := loginEndpoint(ctx, t)
 	if err != nil {
 		return audit.Undecided("no write endpoint to send malformed input to (looked for the login form in the server's HTML and in the browser): " + err.Error())
 	}
-	endpoints := []*probe.Request{base}
+	bodies := form.Sub.Malformed(base.Body)
+	if len(bodies) == 0 {
+		return audit.Undecided(fmt.Sprintf("the login's %s body could not be taken apart into fields to send malformed", base.Header.Get("Content-Type")))
+	}
+	type endpoint struct {
+		req    *probe.Request
+		bodies []account.Malformed
+	}
+	endpoints := []endpoint{{base, bodies}}
 	if t.Plan.Active {
 		if bs, err := t.BrowserSession(ctx, "a"); err == nil {
 			if coll, err := t.CanaryCollection(bs.Traffic); err == nil {
-				endpoints = append(endpoints, audit.FromBrowser("a", bs).Apply(&probe.Request{Method: http.MethodPost, URL: coll, Header: audit.WriteHeader(coll, nil)}))
+				req := audit.FromBrowser("a", bs).Apply(&probe.Request{Method: http.MethodPost, URL: coll, Header: audit.WriteHeader(coll, nil)})
+				endpoints = append(endpoints, endpoint{req, malformedBodies})
 			}
 		}
 	}
 	var parts []audit.Result
 	var statuses []string
-	for _, ep := range endpoints {
-		p, s, away := malformedTo(ctx, t, ep)
+	for _, e := range endpoints {
+		ep := e.req
+		p, s, away := malformedTo(ctx, t, ep, e.bodies)
 		parts, statuses = append(parts, p...), append(statuses, s...)
 		if away != "" && len(s) > 0 {
 			parts = append(parts, audit.Undecided(fmt.Sprintf("every malformed request to %s %s was refused by %s before its handler read the body, so how the handler takes malformed input is not known", ep.Method, audit.Route(ep.URL), away)))
@@ -71,7 +81,7 @@ func Malformed(ctx context.Context, t *audit.Target) audit.Result {
 	}
 	where := base.Method + " " + audit.Route(base.URL)
 	if len(endpoints) > 1 {
-		where += " and POST " + audit.Route(endpoints[1].URL)
+		where += " and POST " + audit.Route(endpoints[1].req.URL)
 	}
 	ev := audit.Note("malformed requests to "+where, strings.Join(statuses, "\n"))
 	for _, p := range parts {
@@ -93,10 +103,10 @@ func Malformed(ctx context.Context, t *audit.Target) audit.Result {
 // malformedTo sends the malformed set to one endpoint, with the endpoint's session and referer. away says why every
 // answer refused the request before the handler read it (a CSRF check, or a 403 to every body whatever it held), ""
 // when one did not.
-func malformedTo(ctx context.Context, t *audit.Target, base *probe.Request) (parts []audit.Result, statuses []string, away string) {
+func malformedTo(ctx context.Context, t *audit.Target, base *probe.Request, bodies []account.Malformed) (parts []audit.Result, statuses []string, away string) {
 	allAway, all403, answered := true, true, 0
-	for _, m := range malformedBodies {
-		req := &probe.Request{Method: base.Method, URL: base.URL, Jar: base.Jar, Body: []byte(m.Body),
+	for _, m := range bodies {
+		req := &probe.Request{Method: base.Method, URL: base.URL, Jar: base.Jar, Body: m.Body,
 			Header: http.Header{"Content-Type": {m.ContentType}}}
 		for k, vs := range base.Header {
 			if k != "Content-Type" {
