@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -218,25 +216,22 @@ func AuthHeader(s *browser.Session) string {
 	return ""
 }
 
-// FromBrowser turns a browser session into one the probe can send: its cookies in a jar, its Authorization header,
-// and the anti-CSRF header its scripts send (CSRFHeader).
-func FromBrowser(who string, s *browser.Session) *Session { return fromBrowser(who, "", s) }
+// FromBrowser turns a browser session into one the probe can send: the cookies its browser context holds as each
+// request goes (a liveJar: an app that replaces its session cookie as pages load is followed), its Authorization
+// header, and the anti-CSRF header its scripts send (CSRFHeader).
+func FromBrowser(who string, s *browser.Session) *Session { return fromBrowser(who, "", s, true) }
 
-func fromBrowser(who, email string, s *browser.Session) *Session {
-	jar, _ := cookiejar.New(nil)
-	byURL := map[string][]*http.Cookie{}
-	for _, ck := range s.Cookies {
-		scheme := "http"
-		if ck.Secure {
-			scheme = "https"
-		}
-		u := scheme + "://" + strings.TrimPrefix(ck.Domain, ".") + ck.Path
-		byURL[u] = append(byURL[u], &http.Cookie{Name: ck.Name, Value: ck.Value, Path: ck.Path, Secure: ck.Secure, HttpOnly: ck.HTTPOnly})
-	}
-	for raw, cks := range byURL {
-		if u, err := url.Parse(raw); err == nil {
-			jar.SetCookies(u, cks)
-		}
+// FrozenFromBrowser is FromBrowser with the cookies as they were at login, whatever the browser does after: the old
+// credentials a check replays once the session has been ended (a logout, a password reset) to see they no longer
+// work.
+func FrozenFromBrowser(who string, s *browser.Session) *Session {
+	return fromBrowser(who, "", s, false)
+}
+
+func fromBrowser(who, email string, s *browser.Session, live bool) *Session {
+	jar := jarOf(s.Cookies)
+	if live && s.Context != nil {
+		jar = newLiveJar(s.Context, s.Cookies)
 	}
 	out := &Session{Account: who, Email: email, Jar: jar, LoginPage: s.LoginPage, Landing: s.LandingURL, Traffic: s.Traffic, Header: http.Header{}}
 	before := map[string]string{}

@@ -73,7 +73,7 @@ func (t *Target) login(ctx context.Context, who string) (*Session, error) {
 		if err != nil {
 			return nil, err
 		}
-		return fromBrowser(who, acc.Email, bs), nil
+		return fromBrowser(who, acc.Email, bs, true), nil
 	}
 	acc, password, err := t.credentials(who)
 	if err != nil {
@@ -90,7 +90,7 @@ func (t *Target) login(ctx context.Context, who string) (*Session, error) {
 	bs, berr := t.BrowserSession(ctx, who)
 	switch {
 	case berr == nil:
-		return fromBrowser(who, acc.Email, bs), nil
+		return fromBrowser(who, acc.Email, bs, true), nil
 	case httpErr != nil && browser.IsLoginError(berr):
 		return nil, fmt.Errorf("%w; in the browser too: %v: %w", httpErr, berr, errWrongPassword)
 	case httpErr != nil:

@@ -260,6 +260,12 @@ func (e *Engine) NewContext(name string) (*Context, error) {
 // Close disposes of the context and its pages.
 func (c *Context) Close() error { return c.rod.Close() }
 
+// Cookies returns every cookie the context holds now, with its attributes.
+func (c *Context) Cookies() ([]*proto.NetworkCookie, error) {
+	cks, err := c.rod.Timeout(5 * time.Second).GetCookies()
+	return cks, c.engine.explain(err)
+}
+
 // explain turns the errors of a dead browser into one a person can act on.
 func (e *Engine) explain(err error) error {
 	if err == nil {

@@ -165,7 +165,7 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 		}
 	}
 	defer s0.Context.Close()
-	creds0 := audit.FromBrowser("signup", s0)
+	creds0 := audit.FrozenFromBrowser("signup", s0)
 	private, why := t.PrivateRequest(ctx, creds0, s0.Traffic, s0.LandingURL)
 
 	// The logins with the new password and the old one open their pages while the new password is set.
