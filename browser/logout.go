@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/go-rod/rod/lib/proto"
@@ -12,10 +14,17 @@ import (
 // ErrNoLogout means the page offers no recognisable way to log out.
 var ErrNoLogout = errors.New("no log-out button, link or form found on the page")
 
-// logoutNames is how a log-out control is recognised: its label, or a form's or link's address.
+// ErrLogoutUnseen means a log-out control was used but the browser's session looks as it did before: the same
+// cookies and Web Storage, the same page, no login form. The logout did not happen (a confirmation no one gave, a
+// control that only opens a menu), so what the server does with a logged-out session is not known.
+var ErrLogoutUnseen = errors.New("the browser still holds the session as before: its cookies and storage unchanged, the same page, no login form")
+
+// logoutNames is how a log-out control is recognised: its label, a form's or link's address, or its id, class or
+// test id (an icon-only button: Directus's "v-button sign-out").
 const logoutNames = `
   const re = /log ?out|sign ?out/i, path = /logout|signout|sign_out|log_out|sign-out|log-out/i;
-  const label = el => [el.innerText, typeof el.value === 'string' ? el.value : '', el.getAttribute('aria-label'), el.title].join(' ');`
+  const label = el => [el.innerText, typeof el.value === 'string' ? el.value : '', el.getAttribute('aria-label'), el.title].join(' ');
+  const ident = el => [el.id, typeof el.className === 'string' ? el.className : '', el.getAttribute('data-testid')].join(' ');`
 
 // clickLogout finds the app's own logout (a button, link or form named like it, even inside a closed menu) and uses
 // it: a form is submitted, anything else clicked.
@@ -23,7 +32,7 @@ const clickLogout = `() => {` + logoutNames + `
   const forms = [...document.querySelectorAll('form')].filter(f => path.test(f.action));
   if (forms.length) { forms[0].requestSubmit ? forms[0].requestSubmit() : forms[0].submit(); return 'form ' + forms[0].action }
   const hits = [...document.querySelectorAll('button, a, input[type=submit], [role=button], [role=menuitem]')]
-    .filter(e => re.test(label(e)) || (e.href && path.test(e.href)));
+    .filter(e => re.test(label(e)) || path.test(ident(e)) || (e.href && path.test(e.href)));
   // The control itself, not a menu that holds it (whose text includes "Log out" once it is open).
   const el = hits.find(e => !hits.some(o => o !== e && e.contains(o)));
   if (!el) return '';
@@ -31,9 +40,21 @@ const clickLogout = `() => {` + logoutNames + `
   return (el.tagName + ' ' + (el.href || label(el).trim().replace(/\s+/g, ' '))).slice(0, 200);
 }`
 
-// Logout uses the app's own logout on the session's page and waits for the app to settle. It returns what it used.
+// confirmLogout uses a log-out control inside a dialog the first one opened ("Are you sure?" … "Sign out").
+const confirmLogout = `() => {` + logoutNames + `
+  const dialogs = [...document.querySelectorAll('dialog[open], [role=dialog], [role=alertdialog], [aria-modal=true]')];
+  for (const d of dialogs) {
+    const el = [...d.querySelectorAll('button, a, input[type=submit], [role=button]')].find(e => re.test(label(e)) || path.test(ident(e)) || (e.href && path.test(e.href)));
+    if (el) { el.click(); return (el.tagName + ' ' + (el.href || label(el).trim().replace(/\s+/g, ' '))).slice(0, 200) }
+  }
+  return '';
+}`
+
+// Logout uses the app's own logout on the session's page (and the log-out control of a dialog it opens) and waits
+// for the app to settle. It returns what it used, and ErrLogoutUnseen when the browser's session looks as before.
 func (s *Session) Logout(ctx context.Context) (string, error) {
 	p := s.Page
+	before := s.sessionLook()
 	since := time.Now()
 	res, err := p.rod.Timeout(5 * time.Second).Eval(clickLogout)
 	if err != nil {
@@ -48,7 +69,41 @@ func (s *Session) Logout(ctx context.Context) (string, error) {
 	}
 	p.quiet(since, 400*time.Millisecond, 8*time.Second, true)
 	_ = p.domReady(5 * time.Second)
-	return used, ctx.Err()
+	if s.sessionLook() == before {
+		since = time.Now()
+		if res, err := p.rod.Timeout(3 * time.Second).Eval(confirmLogout); err == nil && res.Value.Str() != "" {
+			used += ", then " + res.Value.Str() + " (in the dialog it opened)"
+			p.quiet(since, 400*time.Millisecond, 8*time.Second, true)
+			_ = p.domReady(5 * time.Second)
+		}
+	}
+	if ctx.Err() != nil {
+		return used, ctx.Err()
+	}
+	if s.sessionLook() == before {
+		return used, ErrLogoutUnseen
+	}
+	return used, nil
+}
+
+// sessionLook sums up how the browser holds the session: its context's cookies, the page's Web Storage, the page's
+// address, and whether it shows a password field (a login form). A logout changes at least one.
+func (s *Session) sessionLook() string {
+	var b strings.Builder
+	if cks, err := s.Context.Cookies(); err == nil {
+		sort.Slice(cks, func(i, j int) bool { return cks[i].Name+cks[i].Domain < cks[j].Name+cks[j].Domain })
+		for _, ck := range cks {
+			fmt.Fprintf(&b, "%s@%s=%s;", ck.Name, ck.Domain, ck.Value)
+		}
+	}
+	if local, session, err := s.Page.Storage(); err == nil {
+		fmt.Fprintf(&b, "|%v|%v", local, session) // fmt prints maps in key order
+	}
+	fmt.Fprintf(&b, "|%s", s.Page.URL())
+	if res, err := s.Page.rod.Timeout(3 * time.Second).Eval(`() => [...document.querySelectorAll('input[type=password]')].some(el => el.getBoundingClientRect().width > 0)`); err == nil && res.Value.Bool() {
+		b.WriteString("|login form")
+	}
+	return b.String()
 }
 
 // markMenus marks the controls that open an account menu, where apps keep "Log out" until it is opened: a button

@@ -24,7 +24,7 @@ func LogoutInvalidates(ctx context.Context, t *audit.Target) audit.Result {
 		return audit.BrowserOutcome(err)
 	}
 	defer bs.Context.Close()
-	creds := audit.FromBrowser(who, bs)
+	creds := audit.FrozenFromBrowser(who, bs)
 	private, why := t.PrivateRequest(ctx, creds, bs.Traffic, bs.LandingURL)
 	if private == nil {
 		return audit.Undecided(why)
@@ -32,6 +32,9 @@ func LogoutInvalidates(ctx context.Context, t *audit.Target) audit.Result {
 	used, err := bs.Logout(ctx)
 	if errors.Is(err, browser.ErrNoLogout) {
 		return audit.Undecided("found no log-out button, link or form on " + bs.LandingURL + ": check by hand that logging out ends the session on the server")
+	}
+	if errors.Is(err, browser.ErrLogoutUnseen) {
+		return audit.Undecided("used " + used + " to log out, but " + err.Error() + ": the logout did not take in the browser (a confirmation, a menu), so what the server does with an ended session is not known; check by hand")
 	}
 	if err != nil {
 		return audit.Undecided("logging out failed: " + err.Error())
