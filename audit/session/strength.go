@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/url"
 	"strings"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -123,15 +124,17 @@ func judgeOpaque(tk token, values []string) audit.Result {
 }
 
 // estimate says how many bits of randomness an identifier carries, from several values the app issued: the
-// characters that vary between them, each worth the bits of the alphabet the values are spelt in. What every value
-// shares (a prefix, a version, a fixed field) counts for nothing, and a value issued twice means none. One value
-// alone gives only an upper bound: its length times its alphabet.
+// characters that vary between them, each worth the bits of the smallest common alphabet the varying characters are
+// spelt in. What every value shares (a prefix, a version, a fixed field, a separator between two parts) counts for
+// nothing, neither as characters nor in the alphabet, and a value issued twice means none. One value alone gives
+// only an upper bound: its length times its alphabet. Percent-escapes are read as the characters they stand for
+// (Express's "s%3A…" is "s:…"), when every value has them right.
 func estimate(values []string) (float64, string) {
-	per := math.Log2(float64(alphabet(strings.Join(values, ""))))
-	shape := fmt.Sprintf("alphabet of %d symbols (%.1f bits a character)", alphabet(strings.Join(values, "")), per)
+	values = unescaped(values)
 	if len(values) < 2 {
+		size, per := alphabetOf(values[0])
 		bits := float64(len(values[0])) * per
-		return bits, fmt.Sprintf("one value: %d characters, %s: at most %.0f bits", len(values[0]), shape, bits)
+		return bits, fmt.Sprintf("one value: %d characters, alphabet of %d symbols (%.1f bits a character): at most %.0f bits", len(values[0]), size, per, bits)
 	}
 	seen := map[string]bool{}
 	for _, v := range values {
@@ -146,23 +149,46 @@ func estimate(values []string) (float64, string) {
 		shortest = min(shortest, len(v))
 		same = same && len(v) == len(values[0])
 	}
+	var spelt strings.Builder // the characters that vary, which the alphabet is judged on
 	if !same {
 		pre, suf := commonAffixes(values)
 		n := max(0, shortest-pre-suf)
+		for _, v := range values {
+			spelt.WriteString(v[pre : len(v)-suf])
+		}
+		size, per := alphabetOf(spelt.String())
 		bits := float64(n) * per
-		return bits, fmt.Sprintf("%d values from fresh logins, of different lengths: %d characters between what they all share, %s: about %.0f bits", len(values), n, shape, bits)
+		return bits, fmt.Sprintf("%d values from fresh logins, of different lengths: %d characters between what they all share, alphabet of %d symbols (%.1f bits a character): about %.0f bits", len(values), n, size, per, bits)
 	}
 	varying := 0
 	for i := range shortest {
-		for _, v := range values[1:] {
-			if v[i] != values[0][i] {
-				varying++
-				break
+		if !allAt(values, func(v string) byte { return v[i] }) {
+			varying++
+			for _, v := range values {
+				spelt.WriteByte(v[i])
 			}
 		}
 	}
+	size, per := alphabetOf(spelt.String())
 	bits := float64(varying) * per
-	return bits, fmt.Sprintf("%d values from fresh logins: %d of %d characters vary, %s: about %.0f bits", len(values), varying, shortest, shape, bits)
+	return bits, fmt.Sprintf("%d values from fresh logins: %d of %d characters vary, alphabet of %d symbols (%.1f bits a character): about %.0f bits", len(values), varying, shortest, size, per, bits)
+}
+
+// unescaped reads the values' percent-escapes, when every value has them right and one has any.
+func unescaped(values []string) []string {
+	out := make([]string, len(values))
+	changed := false
+	for i, v := range values {
+		u, err := url.PathUnescape(v)
+		if err != nil {
+			return values
+		}
+		out[i], changed = u, changed || u != v
+	}
+	if !changed {
+		return values
+	}
+	return out
 }
 
 // commonAffixes measures the prefix and the suffix every value shares.
@@ -189,23 +215,30 @@ func allAt(values []string, at func(string) byte) bool {
 	return true
 }
 
-// alphabet is the smallest common alphabet that spells s: digits, hex, base64(url), printable.
-func alphabet(s string) int {
-	isAll := func(set string) bool {
-		for _, c := range s {
-			if !strings.ContainsRune(set, c) {
-				return false
-			}
+// alphabets are the ways identifiers are spelt, smallest first: digits, hex, base32 (RFC 4648's, its hex form,
+// Crockford's; Go's rand.Text), lower- or upper-case alphanumerics, both, base64 (standard, URL-safe, and the two
+// together).
+var alphabets = []string{
+	"0123456789",
+	"0123456789abcdef", "0123456789ABCDEF",
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "abcdefghijklmnopqrstuvwxyz234567",
+	"0123456789ABCDEFGHIJKLMNOPQRSTUV", "0123456789abcdefghijklmnopqrstuv",
+	"0123456789ABCDEFGHJKMNPQRSTVWXYZ", "0123456789abcdefghjkmnpqrstvwxyz",
+	"0123456789abcdefghijklmnopqrstuvwxyz", "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+	"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+	"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_=", "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/=",
+	"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_+/=", // both base64s: an ID in one, a signature in the other
+}
+
+// alphabetOf is the size of the smallest alphabet that spells s (the 94 printable characters when none does), and
+// the bits a character of it is worth.
+func alphabetOf(s string) (int, float64) {
+	size := 94
+	for _, set := range alphabets {
+		if !strings.ContainsFunc(s, func(c rune) bool { return !strings.ContainsRune(set, c) }) {
+			size = len(strings.TrimSuffix(set, "=")) // base64's padding is no symbol of its own
+			break
 		}
-		return true
 	}
-	switch {
-	case isAll("0123456789"):
-		return 10
-	case isAll("0123456789abcdef"), isAll("0123456789ABCDEF"):
-		return 16
-	case isAll("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_="), isAll("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/="):
-		return 64
-	}
-	return 94
+	return size, math.Log2(float64(size))
 }
