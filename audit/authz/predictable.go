@@ -1,8 +1,13 @@
 package authz
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,7 +18,9 @@ import (
 // smallID is where an integer ID stops being cheap to enumerate.
 const smallID = 1_000_000
 
-// PredictableIDs looks at the object identifiers both accounts' requests carried.
+// PredictableIDs looks at the object identifiers both accounts' requests carried, and at the "id" fields of the
+// objects the app's API answered them with: a list an app draws as rows with click handlers (Directus) is never
+// requested by ID in a walk, yet its answer shows the IDs anyone could ask for.
 func PredictableIDs(ctx context.Context, t *audit.Target) audit.Result {
 	a, b, res := sides(ctx, t)
 	if res != nil {
@@ -31,15 +38,40 @@ func PredictableIDs(ctx context.Context, t *audit.Target) audit.Result {
 			}
 		}
 	}
+	inRequests := len(kinds) > 0
+	for _, acc := range []*account{a, b} {
+		for _, x := range acc.Traffic {
+			if u, err := url.Parse(x.URL); err != nil || !x.IsAPI() || x.Status != 200 || !t.Probe.InScope(u) {
+				continue
+			}
+			var doc any
+			if json.Unmarshal(x.Body, &doc) != nil {
+				continue
+			}
+			for _, v := range answeredIDs(doc, nil) {
+				if k := idKind(v); k != "" {
+					kinds[k] = appendNew(kinds[k], v)
+				}
+			}
+		}
+	}
 	if len(kinds) == 0 {
-		return audit.Undecided("no object identifier was seen in the recorded requests")
+		return audit.Undecided("no object identifier was seen in the recorded requests or in the objects the API answered with")
+	}
+	for k, vs := range kinds { // in order, so the report reads the same run to run, whatever order the pages loaded in
+		slices.SortFunc(vs, func(x, y string) int { return cmp.Or(cmp.Compare(len(x), len(y)), cmp.Compare(x, y)) })
+		kinds[k] = vs
 	}
 	var lines []string
 	for k, vs := range kinds {
 		lines = append(lines, fmt.Sprintf("%s: %s", k, strings.Join(first(vs, 8), ", ")))
 	}
 	sort.Strings(lines)
-	ev := audit.Note("identifiers seen in requests", strings.Join(lines, "\n"))
+	where := "identifiers seen in requests and in the objects the API answered with"
+	if !inRequests {
+		where = "identifiers seen in the objects the API answered with (no request carried one)"
+	}
+	ev := audit.Note(where, strings.Join(lines, "\n"))
 	var small []string
 	for _, v := range kinds["integer"] {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n < smallID {
@@ -50,6 +82,34 @@ func PredictableIDs(ctx context.Context, t *audit.Target) audit.Result {
 		return audit.Warned(0, fmt.Sprintf("object IDs are small integers (%s): anyone can walk them one by one, so every missing authorization check is found at once", strings.Join(first(small, 5), ", ")), ev)
 	}
 	return audit.Passed("object IDs are not small sequential integers", ev)
+}
+
+// answeredIDs lists the values of the "id" fields of the objects inside a JSON answer (numbers written as integers),
+// at most 50.
+func answeredIDs(doc any, out []string) []string {
+	switch v := doc.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			f := v[k]
+			if !strings.EqualFold(k, "id") {
+				out = answeredIDs(f, out)
+				continue
+			}
+			switch id := f.(type) {
+			case float64:
+				if id == float64(int64(id)) && id >= 0 {
+					out = append(out, strconv.FormatInt(int64(id), 10))
+				}
+			case string:
+				out = append(out, id)
+			}
+		}
+	case []any:
+		for _, e := range v {
+			out = answeredIDs(e, out)
+		}
+	}
+	return out[:min(len(out), 50)]
 }
 
 func appendNew(list []string, v string) []string {

@@ -22,6 +22,12 @@ import (
 // project endpoints forget to check that the caller belongs to the org. With dialog set, the landing page has no
 // form, only a "Log in" button in its header that opens the form in a dialog (as Verdaccio's web UI does).
 func orgApp(t *testing.T, broken, dialog bool) (*httptest.Server, map[string]string) {
+	return orgAppListing(t, broken, dialog, false)
+}
+
+// orgAppListing is orgApp whose page also lists the account's recent activity, when activity is set: rows of an
+// API answer with small integer IDs, drawn as text, never requested by ID.
+func orgAppListing(t *testing.T, broken, dialog, activity bool) (*httptest.Server, map[string]string) {
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	type user struct{ ID, Email, Org string }
@@ -72,6 +78,7 @@ async function app() {
   const projects = await api('/api/orgs/' + me.org_id + '/projects');
   const first = projects.length ? await api('/api/orgs/' + me.org_id + '/projects/' + projects[0].id) : null;
   root.innerHTML = '<h1>' + me.email + '</h1><ul>' + projects.map(p => '<li>' + p.name + '</li>').join('') + '</ul>' + (first ? '<p>' + first.budget + '</p>' : '');
+  if (`+fmt.Sprint(activity)+`) { const acts = await api('/api/activity'); root.insertAdjacentHTML('beforeend', '<ol>' + acts.map(a => '<li>' + a.event + '</li>').join('') + '</ol>'); }
 }
 localStorage.getItem('token') ? app() : login();`)
 	})
@@ -84,6 +91,11 @@ localStorage.getItem('token') ? app() : login();`)
 		}
 		tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": body.Email}).SignedString(secret)
 		json.NewEncoder(w).Encode(map[string]string{"token": tok})
+	})
+	mux.HandleFunc("GET /api/activity", func(w http.ResponseWriter, r *http.Request) {
+		if u, ok := caller(r); ok {
+			json.NewEncoder(w).Encode([]map[string]any{{"id": 41, "event": "signed in as " + u.Email}, {"id": 42, "event": "opened a project"}})
+		}
 	})
 	mux.HandleFunc("GET /api/me", func(w http.ResponseWriter, r *http.Request) {
 		u, ok := caller(r)
@@ -172,6 +184,26 @@ func TestAuthzOnTokenSPAWithUUIDs(t *testing.T) {
 				t.Errorf("predictable-ids: %s %q, want pass (UUIDs)", got.Status, got.Summary)
 			}
 		})
+	}
+}
+
+// The IDs an app's API answers with count as much as those its requests carry: the same app listing activity rows
+// with small integer IDs (drawn as text, never requested by ID) warns, where the requests alone, all UUIDs, passed.
+func TestPredictableIDsInTheAPIsAnswers(t *testing.T) {
+	browsertest.Bin(t)
+	srv, pw := orgAppListing(t, false, false, true)
+	plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true}, Accounts: audit.Accounts{
+		A: &audit.Account{Email: "erin@one.test", PasswordEnv: "A"}, B: &audit.Account{Email: "frank@two.test", PasswordEnv: "B"}}}
+	target, err := audit.NewTarget(plan, func(k string) string {
+		return map[string]string{"A": pw["erin@one.test"], "B": pw["frank@two.test"]}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(target.Close)
+	got := PredictableIDs(t.Context(), target)
+	if got.Status != audit.Warn || !strings.Contains(got.Summary, "small integers (41, 42)") {
+		t.Errorf("got %s %q, want a warning naming 41 and 42", got.Status, got.Summary)
 	}
 }
 
