@@ -70,7 +70,7 @@ func (s *Submission) malformedForm(filled []byte, roles [][]string) []Malformed 
 		{"fields as lists", ct, []byte(list.Encode())},
 		{"fields as objects", ct, []byte(object.Encode())},
 		{"an escape that does not decode", ct, []byte(strings.TrimPrefix(escape, "&"))},
-		{"broken JSON", jsonEncoded, []byte(`{"` + first[0] + `": "launchready@example.test", "` + first[len(first)-1] + `": `)},
+		{"broken JSON", jsonEncoded, []byte(`{"` + first[0] + `": "launchready@example.com", "` + first[len(first)-1] + `": `)},
 	}
 }
 

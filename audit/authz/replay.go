@@ -360,11 +360,11 @@ func judgeAll(outs []outcome, what string, start time.Time, notes ...audit.Evide
 			}
 			why := fmt.Sprintf("none of %d replays got an answer: %v", errs, outs[0].Err)
 			if moot > 0 {
-				why = fmt.Sprintf("none of %d replays could decide: %d of the replayed requests showed nothing only their owner sees when the owner sent them again (%v), and a refusal or an empty answer to someone else proves nothing then; set paths in the plan to pages that show each account's own data", errs, moot, firstErr(outs, errNothingPrivate))
+				why = fmt.Sprintf("none of %d replays could decide: %d of the replayed requests showed nothing only their owner sees when the owner sent them again (%v), and a refusal or an empty answer to someone else proves nothing then; give each test account data of its own the app shows (a note, a project), reachable by a link from the page its login lands on: the walk follows links, it does not click rows or buttons", errs, moot, firstErr(outs, errNothingPrivate))
 			}
 			return audit.Undecided(why, append(seen, tail...)...)
 		}
-		return audit.Undecided("no recorded request named an object to replay (the walk found no page or API call with an ID): set paths in the plan to pages that load objects", tail...)
+		return audit.Undecided("no recorded request named an object to replay (the walk found no page or API call with an ID): give each test account data of its own the app shows, reachable by a link from the page its login lands on (the walk follows links, it does not click rows or buttons)", tail...)
 	}
 	var seen []audit.Evidence
 	patterns := 0

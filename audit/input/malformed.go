@@ -21,11 +21,11 @@ import (
 // malformedBodies is the fixed set a JSON collection account A writes to gets once (active: true); the login gets
 // the malformed forms of its own submission (account.Submission.Malformed).
 var malformedBodies = []account.Malformed{
-	{Name: "broken JSON", ContentType: "application/json", Body: []byte(`{"email": "launchready@example.test", "password": `)},
+	{Name: "broken JSON", ContentType: "application/json", Body: []byte(`{"email": "launchready@example.com", "password": `)},
 	{Name: "wrong types", ContentType: "application/json", Body: []byte(`{"email": 12345, "password": ["not", "a", "string"]}`)},
 	{Name: "missing fields", ContentType: "application/json", Body: []byte(`{}`)},
-	{Name: "unexpected field", ContentType: "application/json", Body: []byte(`{"email": "launchready@example.test", "password": "x", "isAdmin": true, "role": "owner"}`)},
-	{Name: "wrong content type", ContentType: "text/plain", Body: []byte(`email=launchready@example.test`)},
+	{Name: "unexpected field", ContentType: "application/json", Body: []byte(`{"email": "launchready@example.com", "password": "x", "isAdmin": true, "role": "owner"}`)},
+	{Name: "wrong content type", ContentType: "text/plain", Body: []byte(`email=launchready@example.com`)},
 }
 
 // loginEndpoint is where the app's login form really posts (its HTML POST form, or the request its script sends,
@@ -37,7 +37,7 @@ func loginEndpoint(ctx context.Context, t *audit.Target) (*audit.Form, *probe.Re
 	if err != nil {
 		return nil, nil, err
 	}
-	req, err := form.Request(ctx, form.NewJar(), account.Values{account.Email: "launchready@example.test", account.Password: "launchready-not-a-password"})
+	req, err := form.Request(ctx, form.NewJar(), account.Values{account.Email: "launchready@example.com", account.Password: "launchready-not-a-password"})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -156,17 +156,17 @@ func Oversized(ctx context.Context, t *audit.Target) audit.Result {
 		return audit.Undecided("no write endpoint to send oversized input to (looked for the login form in the server's HTML and in the browser): " + err.Error())
 	}
 	where := base.Method + " " + audit.Route(base.URL)
-	field, err := form.Request(ctx, form.NewJar(), account.Values{account.Email: "launchready@example.test", account.Password: strings.Repeat("A", 2<<20)})
+	field, err := form.Request(ctx, form.NewJar(), account.Values{account.Email: "launchready@example.com", account.Password: strings.Repeat("A", 2<<20)})
 	if err != nil {
 		return audit.Undecided("could not fill the login form: " + err.Error())
 	}
-	body, err := form.Request(ctx, form.NewJar(), account.Values{account.Email: "launchready@example.test", account.Password: "launchready-not-a-password"})
+	body, err := form.Request(ctx, form.NewJar(), account.Values{account.Email: "launchready@example.com", account.Password: "launchready-not-a-password"})
 	if err != nil {
 		return audit.Undecided("could not fill the login form: " + err.Error())
 	}
 	// The control: the same login, every value of a normal size. Its answer is how the endpoint refuses a wrong
 	// login; an oversized request answered the same way was read whole and judged on its credentials.
-	normal, err := form.Request(ctx, form.NewJar(), account.Values{account.Email: "launchready@example.test", account.Password: "launchready-not-a-password"})
+	normal, err := form.Request(ctx, form.NewJar(), account.Values{account.Email: "launchready@example.com", account.Password: "launchready-not-a-password"})
 	if err != nil {
 		return audit.Undecided("could not fill the login form: " + err.Error())
 	}

@@ -15,8 +15,11 @@ import (
 // healthSlow is how long a monitor will wait before it counts the app as down.
 const healthSlow = time.Second
 
-// wellKnownHealth are the paths frameworks and platforms use for health endpoints.
-var wellKnownHealth = []string{"/healthz", "/health", "/api/health", "/api/healthz", "/status", "/_health", "/livez", "/readyz", "/ping", "/up"}
+// wellKnownHealth are the paths frameworks and platforms use for health endpoints, ten at most (each a request to
+// every origin in scope): Kubernetes-style, Rails' /up, Spring's actuator, Directus' /server/health, Miniflux's and
+// many others' /healthcheck.
+var wellKnownHealth = []string{"/healthz", "/health", "/api/health", "/healthcheck", "/status", "/readyz", "/up", "/ping",
+	"/server/health", "/actuator/health"}
 
 // Health finds the health endpoint (the plan's, or a well-known path whose answer is not the app shell) and
 // checks it answers 200 quickly.
