@@ -19,12 +19,14 @@ var ErrNoLogout = errors.New("no log-out button, link or form found on the page"
 // control that only opens a menu), so what the server does with a logged-out session is not known.
 var ErrLogoutUnseen = errors.New("the browser still holds the session as before: its cookies and storage unchanged, the same page, no login form")
 
-// logoutNames is how a log-out control is recognised: its label, a form's or link's address, or its id, class or
-// test id (an icon-only button: Directus's "v-button sign-out").
+// logoutNames is how a log-out control is recognised: its label (its text even while a hover has not shown it, an
+// icon font's ligature too), a form's or link's address, or its own or its wrapper's id, class or test id (an
+// icon-only button: Directus's <div class="v-button sign-out"><button><i>logout</i></button></div>).
 const logoutNames = `
   const re = /log ?out|sign ?out/i, path = /logout|signout|sign_out|log_out|sign-out|log-out/i;
-  const label = el => [el.innerText, typeof el.value === 'string' ? el.value : '', el.getAttribute('aria-label'), el.title].join(' ');
-  const ident = el => [el.id, typeof el.className === 'string' ? el.className : '', el.getAttribute('data-testid')].join(' ');`
+  const label = el => [el.innerText || el.textContent, typeof el.value === 'string' ? el.value : '', el.getAttribute('aria-label'), el.title].join(' ');
+  const own = el => el ? [el.id, typeof el.className === 'string' ? el.className : '', el.getAttribute('data-testid')].join(' ') : '';
+  const ident = el => own(el) + ' ' + own(el.parentElement);`
 
 // clickLogout finds the app's own logout (a button, link or form named like it, even inside a closed menu) and uses
 // it: a form is submitted, anything else clicked.

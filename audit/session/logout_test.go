@@ -13,8 +13,8 @@ import (
 	"github.com/launchready/launchready/browser/browsertest"
 )
 
-// iconLogoutApp is a cookie-session app whose only log-out control is an icon: a button known by its class, no
-// text, no label. How it logs out is control: "dialog" opens a dialog whose "Sign Out" ends the session on the
+// iconLogoutApp is a cookie-session app whose only log-out control is an icon: a button with no text or label,
+// known only by its wrapper's class (Directus's v-button component). How it logs out is control: "dialog" opens a dialog whose "Sign Out" ends the session on the
 // server (Directus's admin app), "inert" does nothing at all (a script that failed), and "keeps" ends the session
 // in the browser only, the server still honouring its cookie.
 func iconLogoutApp(t *testing.T, control string) *httptest.Server {
@@ -50,12 +50,12 @@ func iconLogoutApp(t *testing.T, control string) *httptest.Server {
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}
-		fmt.Fprintf(w, `<!doctype html><title>Home</title><nav><button class="v-button sign-out" type="button"><svg width="20" height="20"><circle cx="10" cy="10" r="8"/></svg></button></nav>
+		fmt.Fprintf(w, `<!doctype html><title>Home</title><nav><div class="v-button sign-out"><button type="button"><svg width="20" height="20"><circle cx="10" cy="10" r="8"/></svg></button></div></nav>
 <main><h1>Ivy's notes</h1><ul id="notes"></ul></main>
 <script>
 const control = %q;
 fetch('/api/notes').then(r => r.json()).then(ns => { document.getElementById('notes').innerHTML = ns.map(n => '<li>' + n + '</li>').join('') });
-document.querySelector('.sign-out').onclick = () => {
+document.querySelector('.sign-out button').onclick = () => {
   if (control === 'inert') return;
   if (control === 'keeps') { document.cookie = 'sid=; Max-Age=0; path=/'; location.href = '/login'; return }
   const d = document.createElement('div'); d.setAttribute('role', 'dialog');
