@@ -18,7 +18,7 @@ import (
 var commonAdmin = []string{"/admin", "/admin/users", "/api/admin", "/api/admin/users", "/api/admin/stats",
 	"/api/v1/admin/users", "/-/admin", "/api/users", "/dashboard/admin", "/internal", "/staff", "/manage"}
 
-// maxAdminRoutes bounds the routes tried (each twice: as A and anonymously).
+// maxAdminRoutes bounds the routes tried (each as A, and anonymously when it exists for A).
 const maxAdminRoutes = 20
 
 var (
@@ -52,13 +52,17 @@ func AdminRoutes(ctx context.Context, t *audit.Target) audit.Result {
 	var tried []string
 	exists := map[string]bool{} // routes that answered anything but "no such page"
 	for _, u := range routes {
-		for _, who := range []string{"anonymous", "A"} {
+		// As the member first: a route the member is told does not exist (404, the shell every unknown path gets)
+		// is not asked again anonymously, where it cannot show more.
+		for _, who := range []string{"A", "anonymous"} {
 			req := &probe.Request{URL: u, Shared: true}
-			if who == "A" {
-				if loginErr != nil {
-					continue
-				}
+			switch {
+			case who == "A" && loginErr != nil:
+				continue
+			case who == "A":
 				sessA.Apply(req)
+			case loginErr == nil && !exists[u]:
+				continue
 			}
 			resp, err := t.Probe.Do(ctx, req)
 			if err != nil {

@@ -76,18 +76,26 @@ func sides(ctx context.Context, t *audit.Target) (a, b *account, res *audit.Resu
 // in is no one's private data either, whatever the other walk missed (Node-RED's translations, fetched by A's
 // walk and not by B's: "You have undeployed changes" read as A's own, and a fail).
 func prepare(ctx context.Context, t *audit.Target, as, bs *browser.Session) (a, b *account) {
-	private := t.Once(fmt.Sprintf("authz.private %p %p", as, bs), func() any {
+	type prepared struct {
+		private [2][]string
+		items   [2][]browser.Exchange // the items the accounts' lists lead to (itemsOfLists)
+	}
+	p := t.Once(fmt.Sprintf("authz.private %p %p", as, bs), func() any {
 		aReqs := objectRequests(as.Traffic, bs.Traffic, t.Probe.InScope)
 		bReqs := objectRequests(bs.Traffic, as.Traffic, t.Probe.InScope)
 		anon, _ := t.AnonymousVisit(ctx) // none when the visit failed: the other account's traffic alone, as before
 		seenBy := func(other []browser.Exchange) []browser.Exchange { return append(slices.Clip(other), anon...) }
-		return [2][]string{
+		private := [2][]string{
 			privateValues(as.Traffic, seenBy(bs.Traffic), counterparts(aReqs, bReqs), t.Plan.Accounts.A.Email),
 			privateValues(bs.Traffic, seenBy(as.Traffic), counterparts(bReqs, aReqs), t.Plan.Accounts.B.Email),
 		}
-	}).([2][]string)
-	a = &account{Name: "A", Creds: audit.FromBrowser("a", as), Traffic: as.Traffic, Headers: customHeaders(as.Traffic), Walk: as, Private: private[0]}
-	b = &account{Name: "B", Creds: audit.FromBrowser("b", bs), Traffic: bs.Traffic, Headers: customHeaders(bs.Traffic), Walk: bs, Private: private[1]}
+		return prepared{private: private, items: [2][]browser.Exchange{
+			itemsOfLists(ctx, t, as.Traffic, audit.FromBrowser("a", as), private[0]),
+			itemsOfLists(ctx, t, bs.Traffic, audit.FromBrowser("b", bs), private[1]),
+		}}
+	}).(prepared)
+	a = &account{Name: "A", Creds: audit.FromBrowser("a", as), Traffic: append(slices.Clip(as.Traffic), p.items[0]...), Headers: customHeaders(as.Traffic), Walk: as, Private: p.private[0]}
+	b = &account{Name: "B", Creds: audit.FromBrowser("b", bs), Traffic: append(slices.Clip(bs.Traffic), p.items[1]...), Headers: customHeaders(bs.Traffic), Walk: bs, Private: p.private[1]}
 	return a, b
 }
 
@@ -360,11 +368,11 @@ func judgeAll(outs []outcome, what string, start time.Time, notes ...audit.Evide
 			}
 			why := fmt.Sprintf("none of %d replays got an answer: %v", errs, outs[0].Err)
 			if moot > 0 {
-				why = fmt.Sprintf("none of %d replays could decide: %d of the replayed requests showed nothing only their owner sees when the owner sent them again (%v), and a refusal or an empty answer to someone else proves nothing then; give each test account data of its own the app shows (a note, a project), reachable by a link from the page its login lands on: the walk follows links, it does not click rows or buttons", errs, moot, firstErr(outs, errNothingPrivate))
+				why = fmt.Sprintf("none of %d replays could decide: %d of the replayed requests showed nothing only their owner sees when the owner sent them again (%v), and a refusal or an empty answer to someone else proves nothing then; give each test account data of its own the app shows (a note, a project), reachable by a link from the page its login lands on or listed by its API: the walk follows links and opens a list's first item, it does not click rows or buttons", errs, moot, firstErr(outs, errNothingPrivate))
 			}
 			return audit.Undecided(why, append(seen, tail...)...)
 		}
-		return audit.Undecided("no recorded request named an object to replay (the walk found no page or API call with an ID): give each test account data of its own the app shows, reachable by a link from the page its login lands on (the walk follows links, it does not click rows or buttons)", tail...)
+		return audit.Undecided("no recorded request named an object to replay (the walk found no page or API call with an ID): give each test account data of its own the app shows, reachable by a link from the page its login lands on or listed by its API (the walk follows links and opens a list's first item, it does not click rows or buttons)", tail...)
 	}
 	var seen []audit.Evidence
 	patterns := 0

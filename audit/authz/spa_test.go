@@ -22,12 +22,17 @@ import (
 // project endpoints forget to check that the caller belongs to the org. With dialog set, the landing page has no
 // form, only a "Log in" button in its header that opens the form in a dialog (as Verdaccio's web UI does).
 func orgApp(t *testing.T, broken, dialog bool) (*httptest.Server, map[string]string) {
-	return orgAppListing(t, broken, dialog, false)
+	return orgAppWith(t, orgOpts{broken: broken, dialog: dialog})
 }
 
-// orgAppListing is orgApp whose page also lists the account's recent activity, when activity is set: rows of an
-// API answer with small integer IDs, drawn as text, never requested by ID.
-func orgAppListing(t *testing.T, broken, dialog, activity bool) (*httptest.Server, map[string]string) {
+// orgOpts shape orgApp: broken serves any org's projects to any member, dialog opens the login form from a button,
+// activity also lists the account's recent activity (rows of an API answer with small integer IDs, drawn as text,
+// never requested by ID), and rowsOnly draws the projects as rows and never fetches one by its ID (a table whose
+// rows have click handlers, not links: Directus's).
+type orgOpts struct{ broken, dialog, activity, rowsOnly bool }
+
+func orgAppWith(t *testing.T, o orgOpts) (*httptest.Server, map[string]string) {
+	broken, dialog, activity := o.broken, o.dialog, o.activity
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	type user struct{ ID, Email, Org string }
@@ -76,7 +81,7 @@ function login() {
 async function app() {
   const me = await api('/api/me');
   const projects = await api('/api/orgs/' + me.org_id + '/projects');
-  const first = projects.length ? await api('/api/orgs/' + me.org_id + '/projects/' + projects[0].id) : null;
+  const first = projects.length && !`+fmt.Sprint(o.rowsOnly)+` ? await api('/api/orgs/' + me.org_id + '/projects/' + projects[0].id) : null;
   root.innerHTML = '<h1>' + me.email + '</h1><ul>' + projects.map(p => '<li>' + p.name + '</li>').join('') + '</ul>' + (first ? '<p>' + first.budget + '</p>' : '');
   if (`+fmt.Sprint(activity)+`) { const acts = await api('/api/activity'); root.insertAdjacentHTML('beforeend', '<ol>' + acts.map(a => '<li>' + a.event + '</li>').join('') + '</ol>'); }
 }
@@ -150,7 +155,12 @@ localStorage.getItem('token') ? app() : login();`)
 
 // orgTarget is orgApp audited with its two accounts, and the verdict the ID swap owes it.
 func orgTarget(t *testing.T, broken, dialog bool) (*audit.Target, audit.Status) {
-	srv, pw := orgApp(t, broken, dialog)
+	return orgTargetWith(t, orgOpts{broken: broken, dialog: dialog})
+}
+
+func orgTargetWith(t *testing.T, o orgOpts) (*audit.Target, audit.Status) {
+	broken := o.broken
+	srv, pw := orgAppWith(t, o)
 	plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true}, Accounts: audit.Accounts{
 		A: &audit.Account{Email: "erin@one.test", PasswordEnv: "A"}, B: &audit.Account{Email: "frank@two.test", PasswordEnv: "B"}}}
 	target, err := audit.NewTarget(plan, func(k string) string {
@@ -168,9 +178,10 @@ func orgTarget(t *testing.T, broken, dialog bool) (*audit.Target, audit.Status) 
 
 func TestAuthzOnTokenSPAWithUUIDs(t *testing.T) {
 	browsertest.Bin(t)
-	for _, broken := range []bool{true, false} {
-		t.Run(fmt.Sprintf("broken=%v", broken), func(t *testing.T) {
-			target, want := orgTarget(t, broken, false)
+	for _, o := range []orgOpts{{broken: true}, {}, {broken: true, rowsOnly: true}, {rowsOnly: true}} {
+		broken := o.broken
+		t.Run(fmt.Sprintf("broken=%v,rowsOnly=%v", broken, o.rowsOnly), func(t *testing.T) {
+			target, want := orgTargetWith(t, o)
 			for name, check := range map[string]checkFunc{"idor-read": IDORRead, "id-swap-params": IDSwapParams} {
 				got := check(t.Context(), target)
 				if got.Status != want || (broken && !strings.Contains(got.Summary, "GET /api/orgs/{id}/projects")) {
@@ -191,7 +202,7 @@ func TestAuthzOnTokenSPAWithUUIDs(t *testing.T) {
 // with small integer IDs (drawn as text, never requested by ID) warns, where the requests alone, all UUIDs, passed.
 func TestPredictableIDsInTheAPIsAnswers(t *testing.T) {
 	browsertest.Bin(t)
-	srv, pw := orgAppListing(t, false, false, true)
+	srv, pw := orgAppWith(t, orgOpts{activity: true})
 	plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true}, Accounts: audit.Accounts{
 		A: &audit.Account{Email: "erin@one.test", PasswordEnv: "A"}, B: &audit.Account{Email: "frank@two.test", PasswordEnv: "B"}}}
 	target, err := audit.NewTarget(plan, func(k string) string {
