@@ -35,21 +35,26 @@ const clickLogout = `() => {` + logoutNames + `
   if (forms.length) { forms[0].requestSubmit ? forms[0].requestSubmit() : forms[0].submit(); return 'form ' + forms[0].action }
   const hits = [...document.querySelectorAll('button, a, input[type=submit], [role=button], [role=menuitem]')]
     .filter(e => re.test(label(e)) || path.test(ident(e)) || (e.href && path.test(e.href)));
+  // Each control there now is marked: a confirmation the click opens is told by its new controls (confirmLogout).
+  hits.forEach(e => e.setAttribute('data-lr-before', ''));
   // The control itself, not a menu that holds it (whose text includes "Log out" once it is open).
   const el = hits.find(e => !hits.some(o => o !== e && e.contains(o)));
   if (!el) return '';
   if (el.form) { el.form.requestSubmit ? el.form.requestSubmit(el.type === 'submit' ? el : undefined) : el.form.submit() } else { el.click() }
-  return (el.tagName + ' ' + (el.href || label(el).trim().replace(/\s+/g, ' '))).slice(0, 200);
+  return (el.tagName + ' ' + (el.href || label(el).trim().replace(/\s+/g, ' ') || ident(el).trim().replace(/\s+/g, ' '))).slice(0, 200);
 }`
 
-// confirmLogout uses a log-out control inside a dialog the first one opened ("Are you sure?" … "Sign out").
+// confirmLogout uses a log-out control the first one brought up: one in a dialog, or any that was not on the page
+// before (a confirmation drawn without a dialog role: Directus's "Sign Out" link in its v-dialog).
 const confirmLogout = `() => {` + logoutNames + `
-  const dialogs = [...document.querySelectorAll('dialog[open], [role=dialog], [role=alertdialog], [aria-modal=true]')];
-  for (const d of dialogs) {
-    const el = [...d.querySelectorAll('button, a, input[type=submit], [role=button]')].find(e => re.test(label(e)) || path.test(ident(e)) || (e.href && path.test(e.href)));
-    if (el) { el.click(); return (el.tagName + ' ' + (el.href || label(el).trim().replace(/\s+/g, ' '))).slice(0, 200) }
-  }
-  return '';
+  const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 };
+  const fresh = [...document.querySelectorAll('button, a, input[type=submit], [role=button], [role=menuitem]')]
+    .filter(e => !e.hasAttribute('data-lr-before') && shown(e) && (re.test(label(e)) || path.test(ident(e)) || (e.href && path.test(e.href))));
+  const inDialog = fresh.filter(e => e.closest('dialog[open], [role=dialog], [role=alertdialog], [aria-modal=true]'));
+  const el = inDialog[0] || fresh.find(e => !fresh.some(o => o !== e && e.contains(o)));
+  if (!el) return '';
+  el.click();
+  return (el.tagName + ' ' + (el.href || label(el).trim().replace(/\s+/g, ' ') || ident(el).trim().replace(/\s+/g, ' '))).slice(0, 200);
 }`
 
 // Logout uses the app's own logout on the session's page (and the log-out control of a dialog it opens) and waits
@@ -74,7 +79,7 @@ func (s *Session) Logout(ctx context.Context) (string, error) {
 	if s.sessionLook() == before {
 		since = time.Now()
 		if res, err := p.rod.Timeout(3 * time.Second).Eval(confirmLogout); err == nil && res.Value.Str() != "" {
-			used += ", then " + res.Value.Str() + " (in the dialog it opened)"
+			used += ", then " + res.Value.Str() + " (which it brought up)"
 			p.quiet(since, 400*time.Millisecond, 8*time.Second, true)
 			_ = p.domReady(5 * time.Second)
 		}

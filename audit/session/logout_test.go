@@ -15,7 +15,7 @@ import (
 
 // iconLogoutApp is a cookie-session app whose only log-out control is an icon: a button with no text or label,
 // known only by its wrapper's class (Directus's v-button component). How it logs out is control: "dialog" opens a dialog whose "Sign Out" ends the session on the
-// server (Directus's admin app), "inert" does nothing at all (a script that failed), and "keeps" ends the session
+// server (Directus's admin app, whose dialog has no dialog role), "inert" does nothing at all (a script that failed), and "keeps" ends the session
 // in the browser only, the server still honouring its cookie.
 func iconLogoutApp(t *testing.T, control string) *httptest.Server {
 	var mu sync.Mutex
@@ -58,7 +58,7 @@ fetch('/api/notes').then(r => r.json()).then(ns => { document.getElementById('no
 document.querySelector('.sign-out button').onclick = () => {
   if (control === 'inert') return;
   if (control === 'keeps') { document.cookie = 'sid=; Max-Age=0; path=/'; location.href = '/login'; return }
-  const d = document.createElement('div'); d.setAttribute('role', 'dialog');
+  const d = document.createElement('div'); d.className = 'v-dialog';
   d.innerHTML = '<p>Are you sure?</p><button type="button">Cancel</button><a href="/logout">Sign Out</a>';
   document.body.append(d);
 };
