@@ -225,10 +225,12 @@ func TestOversizedJudgedAgainstANormalLogin(t *testing.T) {
 		{"64 KiB limit", true, 400, 413, 0, audit.Pass, "refused", ""},
 		// Node-RED: 5 MB, enough for the 2 MiB field, not the 12 MiB body.
 		{"a 5 MB limit", false, 401, 413, 0, audit.Fail, "its body limit is over 2 MiB", "without a body limit"},
-		{"Go's 10 MB, a redirect past it", false, 200, 302, 0, audit.Fail, "took a 2 MiB field whole", "12 MiB body whole"},
+		// Miniflux: past Go's 10 MB the CSRF check finds no token and redirects; that a limit stopped it is not known,
+		// and the fail says so rather than "without a body limit".
+		{"Go's 10 MB, a redirect past it", false, 200, 302, 0, audit.Fail, "if a limit stops larger bodies, it is over 2 MiB", "without a body limit"},
 		// Past Go's 10 MB the form is empty, and the login page comes back 200 as for a wrong login, but saying the
 		// name cannot be empty: the 12 MiB body was not read whole.
-		{"Go's 10 MB, the form page past it", false, 200, 200, 0, audit.Fail, "took a 2 MiB field whole", "12 MiB body whole"},
+		{"Go's 10 MB, the form page past it", false, 200, 200, 0, audit.Fail, "if a limit stops larger bodies, it is over 2 MiB", "without a body limit"},
 		// Gitea 1.26: a password over 255 characters is refused by the form's validation, on the login page, 200.
 		{"a field refused for its length in words", false, 200, 200, 255, audit.Inconclusive, "12 MiB body", "2 MiB field whole"},
 	}

@@ -225,9 +225,15 @@ func Oversized(ctx context.Context, t *audit.Target) audit.Result {
 			parts = append(parts, audit.Failed(0, fmt.Sprintf("%s took %s whole and answered %d: without a body limit a few such requests exhaust memory", where, c.name, resp.Status)))
 		}
 	}
-	// The field taken whole while the body was refused: there is a limit, set too high for a login.
-	if i, ok := whole[cases[0].name]; ok && parts[len(parts)-1].Status == audit.Pass {
-		parts[i] = audit.Failed(0, fmt.Sprintf("%s took %s whole (answered as a wrong login), though it refused the 12 MiB body: its body limit is over 2 MiB where a login needs a few kilobytes, so a few such requests still hold megabytes each; limit this endpoint to about 100 KB", where, cases[0].name))
+	// The field taken whole while the body was refused: there is a limit, set too high for a login. While the body's
+	// fate is not known (another answer than a wrong login's), a limit may still stop it: the fail is the field's.
+	if i, ok := whole[cases[0].name]; ok {
+		switch parts[len(parts)-1].Status {
+		case audit.Pass:
+			parts[i] = audit.Failed(0, fmt.Sprintf("%s took %s whole (answered as a wrong login), though it refused the 12 MiB body: its body limit is over 2 MiB where a login needs a few kilobytes, so a few such requests still hold megabytes each; limit this endpoint to about 100 KB", where, cases[0].name))
+		case audit.Inconclusive:
+			parts[i] = audit.Failed(0, fmt.Sprintf("%s took %s whole (answered as a wrong login): if a limit stops larger bodies, it is over 2 MiB where a login needs a few kilobytes, so a few such requests still hold megabytes each; limit this endpoint to about 100 KB", where, cases[0].name))
+		}
 	}
 	alive, err := t.Probe.Do(ctx, &probe.Request{URL: t.App.String()})
 	if err != nil || alive.Status >= 500 {
