@@ -422,7 +422,7 @@ func (t *Target) learnInBrowser(ctx context.Context, kind account.Kind, v accoun
 		return nil, fmt.Errorf("no %s form found in the browser either: %s (set paths.%s in the plan if the form is on another page)", kind, said, formKinds[kind].planKey)
 	}
 	if res == nil {
-		return nil, fmt.Errorf("no %s form found in the browser either (set paths.%s in the plan)", kind, formKinds[kind].planKey)
+		return nil, fmt.Errorf("no %s form found in the browser either (set paths.%s in the plan if the app has one; an app without it has none to judge)", kind, formKinds[kind].planKey)
 	}
 	sub, err := account.FromTraffic(kind, res.Page, res.Sent, fill.Typed, nil)
 	if err != nil {
