@@ -2,7 +2,10 @@ package session
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +21,7 @@ func Expiry(ctx context.Context, t *audit.Target) audit.Result {
 	if err != nil {
 		return audit.LoginOutcome(err)
 	}
+	tokens = append(tokens, storedRefreshTokens(ctx, t, tokens)...)
 	now := time.Now()
 	var parts []audit.Result
 	var undeclared, renewers []string // opaque tokens whose lifetime the app does not state; those of them that are refresh tokens
@@ -97,6 +101,53 @@ func jwtLifetime(tk token, v *jwtView, now time.Time) audit.Result {
 		return audit.Warned(0, fmt.Sprintf("the JWT in %s is valid for %s", tk.Where, days(life)), ev)
 	}
 	return audit.Passed(fmt.Sprintf("the JWT in %s is valid for %s", tk.Where, days(life)), ev)
+}
+
+// storedRefreshTokens are the refresh tokens inside the JSON a Web Storage entry keeps (Supabase's
+// "sb-<project>-auth-token": {"access_token": …, "refresh_token": …}), which the session's token list, made of whole
+// entries and JWTs, does not hold: the session lasts as long as they do.
+func storedRefreshTokens(ctx context.Context, t *audit.Target, have []token) []token {
+	bs, err := t.BrowserSession(ctx, "a")
+	if err != nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, tk := range have {
+		seen[tk.Value] = true
+	}
+	var out []token
+	for _, w := range []struct {
+		name string
+		m    map[string]string
+	}{{"localStorage", bs.Local}, {"sessionStorage", bs.Storage}} {
+		for _, k := range slices.Sorted(maps.Keys(w.m)) {
+			var doc any
+			if json.Unmarshal([]byte(w.m[k]), &doc) != nil {
+				continue
+			}
+			walkJSON(doc, "", func(path, field string, v any) {
+				if str, ok := v.(string); ok && len(str) >= 8 && !seen[str] && strings.Contains(strings.ToLower(field), "refresh") && audit.TokenField(field) {
+					seen[str] = true
+					out = append(out, token{Where: fmt.Sprintf("%s %q, field %s", w.name, k, path), Name: field, Value: str})
+				}
+			})
+		}
+	}
+	return out
+}
+
+// walkJSON calls visit with every value inside doc, its path of fields and the name of the field holding it.
+func walkJSON(doc any, path string, visit func(path, field string, v any)) {
+	if m, ok := doc.(map[string]any); ok {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			visit(p, k, m[k])
+			walkJSON(m[k], p, visit)
+		}
+	}
 }
 
 // declaredLife judges an opaque token by the lifetime the app declared beside it.

@@ -31,7 +31,8 @@ func spaApp(t *testing.T, afterSignOut string) *httptest.Server {
 }
 
 // spaAppKeeping is spaApp keeping its token in keep: "sessionStorage", "indexedDB" (the way Firebase Auth keeps
-// its user, in firebaseLocalStorageDb), or "memory" (a variable of the page's script: gone on reload).
+// its user, in firebaseLocalStorageDb), "supabase" (the way supabase-js keeps its session: one localStorage entry of
+// JSON with the access and refresh tokens), or "memory" (a variable of the page's script: gone on reload).
 func spaAppKeeping(t *testing.T, afterSignOut, keep string) *httptest.Server {
 	return spaAppAnswering(t, afterSignOut, keep, nil)
 }
@@ -63,6 +64,7 @@ const store = {
   async get() {
     if (keep === 'memory') return memory;
     if (keep === 'sessionStorage') return sessionStorage.getItem('access_token');
+    if (keep === 'supabase') { const s = localStorage.getItem('sb-fixture-auth-token'); return s ? JSON.parse(s).access_token : null }
     const db = await idb();
     const rec = await new Promise(ok => { const g = db.transaction('firebaseLocalStorage').objectStore('firebaseLocalStorage').get(userKey); g.onsuccess = () => ok(g.result) });
     return rec ? rec.value.stsTokenManager.accessToken : null;
@@ -70,6 +72,8 @@ const store = {
   async set(tok) {
     if (keep === 'memory') { memory = tok; return }
     if (keep === 'sessionStorage') { sessionStorage.setItem('access_token', tok); return }
+    if (keep === 'supabase') { localStorage.setItem('sb-fixture-auth-token', JSON.stringify({access_token: tok, token_type: 'bearer',
+      expires_in: 3600, expires_at: Math.floor(Date.now() / 1000) + 3600, refresh_token: 'k3vq8p2xw9ab', user: {id: 'erin', email: 'erin@example.test'}})); return }
     const db = await idb();
     await new Promise(ok => { const tx = db.transaction('firebaseLocalStorage', 'readwrite');
       tx.objectStore('firebaseLocalStorage').put({fbase_key: userKey, value: {uid: 'erin', email: 'erin@example.test',
@@ -78,7 +82,7 @@ const store = {
       tx.oncomplete = ok });
   },
   async clear() {
-    memory = null; sessionStorage.clear();
+    memory = null; sessionStorage.clear(); localStorage.removeItem('sb-fixture-auth-token');
     if (keep === 'indexedDB') { const db = await idb(); await new Promise(ok => { const tx = db.transaction('firebaseLocalStorage', 'readwrite'); tx.objectStore('firebaseLocalStorage').clear(); tx.oncomplete = ok }) }
   },
 };
@@ -237,6 +241,19 @@ func TestExpiryOfAnOpaqueToken(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Supabase keeps its session as one localStorage entry of JSON: a one-hour JWT, and a refresh token beside it that
+// renews it, whose lifetime the app does not state (supabase-js: none, unless the project time-boxes sessions).
+// The JWT's hour is not the session's lifetime: expiry cannot pass on it.
+func TestExpirySeesARefreshTokenInStoredJSON(t *testing.T) {
+	browsertest.Bin(t)
+	got := Expiry(t.Context(), spaTargetKeeping(t, "", "supabase"))
+	for _, has := range []string{"valid for 1h0m0s", `the refresh token in localStorage "sb-fixture-auth-token", field refresh_token renews the session`} {
+		if got.Status != audit.Inconclusive || !strings.Contains(got.Summary, has) {
+			t.Errorf("got %s %q, want inconclusive saying %q", got.Status, got.Summary, has)
+		}
 	}
 }
 
