@@ -202,16 +202,7 @@ func TestAuthzOnTokenSPAWithUUIDs(t *testing.T) {
 // with small integer IDs (drawn as text, never requested by ID) warns, where the requests alone, all UUIDs, passed.
 func TestPredictableIDsInTheAPIsAnswers(t *testing.T) {
 	browsertest.Bin(t)
-	srv, pw := orgAppWith(t, orgOpts{activity: true})
-	plan := &audit.Plan{App: srv.URL + "/", TLS: audit.TLS{Insecure: true}, Accounts: audit.Accounts{
-		A: &audit.Account{Email: "erin@one.test", PasswordEnv: "A"}, B: &audit.Account{Email: "frank@two.test", PasswordEnv: "B"}}}
-	target, err := audit.NewTarget(plan, func(k string) string {
-		return map[string]string{"A": pw["erin@one.test"], "B": pw["frank@two.test"]}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(target.Close)
+	target, _ := orgTargetWith(t, orgOpts{activity: true})
 	got := PredictableIDs(t.Context(), target)
 	if got.Status != audit.Warn || !strings.Contains(got.Summary, "small integers (41, 42)") {
 		t.Errorf("got %s %q, want a warning naming 41 and 42", got.Status, got.Summary)

@@ -116,22 +116,17 @@ func storedRefreshTokens(ctx context.Context, t *audit.Target, have []token) []t
 		seen[tk.Value] = true
 	}
 	var out []token
-	for _, w := range []struct {
-		name string
-		m    map[string]string
-	}{{"localStorage", bs.Local}, {"sessionStorage", bs.Storage}} {
-		for _, k := range slices.Sorted(maps.Keys(w.m)) {
-			var doc any
-			if json.Unmarshal([]byte(w.m[k]), &doc) != nil {
-				continue
-			}
-			walkJSON(doc, "", func(path, field string, v any) {
-				if str, ok := v.(string); ok && len(str) >= 8 && !seen[str] && strings.Contains(strings.ToLower(field), "refresh") && audit.TokenField(field) {
-					seen[str] = true
-					out = append(out, token{Where: fmt.Sprintf("%s %q, field %s", w.name, k, path), Name: field, Value: str})
-				}
-			})
+	for _, v := range audit.StoredValues(bs) {
+		var doc any
+		if v.InRecord || json.Unmarshal([]byte(v.Value), &doc) != nil {
+			continue // an IndexedDB record's fields are tokens of their own already
 		}
+		walkJSON(doc, "", func(path, field string, x any) {
+			if str, ok := x.(string); ok && len(str) >= 8 && !seen[str] && strings.Contains(strings.ToLower(field), "refresh") && audit.TokenField(field) {
+				seen[str] = true
+				out = append(out, token{Where: v.Where + ", field " + path, Name: field, Value: str})
+			}
+		})
 	}
 	return out
 }
