@@ -26,6 +26,7 @@ type liveJar struct {
 	c *browser.Context
 
 	mu      sync.Mutex
+	gone    bool                 // the context could not be read: closed, or the browser is gone; not asked again
 	read    time.Time            // when the context's cookies were last read
 	seen    http.CookieJar       // the context's cookies as last read
 	values  map[string]string    // each cookie's value as last read, by name and domain
@@ -65,10 +66,12 @@ func (j *liveJar) take(cks []*proto.NetworkCookie, now time.Time) {
 func (j *liveJar) Cookies(u *url.URL) []*http.Cookie {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if now := time.Now(); now.Sub(j.read) >= liveJarFresh {
+	if now := time.Now(); !j.gone && now.Sub(j.read) >= liveJarFresh {
 		j.read = now
 		if cks, err := j.c.Cookies(); err == nil {
 			j.take(cks, now)
+		} else {
+			j.gone = true
 		}
 	}
 	own := map[string]*http.Cookie{}
