@@ -13,8 +13,12 @@ import (
 	"github.com/launchready/launchready/browser"
 )
 
-// liveJarFresh is how long the cookies read from a browser context serve before they are read again.
-const liveJarFresh = 250 * time.Millisecond
+// liveJarFresh is how long the cookies read from a browser context serve before they are read again, and liveJarWait
+// how long a request waits for a read under way.
+const (
+	liveJarFresh = 250 * time.Millisecond
+	liveJarWait  = time.Second
+)
 
 // liveJar is the cookie jar of a session the browser holds: a request carries the cookies the account's browser
 // context holds when it is sent, so an app that replaces its session cookie as its pages load is replayed with the
@@ -28,6 +32,7 @@ type liveJar struct {
 	mu      sync.Mutex
 	gone    bool                 // the context could not be read: closed, or the browser is gone; not asked again
 	read    time.Time            // when the context's cookies were last read
+	reading chan struct{}        // closed when the read under way ends; nil when none is
 	seen    http.CookieJar       // the context's cookies as last read
 	values  map[string]string    // each cookie's value as last read, by name and domain
 	changed map[string]time.Time // when the browser's value of a cookie (by name) last changed
@@ -64,16 +69,9 @@ func (j *liveJar) take(cks []*proto.NetworkCookie, now time.Time) {
 // Cookies are the browser's cookies for u, read again when older than liveJarFresh, each replaced by the one an
 // answer to the audit set later, if any.
 func (j *liveJar) Cookies(u *url.URL) []*http.Cookie {
+	j.refresh()
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if now := time.Now(); !j.gone && now.Sub(j.read) >= liveJarFresh {
-		j.read = now
-		if cks, err := j.c.Cookies(); err == nil {
-			j.take(cks, now)
-		} else {
-			j.gone = true
-		}
-	}
 	own := map[string]*http.Cookie{}
 	for _, ck := range j.own.Cookies(u) {
 		own[ck.Name] = ck
@@ -94,6 +92,41 @@ func (j *liveJar) Cookies(u *url.URL) []*http.Cookie {
 		out = append(out, ck)
 	}
 	return out
+}
+
+// refresh reads the context's cookies again when the last read is older than liveJarFresh. One read at a time, and
+// not under the jar's lock: the requests that come meanwhile wait for it at most liveJarWait, then go with the
+// cookies last read (a browser busy with a heavy page answers slowly; the audit's requests do not queue behind it).
+func (j *liveJar) refresh() {
+	j.mu.Lock()
+	if j.gone || time.Since(j.read) < liveJarFresh {
+		j.mu.Unlock()
+		return
+	}
+	wait := j.reading
+	if wait == nil {
+		wait = make(chan struct{})
+		j.reading = wait
+		go func() {
+			cks, err := j.c.Cookies()
+			j.mu.Lock()
+			now := time.Now()
+			j.read = now
+			if err == nil {
+				j.take(cks, now)
+			} else {
+				j.gone = true
+			}
+			j.reading = nil
+			j.mu.Unlock()
+			close(wait)
+		}()
+	}
+	j.mu.Unlock()
+	select {
+	case <-wait:
+	case <-time.After(liveJarWait):
+	}
 }
 
 // SetCookies keeps what the app set in answer to the audit's own request.

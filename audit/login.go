@@ -195,7 +195,7 @@ func LoginOutcome(err error) Result {
 	}
 	why := "could not log in: " + strings.TrimPrefix(err.Error(), "account ")
 	var le *browser.LoginError
-	if errors.As(err, &le) && account.HeldOff(le.Status, le.Said+" "+le.Reason) {
+	if errors.As(err, &le) && account.HeldOff(le.Status, le.Said+" "+le.Reason+" "+le.Answer) {
 		why += "; the app is holding the account off for too many attempts, not refusing its password: its limit on " +
 			"failed logins (an audit's own login timing and burst reach it, and some apps hold an account for minutes). " +
 			"Wait as long as the app says, then run again, or use other test accounts"

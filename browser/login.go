@@ -53,6 +53,7 @@ type LoginError struct {
 	Screenshot string
 	Said       string // what the page showed as its error ("" when it showed none): the app's words, not ours
 	Status     int    // the highest error status (400 and up) the app answered the login with, 0 for none
+	Answer     string // the start of that answer's body: an API's words the page may not show ("Too many login attempts")
 	// Refused says the app answered the credentials and turned them down: the form came back after the submit, or
 	// a 4xx answered it. A login that never got that far (no form, a field it could not type into, a 5xx, a
 	// one-time code asked for) is not a refusal: what the app thinks of the credentials is not known.
@@ -210,7 +211,7 @@ func (f *LoginForm) fail(reason string) (*Session, error) {
 	le.Said, _, _ = page.state()
 	for _, x := range page.Traffic()[f.before:] {
 		if x.Status >= 400 && x.Status > le.Status {
-			le.Status = x.Status
+			le.Status, le.Answer = x.Status, string(x.Body[:min(len(x.Body), 300)])
 		}
 	}
 	return nil, le

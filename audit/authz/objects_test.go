@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/launchready/launchready/audit"
 	"github.com/launchready/launchready/browser"
 )
 
@@ -234,5 +235,29 @@ func TestRoutesNameHashRoutes(t *testing.T) {
 		if got := routes(tt.urls, 2); got != tt.want {
 			t.Errorf("routes(%q) = %q, want %q", tt.urls, got, tt.want)
 		}
+	}
+}
+
+func TestJudgeIDs(t *testing.T) {
+	tests := []struct {
+		name       string
+		kinds      map[string][]string
+		inRequests bool
+		want       audit.Status
+	}{
+		{"UUIDs in requests", map[string][]string{"uuid": {"0b9e7c1e-6a4f-4c8e-9a51-2f6f0d3c2b11"}}, true, audit.Pass},
+		{"small integers in requests", map[string][]string{"integer": {"7", "12"}}, true, audit.Warn},
+		{"small integers in answers only", map[string][]string{"integer": {"1", "2"}}, false, audit.Warn},
+		// PocketBase's /api/collections: its schema fields' ids, not its records'.
+		{"other shapes in answers only", map[string][]string{"token": {"text3208210256", "bool256245529"}}, false, audit.Inconclusive},
+		{"large integers in requests", map[string][]string{"integer": {"1730000000123"}}, true, audit.Pass},
+		{"nothing", map[string][]string{}, false, audit.Inconclusive},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := judgeIDs(tt.kinds, tt.inRequests); got.Status != tt.want {
+				t.Errorf("got %s %q, want %s", got.Status, got.Summary, tt.want)
+			}
+		})
 	}
 }

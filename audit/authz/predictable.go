@@ -55,6 +55,13 @@ func PredictableIDs(ctx context.Context, t *audit.Target) audit.Result {
 			}
 		}
 	}
+	return judgeIDs(kinds, inRequests)
+}
+
+// judgeIDs judges the identifiers seen, by kind ("integer", "uuid", …): small integers warn; other shapes pass when
+// requests carried them, and decide nothing when only the API's answers did (an "id" there may be the app's own
+// metadata: PocketBase's schema fields, "text3208210256", not its records).
+func judgeIDs(kinds map[string][]string, inRequests bool) audit.Result {
 	if len(kinds) == 0 {
 		return audit.Undecided("no object identifier was seen in the recorded requests or in the objects the API answered with")
 	}
@@ -78,8 +85,11 @@ func PredictableIDs(ctx context.Context, t *audit.Target) audit.Result {
 			small = append(small, v)
 		}
 	}
-	if len(small) > 0 {
+	switch {
+	case len(small) > 0:
 		return audit.Warned(0, fmt.Sprintf("object IDs are small integers (%s): anyone can walk them one by one, so every missing authorization check is found at once", strings.Join(first(small, 5), ", ")), ev)
+	case !inRequests:
+		return audit.Undecided("no request named an object, and the ids the API answered with are not small integers; whether they are the records' (rather than the app's own metadata) is not known", ev)
 	}
 	return audit.Passed("object IDs are not small sequential integers", ev)
 }

@@ -3,6 +3,7 @@ package checks
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -289,6 +290,33 @@ func TestLoginHeldOffIsSaid(t *testing.T) {
 			resp.Body.Close()
 		}
 		rep := auditChecks(t, a, []string{"session.expiry"})
+		if got := rep.Results[0]; got.Status != audit.Inconclusive || !strings.Contains(got.Summary, heldOff) {
+			t.Errorf("got %s %q, want inconclusive saying %q", got.Status, got.Summary, heldOff)
+		}
+	})
+	t.Run("held off in the API's words only", func(t *testing.T) {
+		// Node-RED: the API answers 500 "Too many login attempts", the page shows "Login failed".
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusInternalServerError)
+				io.WriteString(w, `{"code":"unexpected_error","message":"Too many login attempts. Wait 10 minutes and try again"}`)
+				return
+			}
+			io.WriteString(w, `<!doctype html><title>Editor</title><div id="login"><input type="text" placeholder="Username"><input type="password" placeholder="Password"><button>Login</button><p id="err"></p></div>
+<script>document.querySelector('button').onclick = async () => {
+  const r = await fetch('/auth/token', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'});
+  if (!r.ok) document.getElementById('err').textContent = 'Login failed';
+};</script>`)
+		}))
+		t.Cleanup(srv.Close)
+		plan := &audit.Plan{App: srv.URL + "/", Accounts: audit.Accounts{A: &audit.Account{Email: "alice", PasswordEnv: "PW"}}}
+		target, err := audit.NewTarget(plan, func(string) string { return "alice-pass-2026" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(target.Close)
+		rep := runChecks(t, target, []string{"session.expiry"})
 		if got := rep.Results[0]; got.Status != audit.Inconclusive || !strings.Contains(got.Summary, heldOff) {
 			t.Errorf("got %s %q, want inconclusive saying %q", got.Status, got.Summary, heldOff)
 		}

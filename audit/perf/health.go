@@ -15,11 +15,11 @@ import (
 // healthSlow is how long a monitor will wait before it counts the app as down.
 const healthSlow = time.Second
 
-// wellKnownHealth are the paths frameworks and platforms use for health endpoints, ten at most (each a request to
-// every origin in scope): Kubernetes-style, Rails' /up, Spring's actuator, Directus' /server/health, Miniflux's and
-// many others' /healthcheck.
-var wellKnownHealth = []string{"/healthz", "/health", "/api/health", "/healthcheck", "/status", "/readyz", "/up", "/ping",
-	"/server/health", "/actuator/health"}
+// wellKnownHealth are the paths frameworks and platforms use for health endpoints (each a request to every origin
+// in scope): Kubernetes-style, Gitea's /api/healthz, Rails' /up, Spring's actuator, Directus' /server/health,
+// Miniflux's and many others' /healthcheck.
+var wellKnownHealth = []string{"/healthz", "/health", "/api/health", "/api/healthz", "/healthcheck", "/status", "/_health",
+	"/livez", "/readyz", "/up", "/ping", "/server/health", "/actuator/health"}
 
 // Health finds the health endpoint (the plan's, or a well-known path whose answer is not the app shell) and
 // checks it answers 200 quickly.
