@@ -15,9 +15,9 @@ import (
 var ErrNoLogout = errors.New("no log-out button, link or form found on the page")
 
 // ErrLogoutUnseen means a log-out control was used but the browser's session looks as it did before: the same
-// cookies and Web Storage, the same page, no login form. The logout did not happen (a confirmation no one gave, a
+// cookies and Web Storage, the same page, no way to log in shown. The logout did not happen (a confirmation no one gave, a
 // control that only opens a menu), so what the server does with a logged-out session is not known.
-var ErrLogoutUnseen = errors.New("the browser still holds the session as before: its cookies and storage unchanged, the same page, no login form")
+var ErrLogoutUnseen = errors.New("the browser still holds the session as before: its cookies and storage unchanged, the same page, no way to log in shown")
 
 // logoutNames is how a log-out control is recognised: its label (its text even while a hover has not shown it, an
 // icon font's ligature too), a form's or link's address, or its own or its wrapper's id, class or test id (an
@@ -94,7 +94,8 @@ func (s *Session) Logout(ctx context.Context) (string, error) {
 }
 
 // sessionLook sums up how the browser holds the session: its context's cookies, the page's Web Storage, the page's
-// address, and whether it shows a password field (a login form). A logout changes at least one.
+// address, and whether it offers a way to log in (a password field, a "Log in" link or button). A logout changes at
+// least one.
 func (s *Session) sessionLook() string {
 	var b strings.Builder
 	if cks, err := s.Context.Cookies(); err == nil {
@@ -107,8 +108,10 @@ func (s *Session) sessionLook() string {
 		fmt.Fprintf(&b, "|%v|%v", local, session) // fmt prints maps in key order
 	}
 	fmt.Fprintf(&b, "|%s", s.Page.URL())
-	if res, err := s.Page.rod.Timeout(3 * time.Second).Eval(`() => [...document.querySelectorAll('input[type=password]')].some(el => el.getBoundingClientRect().width > 0)`); err == nil && res.Value.Bool() {
-		b.WriteString("|login form")
+	if res, err := s.Page.rod.Timeout(3 * time.Second).Eval(`() => { const shown = el => el.getBoundingClientRect().width > 0;
+		return [...document.querySelectorAll('input[type=password]')].some(shown) ||
+			[...document.querySelectorAll('a, button, [role=button]')].some(el => shown(el) && /^\s*(log ?in|sign ?in)\s*$/i.test(el.innerText)) }`); err == nil && res.Value.Bool() {
+		b.WriteString("|a way to log in")
 	}
 	return b.String()
 }
