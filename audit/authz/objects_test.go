@@ -261,3 +261,21 @@ func TestJudgeIDs(t *testing.T) {
 		})
 	}
 }
+
+func TestAnsweredIDs(t *testing.T) {
+	tests := []struct{ body, want string }{
+		{`{"data":[{"id":1,"title":"a"},{"id":2,"title":"b"}]}`, "1 2"},
+		{`[{"id":"0b9e7c1e-6a4f-4c8e-9a51-2f6f0d3c2b11","owner":{"id":7}}]`, "0b9e7c1e-6a4f-4c8e-9a51-2f6f0d3c2b11 7"},
+		{`{"data":[{"count":{"id":0}}]}`, ""}, // Directus's aggregate[count]=id: a count, not a record
+		{`{"id":1.5,"ID":"x1"}`, "x1"},
+	}
+	for _, tt := range tests {
+		var doc any
+		if err := json.Unmarshal([]byte(tt.body), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(answeredIDs(doc, nil), " "); got != tt.want {
+			t.Errorf("answeredIDs(%s) = %q, want %q", tt.body, got, tt.want)
+		}
+	}
+}

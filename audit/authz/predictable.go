@@ -107,7 +107,7 @@ func answeredIDs(doc any, out []string) []string {
 			}
 			switch id := f.(type) {
 			case float64:
-				if id == float64(int64(id)) && id >= 0 {
+				if id == float64(int64(id)) && id > 0 { // 0 is no record's (auto-increments start at 1): a count (Directus's aggregate[count]=id)
 					out = append(out, strconv.FormatInt(int64(id), 10))
 				}
 			case string:
