@@ -50,18 +50,15 @@ func (s *Submission) malformedForm(filled []byte, roles [][]string) []Malformed 
 		}
 		return v
 	}
-	// The first key of each role, sorted: an address field and a password field on a login.
-	var first []string
-	for _, k := range slices.Sorted(maps.Keys(keys)) {
-		first = append(first, k)
-	}
+	// The fields the audit fills, sorted: an address field and a password field on a login.
+	filledKeys := slices.Sorted(maps.Keys(keys))
 	list, object := without(), without()
-	for _, k := range first {
+	for _, k := range filledKeys {
 		list[k+"[]"] = []string{form.Get(k), form.Get(k)}
 		object[k+"[$ne]"] = []string{"launchready"}
 	}
 	escape := without().Encode()
-	for _, k := range first {
+	for _, k := range filledKeys {
 		escape += "&" + url.QueryEscape(k) + "=%C3%28%zz"
 	}
 	const ct = formEncoded
@@ -70,7 +67,7 @@ func (s *Submission) malformedForm(filled []byte, roles [][]string) []Malformed 
 		{"fields as lists", ct, []byte(list.Encode())},
 		{"fields as objects", ct, []byte(object.Encode())},
 		{"an escape that does not decode", ct, []byte(strings.TrimPrefix(escape, "&"))},
-		{"broken JSON", jsonEncoded, []byte(`{"` + first[0] + `": "launchready@example.com", "` + first[len(first)-1] + `": `)},
+		{"broken JSON", jsonEncoded, []byte(`{"` + filledKeys[0] + `": "launchready@example.com", "` + filledKeys[len(filledKeys)-1] + `": `)},
 	}
 }
 
