@@ -386,6 +386,10 @@ func StoredValues(s *browser.Session) []Stored {
 	return out
 }
 
+// JSONStrings lists the strings inside a JSON value kept at where (a Web Storage entry's), each as a Stored in a
+// record: where it is ("…, field a.b"), the name of the field that holds it, its value.
+func JSONStrings(where string, v any) []Stored { return jsonStrings(where, "", "", v) }
+
 // jsonStrings lists the strings inside a JSON value with the path of fields that leads to each; an array's
 // strings go by the name of the field that holds the array.
 func jsonStrings(where, path, name string, v any) []Stored {

@@ -34,7 +34,7 @@ type liveJar struct {
 	read    time.Time            // when the context's cookies were last read
 	reading chan struct{}        // closed when the read under way ends; nil when none is
 	seen    http.CookieJar       // the context's cookies as last read
-	values  map[string]string    // each cookie's value as last read, by name and domain
+	values  map[[2]string]string // each cookie's value as last read, by its name and domain
 	changed map[string]time.Time // when the browser's value of a cookie (by name) last changed
 	own     http.CookieJar       // what answers to the audit's own requests set
 	ownAt   map[string]time.Time // when an answer last set (or removed) a cookie, by name
@@ -42,7 +42,7 @@ type liveJar struct {
 
 // newLiveJar starts from the cookies the login left (what is sent if the context cannot be read).
 func newLiveJar(c *browser.Context, atLogin []*proto.NetworkCookie) *liveJar {
-	j := &liveJar{c: c, values: map[string]string{}, changed: map[string]time.Time{}, ownAt: map[string]time.Time{}}
+	j := &liveJar{c: c, values: map[[2]string]string{}, changed: map[string]time.Time{}, ownAt: map[string]time.Time{}}
 	j.own, _ = cookiejar.New(nil)
 	j.take(atLogin, time.Time{})
 	return j
@@ -50,9 +50,9 @@ func newLiveJar(c *browser.Context, atLogin []*proto.NetworkCookie) *liveJar {
 
 // take makes cks the browser's cookies as last read, noting which changed since the read before (at now).
 func (j *liveJar) take(cks []*proto.NetworkCookie, now time.Time) {
-	values := map[string]string{}
+	values := map[[2]string]string{}
 	for _, ck := range cks {
-		key := ck.Name + "@" + ck.Domain
+		key := [2]string{ck.Name, ck.Domain}
 		values[key] = ck.Value
 		if old, ok := j.values[key]; !ok || old != ck.Value {
 			j.changed[ck.Name] = now
@@ -60,7 +60,7 @@ func (j *liveJar) take(cks []*proto.NetworkCookie, now time.Time) {
 	}
 	for key := range j.values {
 		if _, ok := values[key]; !ok { // gone from the browser: a change too
-			j.changed[strings.SplitN(key, "@", 2)[0]] = now
+			j.changed[key[0]] = now
 		}
 	}
 	j.values, j.seen = values, jarOf(cks)

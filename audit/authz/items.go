@@ -26,16 +26,16 @@ const maxItems = 4
 // the app answers 200 with JSON is kept, as a request of the account's; a route the app does not serve costs one
 // request. Only a list of the account's own data is followed (its answer holds one of the account's private values:
 // what the other account was never shown), and not one whose items the account already opened.
-func itemsOfLists(ctx context.Context, t *audit.Target, traffic []browser.Exchange, creds *audit.Session, private []string) []browser.Exchange {
+func itemsOfLists(ctx context.Context, t *audit.Target, acc *account) []browser.Exchange {
 	opened := map[string]bool{} // the paths of items the account's traffic already holds, their ID made {id}
-	for _, x := range traffic {
+	for _, x := range acc.Traffic {
 		if u, err := url.Parse(x.URL); err == nil {
 			opened[itemShape(u.Path)] = true
 		}
 	}
 	var out []browser.Exchange
 	tried := map[string]bool{}
-	for _, x := range traffic {
+	for _, x := range acc.Traffic {
 		if len(tried) >= maxItems {
 			break
 		}
@@ -49,17 +49,13 @@ func itemsOfLists(ctx context.Context, t *audit.Target, traffic []browser.Exchan
 			continue // an item already, or a list whose items were opened or tried
 		}
 		id := firstItemID(x.Body)
-		if id == "" || leaked(x.Body, private) == "" {
+		if id == "" || leaked(x.Body, acc.Private) == "" {
 			continue
 		}
 		tried[shape] = true
 		item := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: base + "/" + url.PathEscape(id)}
-		req := creds.Apply(&probe.Request{URL: item.String(), Header: http.Header{"Accept": {"application/json"}}})
-		for k, v := range x.RequestHeader { // the app's own headers on its list call (an apikey), not the browser's
-			if k != "cookie" && k != "authorization" && !strings.HasPrefix(k, "sec-") && k != "user-agent" && k != "accept" && !strings.HasPrefix(k, "accept-") {
-				req.Header.Set(k, v)
-			}
-		}
+		// As every replay of the account's goes: its credentials, and the headers its app's scripts add (an apikey).
+		req := acc.apply(&probe.Request{URL: item.String(), Header: http.Header{"Accept": {"application/json"}}})
 		resp, err := t.Probe.Do(ctx, req)
 		if err != nil || resp.Status != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "json") || !json.Valid(resp.Body) {
 			continue

@@ -76,10 +76,6 @@ func sides(ctx context.Context, t *audit.Target) (a, b *account, res *audit.Resu
 // in is no one's private data either, whatever the other walk missed (Node-RED's translations, fetched by A's
 // walk and not by B's: "You have undeployed changes" read as A's own, and a fail).
 func prepare(ctx context.Context, t *audit.Target, as, bs *browser.Session) (a, b *account) {
-	type prepared struct {
-		private [2][]string
-		items   [2][]browser.Exchange // the items the accounts' lists lead to (itemsOfLists)
-	}
 	p := t.Once(fmt.Sprintf("authz.private %p %p", as, bs), func() any {
 		aReqs := objectRequests(as.Traffic, bs.Traffic, t.Probe.InScope)
 		bReqs := objectRequests(bs.Traffic, as.Traffic, t.Probe.InScope)
@@ -90,13 +86,25 @@ func prepare(ctx context.Context, t *audit.Target, as, bs *browser.Session) (a, 
 			privateValues(bs.Traffic, seenBy(as.Traffic), counterparts(bReqs, aReqs), t.Plan.Accounts.B.Email),
 		}
 		return prepared{private: private, items: [2][]browser.Exchange{
-			itemsOfLists(ctx, t, as.Traffic, audit.FromBrowser("a", as), private[0]),
-			itemsOfLists(ctx, t, bs.Traffic, audit.FromBrowser("b", bs), private[1]),
+			itemsOfLists(ctx, t, newAccount("A", as, private[0], nil)),
+			itemsOfLists(ctx, t, newAccount("B", bs, private[1], nil)),
 		}}
 	}).(prepared)
-	a = &account{Name: "A", Creds: audit.FromBrowser("a", as), Traffic: append(slices.Clip(as.Traffic), p.items[0]...), Headers: customHeaders(as.Traffic), Walk: as, Private: p.private[0]}
-	b = &account{Name: "B", Creds: audit.FromBrowser("b", bs), Traffic: append(slices.Clip(bs.Traffic), p.items[1]...), Headers: customHeaders(bs.Traffic), Walk: bs, Private: p.private[1]}
-	return a, b
+	return newAccount("A", as, p.private[0], p.items[0]), newAccount("B", bs, p.private[1], p.items[1])
+}
+
+// newAccount is the account of a session for replays: its credentials (its own, as each check gets them), the
+// headers its app's scripts add, its private values, and its traffic with the items its lists lead to.
+func newAccount(name string, s *browser.Session, private []string, items []browser.Exchange) *account {
+	return &account{Name: name, Creds: audit.FromBrowser(strings.ToLower(name), s), Traffic: append(slices.Clip(s.Traffic), items...),
+		Headers: customHeaders(s.Traffic), Walk: s, Private: private}
+}
+
+// prepared is what a pair of sessions is read for once: each account's private values, and the items its lists
+// lead to (itemsOfLists).
+type prepared struct {
+	private [2][]string
+	items   [2][]browser.Exchange
 }
 
 // counterparts are the pages of mine whose route the other account also opened: its own dashboard, its own

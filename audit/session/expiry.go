@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 
@@ -121,28 +119,14 @@ func storedRefreshTokens(ctx context.Context, t *audit.Target, have []token) []t
 		if v.InRecord || json.Unmarshal([]byte(v.Value), &doc) != nil {
 			continue // an IndexedDB record's fields are tokens of their own already
 		}
-		walkJSON(doc, "", func(path, field string, x any) {
-			if str, ok := x.(string); ok && len(str) >= 8 && !seen[str] && strings.Contains(strings.ToLower(field), "refresh") && audit.TokenField(field) {
-				seen[str] = true
-				out = append(out, token{Where: v.Where + ", field " + path, Name: field, Value: str})
+		for _, f := range audit.JSONStrings(v.Where, doc) {
+			if len(f.Value) >= 8 && !seen[f.Value] && strings.Contains(strings.ToLower(f.Key), "refresh") && audit.TokenField(f.Key) {
+				seen[f.Value] = true
+				out = append(out, token{Where: f.Where, Name: f.Key, Value: f.Value})
 			}
-		})
-	}
-	return out
-}
-
-// walkJSON calls visit with every value inside doc, its path of fields and the name of the field holding it.
-func walkJSON(doc any, path string, visit func(path, field string, v any)) {
-	if m, ok := doc.(map[string]any); ok {
-		for _, k := range slices.Sorted(maps.Keys(m)) {
-			p := k
-			if path != "" {
-				p = path + "." + k
-			}
-			visit(p, k, m[k])
-			walkJSON(m[k], p, visit)
 		}
 	}
+	return out
 }
 
 // declaredLife judges an opaque token by the lifetime the app declared beside it.
