@@ -87,7 +87,7 @@ func (t *Target) BrowserSession(ctx context.Context, who string) (*browser.Sessi
 	}
 	b.mu.Unlock()
 	so.once.do(ctx, func() {
-		work := t.Shared("log in as " + strings.ToUpper(who) + " and walk the app")
+		work := t.Shared(ctx, "log in as "+strings.ToUpper(who)+" and walk the app")
 		so.s, so.err = t.FreshBrowserSession(work, who)
 		if so.err == nil {
 			so.s.Walk(work)
@@ -113,7 +113,7 @@ func (t *Target) AnonymousVisit(ctx context.Context) ([]browser.Exchange, error)
 			return
 		}
 		defer c.Close()
-		b.anon, b.anonErr = c.Visit(t.Shared("anonymous visit"), t.App.String())
+		b.anon, b.anonErr = c.Visit(t.Shared(ctx, "anonymous visit"), t.App.String())
 	})
 	return b.anon, b.anonErr
 }

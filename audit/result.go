@@ -40,16 +40,18 @@ type Result struct {
 	Accepted *AcceptedBy `json:"accepted,omitempty"`
 }
 
-// Phase orders checks whose results depend on others.
+// Phase orders checks whose results depend on others. In the order they run: the main checks and the account flows
+// side by side, the ending of sessions beside the flows, the measurements alone as soon as nothing else works, the
+// judge, the bursts, the ending of a saved session (see Runner.Run).
 type Phase int
 
 const (
 	PhaseMain  Phase = iota // most checks, concurrently
-	PhaseJudge              // judge what the other checks saw (every error response, ...)
-	PhaseFlows              // the account flows: they create accounts and send mail, so they come after the checks that read the app as it was
-	PhaseEnd                // end sessions (logout), read the flows' mail: beside the flows, once no flow needs those sessions (see Runner.flowsAndEnd)
+	PhaseJudge              // judge what the other checks saw (every error response, ...): after the flows and the measurements, before the bursts
+	PhaseFlows              // the account flows, beside the main checks: they make accounts of their own, act in A's session once its walk is recorded, and send their failed logins in bursts only once the main checks are over (AfterMain)
+	PhaseEnd                // end sessions (logout), read the flows' mail: beside the flows, once no check needs those sessions (see Runner.flowsAndEnd)
 	PhaseBurst              // bounded bursts (rate limits): they may lock an account or an IP out, so they come last
-	PhaseQuiet              // measurements (latency, LCP), right after the main phase: one browser and one HTTP measurement at a time, with nothing else running
+	PhaseQuiet              // measurements (latency, LCP): one browser and one HTTP measurement at a time, with nothing else at work — they start once every check before them is over or resting (see quietGate)
 	PhaseLast               // a check that ends the one session an account has (a saved one): after everything that needs it
 )
 

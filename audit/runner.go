@@ -55,12 +55,23 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 	timeout := firstPositive(time.Duration(t.Plan.Limits.CheckTime), r.CheckTimeout, DefaultCheckTimeout)
 
 	results := make([]Result, len(r.Checks))
-	// runPhase runs the checks of phase, each once wait (when given) lets it, calls done (when given) as each ends,
-	// and returns the phase's time (from its first check's start), checks and what was sent meanwhile.
-	runPhase := func(phase Phase, wait, done func(Check)) PhaseTime {
+	// The checks that run before the measurements hold a share of the quiet gate from the start (see quietGate).
+	gate := newQuietGate()
+	shares := make([]*share, len(r.Checks))
+	for i, c := range r.Checks {
+		switch c.phaseOn(t) {
+		case PhaseMain, PhaseFlows, PhaseEnd:
+			shares[i] = gate.newShare()
+		}
+	}
+	mainDone, sessionsFree := make(chan struct{}), make(chan struct{})
+	ctx = context.WithValue(context.WithValue(ctx, afterMainKey{}, mainDone), endingKey{}, sessionsFree)
+	// runPhase runs the checks of phase, each once wait (when given) lets it, calls done (when given) as
+	// each ends, and returns the phase's time (from its first check's start), its checks and what they sent (with
+	// the shared work they started: a flow, a login and walk).
+	runPhase := func(phase Phase, wait func(context.Context, Check), done func(Check)) PhaseTime {
 		var mu sync.Mutex
 		var began time.Time
-		sentBefore := t.Ledger.Total()
 		n := 0
 		sem := make(chan struct{}, limit)
 		lane := func(Check) chan struct{} { return sem }
@@ -84,17 +95,22 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 				continue
 			}
 			n++
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			cctx := ledger.InPhase(ctx, phase.Name())
+			if shares[i] != nil {
+				cctx = context.WithValue(cctx, shareKey{}, shares[i])
+			}
+			wg.Go(func() {
+				if shares[i] != nil {
+					defer shares[i].add(-1)
+				}
 				if done != nil {
 					defer done(c)
 				}
 				if wait != nil {
-					wait(c)
+					wait(cctx, c)
 				}
 				s := &slot{sem: lane(c)}
-				s.take(ctx)
+				s.take(cctx)
 				defer s.give()
 				mu.Lock()
 				if began.IsZero() {
@@ -102,15 +118,13 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 				}
 				mu.Unlock()
 				events <- Event{Kind: CheckStarted, Entry: c.Entry, Sent: t.Probe.Sent(), Budget: t.Probe.Remaining()}
-				res := r.runOne(context.WithValue(ctx, slotKey{}, s), t, c, timeout)
+				res := r.runOne(context.WithValue(cctx, slotKey{}, s), t, c, timeout)
 				results[i] = res
 				events <- Event{Kind: CheckFinished, Entry: c.Entry, Result: res, Sent: t.Probe.Sent(), Budget: t.Probe.Remaining()}
-			}()
+			})
 		}
 		wg.Wait()
-		sent := t.Ledger.Total()
-		return PhaseTime{Phase: phase.Name(), Duration: time.Since(began), Checks: n,
-			Sent: ledger.Counts{HTTP: sent.HTTP - sentBefore.HTTP, Browser: sent.Browser - sentBefore.Browser}}
+		return PhaseTime{Phase: phase.Name(), Duration: time.Since(began), Checks: n, Sent: t.Ledger.InPhases()[phase.Name()]}
 	}
 	var phases []PhaseTime
 	keep := func(pts ...PhaseTime) {
@@ -121,11 +135,34 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 		}
 	}
 	t.SignInFirst(ctx) // a person signs in by hand (login: manual) before the checks start
-	for _, phase := range []Phase{PhaseMain, PhaseQuiet, PhaseJudge} {
-		keep(runPhase(phase, nil, nil))
+	// The main checks and the account flows run side by side (the flows make accounts of their own and act in A's
+	// session only once its walk is recorded); the measurements start as soon as neither works any more — the
+	// login timing may still be resting between its bursts — and run alone.
+	var first sync.WaitGroup
+	var main PhaseTime
+	var flows []PhaseTime
+	first.Go(func() {
+		defer close(mainDone)
+		main = runPhase(PhaseMain, nil, nil)
+	})
+	first.Go(func() { flows = r.flowsAndEnd(t, runPhase, mainDone, sessionsFree) })
+	alone := gate.measure()
+	quiet := runPhase(PhaseQuiet, nil, nil)
+	alone()
+	first.Wait()
+	if main.Checks > 0 {
+		for i := range flows {
+			if flows[i].Beside == "" {
+				flows[i].Beside = main.Phase
+			}
+		}
 	}
-	keep(r.flowsAndEnd(t, runPhase)...)
-	for _, phase := range []Phase{PhaseBurst, PhaseLast} {
+	keep(main)
+	keep(flows...)
+	keep(quiet)
+	// The judge reads every error answer the checks before it saw; the bursts, which may get this address
+	// blocked, come after it.
+	for _, phase := range []Phase{PhaseJudge, PhaseBurst, PhaseLast} {
 		keep(runPhase(phase, nil, nil))
 	}
 	blocked, allowed := t.ThirdParty()
@@ -166,11 +203,12 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 	}
 }
 
-// flowsAndEnd runs the account flows and the ending of sessions side by side: a check that ends a session (the
-// logout) starts once the flows that act in the accounts' own sessions (Check.Sessions: the invite, the write swap)
-// are over, not after every flow, and the other ending checks (reading the flows' mail) once all flows are. Each
-// phase's time runs from its first check's start; what the ending sent is its own checks', the rest the flows'.
-func (r *Runner) flowsAndEnd(t *Target, runPhase func(Phase, func(Check), func(Check)) PhaseTime) []PhaseTime {
+// flowsAndEnd runs the account flows and the ending of sessions side by side. A check that ends a session (the
+// logout) starts once the main checks are over, which use the accounts' sessions, and ends the session once the
+// flows that act in them (Check.Sessions: the invite, the write swap) are too (BeforeEndingSession); it holds its
+// place before the measurements meanwhile. The other ending checks (reading the flows' mail) wait, idle, for every
+// flow. Each phase's time runs from its first check's start.
+func (r *Runner) flowsAndEnd(t *Target, runPhase func(Phase, func(context.Context, Check), func(Check)) PhaseTime, mainDone <-chan struct{}, sessionsFree chan<- struct{}) []PhaseTime {
 	var inFlows, inSessions sync.WaitGroup
 	for _, c := range r.Checks {
 		if c.phaseOn(t) == PhaseFlows {
@@ -180,7 +218,10 @@ func (r *Runner) flowsAndEnd(t *Target, runPhase func(Phase, func(Check), func(C
 			}
 		}
 	}
-	before, sentBefore := t.Ledger.By(), t.Ledger.Total()
+	go func() {
+		inSessions.Wait()
+		close(sessionsFree)
+	}()
 	var flows, end PhaseTime
 	var both sync.WaitGroup
 	both.Go(func() {
@@ -192,26 +233,15 @@ func (r *Runner) flowsAndEnd(t *Target, runPhase func(Phase, func(Check), func(C
 		})
 	})
 	both.Go(func() {
-		end = runPhase(PhaseEnd, func(c Check) {
+		end = runPhase(PhaseEnd, func(ctx context.Context, c Check) {
 			if c.EndsSession {
-				inSessions.Wait()
-			} else {
-				inFlows.Wait()
+				<-mainDone
+				return
 			}
+			Idle(ctx, inFlows.Wait)
 		}, nil)
 	})
 	both.Wait()
-	// Each measured everything sent while it ran: the ending's own checks sent their part, the flows the rest.
-	after, sent := t.Ledger.By(), t.Ledger.Total()
-	var own ledger.Counts
-	for _, c := range r.Checks {
-		if c.phaseOn(t) == PhaseEnd {
-			own.HTTP += after[c.ID].HTTP - before[c.ID].HTTP
-			own.Browser += after[c.ID].Browser - before[c.ID].Browser
-		}
-	}
-	flows.Sent = ledger.Counts{HTTP: sent.HTTP - sentBefore.HTTP - own.HTTP, Browser: sent.Browser - sentBefore.Browser - own.Browser}
-	end.Sent = own
 	if flows.Checks > 0 {
 		end.Beside = flows.Phase
 	}

@@ -257,7 +257,7 @@ func TestRunnerAccountsPhasesAndRequests(t *testing.T) {
 				t.Probe.Do(ctx, &probe.Request{URL: srv.URL + "/" + id})
 			}
 			for range shared {
-				t.Probe.Do(t.Shared("a flow"), &probe.Request{URL: srv.URL + "/flow"})
+				t.Probe.Do(t.Shared(ctx, "a flow"), &probe.Request{URL: srv.URL + "/flow"})
 			}
 			return Informed("")
 		})
@@ -294,14 +294,15 @@ func TestRunnerAccountsPhasesAndRequests(t *testing.T) {
 	}
 }
 
-// The ending of sessions runs beside the flows: the logout starts once the flows that act in the accounts'
-// sessions are over, while the others still run; reading the flows' mail waits for every flow. What each phase
-// sent is its own.
+// The ending of sessions runs beside the flows: the logout starts once the main checks are over and ends the
+// session once the flows that act in the accounts' sessions are (BeforeEndingSession), while the others still
+// run; reading the flows' mail waits for every flow. What each phase sent is its own, with the shared work its
+// checks started.
 func TestRunnerEndsSessionsOnceNoFlowNeedsThem(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	t.Cleanup(srv.Close)
 	target := testTarget(t, &Plan{App: srv.URL + "/"})
-	var inviteDone, resetDone atomic.Bool
+	var mainDone, inviteDone, resetDone atomic.Bool
 	logoutStarted := make(chan struct{})
 	var mu sync.Mutex
 	var seen []string
@@ -311,8 +312,14 @@ func TestRunnerEndsSessionsOnceNoFlowNeedsThem(t *testing.T) {
 			t.Probe.Do(ctx, &probe.Request{URL: srv.URL + "/"})
 		}
 	}
-	invite := check("auth.invite-token", func(ctx context.Context, t *Target) Result {
+	main := check("headers.hsts", func(ctx context.Context, t *Target) Result {
 		time.Sleep(20 * time.Millisecond)
+		mainDone.Store(true)
+		return Informed("")
+	})
+	main.Phase = PhaseMain
+	invite := check("auth.invite-token", func(ctx context.Context, t *Target) Result {
+		time.Sleep(100 * time.Millisecond)
 		inviteDone.Store(true)
 		return Informed("")
 	})
@@ -323,16 +330,23 @@ func TestRunnerEndsSessionsOnceNoFlowNeedsThem(t *testing.T) {
 			saw("the logout started while the reset flow ran")
 		case <-time.After(5 * time.Second):
 		}
-		send(t.Shared("password-reset flow"), t, 3)
+		send(t.Shared(ctx, "password-reset flow"), t, 3)
 		resetDone.Store(true)
 		return Informed("")
 	})
 	reset.Phase = PhaseFlows
 	logout := check("session.logout-invalidates", func(ctx context.Context, t *Target) Result {
-		if !inviteDone.Load() {
-			saw("the logout started before the invite flow ended")
+		if !mainDone.Load() {
+			saw("the logout started before the main checks ended")
+		}
+		if inviteDone.Load() {
+			saw("the logout started only once the invite flow ended")
 		}
 		close(logoutStarted)
+		BeforeEndingSession(ctx)
+		if !inviteDone.Load() {
+			saw("the session was ended before the invite flow ended")
+		}
 		send(ctx, t, 2)
 		return Informed("")
 	})
@@ -344,7 +358,7 @@ func TestRunnerEndsSessionsOnceNoFlowNeedsThem(t *testing.T) {
 		return Informed("")
 	})
 	delivery.Phase = PhaseEnd
-	rep := runAll(t, target, &Runner{Checks: []Check{invite, reset, logout, delivery}})
+	rep := runAll(t, target, &Runner{Checks: []Check{main, invite, reset, logout, delivery}})
 	if got, want := strings.Join(seen, "; "), "the logout started while the reset flow ran"; got != want {
 		t.Errorf("saw %q, want %q", got, want)
 	}
@@ -352,7 +366,7 @@ func TestRunnerEndsSessionsOnceNoFlowNeedsThem(t *testing.T) {
 	for _, p := range rep.Phases {
 		phases = append(phases, fmt.Sprintf("%s: %d checks, %d sent", p.Phase, p.Checks, p.Sent.HTTP))
 	}
-	if got, want := strings.Join(phases, "; "), "account flows: 2 checks, 3 sent; ending sessions, reading mail: 2 checks, 2 sent"; got != want {
+	if got, want := strings.Join(phases, "; "), "main checks: 1 checks, 0 sent; account flows: 2 checks, 3 sent; ending sessions, reading mail: 2 checks, 2 sent"; got != want {
 		t.Errorf("phases\n got %s\nwant %s", got, want)
 	}
 }

@@ -185,11 +185,13 @@ func (t *Target) Resolve(path string) *url.URL {
 func (t *Target) Life() context.Context { return t.life }
 
 // Shared is the audit's context for work several checks share (a flow, a login), whose requests the ledger counts
-// under name rather than under the check that happened to ask first.
-func (t *Target) Shared(name string) context.Context { return ledger.Tag(t.life, name) }
+// under name rather than under the check that happened to ask first, in the phase of that check (ctx).
+func (t *Target) Shared(ctx context.Context, name string) context.Context {
+	return ledger.Tag(ledger.InPhase(t.life, ledger.PhaseOf(ctx)), name)
+}
 
 // outliving is the audit's context counting for the same check as ctx: for what a check starts that must outlive
 // its own context (a browser session other checks go on using).
 func (t *Target) outliving(ctx context.Context) context.Context {
-	return ledger.Tag(t.life, ledger.TagOf(ctx))
+	return ledger.Tag(ledger.InPhase(t.life, ledger.PhaseOf(ctx)), ledger.TagOf(ctx))
 }

@@ -191,10 +191,11 @@ func UserEnumeration(ctx context.Context, t *audit.Target) audit.Result {
 	// The timed logins take a burst or a few (a window apart); the reset and sign-up pairs, which send to other
 	// endpoints, are compared in the browser meanwhile.
 	timed := make(chan *timing, 1)
-	go func() { timed <- loginTiming(ctx, t, known, wrong) }()
+	audit.Go(ctx, func() { timed <- loginTiming(ctx, t, known, wrong) })
 	others := &enumeration{t: t}
 	others.otherForms(ctx, fe, known, unknown)
-	tm := <-timed
+	var tm *timing
+	audit.Idle(ctx, func() { tm = <-timed })
 	e.ev = append(e.ev, tm.evidence()...)
 	switch {
 	case tm.tell != "":
@@ -234,7 +235,7 @@ func (e *enumeration) otherForms(ctx context.Context, fe *env, known, unknown st
 	signedUp := make(chan struct{})
 	go func() {
 		defer close(signedUp)
-		signups.signupTell(ctx, signupAnswer(t), known)
+		signups.signupTell(ctx, signupAnswer(ctx, t), known)
 	}()
 	askReset := func(p *browser.Page, addr string) (*browser.FormResult, error) {
 		page, err := fe.findFormPage(ctx, p, t.Plan.Paths.Reset, resetWords, account.Reset, "reset")
@@ -247,7 +248,7 @@ func (e *enumeration) otherForms(ctx context.Context, fe *env, known, unknown st
 	var asked *browser.FormResult
 	var addr string
 	if !resetSkipped(t) {
-		asked, addr = resetAsked(t)
+		asked, addr = resetAsked(ctx, t)
 	}
 	if asked != nil && refusedWithoutAWord(asked) {
 		// The app did not take the reset flow's request and said nothing of why: most likely a limit on the mails
@@ -258,14 +259,14 @@ func (e *enumeration) otherForms(ctx context.Context, fe *env, known, unknown st
 		// The reset flow's own request is the answer for an address with an account: no second reset mail, and no
 		// wait for the flow's end, unless only the time differs and the account's reset is to be timed again.
 		e.formPair(ctx, fe, "password reset", askReset, addr, unknown, asked, func() func() {
-			reset(t)
+			reset(ctx, t)
 			lock.Lock()
 			return lock.Unlock
 		})
 	} else {
 		// The reset flow did not get as far as asking: the reset mail goes to the address of the account the
 		// sign-up flow made when there is one, not to B.
-		su := signup(t)
+		su := signup(ctx, t)
 		resetKnown, ours := known, su.stop == nil && !su.Form.Refused()
 		if ours {
 			resetKnown = su.Email

@@ -428,9 +428,9 @@ func (s *stage) reach(publish func()) {
 func (s *stage) wait() { <-s.ch }
 
 // inBackground runs a shared flow in a goroutine of its own, under the audit's context named name (a check that
-// asked first may end before the flow does). A panic becomes the crash result handed to crashed; end runs last,
+// asked first may end before the flow does), counted in the phase of the check that asked (ctx). A panic becomes the crash result handed to crashed; end runs last,
 // whatever happened.
-func inBackground(t *audit.Target, name string, flow func(context.Context), crashed func(audit.Result), end func()) {
+func inBackground(ctx context.Context, t *audit.Target, name string, flow func(context.Context), crashed func(audit.Result), end func()) {
 	go func() {
 		defer func() {
 			if p := recover(); p != nil {
@@ -438,6 +438,6 @@ func inBackground(t *audit.Target, name string, flow func(context.Context), cras
 			}
 			end()
 		}()
-		flow(t.Shared(name))
+		flow(t.Shared(ctx, name))
 	}()
 }

@@ -122,14 +122,17 @@ func runInvite(ctx context.Context, t *audit.Target) *inviteRun {
 		return undecided("a tab for A: " + err.Error())
 	}
 	defer aPage.Close()
-	if err := aPage.Goto(a.LandingURL); err != nil {
-		return undecided("opening A's landing page " + a.LandingURL + ": " + err.Error())
-	}
 	page := ""
 	if t.Plan.Paths.Invite != "" {
 		page = t.Resolve(t.Plan.Paths.Invite).String()
-	} else if page = aPage.LinkMatching(inviteWords); page == "" {
-		return undecided("found no invite or members page linked from account A's landing page " + a.LandingURL + ": set paths.invite in the plan")
+	} else if page = a.Page.LinkMatching(inviteWords); page == "" {
+		// The session's own tab shows the landing page as the login left it; loaded again, it may show more.
+		if err := aPage.Goto(a.LandingURL); err != nil {
+			return undecided("opening A's landing page " + a.LandingURL + ": " + err.Error())
+		}
+		if page = aPage.LinkMatching(inviteWords); page == "" {
+			return undecided("found no invite or members page linked from account A's landing page " + a.LandingURL + ": set paths.invite in the plan")
+		}
 	}
 	to, err := e.inbox.Address("invite")
 	if err != nil {
@@ -236,7 +239,7 @@ func (e *env) wrongAccount(ctx context.Context, tab *aTab, page string) (*bool, 
 // InviteToken has A invite a fresh address and judges the invitation: single use, bound to the invited address,
 // lifetime, entropy, and no second membership.
 func InviteToken(ctx context.Context, t *audit.Target) audit.Result {
-	run := t.Once("auth.invite", func() any { return runInvite(t.Shared("invite flow"), t) }).(*inviteRun)
+	run := t.Once("auth.invite", func() any { return runInvite(t.Shared(ctx, "invite flow"), t) }).(*inviteRun)
 	if run.stop != nil {
 		return *run.stop
 	}

@@ -19,7 +19,7 @@ var weakPasswords = []string{"123456", "password"}
 // PasswordPolicy tries to sign up fresh addresses with 123456 and password, side by side, as soon as the sign-up
 // flow's own sign-up has shown how the form is filled.
 func PasswordPolicy(ctx context.Context, t *audit.Target) audit.Result {
-	run := signupAnswer(t)
+	run := signupAnswer(ctx, t)
 	if run.stop != nil {
 		return *run.stop
 	}

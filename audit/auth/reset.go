@@ -50,10 +50,10 @@ type resetRun struct {
 }
 
 // startReset starts the audit's one reset flow, if no check has yet, and returns it running.
-func startReset(t *audit.Target) *resetRun {
+func startReset(ctx context.Context, t *audit.Target) *resetRun {
 	return t.Once("auth.reset", func() any {
 		run := &resetRun{asked: newStage(), done: newStage()}
-		inBackground(t, "password-reset flow", func(ctx context.Context) { runReset(ctx, t, run) },
+		inBackground(ctx, t, "password-reset flow", func(ctx context.Context) { runReset(ctx, t, run) },
 			func(r audit.Result) { run.stop = &r },
 			func() { run.asked.reach(func() {}); run.done.reach(func() {}) })
 		return run
@@ -61,16 +61,16 @@ func startReset(t *audit.Target) *resetRun {
 }
 
 // reset waits for the whole reset flow.
-func reset(t *audit.Target) *resetRun {
-	run := startReset(t)
+func reset(ctx context.Context, t *audit.Target) *resetRun {
+	run := startReset(ctx, t)
 	run.done.wait()
 	return run
 }
 
 // resetAsked waits until the reset flow has asked for a reset, and returns the app's answer and the address it
 // was for (nil when the flow stopped before).
-func resetAsked(t *audit.Target) (*browser.FormResult, string) {
-	run := startReset(t)
+func resetAsked(ctx context.Context, t *audit.Target) (*browser.FormResult, string) {
+	run := startReset(ctx, t)
 	run.asked.wait()
 	return run.Asked, run.AskedFor
 }
@@ -84,7 +84,7 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 		return run
 	}
 	const cannotLogIn = "the reset flow resets the password of the account the sign-up flow creates, and that account could not log in (see auth.signup-flow)"
-	sc := signupConfirmed(t)
+	sc := signupConfirmed(ctx, t)
 	if sc.stop != nil {
 		run.stop = sc.stop
 		return run
@@ -149,7 +149,7 @@ func runReset(ctx context.Context, t *audit.Target, run *resetRun) *resetRun {
 	}
 	run.ThirdParty, run.Policy = p.ThirdPartyRefs(), p.DocumentHeader("Referrer-Policy")
 
-	su := signup(t)
+	su := signup(ctx, t)
 	switch {
 	case su.stop != nil:
 		run.stop = su.stop
@@ -314,7 +314,7 @@ func (run *resetRun) tryAgain(ctx context.Context, e *env, su *signupRun, again 
 
 // ResetFlow asks for a reset, follows the link, sets a new password and logs in with it; the old one must stop.
 func ResetFlow(ctx context.Context, t *audit.Target) audit.Result {
-	run := reset(t)
+	run := reset(ctx, t)
 	if run.stop != nil {
 		return *run.stop
 	}
@@ -336,7 +336,7 @@ func ResetFlow(ctx context.Context, t *audit.Target) audit.Result {
 
 // ResetRevokesSessions checks that a session from before the reset is refused after it.
 func ResetRevokesSessions(ctx context.Context, t *audit.Target) audit.Result {
-	run := reset(t)
+	run := reset(ctx, t)
 	if run.stop != nil {
 		return *run.stop
 	}
@@ -357,7 +357,7 @@ var leakyPolicies = []string{"unsafe-url", "no-referrer-when-downgrade"}
 
 // ResetToken judges the reset link: single use, lifetime, entropy, and what else the page lets read it.
 func ResetToken(ctx context.Context, t *audit.Target) audit.Result {
-	run := reset(t)
+	run := reset(ctx, t)
 	if run.stop != nil {
 		return *run.stop
 	}

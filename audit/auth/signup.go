@@ -128,10 +128,10 @@ func (e *env) open(ctx context.Context, link, name, password string) (*visit, er
 }
 
 // startSignup starts the audit's one sign-up flow, if no check has yet, and returns it running.
-func startSignup(t *audit.Target) *signupRun {
+func startSignup(ctx context.Context, t *audit.Target) *signupRun {
 	return t.Once("auth.signup", func() any {
 		run := &signupRun{answered: newStage(), confirmed: newStage(), done: newStage()}
-		inBackground(t, "sign-up flow", func(ctx context.Context) { runSignup(ctx, t, run) },
+		inBackground(ctx, t, "sign-up flow", func(ctx context.Context) { runSignup(ctx, t, run) },
 			func(r audit.Result) { run.stop = &r },
 			func() {
 				run.publish(run.answered, &run.answer)
@@ -143,22 +143,22 @@ func startSignup(t *audit.Target) *signupRun {
 }
 
 // signup waits for the whole sign-up flow: the form, the mail, the confirmation and the logins.
-func signup(t *audit.Target) *signupRun {
-	run := startSignup(t)
+func signup(ctx context.Context, t *audit.Target) *signupRun {
+	run := startSignup(ctx, t)
 	run.done.wait()
 	return run
 }
 
 // signupAnswer waits only for the sign-up form's answer.
-func signupAnswer(t *audit.Target) *signupForm {
-	run := startSignup(t)
+func signupAnswer(ctx context.Context, t *audit.Target) *signupForm {
+	run := startSignup(ctx, t)
 	run.answered.wait()
 	return &run.answer
 }
 
 // signupConfirmed waits until the new account's confirmation link was opened (or could not be).
-func signupConfirmed(t *audit.Target) *signupForm {
-	run := startSignup(t)
+func signupConfirmed(ctx context.Context, t *audit.Target) *signupForm {
+	run := startSignup(ctx, t)
 	run.confirmed.wait()
 	return &run.confirm
 }
@@ -291,7 +291,7 @@ func runSignup(ctx context.Context, t *audit.Target, run *signupRun) *signupRun 
 
 // SignupFlow signs a brand-new address up, confirms it from the mail, logs in, out and in again.
 func SignupFlow(ctx context.Context, t *audit.Target) audit.Result {
-	run := signup(t)
+	run := signup(ctx, t)
 	if run.stop != nil {
 		return *run.stop
 	}
@@ -318,7 +318,7 @@ func SignupFlow(ctx context.Context, t *audit.Target) audit.Result {
 
 // EmailVerification checks that an unconfirmed address does not get in, and that the confirmation link works once.
 func EmailVerification(ctx context.Context, t *audit.Target) audit.Result {
-	run := signup(t)
+	run := signup(ctx, t)
 	if run.stop != nil {
 		return *run.stop
 	}

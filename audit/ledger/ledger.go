@@ -21,6 +21,16 @@ type Counts struct {
 // Total is every request counted.
 func (c Counts) Total() int { return c.HTTP + c.Browser }
 
+func (c Counts) plus(kind Kind) Counts {
+	switch kind {
+	case HTTP:
+		c.HTTP++
+	case Browser:
+		c.Browser++
+	}
+	return c
+}
+
 // Kind says who sent a request.
 type Kind int
 
@@ -35,14 +45,30 @@ const (
 type Ledger struct {
 	mu     sync.Mutex
 	by     map[string]Counts
+	phases map[string]Counts
 	writes map[string][]time.Time
 }
 
 // New returns an empty ledger.
-func New() *Ledger { return &Ledger{by: map[string]Counts{}, writes: map[string][]time.Time{}} }
+func New() *Ledger {
+	return &Ledger{by: map[string]Counts{}, phases: map[string]Counts{}, writes: map[string][]time.Time{}}
+}
 
 type ledgerKey struct{}
 type tagKey struct{}
+type phaseKey struct{}
+
+// InPhase returns ctx with requests sent under it counted for phase as well (the audit's phase whose check sent
+// them, or started the shared work that did).
+func InPhase(ctx context.Context, phase string) context.Context {
+	return context.WithValue(ctx, phaseKey{}, phase)
+}
+
+// PhaseOf is the phase ctx counts for ("" when none).
+func PhaseOf(ctx context.Context) string {
+	phase, _ := ctx.Value(phaseKey{}).(string)
+	return phase
+}
 
 // With returns ctx carrying l: every request sent under it is counted there.
 func With(ctx context.Context, l *Ledger) context.Context {
@@ -66,17 +92,11 @@ func Count(ctx context.Context, kind Kind, method string, u *url.URL) {
 	if l == nil {
 		return
 	}
-	tag := TagOf(ctx)
+	tag, phase := TagOf(ctx), PhaseOf(ctx)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	c := l.by[tag]
-	switch kind {
-	case HTTP:
-		c.HTTP++
-	case Browser:
-		c.Browser++
-	}
-	l.by[tag] = c
+	l.by[tag] = l.by[tag].plus(kind)
+	l.phases[phase] = l.phases[phase].plus(kind)
 	if key, ok := endpoint(method, u); ok {
 		l.writes[key] = append(l.writes[key], time.Now())
 	}
@@ -119,4 +139,11 @@ func (l *Ledger) Total() Counts {
 		t.Browser += c.Browser
 	}
 	return t
+}
+
+// InPhases returns the counts by phase; requests sent under no phase are under "".
+func (l *Ledger) InPhases() map[string]Counts {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return maps.Clone(l.phases)
 }

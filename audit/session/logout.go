@@ -29,6 +29,7 @@ func LogoutInvalidates(ctx context.Context, t *audit.Target) audit.Result {
 	if private == nil {
 		return audit.Undecided(why)
 	}
+	audit.BeforeEndingSession(ctx) // the session just made is ready; the flows that use the account's own end first
 	used, err := bs.Logout(ctx)
 	if errors.Is(err, browser.ErrNoLogout) {
 		return audit.Undecided("found no log-out button, link or form on " + bs.LandingURL + ": check by hand that logging out ends the session on the server")
