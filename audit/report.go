@@ -45,20 +45,26 @@ type Report struct {
 	Stale      []Acceptance `json:"accept_stale,omitempty"`
 }
 
-// PhaseTime is how long one phase of the audit took, how many checks ran in it, and what it sent. Beside names the
-// phase it ran beside, when it did (its time then overlaps that one's).
+// PhaseTime is how long one phase of the audit took, how many checks ran in it, and what they sent (with the shared
+// work they started). Beside names the phase it ran beside, when it did (its time then overlaps that one's); While
+// names a phase whose checks were all resting or waiting meanwhile (the measurements, during the login timing's
+// pause between two bursts).
 type PhaseTime struct {
 	Phase    string        `json:"phase"`
 	Duration time.Duration `json:"duration_ns"`
 	Checks   int           `json:"checks"`
 	Sent     ledger.Counts `json:"sent"`
 	Beside   string        `json:"beside,omitempty"`
+	While    string        `json:"while_resting,omitempty"`
 }
 
-// Name is the phase's name, with the phase it ran beside.
+// Name is the phase's name, with the phase it ran beside or while.
 func (pt PhaseTime) Name() string {
-	if pt.Beside != "" {
+	switch {
+	case pt.Beside != "":
 		return pt.Phase + " (beside the " + pt.Beside + ")"
+	case pt.While != "":
+		return pt.Phase + " (alone, while the " + pt.While + " rested)"
 	}
 	return pt.Phase
 }

@@ -145,11 +145,19 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 		defer close(mainDone)
 		main = runPhase(PhaseMain, nil, nil)
 	})
-	first.Go(func() { flows = r.flowsAndEnd(t, runPhase, mainDone, sessionsFree) })
+	var flowsEnded time.Time
+	first.Go(func() {
+		flows = r.flowsAndEnd(t, runPhase, mainDone, sessionsFree)
+		flowsEnded = time.Now()
+	})
 	alone := gate.measure()
+	quietStarted := time.Now()
 	quiet := runPhase(PhaseQuiet, nil, nil)
 	alone()
 	first.Wait()
+	if len(flows) > 0 && flows[0].Checks > 0 && flowsEnded.After(quietStarted) {
+		quiet.While = flows[0].Phase // the login timing rested between its bursts meanwhile
+	}
 	if main.Checks > 0 {
 		for i := range flows {
 			if flows[i].Beside == "" {

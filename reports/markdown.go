@@ -333,7 +333,7 @@ func writeMethod(b *strings.Builder, r *audit.Report) {
 // work sent to the app.
 func writeSpending(b *strings.Builder, r *audit.Report) {
 	if len(r.Phases) > 0 {
-		b.WriteString("\nWhere the time went (phases run one after the other, unless one is said to run beside another; the checks of a phase run side by side):\n\n" +
+		b.WriteString("\nWhere the time went (phases run one after the other, unless one is said to run beside another or while another rested; the checks of a phase run side by side; what a phase sent includes the shared work its checks started):\n\n" +
 			"| Phase | Time | Checks | HTTP requests | Browser requests |\n|---|---|---|---|---|\n")
 		for _, p := range r.Phases {
 			fmt.Fprintf(b, "| %s | %s | %d | %d | %d |\n", p.Name(), p.Duration.Round(100*time.Millisecond), p.Checks, p.Sent.HTTP, p.Sent.Browser)
