@@ -56,10 +56,13 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 
 	results := make([]Result, len(r.Checks))
 	// The checks that run before the measurements hold a share of the quiet gate from the start (see quietGate).
+	// Each check's phase is settled once: a share taken is given back by the phase that runs the check.
 	gate := newQuietGate()
+	phaseOf := make([]Phase, len(r.Checks))
 	shares := make([]*share, len(r.Checks))
 	for i, c := range r.Checks {
-		switch c.phaseOn(t) {
+		phaseOf[i] = c.phaseOn(t)
+		switch phaseOf[i] {
 		case PhaseMain, PhaseFlows, PhaseEnd:
 			shares[i] = gate.newShare()
 		}
@@ -91,7 +94,7 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 		}
 		var wg sync.WaitGroup
 		for i, c := range r.Checks {
-			if c.phaseOn(t) != phase {
+			if phaseOf[i] != phase {
 				continue
 			}
 			n++
@@ -147,7 +150,7 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 	})
 	var flowsEnded time.Time
 	first.Go(func() {
-		flows = r.flowsAndEnd(t, runPhase, mainDone, sessionsFree)
+		flows = r.flowsAndEnd(phaseOf, runPhase, mainDone, sessionsFree)
 		flowsEnded = time.Now()
 	})
 	alone := gate.measure()
@@ -216,10 +219,10 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 // flows that act in them (Check.Sessions: the invite, the write swap) are too (BeforeEndingSession); it holds its
 // place before the measurements meanwhile. The other ending checks (reading the flows' mail) wait, idle, for every
 // flow. Each phase's time runs from its first check's start.
-func (r *Runner) flowsAndEnd(t *Target, runPhase func(Phase, func(context.Context, Check), func(Check)) PhaseTime, mainDone <-chan struct{}, sessionsFree chan<- struct{}) []PhaseTime {
+func (r *Runner) flowsAndEnd(phaseOf []Phase, runPhase func(Phase, func(context.Context, Check), func(Check)) PhaseTime, mainDone <-chan struct{}, sessionsFree chan<- struct{}) []PhaseTime {
 	var inFlows, inSessions sync.WaitGroup
-	for _, c := range r.Checks {
-		if c.phaseOn(t) == PhaseFlows {
+	for i, c := range r.Checks {
+		if phaseOf[i] == PhaseFlows {
 			inFlows.Add(1)
 			if c.Sessions {
 				inSessions.Add(1)
