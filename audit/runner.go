@@ -142,11 +142,11 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 	// session only once its walk is recorded); the measurements start as soon as neither works any more — the
 	// login timing may still be resting between its bursts — and run alone.
 	var first sync.WaitGroup
-	var main PhaseTime
+	var mainTime PhaseTime
 	var flows []PhaseTime
 	first.Go(func() {
 		defer close(mainDone)
-		main = runPhase(PhaseMain, nil, nil)
+		mainTime = runPhase(PhaseMain, nil, nil)
 	})
 	var flowsEnded time.Time
 	first.Go(func() {
@@ -161,14 +161,14 @@ func (r *Runner) Run(ctx context.Context, t *Target, events chan<- Event) *Repor
 	if len(flows) > 0 && flows[0].Checks > 0 && flowsEnded.After(quietStarted) {
 		quiet.While = flows[0].Phase // the login timing rested between its bursts meanwhile
 	}
-	if main.Checks > 0 {
+	if mainTime.Checks > 0 {
 		for i := range flows {
 			if flows[i].Beside == "" {
-				flows[i].Beside = main.Phase
+				flows[i].Beside = mainTime.Phase
 			}
 		}
 	}
-	keep(main)
+	keep(mainTime)
 	keep(flows...)
 	keep(quiet)
 	// The judge reads every error answer the checks before it saw; the bursts, which may get this address
