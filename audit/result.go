@@ -82,7 +82,7 @@ type Check struct {
 	Phase Phase
 	Run   func(ctx context.Context, t *Target) Result
 	// Sessions marks an account flow that acts in the accounts' own sessions (A's, B's): a check that ends a session
-	// waits for it, not for every flow.
+	// waits for it before it does (BeforeEndingSession), not for every flow.
 	Sessions bool
 	// EndsSession marks a check that ends a session: when no account can make a new one (both bring a saved
 	// session), it ends the shared one, so it runs in PhaseLast.

@@ -29,7 +29,9 @@ func LogoutInvalidates(ctx context.Context, t *audit.Target) audit.Result {
 	if private == nil {
 		return audit.Undecided(why)
 	}
-	audit.BeforeEndingSession(ctx) // the session just made is ready; the flows that use the account's own end first
+	// The session is ready; the flows that act in the accounts' own sessions end first (an app may end every
+	// session of an account when one logs out).
+	audit.BeforeEndingSession(ctx)
 	used, err := bs.Logout(ctx)
 	if errors.Is(err, browser.ErrNoLogout) {
 		return audit.Undecided("found no log-out button, link or form on " + bs.LandingURL + ": check by hand that logging out ends the session on the server")
