@@ -45,6 +45,8 @@ var volatile = []struct {
 	{regexp.MustCompile(`(?m)^( \{"admin":true,"users":\[).*$`), "${1}USERS"},
 	// What each check sent: which of two checks sends a read they share (and the other none) is the race's.
 	{regexp.MustCompile(`(?s)(<summary>What each check sent to the app</summary>).*?(</details>)`), "$1\n\nTABLE\n\n$2"},
+	// Whether the measurements fell in the login timing's rest, or came after it ended, is the machine's timing.
+	{regexp.MustCompile(` \(alone, while the [a-z ]+ rested\)`), ""},
 	// What a phase sent: the browser's requests vary with timing.
 	{regexp.MustCompile(`(?m)^(\| [^|]+ \| (?:DUR \| \d+ \| )?)\d+ \| \d+ \|$`), "${1}N | N |"},
 	{regexp.MustCompile(` {2,}`), " "}, // columns aligned to numbers of varying width
