@@ -45,6 +45,12 @@ var volatile = []struct {
 	{regexp.MustCompile(`(?m)^( \{"admin":true,"users":\[).*$`), "${1}USERS"},
 	// What each check sent: which of two checks sends a read they share (and the other none) is the race's.
 	{regexp.MustCompile(`(?s)(<summary>What each check sent to the app</summary>).*?(</details>)`), "$1\n\nTABLE\n\n$2"},
+	// Waits that ran to their limit are pages slow on this machine (the report says so): under CI, with other
+	// packages' browsers beside the demo's, a page may be.
+	{regexp.MustCompile(`\nWaits on a page that ran to their limit[^\n]*\n\n(- [^\n]*\n)+`), ""},
+	// How many error answers the judge read: the flows' refusals count, and how many logins a limit lets through
+	// before it answers with its own refusal is the race of the flows beside the main checks.
+	{regexp.MustCompile(`\b\d+ error answers seen\b`), "N error answers seen"},
 	// Whether the measurements fell in the login timing's rest, or came after it ended, is the machine's timing.
 	{regexp.MustCompile(` \(alone, while the [a-z ]+ rested\)`), ""},
 	// What a phase sent: the browser's requests vary with timing.
