@@ -42,7 +42,7 @@ var volatile = []struct {
 	{regexp.MustCompile(`\b\d+ attempts in DUR: [\d ]+`), "N attempts in DUR: STATUSES"},
 	{regexp.MustCompile(`(the app's own API calls\)): \d+`), "$1: N"},
 	// The users an admin route lists: the accounts the flows make beside the main checks are there or not yet.
-	{regexp.MustCompile(`(?m)^( \{"admin":true,"users":\[).*$`), "${1}USERS"},
+	{regexp.MustCompile(`(?m)^( *\{"admin":true,"users":\[).*$`), "${1}USERS"},
 	// What each check sent: which of two checks sends a read they share (and the other none) is the race's.
 	{regexp.MustCompile(`(?s)(<summary>What each check sent to the app</summary>).*?(</details>)`), "$1\n\nTABLE\n\n$2"},
 	// Waits that ran to their limit are pages slow on this machine (the report says so): under CI, with other
