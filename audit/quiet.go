@@ -119,12 +119,7 @@ type afterMainKey struct{}
 // would read as a refusal. Outside an audit run it returns at once.
 func AfterMain(ctx context.Context) {
 	if done, _ := ctx.Value(afterMainKey{}).(chan struct{}); done != nil {
-		Idle(ctx, func() {
-			select {
-			case <-done:
-			case <-ctx.Done():
-			}
-		})
+		Idle(ctx, func() { untilClosed(ctx, done) })
 	}
 }
 
@@ -135,9 +130,14 @@ type endingKey struct{}
 // measurements. Outside an audit run, or in the last phase, it returns at once.
 func BeforeEndingSession(ctx context.Context) {
 	if free, _ := ctx.Value(endingKey{}).(chan struct{}); free != nil {
-		select {
-		case <-free:
-		case <-ctx.Done():
-		}
+		untilClosed(ctx, free)
+	}
+}
+
+// untilClosed waits until ch is closed or ctx ends.
+func untilClosed(ctx context.Context, ch <-chan struct{}) {
+	select {
+	case <-ch:
+	case <-ctx.Done():
 	}
 }

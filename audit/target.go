@@ -193,5 +193,5 @@ func (t *Target) Shared(ctx context.Context, name string) context.Context {
 // outliving is the audit's context counting for the same check as ctx: for what a check starts that must outlive
 // its own context (a browser session other checks go on using).
 func (t *Target) outliving(ctx context.Context) context.Context {
-	return ledger.Tag(ledger.InPhase(t.life, ledger.PhaseOf(ctx)), ledger.TagOf(ctx))
+	return t.Shared(ctx, ledger.TagOf(ctx))
 }

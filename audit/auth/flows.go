@@ -428,8 +428,8 @@ func (s *stage) reach(publish func()) {
 func (s *stage) wait() { <-s.ch }
 
 // inBackground runs a shared flow in a goroutine of its own, under the audit's context named name (a check that
-// asked first may end before the flow does), counted in the phase of the check that asked (ctx). A panic becomes the crash result handed to crashed; end runs last,
-// whatever happened.
+// asked first may end before the flow does), counted in the phase of the check that asked (ctx). A panic becomes
+// the crash result handed to crashed; end runs last, whatever happened.
 func inBackground(ctx context.Context, t *audit.Target, name string, flow func(context.Context), crashed func(audit.Result), end func()) {
 	go func() {
 		defer func() {
